@@ -1,0 +1,66 @@
+"""An AI tool hosted elsewhere, embedded in a sandboxed iframe with a launch token."""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from wagtail import blocks
+from wagtail.blocks.struct_block import StructBlockValidationError
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+class ParameterBlock(blocks.StructBlock):
+    name = blocks.CharBlock(max_length=64)
+    value = blocks.CharBlock(required=False)
+
+
+class AIToolBlock(blocks.StructBlock):
+    title = blocks.CharBlock()
+    tool_url = blocks.CharBlock(
+        help_text="https://… address of the tool, or a path on this site such as /ai-tools/demo/."
+    )
+    allowed_origin = blocks.CharBlock(
+        required=False, help_text="Origin allowed to report completion; blank means this site's own origin."
+    )
+    parameters = blocks.ListBlock(ParameterBlock(), default=[])
+    permissions = blocks.MultipleChoiceBlock(
+        choices=[("read_profile", "Read the student's name"), ("report_score", "Report a score")],
+        default=["report_score"],
+        required=False,
+    )
+    completion_rule = blocks.ChoiceBlock(
+        choices=[("complete", "When the tool reports completion"), ("min_score", "When the score reaches a minimum")],
+        default="complete",
+    )
+    min_score = blocks.IntegerBlock(required=False, min_value=0, max_value=100)
+    height = blocks.IntegerBlock(default=480, min_value=200, max_value=2000)
+
+    def clean(self, value):
+        value = super().clean(value)
+        errors = {}
+        url = value["tool_url"]
+        if not (url.startswith("/") or origin_of(url).startswith("https://") or origin_of(url).startswith("http://")):
+            errors["tool_url"] = ValidationError("Enter an http(s) address or a path starting with /.")
+        origin = value.get("allowed_origin") or ""
+        if origin and (origin_of(origin) != origin.rstrip("/")):
+            errors["allowed_origin"] = ValidationError("An origin is scheme and host only, like https://tool.example.")
+        if value["completion_rule"] == "min_score" and value.get("min_score") is None:
+            errors["min_score"] = ValidationError("Set the minimum score.")
+        if errors:
+            raise StructBlockValidationError(block_errors=errors)
+        return value
+
+    class Meta:
+        template = "blocks/ai_tool.html"
+        icon = "site"
+        label = "AI tool"
+        description = "An AI tool hosted elsewhere, embedded in a sandboxed frame."
+        preview_value = {
+            "title": "Practice with the tutor",
+            "tool_url": "/ai-tools/demo/",
+            "completion_rule": "complete",
+            "height": 480,
+        }

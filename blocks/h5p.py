@@ -1,0 +1,25 @@
+"""An H5P activity: a validated, extracted .h5p package played by h5p-standalone."""
+
+from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
+
+
+class H5PBlock(blocks.StructBlock):
+    title = blocks.CharBlock(required=False)
+    package = SnippetChooserBlock("coursepages.H5PPackage")
+    completion = blocks.ChoiceBlock(
+        choices=[("completed", "When completed or answered"), ("passed", "Only when passed")], default="completed"
+    )
+
+    def get_preview_value(self):
+        from coursepages.models import H5PPackage
+
+        package = H5PPackage.objects.order_by("-pk").first()
+        return self.to_python({"title": "Interactive exercise", "package": package.pk if package else None,
+                               "completion": "completed"})
+
+    class Meta:
+        description = "An interactive H5P activity from an uploaded .h5p package."
+        template = "blocks/h5p.html"
+        icon = "pick"
+        label = "H5P activity"

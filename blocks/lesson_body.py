@@ -1,0 +1,28 @@
+"""The StreamBlock of a lesson body: every block family a lesson may contain."""
+
+from wagtail import blocks
+
+from .ai_tool import AIToolBlock
+from .assignment import AssignmentBlock
+from .files import DocumentBlock
+from .h5p import H5PBlock
+from .media import CalloutBlock, ImageBlock
+from .quiz import QuizBlock
+from .text import MarkdownBlock, RichTextBlock
+from .video import VideoBlock
+
+# Block types whose completion the learner must earn (see learners.progress).
+ACTIVITY_BLOCK_TYPES = ("video", "quiz", "assignment", "h5p", "ai_tool")
+
+
+class LessonBodyBlock(blocks.StreamBlock):
+    rich_text = RichTextBlock()
+    markdown = MarkdownBlock()
+    video = VideoBlock()
+    document = DocumentBlock()
+    quiz = QuizBlock()
+    assignment = AssignmentBlock()
+    h5p = H5PBlock()
+    ai_tool = AIToolBlock()
+    callout = CalloutBlock()
+    image = ImageBlock()

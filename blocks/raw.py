@@ -1,0 +1,13 @@
+"""Build stored StreamField data from plain Python data, with an id on every stream child
+and list item (quiz questions and options are identified by those ids)."""
+
+from blocks.lesson_body import LessonBodyBlock
+
+_BODY = LessonBodyBlock()
+
+
+def lesson_body(items: list[tuple[str, object]]) -> list[dict]:
+    """[(block type, raw value), ...] → the JSON-ready list a LessonPage.body stores."""
+    value = _BODY.to_python([{"type": block_type, "value": raw} for block_type, raw in items])
+    list(value)  # bind every child, so list items get their ids when prepared (not lazily left raw)
+    return _BODY.get_prep_value(value)

@@ -1,0 +1,394 @@
+"""Settings shared by every environment. Everything comes from environment variables,
+with embedded defaults that let a fresh clone run with no services at all (DESIGN.md §6)."""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+WAGTAILADMIN_BASE_URL = SITE_URL
+
+INSTALLED_APPS = [
+    # Lectern's own apps
+    "accounts",
+    "coursepages",
+    "blocks",
+    "learners",
+    "payments",
+    "certificates",
+    "live",
+    "messaging",
+    "api",
+    # Wagtail
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    # accounts
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.github",
+    # Django
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
+    "storages",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "wagtail.contrib.settings.context_processors.settings",
+                "messaging.context_processors.unread_counts",
+            ],
+        },
+    },
+]
+
+# Database: SQLite by default, PostgreSQL (psycopg 3) through DATABASE_URL.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the dev server, a test worker and the seed command share
+    # the file without "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+    )
+IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache and sessions: local memory and the database by default, Redis through REDIS_URL.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="lectern"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from the cache and written through to the database: no query per request
+# for a signed-in user, and nothing lost when the cache restarts.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Celery: Redis (or CELERY_BROKER_URL) when configured, otherwise tasks run eagerly in-process.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="lectern")
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict = {}
+
+# Files: local folders by default; S3 (or any S3-compatible server) when a bucket is set.
+# Private files (assignment uploads, paid-course PDFs and H5P packages, certificates) live
+# in their own storage that is never served by URL: a view checks access and streams them,
+# or redirects to a short-lived signed S3 URL.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private_media")))
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+    AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
+    AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=300)
+    _s3 = "storages.backends.s3.S3Storage"
+    STORAGES = {
+        "default": {"BACKEND": _s3, "OPTIONS": {"location": "public", "querystring_auth": False}},
+        "private": {"BACKEND": _s3, "OPTIONS": {"location": "private", "default_acl": "private"}},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+# Email: console by default, SMTP through EMAIL_URL (smtp://user:pass@host:587/?tls=True).
+EMAIL_URL = env("EMAIL_URL", default="consolemail://")
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Lectern <no-reply@lectern.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Accounts (django-allauth): email is the login and must be verified.
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_RATE_LIMITS = {
+    # Brute-force protection on the login form (allauth's own rate limiter, on the cache).
+    "login_failed": env("LOGIN_RATE_LIMIT", default="5/5m/ip,5/5m/key"),
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "5/m/ip,3/m/key",
+}
+LOGIN_REDIRECT_URL = "/dashboard/"
+LOGIN_URL = "/accounts/login/"
+SOCIALACCOUNT_PROVIDERS: dict = {}
+for _provider, _prefix in (("google", "GOOGLE"), ("github", "GITHUB")):
+    _client_id = env(f"{_prefix}_CLIENT_ID", default="")
+    if _client_id:
+        SOCIALACCOUNT_PROVIDERS[_provider] = {
+            "APPS": [{"client_id": _client_id, "secret": env(f"{_prefix}_CLIENT_SECRET"), "key": ""}]
+        }
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-za"
+TIME_ZONE = env("TIME_ZONE", default="Africa/Johannesburg")
+USE_I18N = True
+USE_TZ = True
+
+# Wagtail
+WAGTAIL_SITE_NAME = env("SITE_NAME", default="Lectern")
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAIL_WORKFLOW_ENABLED = True
+WAGTAIL_MODERATION_ENABLED = True
+WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILEMBEDS_RESPONSIVE_HTML = True
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+
+# Money (DESIGN.md §4). Site-editable values (VAT rate, hold days, threshold) live in the
+# PlatformSettings Wagtail setting; these are the defaults it starts from.
+DEFAULT_CURRENCY = "ZAR"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Wagtail's own background tasks (search and reference index) log each run at INFO.
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+    },
+}
+
+# Steps that run (after commit) when an enrollment is created or a course is completed;
+# each is a dotted path to a function taking enrollment_id.
+ENROLLMENT_CREATED_HOOKS: list[str] = ["learners.notifications.enrollment_created_notify"]
+COURSE_COMPLETED_HOOKS: list[str] = ["learners.notifications.course_completed_notify"]
+
+# JSON API (api/): JWT signing key (defaults to SECRET_KEY) and rate limits ("count/period").
+JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="")
+API_RATE_LIMITS = {
+    "login_ip": env("API_RATE_LOGIN_IP", default="20/m"),
+    "login_account": env("API_RATE_LOGIN_ACCOUNT", default="5/5m"),
+    "password_reset_ip": env("API_RATE_PASSWORD_RESET_IP", default="5/m"),
+    "password_reset_account": env("API_RATE_PASSWORD_RESET_ACCOUNT", default="3/h"),
+    "user": env("API_RATE_USER", default="600/m"),
+}
+USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+
+# Steps each app adds to account deletion (dotted paths taking user=): e.g. blanking free text.
+ACCOUNT_DELETION_HOOKS: list[str] = []
+
+# Analytics roll-up: revenue per course per day comes from these (dotted paths taking day=).
+ANALYTICS_REVENUE_SOURCES: list[str] = ["payments.selectors.revenue_by_course_for_day"]
+CELERY_IMPORTS = ["learners.tasks_analytics"]
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["analytics-rollup"] = {
+    "task": "learners.tasks_analytics.analytics_rollup_task",
+    "schedule": crontab(hour=0, minute=30),
+    "kwargs": {"days": 2},
+}
+
+# Content-Security-Policy (config/security.py): on in production, off by default elsewhere.
+CSP_ENABLED = env.bool("CSP_ENABLED", default=False)
+CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
+AI_TOOL_ALLOWED_ORIGINS = env.list("AI_TOOL_ALLOWED_ORIGINS", default=[])
+MEDIA_CDN_ORIGIN = env("MEDIA_CDN_ORIGIN", default="")
+# Nothing may frame the site, except views marked @xframe_options_sameorigin (Wagtail's
+# preview panel, the self-hosted AI tools); the CSP's frame-ancestors follows the same rule.
+X_FRAME_OPTIONS = "DENY"
+
+# Certificates: COURSE_COMPLETED_HOOKS issues one (Celery); public lookups are rate-limited per IP.
+COURSE_COMPLETED_HOOKS.append("certificates.services.certificate_issue_on_completion")
+CERTIFICATE_VERIFY_RATE = env("CERTIFICATE_VERIFY_RATE", default="30/10m")
+
+# Live classes (docs/live.md). Meetings run on Jitsi (a room with an unguessable name, with a
+# signed JWT when JITSI_APP_ID/JITSI_APP_SECRET are set) or on BigBlueButton when BBB_URL and
+# BBB_SECRET are set (or LIVE_PROVIDER says so).
+JITSI_URL = env("JITSI_URL", default="https://meet.jit.si").rstrip("/")
+JITSI_APP_ID = env("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env("JITSI_APP_SECRET", default="")
+JITSI_AUDIENCE = env("JITSI_AUDIENCE", default="jitsi")
+BBB_URL = env("BBB_URL", default="")
+BBB_SECRET = env("BBB_SECRET", default="")
+BBB_CHECKSUM_ALGORITHM = env("BBB_CHECKSUM_ALGORITHM", default="sha256")
+BBB_TIMEOUT_SECONDS = env.float("BBB_TIMEOUT_SECONDS", default=10)
+LIVE_PROVIDER = env("LIVE_PROVIDER", default="bbb" if (BBB_URL and BBB_SECRET) else "jitsi")
+LIVE_CANCEL_CUTOFF_HOURS = env.int("LIVE_CANCEL_CUTOFF_HOURS", default=12)
+LIVE_BOOKING_NOTICE_HOURS = env.int("LIVE_BOOKING_NOTICE_HOURS", default=2)
+LIVE_BOOKING_HORIZON_DAYS = env.int("LIVE_BOOKING_HORIZON_DAYS", default=28)
+LIVE_JOIN_EARLY_MINUTES = env.int("LIVE_JOIN_EARLY_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE["live-reminders"] = {"task": "live.tasks.send_live_reminders", "schedule": 60.0}
+
+# Messaging (docs/messaging.md): WebSockets through Django Channels; Redis carries events
+# between processes when REDIS_URL is set, otherwise an in-memory layer (one process only).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{env('CACHE_KEY_PREFIX', default='lectern')}:asgi"},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+MESSAGING_DIGEST_DELAY_MINUTES = env.int("MESSAGING_DIGEST_DELAY_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["messaging-unread-digest"] = {"task": "messaging.tasks.send_unread_digests", "schedule": 3600.0}
+
+# Instructor earnings (docs/earnings.md). Bank details are encrypted with this Fernet key
+# (comma-separate several to rotate: the first encrypts); dev and tests derive one from
+# SECRET_KEY when it is empty, production requires it.
+EARNINGS_ENCRYPTION_KEY = env("EARNINGS_ENCRYPTION_KEY", default="")
+CELERY_IMPORTS += ["payments.tasks_earnings"]
+CELERY_BEAT_SCHEDULE["earnings-release-due"] = {
+    "task": "payments.tasks_earnings.earnings_release_due",
+    "schedule": env.int("EARNINGS_RELEASE_EVERY_SECONDS", default=3600),
+}
+
+# Assessments (docs/assessments.md): work on a timed quiz is accepted this many seconds after
+# its deadline (network latency); later, the attempt is submitted with the answers saved.
+QUIZ_DEADLINE_GRACE_SECONDS = env.int("QUIZ_DEADLINE_GRACE_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["quiz-attempts-expire-overdue"] = {
+    "task": "learners.tasks.quiz_attempts_expire_overdue_task",
+    "schedule": 300.0,
+}
+
+# Interactive content (docs/interactive.md): H5P package limits, AI-tool launch tokens,
+# and the file types lesson documents and videos may have.
+H5P_MAX_PACKAGE_BYTES = env.int("H5P_MAX_PACKAGE_MB", default=100) * 1024 * 1024
+H5P_MAX_EXTRACTED_BYTES = env.int("H5P_MAX_EXTRACTED_MB", default=300) * 1024 * 1024
+H5P_MAX_FILE_BYTES = env.int("H5P_MAX_FILE_MB", default=50) * 1024 * 1024
+H5P_MAX_FILES = 10_000
+AI_TOOL_SIGNING_KEY = env("AI_TOOL_SIGNING_KEY", default="")
+AI_TOOL_LAUNCH_SECONDS = 600
+AI_TOOL_SESSION_HOURS = env.int("AI_TOOL_SESSION_HOURS", default=4)
+API_RATE_LIMITS["ai_tool_ip"] = env("API_RATE_AI_TOOL_IP", default="60/m")
+API_RATE_LIMITS["xapi"] = env("API_RATE_XAPI", default="240/m")
+WAGTAILDOCS_EXTENSIONS = [*WAGTAILDOCS_EXTENSIONS, "mp4", "webm", "vtt", "mp3", "m4a"]
+
+# Payments (payments/, docs/payments.md). A gateway is offered when it is switched on in
+# PlatformSettings AND its keys are here. The sandbox gateway needs no keys.
+PAYSTACK_SECRET_KEY = env("PAYSTACK_SECRET_KEY", default="")
+PAYSTACK_API_URL = env("PAYSTACK_API_URL", default="https://api.paystack.co")
+PAYFAST_MERCHANT_ID = env("PAYFAST_MERCHANT_ID", default="")
+PAYFAST_MERCHANT_KEY = env("PAYFAST_MERCHANT_KEY", default="")
+PAYFAST_PASSPHRASE = env("PAYFAST_PASSPHRASE", default="")
+PAYFAST_SANDBOX = env.bool("PAYFAST_SANDBOX", default=True)
+# The ITN checks besides the signature and the amount, each switchable.
+PAYFAST_VALIDATE_WITH_SERVER = env.bool("PAYFAST_VALIDATE_WITH_SERVER", default=True)
+PAYFAST_CHECK_SOURCE = env.bool("PAYFAST_CHECK_SOURCE", default=True)
+PAYFAST_VALID_HOSTS = env.list(
+    "PAYFAST_VALID_HOSTS",
+    default=["www.payfast.co.za", "sandbox.payfast.co.za", "w1w.payfast.co.za", "w2w.payfast.co.za"],
+)
+PAYFAST_ALLOWED_NETWORKS = env.list("PAYFAST_ALLOWED_NETWORKS", default=[])
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
+STRIPE_API_URL = env("STRIPE_API_URL", default="https://api.stripe.com")
+# The on-site sandbox gateway hands out courses without money: switch it off in production.
+PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=True)
+# Blank: derived from SECRET_KEY (payments.gateways.sandbox.webhook_secret).
+SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="")
+PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
+# Dotted paths called inside the settle / refund transaction, once per order item:
+# settled: hook(source_key=, course=, gross_cents=, currency=, occurred_at=)
+# refunded: hook(source_key=, occurred_at=)
+PAYMENT_SETTLED_HOOKS: list[str] = ["payments.ledger.ledger_record_sale"]
+PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.ledger.ledger_reverse_sale"]
+CELERY_BEAT_SCHEDULE["payments-expire-subscriptions"] = {
+    "task": "payments.tasks.subscriptions_expire_task",
+    "schedule": 24 * 60 * 60,
+}

@@ -1,0 +1,21 @@
+"""The test suite: fast hashing, eager tasks unless a test starts a real worker, a
+throwaway secret."""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import DATABASES, env
+
+SECRET_KEY = secrets.token_urlsafe(50)
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# Several checkouts may share one PostgreSQL server: each names its own test database.
+if env("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+ALLOWED_HOSTS = ["*"]
+SECRET_KEY = env("SECRET_KEY", default=SECRET_KEY)
+# Tasks run in-process unless this is the worker started by the `celery_worker` fixture
+# (the fixture switches the test process to the broker for its own test only).
+CELERY_TASK_ALWAYS_EAGER = not env.bool("CELERY_WORKER_PROCESS", default=False)

@@ -1,0 +1,41 @@
+"""Editor forms with rules that need the page's place in the tree."""
+
+from wagtail.admin.forms import WagtailAdminPageForm
+
+
+class LessonPageForm(WagtailAdminPageForm):
+    """Prerequisites: lessons of the same course only, and never a cycle."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("prerequisites")
+        section = self._section()
+        if field is None or section is None:
+            return
+        from coursepages.models import CoursePage, LessonPage
+
+        course = CoursePage.objects.ancestor_of(section, inclusive=False).first()
+        if course is None:
+            return
+        # Offer only this course's other lessons. The field still validates against every
+        # lesson, so a foreign lesson posted anyway gets the clear message from clean().
+        lessons = LessonPage.objects.descendant_of(course).order_by("path")
+        if self.instance.pk:
+            lessons = lessons.exclude(pk=self.instance.pk)
+        field.widget.choices = [(lesson.pk, lesson.title) for lesson in lessons]
+
+    def _section(self):
+        if self.instance.pk is None:
+            return getattr(self, "parent_page", None)
+        return self.instance.get_parent()
+
+    def clean(self):
+        cleaned = super().clean()
+        from coursepages.services import lesson_prerequisites_errors
+
+        errors = lesson_prerequisites_errors(
+            lesson=self.instance, section=self._section(), prerequisites=list(cleaned.get("prerequisites") or [])
+        )
+        for message in errors:
+            self.add_error("prerequisites", message)
+        return cleaned

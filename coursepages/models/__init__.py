@@ -1,0 +1,16 @@
+from .categories import Category
+from .h5p import H5PPackage
+from .pages import CourseIndexPage, CourseInstructor, CoursePage, HomePage, LessonPage, SectionPage
+from .settings import PlatformSettings
+
+__all__ = [
+    "Category",
+    "CourseIndexPage",
+    "CourseInstructor",
+    "CoursePage",
+    "H5PPackage",
+    "HomePage",
+    "LessonPage",
+    "PlatformSettings",
+    "SectionPage",
+]

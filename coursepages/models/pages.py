@@ -1,0 +1,247 @@
+"""The page tree: Home → Catalog → Course → Section → Lesson (DESIGN.md §2)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.http import Http404
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from blocks.lesson_body import LessonBodyBlock
+from coursepages.forms import LessonPageForm
+from coursepages.permissions import CourseAuthoringPermissionsMixin
+from coursepages.view_restrictions import ViewRestrictionShortcutMixin
+
+
+class HomePage(ViewRestrictionShortcutMixin, Page):
+    """The site's front page."""
+
+    intro = models.CharField(max_length=255, blank=True)
+    body = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["coursepages.CourseIndexPage"]
+    max_count = 1
+
+
+class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
+    """The catalog: browse, search and filter published courses."""
+
+    intro = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["coursepages.HomePage"]
+    subpage_types = ["coursepages.CoursePage"]
+    max_count = 1
+
+    def route(self, request, path_components):
+        """Resolve /courses/<course>/<section>/<lesson>/ in one query instead of two per level
+        (the lesson page's query budget, DESIGN.md §9); the page type follows from the depth."""
+        model = {1: CoursePage, 2: SectionPage, 3: LessonPage}.get(len(path_components))
+        if model is None:
+            return super().route(request, path_components)
+        url_path = self.url_path + "/".join(path_components) + "/"
+        page = model.objects.filter(url_path=url_path, path__startswith=self.path).first()
+        if page is None:
+            raise Http404
+        return page.route(request, [])
+
+    def get_context(self, request, *args, **kwargs):
+        from learners.pages import catalog_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalog_context(request))
+        return context
+
+
+class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, Page):
+    """A course: what it teaches, who teaches it, what it costs."""
+
+    class Difficulty(models.TextChoices):
+        BEGINNER = "beginner", "Beginner"
+        INTERMEDIATE = "intermediate", "Intermediate"
+        ADVANCED = "advanced", "Advanced"
+
+    class Pricing(models.TextChoices):
+        FREE = "free", "Free"
+        ONE_TIME = "one_time", "One-time purchase"
+        SUBSCRIPTION = "subscription", "Included in subscription"
+
+    summary = models.CharField(max_length=300, help_text="One or two sentences for the catalog card.")
+    description = RichTextField(blank=True)
+    thumbnail = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    category = models.ForeignKey(
+        "coursepages.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="courses"
+    )
+    difficulty = models.CharField(max_length=20, choices=Difficulty.choices, default=Difficulty.BEGINNER)
+    pricing = models.CharField(max_length=20, choices=Pricing.choices, default=Pricing.FREE)
+    price_cents = models.PositiveIntegerField(
+        "price (cents, VAT included)", default=0, help_text="49900 is R499.00. Ignored for free courses."
+    )
+    currency = models.CharField(max_length=3, default="ZAR")
+    revenue_share_override = models.DecimalField(
+        "instructor share override (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="Leave blank to use each instructor's default share.",
+    )
+    certificate_template = models.ForeignKey(
+        "certificates.CertificateTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Blank uses the site default template.",
+    )
+    archived = models.BooleanField(
+        default=False, help_text="Archived courses leave the catalog; enrolled students keep access."
+    )
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("description"),
+        index.FilterField("category"),
+        index.FilterField("difficulty"),
+        index.FilterField("pricing"),
+        index.FilterField("archived"),
+    ]
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("description"),
+        FieldPanel("thumbnail"),
+        MultiFieldPanel([FieldPanel("category"), FieldPanel("difficulty")], heading="Catalog"),
+        InlinePanel("course_instructors", label="Instructors", min_num=0),
+    ]
+    pricing_panels = [
+        FieldPanel("pricing"),
+        FieldPanel("price_cents"),
+        FieldPanel("currency"),
+        FieldPanel("revenue_share_override"),
+        FieldPanel("certificate_template"),
+        FieldPanel("archived"),
+    ]
+
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="Content"),
+            ObjectList(pricing_panels, heading="Pricing and certificate"),
+            ObjectList(Page.promote_panels, heading="Promote"),
+            ObjectList(Page.settings_panels, heading="Settings"),
+        ]
+    )
+
+    parent_page_types = ["coursepages.CourseIndexPage"]
+    subpage_types = ["coursepages.SectionPage"]
+
+    def clean(self):
+        super().clean()
+        if self.pricing == self.Pricing.ONE_TIME and not self.price_cents:
+            raise ValidationError({"price_cents": "A one-time purchase needs a price."})
+        if self.pricing == self.Pricing.FREE:
+            self.price_cents = 0
+
+    @property
+    def is_free(self):
+        return self.pricing == self.Pricing.FREE
+
+    def lessons(self):
+        """Live lessons of this course in tree order."""
+        return LessonPage.objects.live().descendant_of(self).order_by("path")
+
+    def sections(self):
+        return SectionPage.objects.live().child_of(self).order_by("path")
+
+    def instructor_users(self):
+        return [ci.user for ci in self.course_instructors.select_related("user").all()]
+
+    def get_context(self, request, *args, **kwargs):
+        from learners.pages import course_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_context(request, self))
+        return context
+
+
+class CourseInstructor(Orderable):
+    """An instructor of a course, with their weight in splitting the instructor share."""
+
+    page = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="course_instructors")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="taught_courses")
+    weight = models.PositiveIntegerField(default=1, help_text="Relative share among this course's instructors.")
+
+    panels = [FieldPanel("user"), FieldPanel("weight")]
+
+    class Meta(Orderable.Meta):
+        constraints = [models.UniqueConstraint(fields=["page", "user"], name="unique_course_instructor")]
+
+
+class SectionPage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, Page):
+    """A section of a course; its lessons are ordered by the page tree."""
+
+    summary = models.TextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("summary")]
+
+    parent_page_types = ["coursepages.CoursePage"]
+    subpage_types = ["coursepages.LessonPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        from learners.pages import section_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(section_context(request, self))
+        return context
+
+
+class LessonPage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, Page):
+    """A lesson: a body of blocks, with prerequisites and drip timing."""
+
+    body = StreamField(LessonBodyBlock(), blank=True)
+    estimated_minutes = models.PositiveIntegerField(default=10)
+    free_preview = models.BooleanField(default=False, help_text="Open to everyone, enrolled or not.")
+    prerequisites = ParentalManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="required_by",
+        help_text="Lessons of this course that must be completed first.",
+    )
+    unlock_after_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days after enrollment before this lesson opens (drip)."
+    )
+
+    search_fields = Page.search_fields + [index.SearchField("body")]
+
+    content_panels = Page.content_panels + [FieldPanel("body")]
+    settings_panels = Page.settings_panels + [
+        MultiFieldPanel(
+            [FieldPanel("estimated_minutes"), FieldPanel("free_preview"),
+             FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple), FieldPanel("unlock_after_days")],
+            heading="Access",
+        )
+    ]
+
+    parent_page_types = ["coursepages.SectionPage"]
+    subpage_types: list[str] = []
+
+    def course(self):
+        """The CoursePage this lesson belongs to (grandparent in the tree)."""
+        return CoursePage.objects.ancestor_of(self).first()
+
+    base_form_class = LessonPageForm
+
+    def get_context(self, request, *args, **kwargs):
+        from learners.pages import lesson_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_context(request, self))  # `access` says whether the body may show
+        return context

@@ -1,0 +1,27 @@
+"""Wagtail workflow signals → coursepages.services.review_finished (connected in apps.ready)."""
+
+from wagtail.signals import workflow_approved, workflow_rejected
+
+
+def on_workflow_approved(sender, instance, user=None, **kwargs):
+    from .services import review_finished
+
+    review_finished(workflow_state=instance, user=user, approved=True)
+
+
+def on_workflow_rejected(sender, instance, user=None, **kwargs):
+    from .services import review_finished
+
+    review_finished(workflow_state=instance, user=user, approved=False)
+
+
+def connect():
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.models import PageViewRestriction
+
+    from .view_restrictions import forget
+
+    post_save.connect(forget, sender=PageViewRestriction, dispatch_uid="coursepages.restrictions_saved")
+    post_delete.connect(forget, sender=PageViewRestriction, dispatch_uid="coursepages.restrictions_deleted")
+    workflow_approved.connect(on_workflow_approved, dispatch_uid="coursepages.review_approved")
+    workflow_rejected.connect(on_workflow_rejected, dispatch_uid="coursepages.review_rejected")

@@ -1,0 +1,57 @@
+"""Admin wiring for course authoring: the Categories screen, and instructors kept to their
+own courses. (What happens when a moderator finishes a review is in coursepages.signals.)"""
+
+from django.core.exceptions import PermissionDenied
+from wagtail import hooks
+
+from . import wagtail_hooks_h5p  # noqa: F401  (H5P snippet with validated upload; private documents)
+from .category_admin import category_viewset
+from .models import CoursePage
+from .permissions import restrict_to_taught_courses
+from .services import course_copy_relink_prerequisites
+
+
+@hooks.register("register_admin_viewset")
+def register_category_viewset():
+    return category_viewset
+
+
+# The page permission tester (coursepages.permissions) already refuses an instructor the
+# pages of courses they do not teach; these hooks repeat the check at each entry point so a
+# refusal never depends on a button being hidden, and keep other courses out of listings.
+
+
+def _refuse_unless(allowed: bool):
+    if not allowed:
+        raise PermissionDenied("You can only change the courses you teach.")
+
+
+@hooks.register("before_create_page")
+def refuse_adding_into_other_courses(request, parent_page, page_class):
+    _refuse_unless(parent_page.permissions_for_user(request.user).can_add_subpage())
+
+
+@hooks.register("before_edit_page")
+def refuse_editing_other_courses(request, page):
+    _refuse_unless(page.permissions_for_user(request.user).can_edit())
+
+
+@hooks.register("before_copy_page")
+def refuse_copying_other_courses(request, page):
+    _refuse_unless(page.permissions_for_user(request.user).can_copy())
+
+
+@hooks.register("construct_explorer_page_queryset")
+def show_instructors_their_own_courses(parent_page, pages, request):
+    return restrict_to_taught_courses(pages, user=request.user)
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_within_own_courses(pages, request):
+    return restrict_to_taught_courses(pages, user=request.user)
+
+
+@hooks.register("after_copy_page")
+def relink_copied_prerequisites(request, page, new_page):
+    if isinstance(page.specific, CoursePage):
+        course_copy_relink_prerequisites(source=page.specific, copy=new_page.specific, user=request.user)

@@ -1,0 +1,89 @@
+"""The index of activity blocks: block id → lesson, so a quiz or assignment (identified in
+the API by its block id) is found in one query. It is refreshed whenever a lesson is
+published (`page_published`, connected in LearnersConfig.ready); a block not yet indexed
+(a lesson saved without publishing, e.g. by a data migration) is found by searching the
+lesson bodies once and then indexed."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
+from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
+from coursepages.models import CoursePage, LessonPage
+
+from .models import ActivityBlock
+from .services import LearningError
+
+
+@dataclass
+class Activity:
+    """A located activity block: its lesson, course and current (published) value."""
+
+    block_id: str
+    block_type: str
+    lesson: LessonPage
+    course: CoursePage
+    value: object  # the block's StructValue
+
+
+@transaction.atomic
+def activity_blocks_index(*, lesson: LessonPage) -> list[ActivityBlock]:
+    """Bring the index rows of `lesson` in line with its body (idempotent)."""
+    course = CoursePage.objects.ancestor_of(lesson).first()
+    rows = []
+    seen = []
+    for position, child in enumerate(lesson.body):
+        if child.block_type not in ACTIVITY_BLOCK_TYPES:
+            continue
+        title = ""
+        if hasattr(child.value, "get"):
+            title = str(child.value.get("title") or "")[:255]
+        row, _ = ActivityBlock.objects.update_or_create(
+            block_id=child.id,
+            defaults={"block_type": child.block_type, "lesson": lesson, "course": course, "title": title,
+                      "position": position},
+        )
+        rows.append(row)
+        seen.append(child.id)
+    ActivityBlock.objects.filter(lesson=lesson).exclude(block_id__in=seen).delete()
+    return rows
+
+
+def on_page_published(sender, instance, **kwargs):
+    """`page_published` receiver: re-index a lesson's activity blocks."""
+    if isinstance(instance, LessonPage):
+        activity_blocks_index(lesson=instance)
+
+
+def _block_in(lesson: LessonPage, block_id: str):
+    for child in lesson.body:
+        if child.id == block_id:
+            return child
+    return None
+
+
+def activity_get(*, block_id: str, block_type: str | None = None) -> Activity:
+    """Find a live activity block by id; LearningError('not_found') when there is none."""
+    block_id = str(block_id)
+    row = ActivityBlock.objects.select_related("lesson", "course").filter(block_id=block_id).first()
+    child = None
+    if row and row.lesson.live:
+        child = _block_in(row.lesson, block_id)
+        lesson, course = row.lesson, row.course
+    if child is None:
+        lesson = (
+            LessonPage.objects.live()
+            .annotate(body_text=Cast("body", TextField()))
+            .filter(body_text__contains=block_id)
+            .first()
+        )
+        if lesson is not None:
+            child = _block_in(lesson, block_id)
+            if child is not None:
+                activity_blocks_index(lesson=lesson)
+                course = CoursePage.objects.ancestor_of(lesson).first()
+    if child is None or (block_type and child.block_type != block_type):
+        raise LearningError("There is no such activity.", "not_found")
+    return Activity(block_id=block_id, block_type=child.block_type, lesson=lesson, course=course, value=child.value)

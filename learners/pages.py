@@ -1,0 +1,155 @@
+"""Context for the course pages a student sees (catalog, course, section, lesson).
+
+The page models' get_context delegate here, so the learning rules stay in learners/ and the
+page models stay about content."""
+
+from django.core.paginator import Paginator
+
+from coursepages.models import CoursePage
+from coursepages.selectors import catalog_queryset, category_for, category_tree
+
+from .access import LockReason, course_access_for
+from .models import Enrollment, Review
+from .selectors import (
+    Outline,
+    course_instructors,
+    course_of,
+    course_outline,
+    course_reviews,
+    course_stats,
+    resume_lesson,
+)
+from .services import lesson_completion_rule, lesson_visit
+
+CATALOG_PAGE_SIZE = 12
+
+
+def catalog_context(request) -> dict:
+    """Filters from the query string, the matching courses and the page of them to show."""
+    params = request.GET
+    q = params.get("q", "").strip()[:200]
+    category = category_for(params.get("category"))
+    difficulty = params.get("difficulty", "")
+    difficulty = difficulty if difficulty in CoursePage.Difficulty.values else ""
+    pricing = params.get("pricing", "")
+    pricing = pricing if pricing in CoursePage.Pricing.values else ""
+    courses = catalog_queryset(q=q, category=category, difficulty=difficulty, pricing=pricing)
+    paginator = Paginator(courses, CATALOG_PAGE_SIZE)
+    page_obj = paginator.get_page(params.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    return {
+        "courses": page_obj.object_list,
+        "page_obj": page_obj,
+        "paginator": paginator,
+        "filters": {"q": q, "category": category, "difficulty": difficulty, "pricing": pricing},
+        "filtered": bool(q or category or difficulty or pricing),
+        "query_string": query.urlencode(),
+        "categories": category_tree(),
+        "difficulties": CoursePage.Difficulty.choices,
+        "pricings": CoursePage.Pricing.choices,
+    }
+
+
+def _subscription_active(user) -> bool:
+    from payments.selectors import subscription_active_for
+
+    return subscription_active_for(user=user) is not None
+
+
+def course_action(*, user, course: CoursePage, access, resume) -> dict:
+    """The one button a course page shows this viewer: what it says and where it goes."""
+    if access.is_staff and not access.is_enrolled:
+        return {"kind": "open", "label": "Open the course", "lesson": resume}
+    lock = access.course_lock()
+    if access.is_enrolled and lock is None:
+        started = bool(access.enrollment.last_lesson_id)
+        label = "Continue" if started else "Start the course"
+        if access.enrollment.status == Enrollment.Status.COMPLETED:
+            label = "Review the course"
+        return {"kind": "continue", "label": label, "lesson": resume}
+    if course.pricing == CoursePage.Pricing.FREE:
+        return {"kind": "enroll", "label": "Enroll for free"}
+    if course.pricing == CoursePage.Pricing.ONE_TIME:
+        # The checkout belongs to payments (URL name payments:checkout); the path is its contract.
+        return {"kind": "buy", "label": "Buy this course", "url": f"/payments/checkout/?course={course.pk}"}
+    if user.is_authenticated and access.subscription_active():
+        return {"kind": "subscription_enroll", "label": "Included in your subscription — enroll"}
+    return {"kind": "subscribe", "label": "Subscribe to open this course", "url": "/payments/subscribe/"}
+
+
+def course_context(request, course: CoursePage) -> dict:
+    user = request.user
+    access = course_access_for(user=user, course=course)
+    outline = course_outline(access=access)
+    resume = resume_lesson(access=access, outline=outline)
+    own_review = Review.objects.filter(user=user, course=course).first() if access.is_enrolled else None
+    return {
+        "access": access,
+        "outline": outline,
+        "progress": outline.progress if access.is_enrolled else None,
+        "resume": resume,
+        "action": course_action(user=user, course=course, access=access, resume=resume),
+        "instructors": course_instructors(course=course),
+        "stats": course_stats(course=course),
+        "reviews": course_reviews(course=course),
+        "own_review": own_review,
+        "can_review": access.is_enrolled,
+        "total_minutes": sum(item.lesson.estimated_minutes for item in outline.lessons),
+    }
+
+
+def section_context(request, section) -> dict:
+    course = CoursePage.objects.get(path=section.path[: -section.steplen])
+    access = course_access_for(user=request.user, course=course)
+    outline = course_outline(access=access)
+    sections = [s for s in outline.sections if s.section.pk == section.pk]
+    return {
+        "course": course,
+        "outline": Outline(sections=sections, lessons=[item for s in sections for item in s.lessons]),
+        "course_access": access,
+    }
+
+
+def lesson_context(request, lesson) -> dict:
+    """Everything the lesson player shows, in a fixed number of queries: access and the reason
+    when locked, the outline with marks, progress, previous/next, the completion rule. An
+    enrolled student's visit is recorded (resume point)."""
+    user = request.user
+    course = course_of(lesson)
+    access = course_access_for(user=user, course=course)
+    # Block templates (quiz, assignment, H5P, AI tool) read the enrollment from here instead
+    # of querying it again.
+    lesson.course_access = access
+    lesson_access = access.lesson(lesson)
+    outline = course_outline(access=access, current=lesson)
+    previous, following = outline.neighbours(lesson)
+    if lesson_access.allowed and access.is_enrolled:
+        lesson_visit(user=user, lesson=lesson, enrollment=access.enrollment)
+    course_lock = access.course_lock()
+    # Where "mark complete and continue" goes: the next lesson, if open now or opened by
+    # completing this one (its only missing prerequisite).
+    continue_to = None
+    if following and (following.access.allowed or (
+            following.access.reason == LockReason.PREREQUISITE_MISSING
+            and set(following.access.missing_prerequisite_ids) == {lesson.pk})):
+        continue_to = following
+    return {
+        "course": course,
+        "section": next((s.section for s in outline.sections if any(i.is_current for i in s.lessons)), None),
+        "access": lesson_access,
+        "course_access": access,
+        "course_lock": course_lock,
+        "action": course_action(user=user, course=course, access=access, resume=None) if course_lock else None,
+        "outline": outline,
+        "progress": outline.progress if access.is_enrolled else None,
+        "previous_lesson": previous,
+        "next_lesson": following,
+        "continue_to": continue_to,
+        "is_completed": lesson.pk in access.completed_lesson_ids,
+        "completion_rule": lesson_completion_rule(lesson),
+        "can_track": lesson_access.allowed and access.is_enrolled,
+        "prerequisite_lessons": [item for item in outline.lessons
+                                 if item.lesson.pk in lesson_access.missing_prerequisite_ids],
+        "is_preview": lesson_access.allowed and lesson.free_preview and not access.is_enrolled and not access.is_staff,
+    }

@@ -1,0 +1,232 @@
+"""Reads for the learning pages: outline, lesson player, course page, dashboard, instructor
+views. Each loads what it needs in a fixed number of queries, whatever the course size."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, F, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from wagtail.models import Page
+
+from coursepages.models import CourseInstructor, CoursePage, LessonPage, SectionPage
+from coursepages.selectors import _subquery_aggregate, with_course_stats
+
+from .access import CourseAccess, LessonAccess, LockReason
+from .models import BlockCompletion, Enrollment, LessonProgress, Review
+from .services import CourseProgress
+
+
+@dataclass
+class OutlineLesson:
+    lesson: LessonPage
+    access: LessonAccess
+    is_completed: bool
+    is_current: bool = False
+
+    @property
+    def is_locked(self) -> bool:
+        return not self.access.allowed
+
+    @property
+    def lock_note(self) -> str:
+        """The reason shown beside this lesson: only reasons of its own (prerequisite, drip);
+        a course-wide lock (enroll, buy, subscribe) is said once for the whole course."""
+        if self.access.reason in (LockReason.PREREQUISITE_MISSING, LockReason.NOT_YET_AVAILABLE):
+            return self.access.message
+        return ""
+
+
+@dataclass
+class OutlineSection:
+    section: SectionPage
+    lessons: list[OutlineLesson] = field(default_factory=list)
+
+
+@dataclass
+class Outline:
+    sections: list[OutlineSection]
+    lessons: list[OutlineLesson]
+
+    @property
+    def progress(self) -> CourseProgress:
+        return CourseProgress(completed=sum(1 for item in self.lessons if item.is_completed), total=len(self.lessons))
+
+    def neighbours(self, lesson: LessonPage) -> tuple[OutlineLesson | None, OutlineLesson | None]:
+        ids = [item.lesson.pk for item in self.lessons]
+        if lesson.pk not in ids:
+            return None, None
+        index = ids.index(lesson.pk)
+        previous = self.lessons[index - 1] if index > 0 else None
+        following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        return previous, following
+
+    def first_open(self) -> OutlineLesson | None:
+        return next((item for item in self.lessons if item.access.allowed and not item.is_completed), None) or next(
+            (item for item in self.lessons if item.access.allowed), None
+        )
+
+
+OUTLINE_LESSON_FIELDS = ("free_preview", "unlock_after_days", "estimated_minutes")
+
+
+def course_outline(*, access: CourseAccess, current: LessonPage | None = None) -> Outline:
+    """Sections and their live lessons in tree order, each lesson with the viewer's access and
+    completion: one query, whatever the number of lessons.
+
+    Sections and lessons are read together from the page table (lesson fields through the
+    one-to-one join) and built as light page instances carrying only what the outline uses:
+    id, title, path, depth, url_path, and the lesson's access fields."""
+    course = access.course
+    rows = (
+        Page.objects.live()
+        .filter(path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2))
+        .order_by("path")
+        .values("id", "title", "slug", "path", "depth", "url_path", "content_type_id",
+                *(f"lessonpage__{name}" for name in OUTLINE_LESSON_FIELDS))
+    )
+    by_path: dict[str, OutlineSection] = {}
+    flat: list[OutlineLesson] = []
+    for row in rows:
+        common = {key: row[key] for key in ("id", "title", "slug", "path", "depth", "url_path")}
+        common["page_ptr_id"] = row["id"]  # the pk of a page subclass
+        if row["depth"] == course.depth + 1:
+            by_path[row["path"]] = OutlineSection(section=SectionPage(**common, live=True))
+            continue
+        section = by_path.get(row["path"][: -LessonPage.steplen])
+        if section is None or row["lessonpage__estimated_minutes"] is None:
+            continue  # its section is a draft (the lesson is not part of the live course), or not a lesson
+        lesson = LessonPage(**common, live=True, **{name: row[f"lessonpage__{name}"] for name in OUTLINE_LESSON_FIELDS})
+        item = OutlineLesson(
+            lesson=lesson,
+            access=access.lesson(lesson),
+            is_completed=lesson.pk in access.completed_lesson_ids,
+            is_current=current is not None and lesson.pk == current.pk,
+        )
+        section.lessons.append(item)
+        flat.append(item)
+    return Outline(sections=[s for s in by_path.values() if s.lessons], lessons=flat)
+
+
+def course_of(lesson: LessonPage) -> CoursePage:
+    """The course of a lesson, found by its path (one query)."""
+    course_path = lesson.path[: -2 * LessonPage.steplen]
+    return CoursePage.objects.select_related("category").get(path=course_path)
+
+
+def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | None:
+    """Where the student continues: the last lesson they opened, else the first open one."""
+    enrollment = access.enrollment
+    if enrollment and enrollment.last_lesson_id:
+        for item in outline.lessons:
+            if item.lesson.pk == enrollment.last_lesson_id and item.access.allowed:
+                return item
+    return outline.first_open()
+
+
+def course_stats(*, course: CoursePage) -> dict:
+    """Student count and rating of one course (two queries)."""
+    students = Enrollment.objects.filter(course=course).exclude(status=Enrollment.Status.REVOKED).count()
+    ratings = Review.objects.filter(course=course).aggregate(avg=Avg("rating"), count=Count("pk"))
+    return {"student_count": students, "rating_avg": ratings["avg"], "rating_count": ratings["count"]}
+
+
+def course_instructors(*, course: CoursePage) -> list:
+    return [
+        ci.user for ci in CourseInstructor.objects.filter(page=course).select_related("user").order_by("sort_order")
+    ]
+
+
+def dashboard_for(*, user) -> dict:
+    """The student's courses with progress, resume lesson and completion (three queries)."""
+    completed_lessons = LessonProgress.objects.filter(
+        enrollment_id=OuterRef("pk"), status=LessonProgress.Status.COMPLETED, lesson__live=True
+    )
+    live_lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("course__path"))
+    enrollments = list(
+        Enrollment.objects.filter(user=user)
+        .exclude(status=Enrollment.Status.REVOKED)
+        .select_related("course", "last_lesson")
+        .annotate(
+            lessons_done=Coalesce(_subquery_aggregate(completed_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+            lessons_total=Coalesce(_subquery_aggregate(live_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+        )
+        .order_by(F("last_accessed_at").desc(nulls_last=True), "-enrolled_at")
+    )
+    for enrollment in enrollments:
+        enrollment.progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
+    return {
+        "in_progress": [e for e in enrollments if e.status == Enrollment.Status.ACTIVE],
+        "completed": [e for e in enrollments if e.status == Enrollment.Status.COMPLETED],
+    }
+
+
+def instructor_courses_for(*, user) -> list[CoursePage]:
+    """Courses the user teaches (owner or listed instructor; all for admins), with counts."""
+    queryset = CoursePage.objects.all()
+    if not (user.is_superuser or getattr(user, "role", None) == "admin"):
+        queryset = queryset.filter(Q(owner=user) | Q(course_instructors__user=user)).distinct()
+    completed = Enrollment.objects.filter(course_id=OuterRef("pk"), status=Enrollment.Status.COMPLETED)
+    return list(
+        with_course_stats(queryset)
+        .annotate(completed_count=Coalesce(_subquery_aggregate(completed, "COUNT", "pk", IntegerField()), Value(0)))
+        .order_by("title")
+    )
+
+
+@dataclass
+class StudentRow:
+    enrollment: Enrollment
+    progress: CourseProgress
+    time_spent_seconds: int
+    scores: dict[str, float | None]
+
+
+def course_activities(*, course: CoursePage) -> list[dict]:
+    """Every activity block of the course in order: {lesson, block_id, type, title}."""
+    from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
+
+    activities = []
+    for lesson in course.lessons():
+        for block in lesson.body:
+            if block.block_type in ACTIVITY_BLOCK_TYPES:
+                title = block.value.get("title") if hasattr(block.value, "get") else None
+                activities.append({"lesson": lesson, "block_id": block.id, "type": block.block_type,
+                                   "title": title or f"{block.block_type.replace('_', ' ').title()} in {lesson.title}"})
+    return activities
+
+
+def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]]:
+    """The course's students with progress, time spent, last activity and best score per
+    activity (a fixed number of queries for any number of students)."""
+    activities = course_activities(course=course)
+    total = course.lessons().count()
+    enrollments = list(
+        Enrollment.objects.filter(course=course)
+        .exclude(status=Enrollment.Status.REVOKED)
+        .select_related("user")
+        .annotate(
+            lessons_done=Count("lesson_progress", filter=Q(lesson_progress__status=LessonProgress.Status.COMPLETED,
+                                                             lesson_progress__lesson__live=True)),
+            time_spent=Coalesce(Sum("lesson_progress__time_spent_seconds"), Value(0)),
+        )
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+    best: dict[tuple[int, str], float | None] = {}
+    for enrollment_id, block_id, score in (
+        BlockCompletion.objects.filter(enrollment__course=course).values("enrollment_id", "block_id")
+        .annotate(best=Max("score_percent")).values_list("enrollment_id", "block_id", "best")
+    ):
+        best[(enrollment_id, block_id)] = score if score is not None else "done"
+    rows = [
+        StudentRow(
+            enrollment=enrollment,
+            progress=CourseProgress(completed=enrollment.lessons_done, total=total),
+            time_spent_seconds=enrollment.time_spent,
+            scores={a["block_id"]: best.get((enrollment.pk, a["block_id"])) for a in activities},
+        )
+        for enrollment in enrollments
+    ]
+    return activities, rows
+
+
+def course_reviews(*, course: CoursePage, limit: int = 20) -> list[Review]:
+    return list(Review.objects.filter(course=course).select_related("user").order_by("-updated_at")[:limit])

@@ -1,0 +1,306 @@
+"""Every learning state change: enroll, open a lesson, record time, complete an activity,
+complete a lesson, complete a course."""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
+from coursepages.models import CoursePage, LessonPage
+
+from .models import BlockCompletion, Enrollment, LessonProgress, Review
+
+logger = logging.getLogger(__name__)
+
+# A heartbeat may claim at most this much time: a client cannot report hours at once.
+MAX_HEARTBEAT_SECONDS = 120
+
+
+class LearningError(Exception):
+    """A refused learning action; `code` is the API's machine code."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    completed: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0
+        return min(100, self.completed * 100 // self.total)
+
+
+def enrollment_create(*, user, course: CoursePage, source: str = Enrollment.Source.FREE) -> tuple[Enrollment, bool]:
+    """Enroll `user` in `course`; enrolling twice is a no-op that returns the existing row.
+
+    A revoked enrollment (after a refund) is reopened by a new grant."""
+    try:
+        with transaction.atomic():
+            enrollment, created = Enrollment.objects.get_or_create(
+                user=user, course=course, defaults={"source": source}
+            )
+    except IntegrityError:  # a concurrent twin won the race: same result
+        enrollment, created = Enrollment.objects.get(user=user, course=course), False
+    if not created and enrollment.status == Enrollment.Status.REVOKED:
+        enrollment.status = Enrollment.Status.ACTIVE
+        enrollment.source = source
+        enrollment.revoked_at = None
+        enrollment.save(update_fields=["status", "source", "revoked_at"])
+    elif not created and source == Enrollment.Source.PAYMENT and enrollment.source != source:
+        # A purchase outlives a subscription: record it as the stronger grant.
+        enrollment.source = source
+        enrollment.save(update_fields=["source"])
+    if created:
+        _run_hooks("ENROLLMENT_CREATED_HOOKS", enrollment)
+    return enrollment, created
+
+
+def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
+    """A student asks to join a course: the one door for a free course, a course included in
+    their active subscription, and (for staff) any course. A paid course is refused with
+    `not_paid` (the checkout grants it through enrollment_create(source=PAYMENT)); joining a
+    course twice returns the existing enrollment with created=False."""
+    from .access import user_is_course_staff
+
+    existing = Enrollment.objects.filter(user=user, course=course).first()
+    if existing and existing.is_open:
+        subscription_lapsed = (
+            existing.source == Enrollment.Source.SUBSCRIPTION
+            and course.pricing == CoursePage.Pricing.SUBSCRIPTION
+            and not _subscription_active(user)
+        )
+        if not subscription_lapsed:
+            return existing, False
+    if not course.live:
+        raise LearningError("This course is not published.", "not_found")
+    if user_is_course_staff(user=user, course=course):
+        source = Enrollment.Source.STAFF
+    elif course.pricing == CoursePage.Pricing.FREE:
+        source = Enrollment.Source.FREE
+    elif course.pricing == CoursePage.Pricing.SUBSCRIPTION:
+        if not _subscription_active(user):
+            raise LearningError("This course is included in a subscription; subscribe to open it.",
+                                "subscription_inactive")
+        source = Enrollment.Source.SUBSCRIPTION
+    else:
+        raise LearningError("This course must be bought before you can enroll.", "not_paid")
+    if existing and existing.is_open:  # lapsed, but the user is now course staff
+        return existing, False
+    if course.archived:
+        raise LearningError("This course is archived and takes no new students.", "not_found")
+    return enrollment_create(user=user, course=course, source=source)
+
+
+def _subscription_active(user) -> bool:
+    from payments.selectors import subscription_active_for
+
+    return subscription_active_for(user=user) is not None
+
+
+@transaction.atomic
+def enrollment_revoke(*, user, course: CoursePage) -> Enrollment | None:
+    """Close a student's access to a course (a refund); their learning records stay."""
+    enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+    if enrollment and enrollment.status != Enrollment.Status.REVOKED:
+        enrollment.status = Enrollment.Status.REVOKED
+        enrollment.revoked_at = timezone.now()
+        enrollment.save(update_fields=["status", "revoked_at"])
+    return enrollment
+
+
+def _progress_for(enrollment: Enrollment, lesson: LessonPage, *, lock: bool = False) -> LessonProgress:
+    queryset = LessonProgress.objects.select_for_update() if lock else LessonProgress.objects
+    try:
+        with transaction.atomic():
+            progress, _ = queryset.get_or_create(enrollment=enrollment, lesson=lesson)
+    except IntegrityError:
+        progress = queryset.get(enrollment=enrollment, lesson=lesson)
+    return progress
+
+
+def _open_enrollment(*, user, lesson: LessonPage, course: CoursePage | None = None) -> Enrollment:
+    course = course or lesson.course()
+    enrollment = Enrollment.objects.filter(user=user, course=course).first() if user.is_authenticated else None
+    if not enrollment or not enrollment.is_open:
+        raise LearningError("You are not enrolled in this course.", "not_enrolled")
+    return enrollment
+
+
+def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment) -> None:
+    """Record that an enrolled student opened a lesson: resume point and first/last access."""
+    now = timezone.now()
+    # One UPDATE for a returning visit (the common case, on every lesson page view); only a
+    # first visit creates the row.
+    fields = {
+        "last_accessed_at": now,
+        "first_accessed_at": Coalesce(F("first_accessed_at"), Value(now)),
+        "status": Case(
+            When(status=LessonProgress.Status.NOT_STARTED, then=Value(LessonProgress.Status.IN_PROGRESS)),
+            default=F("status"),
+        ),
+    }
+    if not LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(**fields):
+        progress = _progress_for(enrollment, lesson)
+        LessonProgress.objects.filter(pk=progress.pk).update(**fields)
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_accessed_at=now)
+
+
+def progress_heartbeat(
+    *,
+    user,
+    lesson: LessonPage,
+    seconds: int,
+    video_position: float | None = None,
+    video_duration: float | None = None,
+) -> LessonProgress:
+    """Add time spent on a visible lesson page (clamped per beat) and, when the page plays a
+    video, store where the player is; the video service derives watched percent from them."""
+    if seconds < 0:
+        raise LearningError("Time spent cannot be negative.", "invalid")
+    for name, value in (("video_position", video_position), ("video_duration", video_duration)):
+        if value is not None and (value < 0 or value != value):  # value != value: NaN
+            raise LearningError(f"{name.replace('_', ' ').capitalize()} cannot be negative.", "invalid")
+    enrollment = _open_enrollment(user=user, lesson=lesson)
+    progress = _progress_for(enrollment, lesson)
+    fields = {
+        "time_spent_seconds": F("time_spent_seconds") + min(int(seconds), MAX_HEARTBEAT_SECONDS),
+        "last_accessed_at": timezone.now(),
+    }
+    if video_duration is not None:
+        fields["video_duration"] = video_duration
+    if video_position is not None:
+        duration = video_duration if video_duration is not None else progress.video_duration
+        fields["video_position"] = min(video_position, duration) if duration else video_position
+    LessonProgress.objects.filter(pk=progress.pk).update(**fields)
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=fields["last_accessed_at"])
+    progress.refresh_from_db()
+    return progress
+
+
+def activity_block_ids(lesson: LessonPage) -> dict[str, str]:
+    """The activity blocks of a lesson body: {block id: block type}."""
+    return {block.id: block.block_type for block in lesson.body if block.block_type in ACTIVITY_BLOCK_TYPES}
+
+
+def activity_complete(
+    *, user, lesson: LessonPage, block_id: str, score_percent: float | None = None
+) -> BlockCompletion:
+    """Record that the student finished one activity block; completes the lesson when it
+    was the last one. Safe to call twice."""
+    blocks = activity_block_ids(lesson)
+    if block_id not in blocks:
+        raise LearningError("That activity is not part of this lesson.", "not_found")
+    enrollment = _open_enrollment(user=user, lesson=lesson)
+    with transaction.atomic():
+        completion, created = BlockCompletion.objects.get_or_create(
+            enrollment=enrollment,
+            lesson=lesson,
+            block_id=block_id,
+            defaults={"block_type": blocks[block_id], "score_percent": score_percent},
+        )
+        if not created and score_percent is not None and (completion.score_percent or 0) < score_percent:
+            completion.score_percent = score_percent
+            completion.save(update_fields=["score_percent"])
+    done = set(
+        BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson).values_list("block_id", flat=True)
+    )
+    if set(blocks) <= done:
+        _lesson_mark_complete(enrollment=enrollment, lesson=lesson)
+    return completion
+
+
+def lesson_completion_rule(lesson: LessonPage) -> str:
+    """'manual' for a lesson of text (the student marks it), 'activities' otherwise."""
+    return "activities" if activity_block_ids(lesson) else "manual"
+
+
+def lesson_complete(*, user, lesson: LessonPage) -> LessonProgress:
+    """The student's "mark complete": allowed where the lesson has no activity to finish."""
+    enrollment = _open_enrollment(user=user, lesson=lesson)
+    blocks = activity_block_ids(lesson)
+    if blocks:
+        done = set(
+            BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson).values_list("block_id", flat=True)
+        )
+        if not set(blocks) <= done:
+            raise LearningError("Finish this lesson's activities to complete it.", "activities_incomplete")
+    return _lesson_mark_complete(enrollment=enrollment, lesson=lesson)
+
+
+def course_progress_for(*, enrollment: Enrollment) -> CourseProgress:
+    total = enrollment.course.lessons().count()
+    completed = LessonProgress.objects.filter(
+        enrollment=enrollment,
+        status=LessonProgress.Status.COMPLETED,
+        lesson__path__startswith=enrollment.course.path,
+        lesson__live=True,
+    ).count()
+    return CourseProgress(completed=completed, total=total)
+
+
+@transaction.atomic
+def _lesson_mark_complete(*, enrollment: Enrollment, lesson: LessonPage) -> LessonProgress:
+    # The enrollment row is the lock that serialises completions of one student's course,
+    # so the last two lessons finishing at once complete the course exactly once.
+    enrollment = Enrollment.objects.select_for_update().select_related("course").get(pk=enrollment.pk)
+    progress = _progress_for(enrollment, lesson, lock=True)
+    if progress.status != LessonProgress.Status.COMPLETED:
+        now = timezone.now()
+        progress.status = LessonProgress.Status.COMPLETED
+        progress.completed_at = now
+        progress.first_accessed_at = progress.first_accessed_at or now
+        progress.save(update_fields=["status", "completed_at", "first_accessed_at"])
+    if enrollment.status == Enrollment.Status.ACTIVE and course_progress_for(enrollment=enrollment).percent == 100:
+        course_complete(enrollment=enrollment)
+    return progress
+
+
+def course_complete(*, enrollment: Enrollment) -> Enrollment:
+    """Every lesson is done: the enrollment is completed and the completion hooks run
+    (certificate issue, email) once the transaction commits."""
+    if enrollment.status == Enrollment.Status.COMPLETED:
+        return enrollment
+    enrollment.status = Enrollment.Status.COMPLETED
+    enrollment.completed_at = timezone.now()
+    enrollment.save(update_fields=["status", "completed_at"])
+    _run_hooks("COURSE_COMPLETED_HOOKS", enrollment)
+    return enrollment
+
+
+def _run_hooks(setting_name: str, enrollment: Enrollment):
+    """Call each dotted-path hook in settings.<setting_name> with the enrollment id after commit."""
+    for path in getattr(settings, setting_name, []):
+        hook = import_string(path)
+        transaction.on_commit(lambda hook=hook: hook(enrollment_id=enrollment.pk))
+
+
+def review_save(*, user, course: CoursePage, rating: int, body: str = "") -> tuple[Review, bool]:
+    """An enrolled student rates a course 1–5 and may write a review; saving again edits it."""
+    try:
+        rating = int(rating)
+    except (TypeError, ValueError):
+        rating = 0
+    if not 1 <= rating <= 5:
+        raise LearningError("Choose a rating from 1 to 5 stars.", "invalid")
+    body = (body or "").strip()
+    if len(body) > 4000:
+        raise LearningError("Keep the review under 4,000 characters.", "invalid")
+    enrollment = Enrollment.objects.filter(user=user, course=course).first() if user.is_authenticated else None
+    if not enrollment or not enrollment.is_open:
+        raise LearningError("Only students of this course can review it.", "not_enrolled")
+    review, created = Review.objects.update_or_create(
+        user=user, course=course, defaults={"rating": rating, "body": body}
+    )
+    return review, created

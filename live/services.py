@@ -1,0 +1,259 @@
+"""Every state change of live classes: availability, requests, decisions, joining, reminders."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from messaging.notify import notify
+
+from . import meetings
+from .availability import contains
+from .ics import session_ics
+from .models import AvailabilityException, LiveAttendance, LiveSession, WeeklyAvailability
+from .selectors import SLOT_MINUTES, busy_intervals, student_may_book, teacher_windows
+
+
+class LiveError(Exception):
+    """A refused live-class action; `code` is the API's machine code."""
+
+    def __init__(self, message: str, code: str = "invalid", status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+def _is_teacher(user) -> bool:
+    return user.is_authenticated and (user.is_instructor or user.is_platform_admin)
+
+
+# --- availability ----------------------------------------------------------------------------
+
+def availability_add(*, teacher, weekday: int, start_time: time, end_time: time) -> WeeklyAvailability:
+    if not _is_teacher(teacher):
+        raise LiveError("Only teachers publish availability.", "not_teacher", 403)
+    if end_time <= start_time:
+        raise LiveError("The window must end after it starts.", "invalid_window")
+    if weekday not in range(7):
+        raise LiveError("Choose a day of the week.", "invalid_window")
+    clash = WeeklyAvailability.objects.filter(teacher=teacher, weekday=weekday, start_time__lt=end_time,
+                                              end_time__gt=start_time)
+    if clash.exists():
+        raise LiveError("That window overlaps one you already have on that day.", "overlapping_window")
+    return WeeklyAvailability.objects.create(teacher=teacher, weekday=weekday, start_time=start_time,
+                                             end_time=end_time, timezone=teacher.timezone)
+
+
+def availability_remove(*, teacher, window_id: int) -> None:
+    WeeklyAvailability.objects.filter(teacher=teacher, pk=window_id).delete()
+
+
+def exception_add(*, teacher, first_day: date, last_day: date, reason: str = "") -> AvailabilityException:
+    """Leave from the start of `first_day` to the end of `last_day`, in the teacher's timezone."""
+    if not _is_teacher(teacher):
+        raise LiveError("Only teachers publish availability.", "not_teacher", 403)
+    if last_day < first_day:
+        raise LiveError("The last day must not be before the first day.", "invalid_window")
+    tz = teacher.tzinfo
+    starts_at = datetime.combine(first_day, time.min, tzinfo=tz)
+    ends_at = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
+    return AvailabilityException.objects.create(teacher=teacher, starts_at=starts_at, ends_at=ends_at,
+                                                reason=reason[:200])
+
+
+def exception_remove(*, teacher, exception_id: int) -> None:
+    AvailabilityException.objects.filter(teacher=teacher, pk=exception_id).delete()
+
+
+# --- booking ---------------------------------------------------------------------------------
+
+def session_request(*, student, course, teacher, starts_at: datetime, minutes: int = 60,
+                    topic: str = "") -> LiveSession:
+    """A student asks for a class in one of the teacher's free slots. The slot is held until
+    the teacher decides. Overlaps are refused here and, on PostgreSQL, by exclusion
+    constraints when two requests race."""
+    if minutes not in SLOT_MINUTES:
+        raise LiveError(f"A class lasts {', '.join(map(str, SLOT_MINUTES))} minutes.", "invalid_length")
+    if timezone.is_naive(starts_at):
+        raise LiveError("The start time needs a timezone.", "invalid_time")
+    starts_at = starts_at.astimezone(UTC)
+    ends_at = starts_at + timedelta(minutes=minutes)
+    if student.pk == teacher.pk:
+        raise LiveError("You cannot book a class with yourself.", "invalid_teacher")
+    if not student_may_book(student=student, course=course, teacher=teacher):
+        raise LiveError("Book a class with a teacher of a course you are enrolled in.", "not_enrolled", 403)
+    if starts_at < timezone.now() + timedelta(hours=settings.LIVE_BOOKING_NOTICE_HOURS):
+        raise LiveError(f"Book at least {settings.LIVE_BOOKING_NOTICE_HOURS} hours ahead.", "too_soon")
+    if not contains(teacher_windows(teacher=teacher, start=starts_at, end=ends_at), (starts_at, ends_at)):
+        raise LiveError("The teacher is not available then.", "not_available", 409)
+    try:
+        with transaction.atomic():
+            # SQLite: the transaction takes the write lock at BEGIN (transaction_mode IMMEDIATE),
+            # so this check and the insert run one request at a time. PostgreSQL: two racing
+            # requests can both pass the check; the exclusion constraint refuses the second.
+            if busy_intervals(users=[teacher, student], start=starts_at, end=ends_at):
+                raise LiveError("That time has just been taken. Choose another slot.", "slot_taken", 409)
+            session = LiveSession.objects.create(course=course, teacher=teacher, student=student,
+                                                 starts_at=starts_at, ends_at=ends_at, topic=topic[:200])
+    except IntegrityError as exc:
+        if "live_no_" in str(exc):
+            raise LiveError("That time has just been taken. Choose another slot.", "slot_taken", 409)
+        raise
+    notify(user=teacher, kind="live_request", title=f"{student.display_name} asked for a live class",
+           body=f"{course.title}, {_when(session, teacher)}.", url=session.get_absolute_url(),
+           email_template="live/requested", context=_context(session, teacher))
+    return session
+
+
+def _when(session, user) -> str:
+    local = session.starts_at.astimezone(user.tzinfo)
+    return f"{local:%a %d %b %Y, %H:%M} ({user.timezone}), {session.minutes} minutes"
+
+
+def _context(session, user) -> dict:
+    return {"course_title": session.course.title, "when": _when(session, user),
+            "teacher_name": session.teacher.display_name, "student_name": session.student.display_name,
+            "topic": session.topic, "reason": session.decision_note,
+            "session_url": settings.SITE_URL + session.get_absolute_url()}
+
+
+def _locked(session: LiveSession) -> LiveSession:
+    return LiveSession.objects.select_for_update().select_related("course", "teacher", "student").get(pk=session.pk)
+
+
+def session_approve(*, session: LiveSession, user) -> LiveSession:
+    """The teacher approves: the meeting is created and both get an invitation (.ics)."""
+    with transaction.atomic():
+        session = _locked(session)
+        if user.pk != session.teacher_id and not user.is_platform_admin:
+            raise LiveError("Only the teacher of this class can approve it.", "not_teacher", 403)
+        if session.status != LiveSession.Status.REQUESTED:
+            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested", 409)
+        if session.starts_at <= timezone.now():
+            raise LiveError("This class was due to start already.", "in_the_past", 409)
+        try:
+            fields = meetings.meeting_create(session=session)
+        except meetings.MeetingError as exc:
+            raise LiveError(exc.message, exc.code, 502)
+        for key, value in fields.items():
+            setattr(session, key, value)
+        session.status = LiveSession.Status.APPROVED
+        session.decided_at = timezone.now()
+        if session.starts_at - session.decided_at <= timedelta(hours=24):
+            session.reminder_24h_sent_at = session.decided_at  # the invitation is the day-before reminder
+        session.save()
+        invite = session_ics(session=session, method="REQUEST")
+        for person in (session.student, session.teacher):
+            notify(user=person, kind="live_approved", title=f"Live class confirmed: {session.course.title}",
+                   body=_when(session, person), url=session.get_absolute_url(), email_template="live/approved",
+                   context=_context(session, person), essential=True,
+                   attachments=[{"filename": "live-class.ics", "content": invite,
+                                 "mimetype": "text/calendar; method=REQUEST"}])
+    return session
+
+
+def session_reject(*, session: LiveSession, user, reason: str = "") -> LiveSession:
+    with transaction.atomic():
+        session = _locked(session)
+        if user.pk != session.teacher_id and not user.is_platform_admin:
+            raise LiveError("Only the teacher of this class can reject it.", "not_teacher", 403)
+        if session.status != LiveSession.Status.REQUESTED:
+            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested", 409)
+        session.status = LiveSession.Status.REJECTED
+        session.decision_note = reason[:500]
+        session.decided_at = timezone.now()
+        session.save(update_fields=["status", "decision_note", "decided_at"])
+        notify(user=session.student, kind="live_rejected", title=f"Live class not possible: {session.course.title}",
+               body=reason or "The teacher could not take this class.", url=session.get_absolute_url(),
+               email_template="live/rejected", context=_context(session, session.student))
+    return session
+
+
+def cancel_deadline(session: LiveSession) -> datetime:
+    return session.starts_at - timedelta(hours=settings.LIVE_CANCEL_CUTOFF_HOURS)
+
+
+def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSession:
+    """Either party cancels up to LIVE_CANCEL_CUTOFF_HOURS before the start (admins any time)."""
+    with transaction.atomic():
+        session = _locked(session)
+        if not session.is_party(user) and not user.is_platform_admin:
+            raise LiveError("Only the two people in this class can cancel it.", "not_party", 403)
+        if not session.is_active:
+            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_active", 409)
+        if timezone.now() > cancel_deadline(session) and not user.is_platform_admin:
+            raise LiveError(f"Classes can be cancelled up to {settings.LIVE_CANCEL_CUTOFF_HOURS} hours before "
+                            "they start.", "past_cutoff", 409)
+        was_approved = session.status == LiveSession.Status.APPROVED
+        session.status = LiveSession.Status.CANCELLED
+        session.cancelled_by = user
+        session.decision_note = reason[:500]
+        session.decided_at = timezone.now()
+        session.save(update_fields=["status", "cancelled_by", "decision_note", "decided_at"])
+        attachments = None
+        if was_approved:
+            attachments = [{"filename": "live-class.ics", "content": session_ics(session=session, method="CANCEL"),
+                            "mimetype": "text/calendar; method=CANCEL"}]
+        for person in (session.student, session.teacher):
+            if person.pk == user.pk:
+                continue
+            notify(user=person, kind="live_cancelled", title=f"Live class cancelled: {session.course.title}",
+                   body=f"{_when(session, person)}. {reason}".strip(), url=session.get_absolute_url(),
+                   email_template="live/cancelled", context=_context(session, person), essential=True,
+                   attachments=attachments)
+    return session
+
+
+def session_join(*, session: LiveSession, user) -> str:
+    """Record that `user` joined and give them the meeting URL. Only the two parties and
+    platform admins get in, from LIVE_JOIN_EARLY_MINUTES before the start to the end."""
+    if not session.is_party(user) and not user.is_platform_admin:
+        raise LiveError("This class is not yours.", "not_party", 403)
+    if session.status != LiveSession.Status.APPROVED:
+        raise LiveError("This class has not been confirmed.", "not_approved", 409)
+    now = timezone.now()
+    if now < session.starts_at - timedelta(minutes=settings.LIVE_JOIN_EARLY_MINUTES):
+        raise LiveError(f"The room opens {settings.LIVE_JOIN_EARLY_MINUTES} minutes before the class.", "too_early",
+                        409)
+    if now > session.ends_at:
+        raise LiveError("This class has ended.", "ended", 409)
+    with transaction.atomic():
+        attendance, created = LiveAttendance.objects.select_for_update().get_or_create(session=session, user=user)
+        if not created:
+            attendance.join_count += 1
+            attendance.save(update_fields=["join_count", "last_joined_at"])
+    return meetings.meeting_join_url(session=session, user=user)
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+REMINDERS = (
+    ("reminder_24h_sent_at", timedelta(hours=24), "tomorrow"),
+    ("reminder_15m_sent_at", timedelta(minutes=15), "in 15 minutes"),
+)
+
+
+def reminders_send_due(*, now: datetime | None = None) -> int:
+    """Send the 24-hour and 15-minute reminders that are due. Each reminder is claimed with a
+    conditional UPDATE before it is sent, so two runs (or two beat workers) send it once."""
+    now = now or timezone.now()
+    sent = 0
+    for field, ahead, phrase in REMINDERS:
+        due = LiveSession.objects.filter(status=LiveSession.Status.APPROVED, starts_at__gt=now,
+                                         starts_at__lte=now + ahead, **{f"{field}__isnull": True})
+        for session in due.select_related("course", "teacher", "student"):
+            with transaction.atomic():
+                claimed = LiveSession.objects.filter(pk=session.pk, **{f"{field}__isnull": True}).update(
+                    **{field: now})
+                if not claimed:
+                    continue
+                for person in (session.student, session.teacher):
+                    notify(user=person, kind="live_reminder", title=f"Live class {phrase}: {session.course.title}",
+                           body=_when(session, person), url=session.get_absolute_url(),
+                           email_template="live/reminder", context={**_context(session, person), "phrase": phrase})
+                sent += 1
+    return sent
+
+

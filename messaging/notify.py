@@ -1,0 +1,38 @@
+"""One way to tell a user something: an in-app notification and, unless they opted out of
+non-essential mail, an email (plain text and HTML) sent by a Celery task after commit."""
+
+from django.db import transaction
+
+from .models import Notification
+
+
+def notify(
+    *,
+    user,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email_template: str | None = None,
+    context: dict | None = None,
+    essential: bool = False,
+    in_app: bool = True,
+    attachments: list[dict] | None = None,
+) -> Notification | None:
+    """Notify `user`. `email_template` names `templates/emails/<name>.txt` (and optional
+    `.html`, `_subject.txt`); `context` must be JSON-serialisable (it travels to the task).
+    Essential mail (receipts, security, certificates) ignores the user's opt-out.
+    `attachments` are text files: [{"filename", "content", "mimetype"}] (e.g. an .ics invitation)."""
+    notification = None
+    if in_app:
+        notification = Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+    if email_template and user.email and user.is_active and (essential or not user.email_opt_out):
+        from .tasks import send_templated_email
+
+        payload = {"title": title, "body": body, "url": url, **(context or {})}
+        transaction.on_commit(
+            lambda: send_templated_email.delay(
+                user_id=user.pk, template=email_template, context=payload, attachments=attachments or None
+            )
+        )
+    return notification

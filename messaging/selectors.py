@@ -1,0 +1,60 @@
+"""Reads for messaging: a user's conversations with unread counts, history pages, counts."""
+
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+
+from .models import Conversation, Message, Notification
+
+PAGE_SIZE = 30
+
+
+def conversations_for(*, user):
+    """The user's conversations, newest activity first, each with `unread` (messages to them)."""
+    return (
+        Conversation.objects.filter(Q(student=user) | Q(teacher=user))
+        .select_related("student", "teacher", "course")
+        .annotate(unread=Count("messages", filter=Q(messages__read_at__isnull=True) & ~Q(messages__sender=user)))
+        .order_by("-last_message_at", "-created_at")
+    )
+
+
+def unread_message_count(*, user) -> int:
+    return Message.objects.filter(
+        Q(conversation__student=user) | Q(conversation__teacher=user), read_at__isnull=True
+    ).exclude(sender=user).count()
+
+
+def unread_counts(*, user) -> dict:
+    """Unread notifications and messages in one query (for the header on every page)."""
+    # Each subquery groups on a column that is the same for every row it counts, so it
+    # yields one count (or no row, hence Coalesce).
+    mine = Q(conversation__student=OuterRef("pk")) | Q(conversation__teacher=OuterRef("pk"))
+    messages = (Message.objects.filter(mine, read_at__isnull=True).exclude(sender=OuterRef("pk"))
+                .order_by().values("read_at").annotate(n=Count("pk")).values("n"))
+    row = (Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True).order_by().values("user")
+           .annotate(n=Count("pk")).values("n"))
+    counts = User.objects.filter(pk=user.pk).annotate(
+        n_notifications=Coalesce(Subquery(row[:1]), 0), n_messages=Coalesce(Subquery(messages[:1]), 0)
+    ).values("n_notifications", "n_messages").first() or {"n_notifications": 0, "n_messages": 0}
+    return {"notifications": counts["n_notifications"], "messages": counts["n_messages"]}
+
+
+def messages_page(*, conversation, before_id: int | None = None, after_id: int | None = None,
+                  limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:
+    """Messages in id order. `before_id`: the page of older history before it (and whether
+    there is more); `after_id`: everything newer (for polling)."""
+    qs = conversation.messages.select_related("sender").prefetch_related("attachments")
+    if after_id is not None:
+        return list(qs.filter(id__gt=after_id).order_by("id")[:200]), False
+    if before_id is not None:
+        qs = qs.filter(id__lt=before_id)
+    rows = list(qs.order_by("-id")[: limit + 1])
+    has_more = len(rows) > limit
+    return list(reversed(rows[:limit])), has_more
+
+
+def notifications_for(*, user):
+    """Unread first, newest first."""
+    return Notification.objects.filter(user=user).order_by(F("read_at").asc(nulls_first=True), "-created_at")

@@ -1,0 +1,201 @@
+"""Ledger services: record a settled sale, reverse it on refund, release held earnings.
+
+The commerce side calls `ledger_record_sale` when a payment settles and `ledger_reverse_sale`
+when it is refunded; both are idempotent on `source_key`. Every write that changes an
+instructor's balance happens while that instructor's InstructorEarningsProfile row is
+locked, the same lock a payout request takes, so a balance is never read half-written."""
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coursepages.models import CourseInstructor, CoursePage, PlatformSettings
+
+from .models import InstructorEarningsProfile, LedgerEntry
+
+HUNDRED = Decimal(100)
+
+
+def vat_from_gross(*, gross_cents: int, rate: Decimal) -> int:
+    """VAT inside a VAT-inclusive price: gross × rate / (1 + rate), rounded half-up to the cent."""
+    rate = Decimal(rate)
+    return int((Decimal(gross_cents) * rate / (1 + rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def percent_of(*, cents: int, percent: Decimal) -> int:
+    """`percent`% of `cents`, rounded half-up to the cent (away from zero for negatives)."""
+    return int((Decimal(cents) * Decimal(percent) / HUNDRED).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def split_by_weights(*, total: int, weights: list[int]) -> list[int]:
+    """Split `total` cents in proportion to `weights` with the largest-remainder method, so the
+    parts add up to `total` exactly. Ties go to the earlier weight; all-zero weights split evenly."""
+    if not weights:
+        return []
+    if total < 0:
+        return [-part for part in split_by_weights(total=-total, weights=weights)]
+    if sum(weights) <= 0:
+        weights = [1] * len(weights)
+    weight_sum = sum(weights)
+    parts = [total * weight // weight_sum for weight in weights]
+    remainders = [total * weight % weight_sum for weight in weights]
+    left = total - sum(parts)
+    for index in sorted(range(len(weights)), key=lambda i: (-remainders[i], i))[:left]:
+        parts[index] += 1
+    return parts
+
+
+def earnings_profile_for(*, user) -> InstructorEarningsProfile:
+    return earnings_profile_for_id(user_id=user.pk)
+
+
+def earnings_profile_for_id(*, user_id: int) -> InstructorEarningsProfile:
+    profile, _ = InstructorEarningsProfile.objects.get_or_create(user_id=user_id)
+    return profile
+
+
+def lock_earnings_profiles(*, user_ids) -> list[InstructorEarningsProfile]:
+    """Lock these instructors' profile rows (in a fixed order, so two lockers never deadlock).
+    Must run inside a transaction."""
+    ids = sorted(set(user_ids))
+    for user_id in ids:
+        InstructorEarningsProfile.objects.get_or_create(user_id=user_id)
+    return list(InstructorEarningsProfile.objects.select_for_update().filter(user_id__in=ids).order_by("user_id"))
+
+
+def instructor_share_percent(*, course: CoursePage, profile: InstructorEarningsProfile,
+                             site: PlatformSettings) -> Decimal:
+    """The course's override, else the instructor's default, else the site default."""
+    if course.revenue_share_override is not None:
+        return Decimal(course.revenue_share_override)
+    if profile.default_share_percent is not None:
+        return Decimal(profile.default_share_percent)
+    return Decimal(site.default_revenue_share)
+
+
+def _course_instructors(course: CoursePage) -> list[tuple[int, int]]:
+    """(user id, weight) of the course's instructors in their editor order; the page owner
+    when none is listed."""
+    rows = list(
+        CourseInstructor.objects.filter(page_id=course.pk).order_by("sort_order", "pk").values_list("user_id", "weight")
+    )
+    if not rows and course.owner_id:
+        rows = [(course.owner_id, 1)]
+    return rows
+
+
+def _existing(source_key: str, kind: str) -> list[LedgerEntry]:
+    return list(LedgerEntry.objects.filter(source_key=source_key, kind=kind).order_by("line"))
+
+
+def ledger_record_sale(*, source_key: str, course: CoursePage, gross_cents: int, currency: str,
+                       occurred_at: datetime) -> list[LedgerEntry]:
+    """Write the ledger rows of one settled payment for one course. Idempotent on `source_key`:
+    a second call (retry, replayed webhook, concurrent twin) returns the rows of the first."""
+    if gross_cents < 0:
+        raise ValueError("gross_cents must not be negative.")
+    existing = _existing(source_key, LedgerEntry.Kind.SALE)
+    if existing:
+        return existing
+    site = PlatformSettings.load()
+    rate = Decimal(site.vat_rate)
+    vat = vat_from_gross(gross_cents=gross_cents, rate=rate)
+    net = gross_cents - vat
+    available_at = occurred_at + timedelta(days=site.hold_days)
+    instructors = _course_instructors(course)
+    profiles = {uid: earnings_profile_for_id(user_id=uid) for uid, _ in instructors}
+    portions = split_by_weights(total=net, weights=[weight for _, weight in instructors])
+    common = dict(
+        source_key=source_key, kind=LedgerEntry.Kind.SALE, course=course, course_title=course.title[:255],
+        currency=currency, gross_cents=gross_cents, vat_cents=vat, net_cents=net, vat_rate=rate,
+        occurred_at=occurred_at, available_at=available_at,
+    )
+    rows = []
+    percents = []
+    for line, ((user_id, _weight), portion) in enumerate(zip(instructors, portions, strict=True), start=1):
+        percent = instructor_share_percent(course=course, profile=profiles[user_id], site=site)
+        percents.append(percent)
+        rows.append(LedgerEntry(
+            line=line, account=LedgerEntry.Account.INSTRUCTOR, instructor_id=user_id, basis_cents=portion,
+            share_percent=percent, amount_cents=percent_of(cents=portion, percent=percent), **common,
+        ))
+    platform_amount = net - sum(row.amount_cents for row in rows)
+    if not percents:
+        platform_percent = HUNDRED
+    elif len(set(percents)) == 1:
+        platform_percent = HUNDRED - percents[0]
+    else:  # instructors on different percentages: record the effective one
+        platform_percent = (Decimal(platform_amount) * HUNDRED / net).quantize(Decimal("0.01")) if net else None
+    rows.insert(0, LedgerEntry(
+        line=0, account=LedgerEntry.Account.PLATFORM, basis_cents=net, share_percent=platform_percent,
+        amount_cents=platform_amount, **common,
+    ))
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.bulk_create(rows)
+    except IntegrityError:
+        # A concurrent twin wrote the same sale first; its rows are the answer.
+        existing = _existing(source_key, LedgerEntry.Kind.SALE)
+        if existing:
+            return existing
+        raise
+    return _existing(source_key, LedgerEntry.Kind.SALE)
+
+
+def ledger_reverse_sale(*, source_key: str, occurred_at: datetime) -> list[LedgerEntry]:
+    """Write negative twins of a sale's rows (a refund). Idempotent. A row still pending is
+    reversed as pending (both release together and cancel out); a row already available is
+    reversed at once, so after a payout the instructor's balance may go negative and later
+    earnings repay it. Returns [] when no sale was recorded under `source_key`."""
+    originals = _existing(source_key, LedgerEntry.Kind.SALE)
+    if not originals:
+        return []
+    with transaction.atomic():
+        lock_earnings_profiles(user_ids=[row.instructor_id for row in originals if row.instructor_id])
+        already = _existing(source_key, LedgerEntry.Kind.REFUND)
+        if already:
+            return already
+        now = timezone.now()
+        rows = []
+        for original in LedgerEntry.objects.select_for_update().filter(pk__in=[row.pk for row in originals]):
+            pending = original.status == LedgerEntry.Status.PENDING
+            rows.append(LedgerEntry(
+                source_key=source_key, kind=LedgerEntry.Kind.REFUND, account=original.account, line=original.line,
+                instructor_id=original.instructor_id, course_id=original.course_id,
+                course_title=original.course_title, reverses=original, currency=original.currency,
+                gross_cents=-original.gross_cents, vat_cents=-original.vat_cents, net_cents=-original.net_cents,
+                vat_rate=original.vat_rate, basis_cents=-original.basis_cents, share_percent=original.share_percent,
+                amount_cents=-original.amount_cents, occurred_at=occurred_at,
+                status=original.status,
+                available_at=original.available_at if pending else occurred_at,
+                released_at=None if pending else now,
+            ))
+        try:
+            with transaction.atomic():
+                LedgerEntry.objects.bulk_create(rows)
+        except IntegrityError:
+            already = _existing(source_key, LedgerEntry.Kind.REFUND)
+            if already:
+                return already
+            raise
+    return _existing(source_key, LedgerEntry.Kind.REFUND)
+
+
+def ledger_release_due(*, now: datetime | None = None) -> int:
+    """Make every pending row whose hold has passed available. Safe to run twice or in two
+    workers at once: each instructor's rows are released under their profile lock, and an
+    already-released row is not touched again. Returns the number of rows released."""
+    now = now or timezone.now()
+    due = LedgerEntry.objects.filter(status=LedgerEntry.Status.PENDING, available_at__lte=now)
+    released = 0
+    instructor_ids = sorted(set(due.exclude(instructor=None).values_list("instructor_id", flat=True)))
+    for instructor_id in instructor_ids:
+        with transaction.atomic():
+            lock_earnings_profiles(user_ids=[instructor_id])
+            released += due.filter(instructor_id=instructor_id).update(
+                status=LedgerEntry.Status.AVAILABLE, released_at=now
+            )
+    released += due.filter(instructor=None).update(status=LedgerEntry.Status.AVAILABLE, released_at=now)
+    return released

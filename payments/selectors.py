@@ -1,0 +1,60 @@
+"""Reads about money that other apps ask."""
+
+from django.utils import timezone
+
+from .models import Order, Subscription
+
+# A cancelled or past-due subscription keeps access until the period it paid for ends.
+ACCESS_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.CANCELLED, Subscription.Status.PAST_DUE)
+
+
+def subscription_active_for(*, user) -> Subscription | None:
+    """The subscription that currently opens 'included' courses for this user, if any."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Subscription.objects.filter(user=user, status__in=ACCESS_STATUSES, current_period_end__gt=timezone.now())
+        .order_by("-current_period_end")
+        .first()
+    )
+
+
+def subscription_current_for(*, user) -> Subscription | None:
+    """The subscription to show on the account page: the one giving access, else the latest started."""
+    return subscription_active_for(user=user) or (
+        Subscription.objects.filter(user=user).exclude(status=Subscription.Status.PENDING)
+        .select_related("plan").order_by("-created_at").first()
+    )
+
+
+def order_history_for(*, user):
+    """A student's orders, newest first, with what the history needs loaded up front."""
+    return (
+        Order.objects.filter(user=user)
+        .select_related("plan").prefetch_related("items").order_by("-created_at")
+    )
+
+
+def revenue_by_course_for_day(*, day) -> dict[int, tuple[int, int]]:
+    """{course id: (gross cents, VAT cents)} of course sales settled on `day` (the site's
+    timezone), for the analytics roll-up (settings.ANALYTICS_REVENUE_SOURCES). Refunded sales
+    are left out."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from .models import OrderItem, Payment
+    from .vat import vat_from_gross
+
+    start = datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+    items = OrderItem.objects.filter(
+        order__payment__status=Payment.Status.SETTLED,
+        order__payment__settled_at__gte=start,
+        order__payment__settled_at__lt=start + timedelta(days=1),
+    ).values_list("course_id", "paid_cents", "order__vat_rate")
+    totals: dict[int, list[int]] = {}
+    for course_id, paid, rate in items:
+        entry = totals.setdefault(course_id, [0, 0])
+        entry[0] += paid
+        entry[1] += vat_from_gross(paid, rate)
+    return {course_id: (gross, vat) for course_id, (gross, vat) in totals.items()}

@@ -1,0 +1,78 @@
+"""DESIGN.md §9: the lesson page (enrolled student) and the catalog cost a constant number of
+SQL queries, whatever the course or catalog size, within budget."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from coursepages.models import Category
+from learners.models import Review
+from learners.services import enrollment_create, lesson_complete
+from tests.factories import lessons_of, make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+LESSON_PAGE_BUDGET = 20
+CATALOG_BUDGET = 15
+
+
+def _lesson_page_queries(client, student, lessons: int) -> int:
+    course = make_course(lessons=lessons)
+    all_lessons = lessons_of(course)
+    # Prerequisites and drip in the course, so the policy has real work on every lesson.
+    all_lessons[-1].prerequisites.set([all_lessons[0]])
+    all_lessons[-1].unlock_after_days = 3
+    all_lessons[-1].save()
+    enrollment_create(user=student, course=course)
+    lesson_complete(user=student, lesson=all_lessons[0])
+    client.force_login(student)
+    target = all_lessons[len(all_lessons) // 2]
+    client.get(target.url)  # first visit creates the progress row; measure the steady state
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(target.url)
+    assert response.status_code == 200
+    assert response.context["can_track"] is True
+    assert len(response.context["outline"].lessons) == lessons
+    QUERIES[:] = [query["sql"][:160] for query in captured.captured_queries]
+    return len(captured.captured_queries)
+
+
+QUERIES: list[str] = []
+
+
+def test_lesson_page_queries_do_not_grow_with_the_course(client, student, django_assert_num_queries, settings):
+    # As in production (REDIS_URL set): sessions are read from the cache, not the database.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    small = _lesson_page_queries(client, student, 10)
+    large = _lesson_page_queries(client, student, 200)
+    assert small == large
+    assert large <= LESSON_PAGE_BUDGET, "\n".join(QUERIES)
+    course = make_course(lessons=40)
+    enrollment_create(user=student, course=course)
+    lesson = lessons_of(course)[5]
+    client.get(lesson.url)
+    with django_assert_num_queries(small):
+        client.get(lesson.url)
+
+
+def _catalog_queries(client, courses: int) -> int:
+    category = Category.add_root(name=f"Cat {courses}")
+    for n in range(courses):
+        course = make_course(lessons=2, category=category)
+        student = make_user()
+        enrollment_create(user=student, course=course)
+        Review.objects.create(user=student, course=course, rating=1 + n % 5)
+    url = f"/courses/?category={category.slug}"
+    client.get(url)  # warm the per-process caches (site root paths), as a running server has
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["courses"]) == min(courses, 12)
+    return len(captured.captured_queries)
+
+
+def test_catalog_queries_do_not_grow_with_the_catalog(client):
+    small = _catalog_queries(client, 5)
+    large = _catalog_queries(client, 40)
+    assert small == large
+    assert large <= CATALOG_BUDGET
