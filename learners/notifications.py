@@ -1,6 +1,6 @@
-"""In-app notices to students about their own learning: enrolled, course completed. Run as
-the ENROLLMENT_CREATED_HOOKS / COURSE_COMPLETED_HOOKS (after commit). No email here: the
-receipt (paid courses) and the certificate email already tell the student by mail."""
+"""Notices to students about their own learning: enrolled, course completed. Run as the
+ENROLLMENT_CREATED_HOOKS / COURSE_COMPLETED_HOOKS (after commit): an in-app notification and
+a non-essential email (plain text and HTML, sent by a Celery task; the user may opt out)."""
 
 from messaging.notify import notify
 
@@ -14,7 +14,7 @@ def enrollment_created_notify(*, enrollment_id: int) -> None:
     course = enrollment.course
     notify(user=enrollment.user, kind="enrollment", title=f"You are enrolled in {course.title}",
            body=f"Welcome to {course.title}. Start with the first lesson whenever you are ready.",
-           url=course.url or "")
+           url=course.url or "", email_template="generic")
 
 
 def course_completed_notify(*, enrollment_id: int) -> None:
@@ -24,4 +24,4 @@ def course_completed_notify(*, enrollment_id: int) -> None:
     course = enrollment.course
     notify(user=enrollment.user, kind="completion", title=f"You completed {course.title}",
            body=f"Congratulations on finishing {course.title}. Your certificate follows in a separate email.",
-           url="/dashboard/")
+           url="/dashboard/", email_template="generic")

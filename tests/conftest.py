@@ -62,11 +62,12 @@ def _redis_url():
 
 
 @pytest.fixture
-def celery_worker(transactional_db, settings):
+def celery_worker(transactional_db, settings, tmp_path):
     """A real Celery worker process on Redis, reading the same (PostgreSQL) test database.
 
     Each use gets its own queue, so several checkouts sharing one Redis never take each
-    other's tasks. Tests using it must commit their data (transactional_db)."""
+    other's tasks. Tests using it must commit their data (transactional_db). The worker's
+    email goes to files in `process.mail_dir` (one file per connection)."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process needs a shared database: run on PostgreSQL")
     redis_url = _redis_url()
@@ -87,6 +88,7 @@ def celery_worker(transactional_db, settings):
         "SECRET_KEY": settings.SECRET_KEY,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "TEST_EMAIL_FILE_PATH": str(tmp_path / "worker-mail"),
     }
     node = f"{queue}@localhost"
     process = subprocess.Popen(
@@ -94,6 +96,7 @@ def celery_worker(transactional_db, settings):
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    process.mail_dir = tmp_path / "worker-mail"
     previous = {key: app.conf.get(key) for key in ("task_always_eager", "task_default_queue", "broker_url")}
     app.conf.update(task_always_eager=False, task_default_queue=queue, broker_url=redis_url)
     try:

@@ -29,6 +29,8 @@ def new_page(page, url, title):
     page.wait_for_load_state("networkidle")
     page.fill("#id_title", title)
     page.press("#id_title", "Tab")
+    # Wagtail fills the slug from the title when the field loses focus; wait for it.
+    page.wait_for_function("document.querySelector('#id_slug').value !== ''")
 
 
 def save_draft(page):
