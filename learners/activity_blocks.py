@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from coursepages.models import CoursePage, LessonPage
 
-from .models import ActivityBlock
+from .models import ActivityBlock, Enrollment
 from .services import LearningError
 
 
@@ -87,3 +87,19 @@ def activity_get(*, block_id: str, block_type: str | None = None) -> Activity:
     if child is None or (block_type and child.block_type != block_type):
         raise LearningError("There is no such activity.", "not_found")
     return Activity(block_id=block_id, block_type=child.block_type, lesson=lesson, course=course, value=child.value)
+
+
+def activity_for_student(*, user, block_id: str, block_type: str, not_enrolled: str) -> tuple[Activity, Enrollment]:
+    """The activity a student works on, with their open enrollment: the lesson must be open to
+    them (the access policy) and they must be enrolled; else LearningError says why
+    (`not_enrolled` is the sentence for a student who is not)."""
+    from .access import lesson_access
+
+    activity = activity_get(block_id=block_id, block_type=block_type)
+    access = lesson_access(user=user, lesson=activity.lesson, course=activity.course)
+    if not access.allowed:
+        raise LearningError(access.message, access.reason)
+    enrollment = Enrollment.objects.filter(user=user, course_id=activity.course.pk).first()
+    if not enrollment or not enrollment.is_open:
+        raise LearningError(not_enrolled, "not_enrolled")
+    return activity, enrollment

@@ -18,8 +18,8 @@ from accounts.roles import MODERATORS_GROUP
 from coursepages.models import CoursePage
 from messaging.notify import notify
 
-from .access import lesson_access, user_is_course_staff
-from .activity_blocks import Activity, activity_get
+from .access import user_is_course_staff
+from .activity_blocks import Activity, activity_for_student
 from .models import AssignmentSubmission, Enrollment, SubmissionFile
 from .services import LearningError, activity_complete
 
@@ -154,14 +154,8 @@ def assignment_state_for(*, user, activity: Activity, enrollment=_LOOKUP) -> Ass
 
 
 def _assignment_for(*, user, block_id: str) -> tuple[Activity, Enrollment]:
-    activity = activity_get(block_id=block_id, block_type="assignment")
-    access = lesson_access(user=user, lesson=activity.lesson, course=activity.course)
-    if not access.allowed:
-        raise LearningError(access.message, access.reason)
-    enrollment = Enrollment.objects.filter(user=user, course_id=activity.course.pk).first()
-    if not enrollment or not enrollment.is_open:
-        raise LearningError("Enroll in this course to hand in its assignments.", "not_enrolled")
-    return activity, enrollment
+    return activity_for_student(user=user, block_id=block_id, block_type="assignment",
+                                not_enrolled="Enroll in this course to hand in its assignments.")
 
 
 def assignment_get(*, user, block_id: str) -> AssignmentState:

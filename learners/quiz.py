@@ -24,8 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .access import lesson_access
-from .activity_blocks import Activity, activity_get
+from .activity_blocks import Activity, activity_for_student
 from .models import Enrollment, QuizAttempt
 from .services import LearningError, activity_complete
 
@@ -213,14 +212,8 @@ def _overdue(attempt: QuizAttempt, now=None) -> bool:
 
 
 def _quiz_for(*, user, block_id: str) -> tuple[Activity, Enrollment]:
-    activity = activity_get(block_id=block_id, block_type="quiz")
-    access = lesson_access(user=user, lesson=activity.lesson, course=activity.course)
-    if not access.allowed:
-        raise LearningError(access.message, access.reason)
-    enrollment = Enrollment.objects.filter(user=user, course_id=activity.course.pk).first()
-    if not enrollment or not enrollment.is_open:
-        raise LearningError("Enroll in this course to take its quizzes.", "not_enrolled")
-    return activity, enrollment
+    return activity_for_student(user=user, block_id=block_id, block_type="quiz",
+                                not_enrolled="Enroll in this course to take its quizzes.")
 
 
 def quiz_get(*, user, block_id: str) -> QuizState:

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def booking():
     teacher, course = teacher_with_course(tz="Europe/London")
     student = enrolled_student(course, first_name="Sipho", last_name="Student")
+    mail.outbox.clear()  # the enrollment's welcome email
     return teacher, course, student, next_weekday_at("Europe/London", 0, 10)
 
 
