@@ -2,6 +2,7 @@
     .venv/bin/python bench/catalog.py                # BENCH_SECONDS, BENCH_CONNECTIONS
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -23,4 +24,7 @@ print(json.dumps({"path": "/courses/"}))
 """
 
 if __name__ == "__main__":
+    # This script measures rendering the catalog, so the anonymous page cache is off unless
+    # asked for (bench/load.py measures the cached catalog that anonymous visitors get).
+    os.environ.setdefault("PAGE_CACHE_SECONDS", "0")
     run("catalog (40 courses, anonymous)", SETUP, port=8102)

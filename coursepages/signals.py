@@ -1,4 +1,5 @@
-"""Wagtail workflow signals → coursepages.services.review_finished (connected in apps.ready)."""
+"""Wagtail workflow signals → coursepages.services.review_finished, and the page cache's
+invalidation (connected in apps.ready)."""
 
 from wagtail.signals import workflow_approved, workflow_rejected
 
@@ -19,9 +20,11 @@ def connect():
     from django.db.models.signals import post_delete, post_save
     from wagtail.models import PageViewRestriction
 
+    from . import page_cache
     from .view_restrictions import forget
 
     post_save.connect(forget, sender=PageViewRestriction, dispatch_uid="coursepages.restrictions_saved")
     post_delete.connect(forget, sender=PageViewRestriction, dispatch_uid="coursepages.restrictions_deleted")
     workflow_approved.connect(on_workflow_approved, dispatch_uid="coursepages.review_approved")
     workflow_rejected.connect(on_workflow_rejected, dispatch_uid="coursepages.review_rejected")
+    page_cache.connect()

@@ -7,6 +7,7 @@ from wagtail import hooks
 from . import wagtail_hooks_h5p  # noqa: F401  (H5P snippet with validated upload; private documents)
 from .category_admin import category_viewset
 from .models import CoursePage
+from .page_cache import mark_cacheable
 from .permissions import restrict_to_taught_courses
 from .services import course_copy_relink_prerequisites
 
@@ -14,6 +15,11 @@ from .services import course_copy_relink_prerequisites
 @hooks.register("register_admin_viewset")
 def register_category_viewset():
     return category_viewset
+
+
+@hooks.register("before_serve_page")
+def allow_anonymous_page_cache(page, request, serve_args, serve_kwargs):
+    mark_cacheable(page, request)
 
 
 # The page permission tester (coursepages.permissions) already refuses an instructor the

@@ -392,3 +392,11 @@ CELERY_BEAT_SCHEDULE["payments-expire-subscriptions"] = {
     "task": "payments.tasks.subscriptions_expire_task",
     "schedule": 24 * 60 * 60,
 }
+
+# Page cache (coursepages/page_cache.py): anonymous visitors get the catalog, course pages and
+# the home page from the cache for up to this many seconds; a publish (or any change shown on
+# those pages) makes every cached copy stale at once. 0 switches it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# Outside the session, CSRF and messages middleware, so it sees every cookie they set.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                  "coursepages.page_cache.AnonymousPageCacheMiddleware")

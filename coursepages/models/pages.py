@@ -31,6 +31,8 @@ class HomePage(ViewRestrictionShortcutMixin, Page):
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["coursepages.CourseIndexPage"]
     max_count = 1
+    # Anonymous visitors get this page from the page cache (coursepages.page_cache).
+    page_cache_params: tuple[str, ...] = ()
 
 
 class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
@@ -43,6 +45,9 @@ class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
     parent_page_types = ["coursepages.HomePage"]
     subpage_types = ["coursepages.CoursePage"]
     max_count = 1
+    # Anonymous visitors get the catalog from the page cache (coursepages.page_cache), one
+    # entry per combination of these query parameters; any other parameter skips the cache.
+    page_cache_params = ("q", "category", "difficulty", "pricing", "page")
 
     def route(self, request, path_components):
         """Resolve /courses/<course>/<section>/<lesson>/ in one query instead of two per level
@@ -144,6 +149,8 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
 
     parent_page_types = ["coursepages.CourseIndexPage"]
     subpage_types = ["coursepages.SectionPage"]
+    # Anonymous visitors get the published course page from the page cache.
+    page_cache_params: tuple[str, ...] = ()
 
     def clean(self):
         super().clean()
