@@ -1,0 +1,93 @@
+"""bench/load.py's one-shot requests: what its setup code builds in the database is accepted
+once by the real endpoints (a quiz submit, a signed PayStack webhook), and the pool hands
+each request to one wrk thread only, taking back what a run did not send."""
+
+import contextlib
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+
+from bench.load import QUIZ_SETUP, THREADS, WEBHOOK_SETUP, Pool, pool_script
+from coursepages.models import CoursePage
+from learners.models import Enrollment, QuizAttempt
+from payments.models import LedgerEntry, Order, Payment, WebhookEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def run_setup(code: str, **params) -> dict:
+    """What load.py's run_setup does through `manage.py shell -c`, in this process."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code.replace("__PARAMS__", json.dumps(params)), {})  # noqa: S102 - the bench's own code
+    return json.loads(re.search(r"^BENCH (.*)$", out.getvalue(), re.M).group(1))
+
+
+def quiz_block_id() -> str:
+    course = CoursePage.objects.get(slug="python-for-beginners")
+    lesson = next(lesson for lesson in course.lessons() if any(b.block_type == "quiz" for b in lesson.body))
+    return next(block.id for block in lesson.body if block.block_type == "quiz")
+
+
+def test_each_prepared_quiz_submit_passes_once(client):
+    call_command("seed_demo", stdout=io.StringIO())
+    block_id = quiz_block_id()
+    entries = run_setup(QUIZ_SETUP, count=2, tag="t", block_id=block_id)["entries"]
+    assert len({e["attempt_id"] for e in entries}) == 2
+    for entry in entries:
+        def submit(entry=entry):
+            return client.post(f"/api/v1/quizzes/{block_id}/submit/", content_type="application/json",
+                               data={"attempt_id": entry["attempt_id"], "answers": entry["answers"]},
+                               headers={"Authorization": f"Bearer {entry['token']}"})
+        response = submit()
+        assert response.status_code == 200, response.content
+        assert (response.json()["status"], response.json()["passed"]) == ("submitted", True)
+        assert submit().status_code == 409  # an attempt is consumed by its submit
+    assert QuizAttempt.objects.filter(pk__in=[e["attempt_id"] for e in entries], passed=True).count() == 2
+
+
+def test_each_prepared_webhook_settles_one_order(client, settings):
+    settings.PAYSTACK_SECRET_KEY = "sk_test_bench_load"
+    call_command("seed_demo", stdout=io.StringIO())
+    paid_before = Order.objects.filter(status=Order.Status.PAID).count()
+    ledger_before = LedgerEntry.objects.count()
+    entries = run_setup(WEBHOOK_SETUP, count=2, tag="t", first_id=900_000_000)["entries"]
+    for entry in entries:
+        def deliver(entry=entry):
+            return client.post("/api/v1/payments/webhook/paystack/", data=entry["body"],
+                               content_type="application/json", headers={"x-paystack-signature": entry["signature"]})
+        assert deliver().json()["detail"].endswith(" paid")
+        assert deliver().json()["detail"] == "Already received."
+    orders = Order.objects.filter(user__email__startswith="bench-buyer-t-")
+    assert orders.count() == 2 and Order.objects.filter(status=Order.Status.PAID).count() == paid_before + 2
+    assert Payment.objects.filter(order__in=orders).count() == 2
+    assert Enrollment.objects.filter(user__email__startswith="bench-buyer-t-", source="payment").count() == 2
+    assert LedgerEntry.objects.count() > ledger_before
+    assert WebhookEvent.objects.filter(event_id__in=["900000000", "900000001"], deliveries=2).count() == 2
+
+
+def test_the_pool_deals_each_request_to_one_thread_and_takes_back_the_unsent(tmp_path):
+    built = []
+
+    def build(count, first):
+        made = [{"path": "/x/", "body": f'{{"n": {first + i}}}', "headers": {"X-N": str(first + i)}}
+                for i in range(count)]
+        built.extend(made)
+        return made
+
+    pool = Pool(build, "test")
+    entries = pool.take(6)
+    script = pool_script(entries, host="127.0.0.1:1", folder=tmp_path)
+    slices = [(tmp_path / f"slice-{t}.txt").read_text().splitlines() for t in range(THREADS)]
+    assert sorted(line.split("\t")[1] for lines in slices for line in lines) == sorted(e["body"] for e in entries)
+    assert all(line.split("\t")[2] == "Host: 127.0.0.1:1" for lines in slices for line in lines)
+    assert str(tmp_path / "slice-0.txt") in script
+    pool.give_back(entries, sent=[1] * THREADS)  # each thread sent its first request only
+    sent = {entries[t]["body"] for t in range(THREADS)}
+    assert {e["body"] for e in pool.entries} == {e["body"] for e in entries} - sent
+    again = pool.take(6)  # the four unsent first, then two new ones
+    assert {e["body"] for e in again[:4]} == {e["body"] for e in entries} - sent
+    assert pool.built == len(built) == 8
