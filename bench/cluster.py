@@ -37,16 +37,21 @@ def log(message):
 
 
 class Cluster:
-    def __init__(self, workdir: Path):
+    """The environment and the processes of one set-up. By default it uses the shared
+    PostgreSQL (a database of its own, dropped at the end) and Redis db 14; bench/faults.py
+    passes the URLs of its private servers instead."""
+
+    def __init__(self, workdir: Path, *, database_url: str | None = None, redis_url: str | None = None):
         self.workdir = workdir
         self.processes: list[subprocess.Popen] = []
+        self.owns_shared_database = database_url is None
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "SECRET_KEY": f"cluster-{RUN_ID}-" + "x" * 40,
             "EARNINGS_ENCRYPTION_KEY": "fS8PbW0wkCgqHRaSmNn5PEW5aLSQ1FEaGp1mVQ7sKbU=",  # a throwaway test key
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-            "REDIS_URL": "redis://127.0.0.1:6379/14",
+            "DATABASE_URL": database_url or f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
+            "REDIS_URL": redis_url or "redis://127.0.0.1:6379/14",
             "CELERY_QUEUE": f"cluster-{RUN_ID}",
             "CACHE_KEY_PREFIX": f"cluster-{RUN_ID}",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -80,6 +85,13 @@ class Cluster:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
+    def kill(self, process: subprocess.Popen, sig=signal.SIGKILL):
+        """Send `sig` to the process and everything it started (its own session), and reap it."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+        self.processes.remove(process)
+
     def stop(self):
         for process in reversed(self.processes):
             with contextlib.suppress(ProcessLookupError):
@@ -90,8 +102,10 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
-                        f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'], capture_output=True)
+        self.processes = []
+        if self.owns_shared_database:
+            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
+                            f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'], capture_output=True)
 
 
 def wait_for(url, timeout=60):

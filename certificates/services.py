@@ -6,11 +6,12 @@ arbiter; a second run finds the existing row, re-renders a missing PDF, and send
 email only if it was never sent."""
 
 import logging
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from learners.models import Enrollment
@@ -31,10 +32,39 @@ class CertificateError(Exception):
 
 
 def certificate_issue_on_completion(*, enrollment_id: int) -> None:
-    """COURSE_COMPLETED_HOOKS entry: issue the certificate in the background."""
+    """COURSE_COMPLETED_HOOKS entry (after commit): issue the certificate in the background."""
+    from outbox.services import task_send
+
     from .tasks import certificate_issue_task
 
-    certificate_issue_task.delay(enrollment_id=enrollment_id)
+    task_send(task=certificate_issue_task, kwargs={"enrollment_id": enrollment_id})
+
+
+def certificates_issue_missing(*, completed_before: datetime, limit: int = 500) -> int:
+    """The sweep (celery beat): send the issue task again for every enrollment completed
+    before `completed_before` that has no certificate, or whose valid certificate lacks its
+    PDF or email. Catches a message lost on the way (a broker that restarted without its
+    data, a process that died between commit and send). A revoked certificate is left
+    alone, as `certificate_issue` does. Returns how many tasks were sent."""
+    from outbox.services import task_send
+
+    from .tasks import certificate_issue_task
+
+    any_certificate = Certificate.objects.filter(enrollment=OuterRef("pk"))
+    unfinished = any_certificate.filter(revoked_at__isnull=True).filter(Q(pdf="") | Q(notified_at__isnull=True))
+    missing = (
+        Enrollment.objects.filter(status=Enrollment.Status.COMPLETED, completed_at__lt=completed_before)
+        .filter(~Exists(any_certificate) | Exists(unfinished))
+        .order_by("completed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    count = 0
+    for enrollment_id in missing:
+        task_send(task=certificate_issue_task, kwargs={"enrollment_id": enrollment_id})
+        count += 1
+    if count:
+        logger.warning("certificate sweep: %s completed enrollments had no finished certificate", count)
+    return count
 
 
 def _design_snapshot(template: CertificateTemplate) -> dict:

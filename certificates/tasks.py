@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
+from django.utils import timezone
 
 from .pdf import CertificateRenderError
 
@@ -20,3 +24,12 @@ def certificate_issue_task(self, *, enrollment_id: int):
 
     certificate = certificate_issue(enrollment_id=enrollment_id)
     return certificate.pk if certificate else None
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def certificates_issue_missing_task() -> int:
+    """Periodic sweep (celery beat) for completed enrollments whose issue task was lost."""
+    from .services import certificates_issue_missing
+
+    grace = timedelta(seconds=settings.CERTIFICATE_SWEEP_GRACE_SECONDS)
+    return certificates_issue_missing(completed_before=timezone.now() - grace)

@@ -263,11 +263,13 @@ def quiz_attempt_start(*, user, block_id: str) -> QuizAttempt:
             raise LearningError("You have used all your attempts at this quiz.", "no_attempts_left") from None
         return attempt
     if attempt.deadline:
+        from outbox.services import task_send_on_commit
+
         from .tasks import quiz_attempt_expire_task
 
         countdown = (attempt.deadline - timezone.now() + _grace()).total_seconds() + 1
-        transaction.on_commit(lambda: quiz_attempt_expire_task.apply_async(
-            kwargs={"attempt_id": attempt.pk}, countdown=max(0, countdown)))
+        task_send_on_commit(task=quiz_attempt_expire_task, kwargs={"attempt_id": attempt.pk},
+                            countdown=max(0, countdown))
     return attempt
 
 

@@ -1,8 +1,6 @@
 """One way to tell a user something: an in-app notification and, unless they opted out of
 non-essential mail, an email (plain text and HTML) sent by a Celery task after commit."""
 
-from django.db import transaction
-
 from .models import Notification
 
 
@@ -27,12 +25,12 @@ def notify(
     if in_app:
         notification = Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url)
     if email_template and user.email and user.is_active and (essential or not user.email_opt_out):
+        from outbox.services import task_send_on_commit
+
         from .tasks import send_templated_email
 
         payload = {"title": title, "body": body, "url": url, **(context or {})}
-        transaction.on_commit(
-            lambda: send_templated_email.delay(
-                user_id=user.pk, template=email_template, context=payload, attachments=attachments or None
-            )
-        )
+        task_send_on_commit(task=send_templated_email, kwargs={
+            "user_id": user.pk, "template": email_template, "context": payload, "attachments": attachments or None,
+        })
     return notification

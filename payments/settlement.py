@@ -52,9 +52,11 @@ def _check_money(*, order: Order, gateway: str, amount_cents: int | None, curren
 
 
 def _receipt_after_commit(order: Order) -> None:
+    from outbox.services import task_send_on_commit
+
     from .tasks import send_receipt_task
 
-    transaction.on_commit(lambda: send_receipt_task.delay(order_id=order.pk))
+    task_send_on_commit(task=send_receipt_task, kwargs={"order_id": order.pk})
 
 
 @transaction.atomic

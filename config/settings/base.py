@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "live",
     "messaging",
     "api",
+    "outbox",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -100,6 +101,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection is pinged before a request reuses it, so a database restart costs no
+# failed request once it is back (bench/faults.py, the postgres drill).
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=True))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server, a test worker and the seed command share
     # the file without "database is locked".
@@ -114,9 +118,11 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but a Redis outage means cache misses, not 500s (config/cache.py).
+            "BACKEND": "config.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="lectern"),
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -400,3 +406,20 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 # Outside the session, CSRF and messages middleware, so it sees every cookie they set.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
                   "coursepages.page_cache.AnonymousPageCacheMiddleware")
+
+# Faults and recovery (README "Faults and recovery", bench/faults.py). Tasks sent while the
+# broker is unreachable wait in the outbox table and are sent by this flush; completed
+# enrollments whose certificate was never issued (a lost message) are swept up.
+CELERY_BEAT_SCHEDULE["outbox-flush"] = {
+    "task": "outbox.tasks.outbox_flush_task",
+    "schedule": env.float("OUTBOX_FLUSH_SECONDS", default=60.0),
+}
+CERTIFICATE_SWEEP_GRACE_SECONDS = env.int("CERTIFICATE_SWEEP_GRACE_SECONDS", default=600)
+CELERY_BEAT_SCHEDULE["certificates-issue-missing"] = {
+    "task": "certificates.tasks.certificates_issue_missing_task",
+    "schedule": env.float("CERTIFICATE_SWEEP_SECONDS", default=600.0),
+}
+# Redis broker options, as JSON. A message taken by a worker that dies (acks_late) goes back
+# to the queue after "visibility_timeout" seconds (kombu's default: 3600), which must exceed
+# the longest countdown a task is sent with.
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})

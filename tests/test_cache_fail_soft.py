@@ -1,0 +1,97 @@
+"""The Redis cache degrades when Redis is down (config/cache.py): reads miss, writes are
+dropped, counters restart, and pages, sign-in sessions (cached_db) and rate limits keep
+working from the database. Redis "down" here is a port nothing listens on."""
+
+import socket
+
+import pytest
+
+from config.cache import FailSoftRedisCache
+from learners.models import LessonProgress
+from learners.services import enrollment_create
+from tests.factories import lessons_of, make_course
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def unreachable_cache(**options) -> FailSoftRedisCache:
+    return FailSoftRedisCache(f"redis://127.0.0.1:{closed_port()}/0", {"OPTIONS": options})
+
+
+def test_every_operation_falls_back_instead_of_raising():
+    cache = unreachable_cache()
+    assert cache.get("k") is None
+    assert cache.get("k", "fallback") == "fallback"
+    assert cache.set("k", 1) is None
+    assert cache.add("k", 1) is True  # a lock taken with add() must not block (allauth's rate limiter)
+    assert cache.get_or_set("k", 7) == 7
+    assert cache.incr("hits") == 1 and cache.incr("hits", 5) == 5  # counters restart: rate limits fail open
+    assert cache.decr("hits") == -1
+    assert cache.touch("k") is False and cache.delete("k") is False and cache.has_key("k") is False
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.set_many({"a": 1, "b": 2}) == ["a", "b"]  # the keys that were not stored
+    assert cache.delete_many(["a"]) is None
+    assert cache.clear() is False
+
+
+def test_after_a_failure_redis_is_left_alone_for_the_retry_window(monkeypatch):
+    cache = unreachable_cache(RETRY_SECONDS=30)
+    attempts = []
+    real_get_client = cache._cache.get_client
+
+    def counting_get_client(*args, **kwargs):
+        attempts.append(args)
+        return real_get_client(*args, **kwargs)
+
+    monkeypatch.setattr(cache._cache, "get_client", counting_get_client)
+    cache.get("a")
+    assert len(attempts) == 1 and cache.is_skipping
+    for _ in range(10):
+        cache.get("a")
+        cache.set("a", 1)
+    assert len(attempts) == 1  # no connection attempt per call while Redis is known to be down
+    cache._unavailable_until = 0  # the window is over: the next call tries Redis again
+    cache.get("a")
+    assert len(attempts) == 2
+
+
+def test_a_genuine_redis_error_is_not_swallowed(monkeypatch):
+    """Only "cannot reach Redis" degrades; a wrong command is a bug and still raises."""
+    from redis.exceptions import ResponseError
+
+    cache = unreachable_cache()
+
+    def wrong_type(*args, **kwargs):
+        raise ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value")
+
+    monkeypatch.setattr(cache._cache, "get", wrong_type)
+    with pytest.raises(ResponseError):
+        cache.get("k")
+
+
+@pytest.fixture
+def redis_down(settings):
+    settings.CACHES = {"default": {"BACKEND": "config.cache.FailSoftRedisCache",
+                                   "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}}
+
+
+@pytest.mark.django_db
+def test_pages_sign_in_and_learning_work_while_the_cache_is_down(client, student, redis_down):
+    course = make_course(title="Degraded mode", lessons=2)
+    first, _second = lessons_of(course)
+    enrollment_create(user=student, course=course)
+    assert client.get("/courses/").status_code == 200
+    assert client.get(course.url).status_code == 200
+    signed_in = client.post("/accounts/login/", {"login": student.email, "password": "pw-for-tests-1"})
+    assert signed_in.status_code == 302, signed_in.content[:500]
+    # The session was written to the database (cached_db), so the next request knows the student.
+    lesson = client.get(first.url)
+    assert lesson.status_code == 200 and lesson.context["request"].user == student
+    assert client.post(f"/learn/lessons/{first.pk}/complete/").status_code == 302
+    assert LessonProgress.objects.get(lesson=first).status == LessonProgress.Status.COMPLETED
+    # The verification rate limit counts in the cache: without it, lookups are allowed (fail open).
+    assert client.get("/certificates/verify/ABCDE-FGHJK-LMNPQ/").status_code == 200
