@@ -186,6 +186,7 @@ class CertificateViewSet(ModelViewSet):
     inspect_view_class = CertificateInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
+    add_to_reference_index = False  # saved by the issue task; nothing refers to a certificate
     filterset_class = CertificateFilterSet
     search_fields = ["code", "student_name", "course_title", "user__email"]
     search_backend_name = None

@@ -6,6 +6,7 @@ from django.http import Http404
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.permissions import register_permission_policy
 
 from accounts.permissions import is_platform_admin
 
@@ -59,6 +60,10 @@ class _ScopedInspectView(generic.InspectView):
         return obj
 
 
+for _model in (Enrollment, LessonProgress, QuizAttempt):
+    register_permission_policy(_model, TeachingRecordsPolicy(_model))
+
+
 class _ScopedViewSet(ModelViewSet):
     """Rows of the courses the viewer teaches (every row for admins)."""
 
@@ -66,16 +71,13 @@ class _ScopedViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = True
     exclude_form_fields: list = []  # never rendered: the policy allows viewing only
+    add_to_reference_index = False  # records saved by students' requests; nothing refers to them
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         lookup = {"course_lookup": self.course_lookup}
         self.index_view_class = type("IndexView", (_ScopedIndexView,), lookup)
         self.inspect_view_class = type("InspectView", (_ScopedInspectView,), lookup)
-
-    @property
-    def permission_policy(self):
-        return TeachingRecordsPolicy(self.model)
 
 
 class EnrollmentViewSet(_ScopedViewSet):

@@ -50,14 +50,22 @@ class PaymentIndexView(IndexView):
         return buttons
 
 
-class OrderViewSet(ModelViewSet):
-    name = "money_orders"
+class RecordViewSet(ModelViewSet):
+    """A read-only record of money: listed, inspected and exported, never edited (the
+    ReadOnlyPermissionPolicy), and kept out of Wagtail's reference index (saving a record in a
+    checkout or webhook must not pay for reindexing it)."""
+
     exclude_form_fields: list = []  # never rendered: the policy allows viewing only
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+
+class OrderViewSet(RecordViewSet):
+    name = "money_orders"
     model = Order
     icon = "list-ul"
     menu_label = "Orders"
-    inspect_view_enabled = True
-    copy_view_enabled = False
     list_display = ["__str__", "user", "kind", "gateway", "total_cents", "vat_cents", "discount_cents",
                     "coupon_code", "invoice_label", "created_at"]
     list_filter = ["status", "kind", "gateway", "created_at"]
@@ -72,14 +80,11 @@ class OrderViewSet(ModelViewSet):
                            "created_at", "paid_at", "failure_reason", "receipt_sent_at"]
 
 
-class PaymentViewSet(ModelViewSet):
+class PaymentViewSet(RecordViewSet):
     name = "money_payments"
-    exclude_form_fields: list = []  # never rendered: the policy allows viewing only
     model = Payment
     icon = "tick-inverse"
     menu_label = "Payments"
-    inspect_view_enabled = True
-    copy_view_enabled = False
     index_view_class = PaymentIndexView
     list_display = ["__str__", "order", "status", "amount_cents", "currency", "settled_at", "refunded_at"]
     list_filter = ["status", "gateway", "settled_at"]
@@ -117,14 +122,11 @@ class PlanViewSet(ModelViewSet):
     form_fields = ["name", "slug", "interval", "price_cents", "currency", "is_active", "gateway_plan_codes"]
 
 
-class SubscriptionViewSet(ModelViewSet):
+class SubscriptionViewSet(RecordViewSet):
     name = "money_subscriptions"
-    exclude_form_fields: list = []  # never rendered: the policy allows viewing only
     model = Subscription
     icon = "repeat"
     menu_label = "Subscriptions"
-    inspect_view_enabled = True
-    copy_view_enabled = False
     list_display = ["__str__", "gateway", "status", "current_period_end"]
     list_filter = ["status", "gateway", "plan"]
     list_export = ["pk", "user", "plan", "status", "gateway", "gateway_subscription_id", "started_at",
@@ -132,14 +134,11 @@ class SubscriptionViewSet(ModelViewSet):
     search_fields = ["user__email", "gateway_subscription_id"]
 
 
-class WebhookEventViewSet(ModelViewSet):
+class WebhookEventViewSet(RecordViewSet):
     name = "money_webhook_events"
-    exclude_form_fields: list = []  # never rendered: the policy allows viewing only
     model = WebhookEvent
     icon = "code"
     menu_label = "Webhook events"
-    inspect_view_enabled = True
-    copy_view_enabled = False
     list_display = ["__str__", "status", "deliveries", "received_at", "message"]
     list_filter = ["gateway", "status"]
     search_fields = ["event_id", "event_type"]
