@@ -4,6 +4,7 @@ plus "errors" {field: [messages]} for bad input (../shared/API.md, Conventions).
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from ninja import Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from learners.services import LearningError
@@ -19,6 +20,14 @@ LEARNING_STATUS = {
     "already_submitted": 409,
     "already_enrolled": 409,
 }
+
+
+class ErrorOut(Schema):
+    """The body of every refusal."""
+
+    detail: str
+    code: str
+    errors: dict[str, list[str]] | None = None
 
 
 class ApiError(Exception):

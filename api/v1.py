@@ -10,9 +10,11 @@ errors.install(api)
 
 from . import (  # noqa: E402
     accounts,
+    admin,
     assessments,
     certificates,
     earnings,
+    instructor,
     interactive,
     learning,
     live,
@@ -25,6 +27,8 @@ api.add_router("/", learning.router)
 api.add_router("/certificates/", certificates.router)
 api.add_router("/instructor/", earnings.router)
 api.add_router("/admin/", earnings.admin_router)
+api.add_router("/instructor/", instructor.router)
+api.add_router("/admin/", admin.router)
 api.add_router("/live/", live.router)
 api.add_router("/", messaging.router)
 api.add_router("/", assessments.router)
