@@ -20,13 +20,13 @@ from coursepages.models import PlatformSettings
 from learners import analytics
 
 from .auth import user_auth
-from .errors import ApiError, ErrorOut
-from .instructor import CoursePeriodOut, MoneyOut, PeriodFilters, course_rows, money
+from .errors import ApiError, refusals
+from .instructor import CoursePeriodOut, PeriodFilters, course_rows
 from .pagination import Paginated
+from .schemas import MoneyOut, RowId, money
 
 router = Router(tags=["admin"], auth=user_auth)
 
-COMMON_ERRORS = {401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
 Role = Literal[tuple(User.Role.values)]
 
 
@@ -99,7 +99,7 @@ class AdminAnalyticsOut(Schema):
     instructors: list[InstructorPerformanceOut]
 
 
-@router.get("/users/", response={200: list[AdminUserOut], 400: ErrorOut, **COMMON_ERRORS})
+@router.get("/users/", response={200: list[AdminUserOut], **refusals(403)})
 @paginate(Paginated)
 def users(request, filters: Query[UserFilters]):
     """People with their roles, by email; deleted (anonymised) accounts are gone."""
@@ -107,8 +107,8 @@ def users(request, filters: Query[UserFilters]):
     return people(q=filters.q, role=filters.role or "", active=filters.is_active)
 
 
-@router.patch("/users/{user_id}/", response={200: AdminUserOut, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS})
-def user_update(request, user_id: int, payload: UserPatchIn):
+@router.patch("/users/{user_id}/", response={200: AdminUserOut, **refusals(403)})
+def user_update(request, user_id: RowId, payload: UserPatchIn):
     """Change a person's role, deactivate or reactivate them (each change logged). You cannot
     deactivate yourself (`cannot_deactivate_self`) or give up your own admin role
     (`cannot_demote_self`)."""
@@ -120,7 +120,7 @@ def user_update(request, user_id: int, payload: UserPatchIn):
         raise ApiError(400, str(refusal), refusal.code)
 
 
-@router.get("/analytics/", response={200: AdminAnalyticsOut, 400: ErrorOut, **COMMON_ERRORS})
+@router.get("/analytics/", response={200: AdminAnalyticsOut, **refusals(403)})
 def platform_analytics(request, filters: Query[PeriodFilters]):
     """New users, active learners, enrollments, completions, revenue and VAT per day, the
     period's totals, top courses and instructors: the Analytics dashboard's numbers, from the

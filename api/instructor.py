@@ -18,22 +18,17 @@ from learners.selectors import instructor_courses, instructor_students, taught_c
 from learners.services import CourseProgress
 
 from .auth import user_auth
-from .errors import ApiError, ErrorOut
+from .errors import ApiError, refusals
+from .learning import RatingOut
 from .pagination import Paginated
+from .schemas import MoneyOut, PageId, money
 
 router = Router(tags=["instructor"], auth=user_auth)
-
-COMMON_ERRORS = {401: ErrorOut, 403: ErrorOut, 429: ErrorOut}
 
 
 def _require_teaching_staff(request) -> None:
     if not is_teaching_staff(request.user):
         raise ApiError(403, "This is for instructors.", "not_instructor")
-
-
-def money(cents, currency: str) -> dict:
-    """Cents as the API's money object."""
-    return {"amount": int(cents or 0), "currency": currency}
 
 
 def _taught_course(user, course_id: int):
@@ -42,16 +37,6 @@ def _taught_course(user, course_id: int):
     if course is None:
         raise ApiError(404, "You do not teach this course.", "not_found")
     return course
-
-
-class MoneyOut(Schema):
-    amount: int
-    currency: str
-
-
-class RatingOut(Schema):
-    average: float | None
-    count: int
 
 
 class InstructorCourseOut(Schema):
@@ -152,7 +137,7 @@ class InstructorStudentOut(Schema):
 
 
 class StudentFilters(Schema):
-    course: int | None = Field(None, ge=1, le=2**31 - 1, description="Only this course's students.")
+    course: PageId | None = Field(None, description="Only this course's students.")
 
 
 class PeriodFilters(Schema):
@@ -161,8 +146,8 @@ class PeriodFilters(Schema):
 
 
 class InstructorAnalyticsFilters(PeriodFilters):
-    course: int | None = Field(None, ge=1, le=2**31 - 1,
-                               description="The course of the funnel and quiz scores (default: the first by title).")
+    course: PageId | None = Field(None, description="The course of the funnel and quiz scores "
+                                                    "(default: the first by title).")
 
 
 class CourseDayOut(Schema):
@@ -221,7 +206,7 @@ def course_rows(rows: list[dict], currency: str) -> list[dict]:
     ]
 
 
-@router.get("/courses/", response={200: list[InstructorCourseOut], **COMMON_ERRORS})
+@router.get("/courses/", response={200: list[InstructorCourseOut], **refusals(403)})
 @paginate(Paginated)
 def courses(request):
     """The courses you teach (drafts included; every course for admins), by title, with
@@ -230,8 +215,7 @@ def courses(request):
     return instructor_courses(user=request.user)
 
 
-@router.get("/students/", response={200: list[InstructorStudentOut], 400: ErrorOut, 404: ErrorOut,
-                                    **COMMON_ERRORS})
+@router.get("/students/", response={200: list[InstructorStudentOut], **refusals(403, 404)})
 @paginate(Paginated)
 def students(request, filters: Query[StudentFilters]):
     """Students of your courses (one row per enrollment, refunded ones left out) with progress,
@@ -241,7 +225,7 @@ def students(request, filters: Query[StudentFilters]):
     return instructor_students(user=request.user, course_id=course_id)
 
 
-@router.get("/analytics/", response={200: InstructorAnalyticsOut, 400: ErrorOut, 404: ErrorOut, **COMMON_ERRORS})
+@router.get("/analytics/", response={200: InstructorAnalyticsOut, **refusals(403, 404)})
 def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
     """Enrollments, completions, active learners and revenue per day for your courses, the
     period's numbers per course, and one course's lesson funnel and quiz score distribution:

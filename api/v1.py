@@ -1,11 +1,10 @@
 """The versioned JSON API (../shared/API.md): /api/v1/, OpenAPI at /api/v1/openapi.json,
 docs at /api/v1/docs. Each area's endpoints are a Router in api/<area>.py, mounted here."""
 
-from ninja import NinjaAPI
-
 from . import errors
+from .base import LecternAPI
 
-api = NinjaAPI(title="Lectern API", version="1", urls_namespace="api-v1", description=__doc__)
+api = LecternAPI(title="Lectern API", version="1", urls_namespace="api-v1", description=__doc__)
 errors.install(api)
 
 from . import (  # noqa: E402
