@@ -9,7 +9,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from .models import User
 from .permissions import PlatformAdminPolicy
-from .services import user_set_active, user_set_role
+from .selectors import people
+from .services import AccountChangeRefused, user_access_change_check, user_change_access
 
 
 class PersonForm(WagtailAdminModelForm):
@@ -20,19 +21,26 @@ class PersonForm(WagtailAdminModelForm):
         model = User
         fields = ["role", "is_active"]
 
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            user_access_change_check(user=self.instance, actor=self.for_user,
+                                     role=cleaned.get("role"), active=cleaned.get("is_active"))
+        except AccountChangeRefused as refusal:
+            raise forms.ValidationError(str(refusal), code=refusal.code)
+        return cleaned
+
 
 class PersonEditView(generic.EditView):
     def save_instance(self):
         # The form only validated the input; the services make the change and log it.
-        user = User.objects.get(pk=self.object.pk)
-        user_set_role(user=user, role=self.form.cleaned_data["role"], actor=self.request.user)
-        user_set_active(user=user, active=self.form.cleaned_data["is_active"], actor=self.request.user)
-        return user
+        return user_change_access(user=User.objects.get(pk=self.object.pk), actor=self.request.user,
+                                  role=self.form.cleaned_data["role"], active=self.form.cleaned_data["is_active"])
 
 
 class PeopleIndexView(generic.IndexView):
     def get_base_queryset(self):
-        return super().get_base_queryset().filter(anonymised_at__isnull=True)  # deleted accounts are gone
+        return people(queryset=super().get_base_queryset())  # deleted (anonymised) accounts are gone
 
 
 class PeopleViewSet(ModelViewSet):

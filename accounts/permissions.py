@@ -8,6 +8,13 @@ def is_platform_admin(user) -> bool:
     return bool(user and user.is_active and user.is_authenticated and (user.is_superuser or user.role == "admin"))
 
 
+def is_teaching_staff(user) -> bool:
+    """Instructors, and admins (who may also teach): who may open the instructor screens.
+    Which courses they then see is `learners.selectors.taught_courses`."""
+    return bool(user and user.is_active and user.is_authenticated
+                and (user.is_superuser or user.role in ("instructor", "admin")))
+
+
 class PlatformAdminPolicy(BasePermissionPolicy):
     """Admins (role admin) and superusers may do everything; nobody else anything.
     `read_only=True` allows only viewing, for records that must never be edited."""

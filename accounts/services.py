@@ -14,11 +14,44 @@ _ROLE_GROUPS = {
 }
 
 
+class AccountChangeRefused(Exception):
+    """A role or activity change the rules forbid; `code` is machine-readable."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+def user_access_change_check(*, user: User, actor: User | None, role: str | None = None,
+                             active: bool | None = None) -> None:
+    """Refuse (AccountChangeRefused) an admin deactivating themselves or giving up their own
+    admin role: one click would lock them out of the screen they are using."""
+    if actor is None or actor.pk != user.pk:
+        return
+    if active is False and user.is_active:
+        raise AccountChangeRefused("You cannot deactivate your own account.", "cannot_deactivate_self")
+    if role is not None and role != User.Role.ADMIN and user.role == User.Role.ADMIN:
+        raise AccountChangeRefused("You cannot remove your own admin role.", "cannot_demote_self")
+
+
+@transaction.atomic
+def user_change_access(*, user: User, actor: User | None, role: str | None = None,
+                       active: bool | None = None) -> User:
+    """Change role and/or active flag together (all or nothing), after the self-lockout check."""
+    user_access_change_check(user=user, actor=actor, role=role, active=active)
+    if role is not None:
+        user_set_role(user=user, role=role, actor=actor)
+    if active is not None:
+        user_set_active(user=user, active=active, actor=actor)
+    return user
+
+
 @transaction.atomic
 def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
     """Give a user a role and keep the Instructors/Moderators groups in step with it."""
     if role not in User.Role.values:
         raise ValueError(f"Unknown role {role!r}.")
+    user_access_change_check(user=user, actor=actor, role=role)
     previous = user.role
     user.role = role
     user.save(update_fields=["role"])
@@ -38,6 +71,7 @@ def user_set_role(*, user: User, role: str, actor: User | None = None) -> User:
 @transaction.atomic
 def user_set_active(*, user: User, active: bool, actor: User | None = None) -> User:
     """Deactivate or reactivate an account; a deactivated user cannot sign in."""
+    user_access_change_check(user=user, actor=actor, active=active)
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])

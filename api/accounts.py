@@ -18,7 +18,7 @@ from accounts.tokens import TokenError, token_family_revoke, token_pair_issue, t
 from messaging.notify import notify
 
 from .auth import user_auth
-from .errors import ApiError
+from .errors import ApiError, ErrorOut
 from .ratelimit import client_ip, rate_limit
 
 router = Router(tags=["accounts"])
@@ -46,7 +46,7 @@ class RegisterIn(Schema):
     last_name: str
 
 
-class MessageOut(Schema):
+class DetailOut(Schema):
     detail: str
 
 
@@ -117,7 +117,7 @@ def register(request, payload: RegisterIn):
     return Status(201, user)
 
 
-@router.post("/auth/verify-email/", response={200: MessageOut}, auth=None)
+@router.post("/auth/verify-email/", response={200: DetailOut}, auth=None)
 def verify_email(request, payload: KeyIn):
     confirmation = EmailConfirmationHMAC.from_key(payload.key) or EmailConfirmation.objects.filter(
         key=payload.key.lower()
@@ -128,7 +128,7 @@ def verify_email(request, payload: KeyIn):
     return {"detail": "Your email address is verified; you can sign in."}
 
 
-@router.post("/auth/login/", response={200: LoginOut}, auth=None)
+@router.post("/auth/login/", response={200: LoginOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut}, auth=None)
 def login(request, payload: LoginIn):
     email = payload.email.strip().lower()
     rate_limit(scope="login_ip", key=client_ip(request))
@@ -142,7 +142,7 @@ def login(request, payload: LoginIn):
     return {"access": pair.access, "refresh": pair.refresh, "user": user}
 
 
-@router.post("/auth/refresh/", response={200: TokenPairOut}, auth=None)
+@router.post("/auth/refresh/", response={200: TokenPairOut, 401: ErrorOut}, auth=None)
 def refresh(request, payload: RefreshIn):
     try:
         pair = token_pair_refresh(refresh=payload.refresh)
@@ -151,7 +151,7 @@ def refresh(request, payload: RefreshIn):
     return {"access": pair.access, "refresh": pair.refresh}
 
 
-@router.post("/auth/logout/", response={200: MessageOut}, auth=user_auth)
+@router.post("/auth/logout/", response={200: DetailOut}, auth=user_auth)
 def logout(request, payload: RefreshIn):
     try:
         token_family_revoke(refresh=payload.refresh)
@@ -160,7 +160,7 @@ def logout(request, payload: RefreshIn):
     return {"detail": "Signed out."}
 
 
-@router.post("/auth/password-reset/", response={202: MessageOut}, auth=None)
+@router.post("/auth/password-reset/", response={202: DetailOut, 429: ErrorOut}, auth=None)
 def password_reset(request, payload: EmailIn):
     """Always 202, whether or not the address has an account (no account discovery)."""
     email = payload.email.strip().lower()
@@ -179,7 +179,7 @@ def password_reset(request, payload: EmailIn):
     return Status(202, {"detail": "If the address has an account, we sent a reset link."})
 
 
-@router.post("/auth/password-reset-confirm/", response={200: MessageOut}, auth=None)
+@router.post("/auth/password-reset-confirm/", response={200: DetailOut}, auth=None)
 def password_reset_confirm(request, payload: PasswordResetConfirmIn):
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(payload.uid)))

@@ -30,8 +30,9 @@ from learners.quiz import (
 from learners.quiz import quiz_get as quiz_state_get
 
 from .auth import user_auth
-from .errors import ApiError
+from .errors import ApiError, refusals
 from .pagination import Paginated
+from .schemas import RowId
 
 router = Router(tags=["assessments"])
 
@@ -69,7 +70,7 @@ class AttemptStartOut(Schema):
 
 
 class SubmitIn(Schema):
-    attempt_id: int
+    attempt_id: RowId
     answers: dict[str, list[str]] = {}
 
 
@@ -88,7 +89,7 @@ class AttemptResultOut(Schema):
     questions: list[dict[str, Any]]
 
 
-@router.get("/quizzes/{block_id}/", response=QuizOut, auth=user_auth)
+@router.get("/quizzes/{block_id}/", response={200: QuizOut, **refusals(402, 403)}, auth=user_auth)
 def quiz_detail(request, block_id: str):
     """Questions without answers, the settings, and the caller's attempts left."""
     state = quiz_state_get(user=request.user, block_id=block_id)
@@ -110,7 +111,7 @@ def quiz_detail(request, block_id: str):
     }
 
 
-@router.post("/quizzes/{block_id}/attempts/", response={201: AttemptStartOut}, auth=user_auth)
+@router.post("/quizzes/{block_id}/attempts/", response={201: AttemptStartOut, **refusals(402, 403)}, auth=user_auth)
 def quiz_attempt_create(request, block_id: str):
     """Start an attempt (or resume the open one) → its questions in this attempt's order."""
     attempt = quiz_attempt_start(user=request.user, block_id=block_id)
@@ -128,7 +129,8 @@ def _result(request, attempt: QuizAttempt) -> dict:
     ))
 
 
-@router.post("/quizzes/{block_id}/submit/", response=AttemptResultOut, auth=user_auth)
+@router.post("/quizzes/{block_id}/submit/", response={200: AttemptResultOut, **refusals(402, 403, 409)},
+             auth=user_auth)
 def quiz_submit(request, block_id: str, payload: SubmitIn):
     """Submit an attempt → score, passed, and feedback as the quiz's mode allows."""
     attempt = QuizAttempt.objects.filter(pk=payload.attempt_id, block_id=block_id,
@@ -139,7 +141,8 @@ def quiz_submit(request, block_id: str, payload: SubmitIn):
     return _result(request, attempt)
 
 
-@router.get("/quizzes/{block_id}/attempts/", response=list[AttemptResultOut], auth=user_auth)
+@router.get("/quizzes/{block_id}/attempts/", response={200: list[AttemptResultOut], **refusals(402, 403)},
+            auth=user_auth)
 @paginate(Paginated)
 def quiz_attempts(request, block_id: str):
     """The caller's own attempts, newest first (feedback where the mode allows)."""
@@ -208,7 +211,7 @@ class AssignmentOut(Schema):
     submissions: list[SubmissionOut]
 
 
-@router.get("/assignments/{block_id}/", response=AssignmentOut, auth=user_auth)
+@router.get("/assignments/{block_id}/", response={200: AssignmentOut, **refusals(402, 403)}, auth=user_auth)
 def assignment_detail(request, block_id: str):
     """Instructions, rubric, settings and the caller's own submissions."""
     state = assignment_get(user=request.user, block_id=block_id)
@@ -221,7 +224,8 @@ def assignment_detail(request, block_id: str):
     }
 
 
-@router.post("/assignments/{block_id}/submit/", response={201: SubmissionOut}, auth=user_auth)
+@router.post("/assignments/{block_id}/submit/", response={201: SubmissionOut, **refusals(402, 403, 409)},
+             auth=user_auth)
 def assignment_submit_api(request, block_id: str, text: Form[str] = "", files: File[list[UploadedFile]] = None):
     """Hand in text and files (multipart: `text`, `files` repeated)."""
     submission = assignment_submit(user=request.user, block_id=block_id, text=text, files=files or [])
@@ -229,7 +233,8 @@ def assignment_submit_api(request, block_id: str, text: Form[str] = "", files: F
         pk=submission.pk))
 
 
-@router.get("/assignments/{block_id}/submissions/", response=list[SubmissionOut], auth=user_auth)
+@router.get("/assignments/{block_id}/submissions/", response={200: list[SubmissionOut], **refusals(403)},
+            auth=user_auth)
 @paginate(Paginated)
 def assignment_submissions(request, block_id: str, status: str = ""):
     """Every submission of an assignment, for the course's instructors (?status=ungraded|graded)."""
@@ -254,8 +259,8 @@ class GradeIn(Schema):
     allow_resubmission: bool = False
 
 
-@router.put("/submissions/{submission_id}/grade/", response=SubmissionOut, auth=user_auth)
-def submission_grade_api(request, submission_id: int, payload: GradeIn):
+@router.put("/submissions/{submission_id}/grade/", response={200: SubmissionOut, **refusals(403)}, auth=user_auth)
+def submission_grade_api(request, submission_id: RowId, payload: GradeIn):
     """Grade with the rubric (the score is the sum of the criteria) and notify the student."""
     submission = get_object_or_404(
         AssignmentSubmission.objects.select_related("enrollment__course"), pk=submission_id)

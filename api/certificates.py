@@ -12,9 +12,11 @@ from certificates.pdf import verification_url
 from certificates.ratelimit import verify_lookup_allowed
 from certificates.selectors import certificate_by_code, certificates_for
 
+from .errors import ErrorOut
+from .pagination import PageNumber, PageSize, page_of
+
 router = Router(tags=["certificates"])
 
-MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 
 
@@ -50,11 +52,6 @@ class VerificationOut(Schema):
     code: str | None = None
 
 
-class ErrorOut(Schema):
-    detail: str
-    code: str
-
-
 def _error(status: int, detail: str, code: str, **headers) -> JsonResponse:
     response = JsonResponse({"detail": detail, "code": code}, status=status)
     for name, value in headers.items():
@@ -62,35 +59,10 @@ def _error(status: int, detail: str, code: str, **headers) -> JsonResponse:
     return response
 
 
-def _positive_int(raw, default):
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        return None if raw not in (None, "") else default
-    return value if value > 0 else None
-
-
-def _page_url(request, page: int) -> str:
-    query = request.GET.copy()
-    query["page"] = page
-    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-
-
-@router.get("/", auth=user_auth, response={200: CertificatePage, 400: ErrorOut},
-            summary="Own certificates with PDF links")
-def certificate_list(request):
-    page = _positive_int(request.GET.get("page"), 1)
-    page_size = _positive_int(request.GET.get("page_size"), DEFAULT_PAGE_SIZE)
-    if page is None or page_size is None:
-        return _error(400, "page and page_size must be positive whole numbers.", "invalid")
-    page_size = min(page_size, MAX_PAGE_SIZE)
-    queryset = certificates_for(user=request.user)
-    count = queryset.count()
-    start = (page - 1) * page_size
-    if start and start >= count:
-        return _error(404, "That page is past the end of the list.", "not_found")
-    results = [
-        {
+@router.get("/", auth=user_auth, response={200: CertificatePage}, summary="Own certificates with PDF links")
+def certificate_list(request, page: PageNumber = 1, page_size: PageSize = DEFAULT_PAGE_SIZE):
+    def row(c):
+        return {
             "id": c.pk,
             "code": c.display_code,
             "course_id": c.course_id,
@@ -104,14 +76,8 @@ def certificate_list(request):
             "pdf_url": None if c.is_revoked else request.build_absolute_uri(c.get_download_url()),
             "verification_url": verification_url(c.code),
         }
-        for c in queryset[start:start + page_size]
-    ]
-    return {
-        "count": count,
-        "next": _page_url(request, page + 1) if start + page_size < count else None,
-        "previous": _page_url(request, page - 1) if page > 1 else None,
-        "results": results,
-    }
+
+    return page_of(request, certificates_for(user=request.user), page=page, page_size=page_size, serialize=row)
 
 
 @router.get("/verify/{code}/", auth=None, response={200: VerificationOut, 429: ErrorOut},

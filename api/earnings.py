@@ -9,6 +9,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from api.auth import user_auth
+from api.errors import ErrorOut
+from api.pagination import PageNumber, PageSize, page_of
+from api.schemas import MoneyOut, RowId
 from coursepages.models import PlatformSettings
 from payments.earnings_selectors import balances_for, earnings_by_course_for, earnings_by_month_for, ledger_for
 from payments.earnings_views import user_has_earnings
@@ -19,14 +22,10 @@ router = Router(tags=["instructor earnings"], auth=user_auth)
 admin_router = Router(tags=["admin payouts"], auth=user_auth)
 
 
-class Error(Schema):
-    detail: str
-    code: str
+Error = ErrorOut
 
 
-class Money(Schema):
-    amount: int
-    currency: str
+Money = MoneyOut
 
 
 class PayoutIn(Schema):
@@ -124,25 +123,6 @@ def _money(cents: int, currency: str) -> dict:
     return {"amount": int(cents), "currency": currency}
 
 
-def _paginate(request, items, page: int, page_size: int) -> dict:
-    page_size = max(1, min(page_size, 100))
-    page = max(1, page)
-    count = items.count()
-    start = (page - 1) * page_size
-
-    def link(number):
-        query = request.GET.copy()
-        query["page"], query["page_size"] = number, page_size
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-
-    return {
-        "count": count,
-        "next": link(page + 1) if start + page_size < count else None,
-        "previous": link(page - 1) if page > 1 and count else None,
-        "results": list(items[start:start + page_size]),
-    }
-
-
 def _payout(payout: PayoutRequest) -> dict:
     return {
         "id": payout.pk, "instructor_id": payout.instructor_id, "instructor_name": str(payout.instructor),
@@ -174,14 +154,14 @@ NOT_ADMIN = Status(403, {"detail": "Only administrators decide payouts.", "code"
 
 
 @router.get("/earnings/", response={200: EarningsOut, 403: Error})
-def earnings(request, page: int = 1, page_size: int = 20):
+def earnings(request, page: PageNumber = 1, page_size: PageSize = 20):
     """Pending, available, in-review and paid-out balances, per course, per month, and the ledger."""
     if not user_has_earnings(request.user):
         return NOT_INSTRUCTOR
     site = PlatformSettings.load()
     user, currency = request.user, site.currency
     balances = balances_for(user=user, currency=currency)
-    ledger = _paginate(request, ledger_for(user=user), page, page_size)
+    ledger = page_of(request, ledger_for(user=user), page=page, page_size=page_size)
     ledger["results"] = [_ledger_row(row) for row in ledger["results"]]
     return {
         "balances": {name: _money(getattr(balances, name), currency)
@@ -215,20 +195,20 @@ def request_payout(request, payload: PayoutIn):
 
 
 @admin_router.get("/payouts/pending/", response={200: PayoutPage, 403: Error})
-def pending_payouts(request, page: int = 1, page_size: int = 20):
+def pending_payouts(request, page: PageNumber = 1, page_size: PageSize = 20):
     """Payout requests awaiting a decision, oldest first."""
     if not user_may_decide_payouts(user=request.user):
         return NOT_ADMIN
     items = (PayoutRequest.objects.filter(status=PayoutRequest.Status.REQUESTED).select_related("instructor")
              .order_by("created_at", "pk"))
-    result = _paginate(request, items, page, page_size)
+    result = page_of(request, items, page=page, page_size=page_size)
     result["results"] = [_payout(payout) for payout in result["results"]]
     return result
 
 
 @admin_router.put("/payouts/{payout_id}/approve/", response={200: PayoutOut, 400: Error, 403: Error, 404: Error,
                                                              409: Error})
-def approve_payout(request, payout_id: int, payload: ApproveIn):
+def approve_payout(request, payout_id: RowId, payload: ApproveIn):
     """Mark the payout paid with the transfer's `reference`. Never one's own."""
     if not user_may_decide_payouts(user=request.user):
         return NOT_ADMIN
@@ -242,7 +222,7 @@ def approve_payout(request, payout_id: int, payload: ApproveIn):
 
 @admin_router.put("/payouts/{payout_id}/reject/", response={200: PayoutOut, 400: Error, 403: Error, 404: Error,
                                                             409: Error})
-def reject_payout(request, payout_id: int, payload: RejectIn):
+def reject_payout(request, payout_id: RowId, payload: RejectIn):
     """Refuse the payout with a `reason`; the money returns to the instructor's available balance."""
     if not user_may_decide_payouts(user=request.user):
         return NOT_ADMIN

@@ -4,6 +4,7 @@ plus "errors" {field: [messages]} for bad input (../shared/API.md, Conventions).
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from ninja import Field, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from learners.services import LearningError
@@ -19,6 +20,25 @@ LEARNING_STATUS = {
     "already_submitted": 409,
     "already_enrolled": 409,
 }
+
+
+class ErrorOut(Schema):
+    """The body of every refusal."""
+
+    detail: str
+    code: str
+
+
+class InvalidOut(ErrorOut):
+    """The body of a 400: which fields are wrong and why, when the refusal is about fields."""
+
+    errors: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def refusals(*statuses: int) -> dict:
+    """`response=` entries for an endpoint's own refusals, all with the one error shape
+    (400/401/404/429 are added to every operation that can give them: api/base.py)."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 class ApiError(Exception):

@@ -14,8 +14,9 @@ from learners.services import LearningError
 from learners.xapi import h5p_state_for, h5p_state_save, xapi_statement_record
 
 from .auth import user_auth
-from .errors import ApiError
+from .errors import ApiError, refusals
 from .ratelimit import client_ip, rate_limit
+from .schemas import PageId
 
 router = Router(tags=["interactive"])
 
@@ -48,7 +49,7 @@ XAPI_BODY = {"requestBody": {"required": True, "content": {"application/json": {
     "type": "object", "description": "One xAPI statement, as the H5P player emits it."}}}}}
 
 
-@router.post("/h5p/{block_id}/xapi/", auth=user_auth, response={201: XAPIOut, 200: XAPIOut},
+@router.post("/h5p/{block_id}/xapi/", auth=user_auth, response={201: XAPIOut, 200: XAPIOut, **refusals(402, 403)},
              openapi_extra=XAPI_BODY)
 def h5p_xapi(request, block_id: str):
     """Store one xAPI statement from the H5P player of block `block_id`; answered,
@@ -66,7 +67,7 @@ def h5p_xapi(request, block_id: str):
 
 
 class StateIn(Schema):
-    lesson_id: int
+    lesson_id: PageId
     state: str = Field(description="The player's state as a JSON string; empty clears it.")
 
 
@@ -75,14 +76,14 @@ class StateOut(Schema):
     saved_at: datetime | None = None
 
 
-@router.get("/h5p/{block_id}/state/", auth=user_auth, response=StateOut)
-def h5p_state_get(request, block_id: str, lesson_id: int):
+@router.get("/h5p/{block_id}/state/", auth=user_auth, response={200: StateOut, **refusals(402, 403)})
+def h5p_state_get(request, block_id: str, lesson_id: PageId):
     """The saved player state of block `block_id` in lesson `lesson_id`."""
     lesson = lesson_for(lesson_id=lesson_id)
     return {"state": h5p_state_for(user=request.user, lesson=lesson, block_id=block_id)}
 
 
-@router.put("/h5p/{block_id}/state/", auth=user_auth, response=StateOut)
+@router.put("/h5p/{block_id}/state/", auth=user_auth, response={200: StateOut, **refusals(402, 403)})
 def h5p_state_put(request, block_id: str, payload: StateIn):
     """Save the player state so the student resumes where they left off."""
     lesson = lesson_for(lesson_id=payload.lesson_id)
@@ -116,7 +117,7 @@ class ValidateOut(Schema):
     permissions: list[str]
 
 
-@router.post("/ai-tools/validate-token/", auth=None, response=ValidateOut)
+@router.post("/ai-tools/validate-token/", auth=None, response={200: ValidateOut, **refusals(401, 403, 404, 429)})
 def ai_tools_validate(request, payload: TokenIn):
     """The tool checks a launch token (single use) and receives a session token for
     reporting completion. The user is named by id, and by name only with read_profile."""
@@ -142,7 +143,7 @@ class CompleteOut(Schema):
     completed_at: datetime
 
 
-@router.post("/ai-tools/complete/", auth=None, response=CompleteOut)
+@router.post("/ai-tools/complete/", auth=None, response={200: CompleteOut, **refusals(401, 403, 404, 409, 429)})
 def ai_tools_complete(request, payload: CompleteIn):
     """The tool reports that the student finished, once per session."""
     rate_limit(scope="ai_tool_ip", key=client_ip(request))
@@ -172,8 +173,8 @@ class VideoOut(Schema):
     completed: bool
 
 
-@router.post("/lessons/{lesson_id}/video/", auth=user_auth, response=VideoOut)
-def lesson_video(request, lesson_id: int, payload: VideoIn):
+@router.post("/lessons/{lesson_id}/video/", auth=user_auth, response={200: VideoOut, **refusals(402, 403)})
+def lesson_video(request, lesson_id: PageId, payload: VideoIn):
     """Report the player's position (every few seconds while playing, and on pause, seek
     and end); the server works out how much was really watched."""
     lesson = lesson_for(lesson_id=lesson_id)

@@ -21,8 +21,9 @@ from learners.services import (
 )
 
 from .auth import user_auth
-from .errors import ApiError
+from .errors import ApiError, refusals
 from .pagination import Paginated
+from .schemas import MoneyOut, PageId
 
 router = Router(tags=["learning"])
 
@@ -42,9 +43,6 @@ def _viewer(request):
     return request.user
 
 
-class MoneyOut(Schema):
-    amount: int
-    currency: str
 
 
 class CategoryRef(Schema):
@@ -223,8 +221,8 @@ def courses(request, filters: Query[CatalogFilters]):
                             pricing=filters.pricing)
 
 
-@router.get("/courses/{course_id}/", response=CourseDetailOut, auth=None)
-def course_detail(request, course_id: int):
+@router.get("/courses/{course_id}/", response={200: CourseDetailOut, **refusals(401)}, auth=None)
+def course_detail(request, course_id: PageId):
     user = _viewer(request)
     course = _live_course(course_id)
     access = course_access_for(user=user, course=course)
@@ -239,8 +237,8 @@ def course_detail(request, course_id: int):
     return course
 
 
-@router.get("/courses/{course_id}/sections/", response=list[OutlineSectionOut], auth=None)
-def course_sections(request, course_id: int):
+@router.get("/courses/{course_id}/sections/", response={200: list[OutlineSectionOut], **refusals(401)}, auth=None)
+def course_sections(request, course_id: PageId):
     """The outline; each lesson says whether this viewer has completed it or why it is locked."""
     user = _viewer(request)
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
@@ -268,8 +266,8 @@ def course_sections(request, course_id: int):
     ]
 
 
-@router.post("/courses/{course_id}/enroll/", response={201: EnrollmentOut}, auth=user_auth)
-def course_enroll(request, course_id: int):
+@router.post("/courses/{course_id}/enroll/", response={201: EnrollmentOut, **refusals(402, 403, 409)}, auth=user_auth)
+def course_enroll(request, course_id: PageId):
     """Free courses, and courses included in an active subscription; a paid course → 402."""
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     enrollment, created = enrollment_request(user=request.user, course=course)
@@ -302,8 +300,8 @@ def _public_value(block_type: str, value):
     return value
 
 
-@router.get("/lessons/{lesson_id}/", response=LessonOut, auth=None)
-def lesson_detail(request, lesson_id: int):
+@router.get("/lessons/{lesson_id}/", response={200: LessonOut, **refusals(401, 402, 403)}, auth=None)
+def lesson_detail(request, lesson_id: PageId):
     """The lesson with its blocks (never a quiz's answers) and its neighbours in the course."""
     _viewer(request)
     lesson, course, access = _open_lesson(request, lesson_id)
@@ -329,8 +327,9 @@ def lesson_detail(request, lesson_id: int):
     }
 
 
-@router.put("/lessons/{lesson_id}/progress/", response=LessonProgressOut, auth=user_auth)
-def lesson_progress(request, lesson_id: int, payload: ProgressIn):
+@router.put("/lessons/{lesson_id}/progress/", response={200: LessonProgressOut, **refusals(402, 403)},
+            auth=user_auth)
+def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
     """Heartbeat from a visible lesson page: time spent, and the video's position if any."""
     lesson, _course, _access = _open_lesson(request, lesson_id)
     progress = progress_heartbeat(
@@ -342,8 +341,9 @@ def lesson_progress(request, lesson_id: int, payload: ProgressIn):
             "watched_percent": progress.watched_percent}
 
 
-@router.post("/lessons/{lesson_id}/complete/", response=CompletionOut, auth=user_auth)
-def lesson_mark_complete(request, lesson_id: int):
+@router.post("/lessons/{lesson_id}/complete/", response={200: CompletionOut, **refusals(402, 403)},
+             auth=user_auth)
+def lesson_mark_complete(request, lesson_id: PageId):
     """Mark a lesson complete where its rule allows (a lesson without activities)."""
     lesson, course, _access = _open_lesson(request, lesson_id)
     progress = lesson_complete(user=request.user, lesson=lesson)

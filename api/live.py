@@ -1,13 +1,15 @@
 """Live classes API (mounted at /api/v1/live/): sessions, decisions, free slots."""
 
 from datetime import datetime
-from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from api.auth import user_auth
+from api.errors import ErrorOut
+from api.pagination import PageNumber, PageSize, page_of
+from api.schemas import PageId, PersonOut, RowId
 from coursepages.models import CoursePage
 from live import selectors, services
 from live.models import LiveSession
@@ -15,14 +17,10 @@ from live.models import LiveSession
 router = Router(tags=["live"], auth=user_auth)
 
 
-class Error(Schema):
-    detail: str
-    code: str
+Error = ErrorOut
 
 
-class Person(Schema):
-    id: int
-    name: str
+Person = PersonOut
 
 
 class SessionOut(Schema):
@@ -48,8 +46,8 @@ class SessionPage(Schema):
 
 
 class SessionIn(Schema):
-    course_id: int
-    teacher_id: int
+    course_id: PageId
+    teacher_id: RowId
     starts_at: datetime
     minutes: int = 60
     topic: str = ""
@@ -84,23 +82,6 @@ def _session_out(session: LiveSession) -> dict:
     }
 
 
-def _paginate(request, queryset, serialize) -> dict:
-    try:
-        page = max(int(request.GET.get("page", 1)), 1)
-        size = min(max(int(request.GET.get("page_size", 20)), 1), 100)
-    except ValueError:
-        page, size = 1, 20
-    count = queryset.count()
-    items = list(queryset[(page - 1) * size: page * size])
-
-    def link(number):
-        params = {**request.GET.dict(), "page": number, "page_size": size}
-        return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
-
-    return {"count": count, "next": link(page + 1) if page * size < count else None,
-            "previous": link(page - 1) if page > 1 else None, "results": [serialize(i) for i in items]}
-
-
 def _error(exc: services.LiveError):
     return exc.status, {"detail": exc.message, "code": exc.code}
 
@@ -110,7 +91,8 @@ def _own_session(request, session_id: int) -> LiveSession:
 
 
 @router.get("/sessions/", response=SessionPage)
-def list_sessions(request, status: str | None = None, upcoming: bool | None = None):
+def list_sessions(request, status: str | None = None, upcoming: bool | None = None, page: PageNumber = 1,
+                  page_size: PageSize = 20):
     """The signed-in user's live classes (as student or teacher), soonest first."""
     from django.db.models import Q
     from django.utils import timezone
@@ -120,7 +102,7 @@ def list_sessions(request, status: str | None = None, upcoming: bool | None = No
         qs = qs.filter(status=status)
     if upcoming is not None:
         qs = qs.filter(ends_at__gt=timezone.now()) if upcoming else qs.filter(ends_at__lte=timezone.now())
-    return _paginate(request, qs.order_by("starts_at", "pk"), _session_out)
+    return page_of(request, qs.order_by("starts_at", "pk"), page=page, page_size=page_size, serialize=_session_out)
 
 
 @router.post("/sessions/", response={201: SessionOut, 400: Error, 403: Error, 404: Error, 409: Error})
@@ -139,7 +121,7 @@ def request_session(request, payload: SessionIn):
 
 
 @router.put("/sessions/{session_id}/approve/", response={200: SessionOut, 403: Error, 409: Error, 502: Error})
-def approve_session(request, session_id: int):
+def approve_session(request, session_id: RowId):
     """The teacher approves; the meeting is created and both parties are invited."""
     try:
         session = services.session_approve(session=_own_session(request, session_id), user=request.user)
@@ -149,7 +131,7 @@ def approve_session(request, session_id: int):
 
 
 @router.put("/sessions/{session_id}/reject/", response={200: SessionOut, 403: Error, 409: Error})
-def reject_session(request, session_id: int, payload: ReasonIn | None = None):
+def reject_session(request, session_id: RowId, payload: ReasonIn | None = None):
     try:
         session = services.session_reject(session=_own_session(request, session_id), user=request.user,
                                           reason=payload.reason if payload else "")
@@ -159,7 +141,7 @@ def reject_session(request, session_id: int, payload: ReasonIn | None = None):
 
 
 @router.put("/sessions/{session_id}/cancel/", response={200: SessionOut, 403: Error, 409: Error})
-def cancel_session(request, session_id: int, payload: ReasonIn | None = None):
+def cancel_session(request, session_id: RowId, payload: ReasonIn | None = None):
     """Either party cancels, up to LIVE_CANCEL_CUTOFF_HOURS before the start."""
     try:
         session = services.session_cancel(session=_own_session(request, session_id), user=request.user,
@@ -170,7 +152,7 @@ def cancel_session(request, session_id: int, payload: ReasonIn | None = None):
 
 
 @router.get("/availability/{teacher_id}/", response={200: Availability, 400: Error, 404: Error})
-def availability(request, teacher_id: int, minutes: int = 60, days: int | None = None):
+def availability(request, teacher_id: RowId, minutes: int = 60, days: int | None = None):
     """Free slots of a teacher; `timezone` is the asking user's, and each slot carries its
     offset in it (ISO 8601)."""
     teacher = get_user_model().objects.filter(pk=teacher_id, is_active=True).first()

@@ -1,7 +1,6 @@
 """Messaging API (mounted at /api/v1/): conversations, messages, notifications."""
 
 from datetime import datetime
-from urllib.parse import urlencode
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
@@ -10,6 +9,9 @@ from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from api.auth import user_auth
+from api.errors import ErrorOut
+from api.pagination import PageNumber, PageSize, page_of
+from api.schemas import PageId, PersonOut, RowId
 from coursepages.models import CoursePage
 from messaging import selectors, services
 from messaging.models import Conversation, Message, Notification
@@ -18,14 +20,10 @@ from messaging.realtime import message_payload
 router = Router(tags=["messaging"], auth=user_auth)
 
 
-class Error(Schema):
-    detail: str
-    code: str
+Error = ErrorOut
 
 
-class Person(Schema):
-    id: int
-    name: str
+Person = PersonOut
 
 
 class ConversationOut(Schema):
@@ -39,8 +37,8 @@ class ConversationOut(Schema):
 
 
 class ConversationIn(Schema):
-    course_id: int
-    teacher_id: int
+    course_id: PageId
+    teacher_id: RowId
     body: str = ""
 
 
@@ -82,23 +80,6 @@ MessagePage = _page_schema("MessagePage", MessageOut)
 NotificationPage = _page_schema("NotificationPage", NotificationOut)
 
 
-def _paginate(request, queryset, serialize) -> dict:
-    try:
-        page = max(int(request.GET.get("page", 1)), 1)
-        size = min(max(int(request.GET.get("page_size", 20)), 1), 100)
-    except ValueError:
-        page, size = 1, 20
-    count = queryset.count()
-    items = list(queryset[(page - 1) * size: page * size])
-
-    def link(number):
-        params = {**request.GET.dict(), "page": number, "page_size": size}
-        return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
-
-    return {"count": count, "next": link(page + 1) if page * size < count else None,
-            "previous": link(page - 1) if page > 1 else None, "results": [serialize(i) for i in items]}
-
-
 def _conversation_out(c: Conversation) -> dict:
     return {"id": c.pk, "course_id": c.course_id, "course_title": c.course.title,
             "student": {"id": c.student_id, "name": c.student.display_name},
@@ -116,9 +97,10 @@ def _participant_conversation(request, conversation_id: int) -> Conversation:
 
 
 @router.get("/conversations/", response=ConversationPage)
-def list_conversations(request):
+def list_conversations(request, page: PageNumber = 1, page_size: PageSize = 20):
     """The user's conversations, latest activity first, with unread counts."""
-    return _paginate(request, selectors.conversations_for(user=request.user), _conversation_out)
+    return page_of(request, selectors.conversations_for(user=request.user), page=page, page_size=page_size,
+                   serialize=_conversation_out)
 
 
 @router.post("/conversations/", response={201: ConversationOut, 400: Error, 403: Error, 404: Error})
@@ -138,11 +120,11 @@ def start_conversation(request, payload: ConversationIn):
 
 
 @router.get("/conversations/{conversation_id}/messages/", response={200: MessagePage, 404: Error})
-def list_messages(request, conversation_id: int):
+def list_messages(request, conversation_id: RowId, page: PageNumber = 1, page_size: PageSize = 20):
     """History, newest page first (page 1 = the latest messages, each page in time order)."""
     conversation = _participant_conversation(request, conversation_id)
     qs = (conversation.messages.select_related("sender").prefetch_related("attachments").order_by("-id"))
-    page = _paginate(request, qs, message_payload)
+    page = page_of(request, qs, page=page, page_size=page_size, serialize=message_payload)
     page["results"].reverse()
     services.conversation_mark_read(conversation=conversation, user=request.user)
     return 200, page
@@ -150,7 +132,7 @@ def list_messages(request, conversation_id: int):
 
 @router.post("/conversations/{conversation_id}/messages/", response={201: MessageOut, 400: Error, 403: Error,
                                                                     404: Error})
-def post_message(request, conversation_id: int, body: Form[str] = "", files: File[list[UploadedFile]] = None):
+def post_message(request, conversation_id: RowId, body: Form[str] = "", files: File[list[UploadedFile]] = None):
     """Send a message (multipart: `body` and optional `files`); earlier messages to the sender
     are marked read."""
     conversation = _participant_conversation(request, conversation_id)
@@ -164,13 +146,13 @@ def post_message(request, conversation_id: int, body: Form[str] = "", files: Fil
 
 
 @router.get("/notifications/", response=NotificationPage)
-def list_notifications(request):
+def list_notifications(request, page: PageNumber = 1, page_size: PageSize = 20):
     """In-app notifications, unread first."""
-    return _paginate(request, selectors.notifications_for(user=request.user), lambda n: n)
+    return page_of(request, selectors.notifications_for(user=request.user), page=page, page_size=page_size)
 
 
 @router.post("/notifications/{notification_id}/read/", response={200: NotificationOut, 404: Error})
-def read_notification(request, notification_id: int):
+def read_notification(request, notification_id: RowId):
     notification = Notification.objects.filter(user=request.user, pk=notification_id).first()
     if not notification:
         return 404, {"detail": "No such notification.", "code": "not_found"}

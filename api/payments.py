@@ -20,16 +20,15 @@ from payments.selectors import order_history_for, subscription_current_for
 from payments.webhooks import webhook_receive
 
 from .auth import user_auth
-from .errors import ApiError
+from .errors import ApiError, refusals
 from .pagination import Paginated
 from .ratelimit import client_ip
+from .schemas import MoneyOut, PageId, RowId
 
 router = Router(tags=["payments"])
 
 
-class Money(Schema):
-    amount: int
-    currency: str
+Money = MoneyOut
 
 
 def money(cents: int, currency: str) -> dict:
@@ -41,8 +40,8 @@ def _refuse(exc: PaymentError):
 
 
 class InitiateIn(Schema):
-    course_ids: list[int] | None = None
-    plan_id: int | None = None
+    course_ids: list[PageId] | None = None
+    plan_id: RowId | None = None
     gateway: str
     coupon_code: str = ""
 
@@ -52,7 +51,7 @@ class InitiateOut(Schema):
     redirect_url: str
 
 
-@router.post("/payments/initiate/", response={201: InitiateOut}, auth=user_auth)
+@router.post("/payments/initiate/", response={201: InitiateOut, **refusals(403, 404, 409, 502)}, auth=user_auth)
 def initiate(request, payload: InitiateIn):
     """Create an order for courses (or a plan) and get the URL to send the customer to."""
     if bool(payload.course_ids) == bool(payload.plan_id):
@@ -73,31 +72,40 @@ def initiate(request, payload: InitiateIn):
     return Status(201, {"order_id": order.pk, "redirect_url": url})
 
 
+class WebhookReplyOut(Schema):
+    detail: str
+
+
+# 400 a malformed or refused event, 401 a bad signature, 403 a sender that is not the gateway,
+# 503 not configured here or the gateway could not be asked: the gateway retries later.
+WEBHOOK_REPLIES = dict.fromkeys((200, 400, 401, 403, 404, 503), WebhookReplyOut)
+
+
 def _webhook(request, gateway: str):
     result = webhook_receive(gateway_name=gateway, body=request.body, headers=request.headers,
                              remote_addr=client_ip(request))
     return JsonResponse({"detail": result.detail}, status=result.status)
 
 
-@router.post("/payments/webhook/paystack/", auth=None, include_in_schema=True)
+@router.post("/payments/webhook/paystack/", auth=None, response=WEBHOOK_REPLIES)
 def webhook_paystack(request):
     """PayStack events, signed with x-paystack-signature."""
     return _webhook(request, "paystack")
 
 
-@router.post("/payments/webhook/payfast/", auth=None)
+@router.post("/payments/webhook/payfast/", auth=None, response=WEBHOOK_REPLIES)
 def webhook_payfast(request):
     """PayFast ITN (form-encoded, signed fields)."""
     return _webhook(request, "payfast")
 
 
-@router.post("/payments/webhook/stripe/", auth=None)
+@router.post("/payments/webhook/stripe/", auth=None, response=WEBHOOK_REPLIES)
 def webhook_stripe(request):
     """Stripe events, signed with Stripe-Signature."""
     return _webhook(request, "stripe")
 
 
-@router.post("/payments/webhook/sandbox/", auth=None)
+@router.post("/payments/webhook/sandbox/", auth=None, response=WEBHOOK_REPLIES)
 def webhook_sandbox(request):
     """The on-site sandbox gateway's events, signed with X-Sandbox-Signature."""
     return _webhook(request, "sandbox")
@@ -165,7 +173,7 @@ def history(request, **kwargs):
 
 class CouponIn(Schema):
     code: str
-    course_ids: list[int]
+    course_ids: list[PageId]
 
 
 class CouponOut(Schema):
@@ -176,7 +184,7 @@ class CouponOut(Schema):
     vat: Money
 
 
-@router.post("/coupons/validate/", response=CouponOut, auth=user_auth)
+@router.post("/coupons/validate/", response={200: CouponOut, **refusals(403, 404, 409)}, auth=user_auth)
 def coupon_validate(request, payload: CouponIn):
     """What a coupon takes off these courses for this user (nothing is reserved)."""
     try:

@@ -1,18 +1,19 @@
 """The versioned JSON API (../shared/API.md): /api/v1/, OpenAPI at /api/v1/openapi.json,
 docs at /api/v1/docs. Each area's endpoints are a Router in api/<area>.py, mounted here."""
 
-from ninja import NinjaAPI
-
 from . import errors
+from .base import LecternAPI
 
-api = NinjaAPI(title="Lectern API", version="1", urls_namespace="api-v1", description=__doc__)
+api = LecternAPI(title="Lectern API", version="1", urls_namespace="api-v1", description=__doc__)
 errors.install(api)
 
 from . import (  # noqa: E402
     accounts,
+    admin,
     assessments,
     certificates,
     earnings,
+    instructor,
     interactive,
     learning,
     live,
@@ -25,6 +26,8 @@ api.add_router("/", learning.router)
 api.add_router("/certificates/", certificates.router)
 api.add_router("/instructor/", earnings.router)
 api.add_router("/admin/", earnings.admin_router)
+api.add_router("/instructor/", instructor.router)
+api.add_router("/admin/", admin.router)
 api.add_router("/live/", live.router)
 api.add_router("/", messaging.router)
 api.add_router("/", assessments.router)

@@ -41,8 +41,7 @@ def admin_dashboard(request):
     if request.GET.get("export") in charts:
         return _csv(f"lectern-{request.GET['export']}-{period.start}-{period.end}", charts[request.GET["export"]])
     site = charts["site"]
-    totals = {name: sum(row[name] for row in site) for name in ("new_users", "enrollments", "completions",
-                                                                 "revenue_cents", "vat_cents")}
+    totals = analytics.series_totals(site)
     return TemplateResponse(request, "learners/analytics/admin_dashboard.html", {
         "period": period, "totals": totals, "site": _money(site), "top_courses": _money(charts["top_courses"]),
         "instructors": _money(charts["instructors"]),

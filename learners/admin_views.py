@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from accounts.permissions import is_teaching_staff
+
 from .assignments import (
     SubmissionGradeError,
     courses_taught_by,
@@ -22,9 +24,7 @@ from .services import LearningError
 
 
 def user_may_grade(user) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or getattr(user, "role", None) in ("instructor", "admin")
-    )
+    return is_teaching_staff(user)
 
 
 class GradingQueueView(WagtailAdminTemplateMixin, TemplateView):

@@ -122,18 +122,27 @@ class DateRange:
 
     @classmethod
     def from_request(cls, request, default_days: int = 30) -> "DateRange":
+        """From ?start= and ?end= (ISO dates); a missing or unreadable one takes its default."""
+
+        def read(name):
+            try:
+                return date.fromisoformat(request.GET.get(name, ""))
+            except ValueError:
+                return None
+
+        return cls.from_dates(read("start"), read("end"), default_days=default_days)
+
+    @classmethod
+    def from_dates(cls, start: date | None, end: date | None, default_days: int = 30) -> "DateRange":
+        """The last `default_days` days up to today unless given; reversed dates are swapped
+        and a range is at most 367 days long."""
         today = timezone.localdate()
-        try:
-            start = date.fromisoformat(request.GET.get("start", ""))
-        except ValueError:
-            start = today - timedelta(days=default_days - 1)
-        try:
-            end = date.fromisoformat(request.GET.get("end", ""))
-        except ValueError:
-            end = today
+        start = start or today - timedelta(days=default_days - 1)
+        end = end or today
         if end < start:
             start, end = end, start
-        return cls(start, min(end, start + timedelta(days=366)))
+        longest = timedelta(days=366)
+        return cls(start, end if end - start <= longest else start + longest)
 
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
@@ -143,6 +152,14 @@ def site_series(*, period: DateRange) -> list[dict]:
     rows = {row.date: row for row in DailySiteStats.objects.filter(date__range=(period.start, period.end))}
     names = ("new_users", "active_learners", "enrollments", "completions", "revenue_cents", "vat_cents")
     return [{"date": day, **{n: getattr(rows.get(day), n, 0) for n in names}} for day in period.days()]
+
+
+SITE_TOTALS = ("new_users", "enrollments", "completions", "revenue_cents", "vat_cents")
+
+
+def series_totals(series: list[dict], names=SITE_TOTALS) -> dict[str, int]:
+    """The period's totals of a daily series (active learners are not additive: left out)."""
+    return {name: sum(row[name] for row in series) for name in names}
 
 
 def course_series(*, period: DateRange, course_ids) -> list[dict]:
@@ -175,7 +192,8 @@ def instructor_performance(*, period: DateRange) -> list[dict]:
     by_course = {row["course_id"]: row for row in top_courses(period=period, limit=10_000)}
     people: dict[int, dict] = {}
     for link in CourseInstructor.objects.select_related("user"):
-        entry = people.setdefault(link.user_id, {"instructor": link.user.display_name, "courses": 0,
+        entry = people.setdefault(link.user_id, {"instructor_id": link.user_id,
+                                                  "instructor": link.user.display_name, "courses": 0,
                                                   "enrollments": 0, "completions": 0, "revenue_cents": 0})
         entry["courses"] += 1
         numbers = by_course.get(link.page_id, {})
@@ -192,11 +210,9 @@ def lesson_funnel(*, course: CoursePage) -> list[dict]:
 
 
 def instructor_course_ids(*, user) -> list[int]:
-    from coursepages.selectors import courses_taught_by
+    from .selectors import taught_courses
 
-    if user.is_superuser or user.role == "admin":
-        return list(CoursePage.objects.values_list("pk", flat=True))
-    return list(courses_taught_by(user).values_list("pk", flat=True))
+    return list(taught_courses(user=user).values_list("pk", flat=True))
 
 
 def quiz_score_distribution(*, course: CoursePage) -> list[dict]:

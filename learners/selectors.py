@@ -3,15 +3,16 @@ views. Each loads what it needs in a fixed number of queries, whatever the cours
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models import Avg, Count, F, FloatField, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from wagtail.models import Page
 
+from accounts.permissions import is_platform_admin
 from coursepages.models import CourseInstructor, CoursePage, LessonPage, SectionPage
-from coursepages.selectors import _subquery_aggregate, with_course_stats
+from coursepages.selectors import _subquery_aggregate, courses_taught_by, with_course_stats
 
 from .access import CourseAccess, LessonAccess, LockReason
-from .models import BlockCompletion, Enrollment, LessonProgress, Review
+from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
 from .services import CourseProgress
 
 
@@ -159,16 +160,58 @@ def dashboard_for(*, user) -> dict:
     }
 
 
+def taught_courses(*, user) -> QuerySet[CoursePage]:
+    """Courses whose instructor views this user sees: those they teach (owner or listed
+    instructor, drafts included), or every course for admins."""
+    if is_platform_admin(user):
+        return CoursePage.objects.order_by("title")
+    return courses_taught_by(user)
+
+
+def instructor_courses(*, user) -> QuerySet[CoursePage]:
+    """`taught_courses` with lesson_count, student_count (not revoked), completed_count and
+    rating, all in one query."""
+    completed = Enrollment.objects.filter(course_id=OuterRef("pk"), status=Enrollment.Status.COMPLETED)
+    return (
+        with_course_stats(CoursePage.objects.filter(pk__in=taught_courses(user=user).order_by().values("pk")))
+        .annotate(completed_count=Coalesce(_subquery_aggregate(completed, "COUNT", "pk", IntegerField()), Value(0)))
+        .order_by("title", "pk")
+    )
+
+
 def instructor_courses_for(*, user) -> list[CoursePage]:
     """Courses the user teaches (owner or listed instructor; all for admins), with counts."""
-    queryset = CoursePage.objects.all()
-    if not (user.is_superuser or getattr(user, "role", None) == "admin"):
-        queryset = queryset.filter(Q(owner=user) | Q(course_instructors__user=user)).distinct()
-    completed = Enrollment.objects.filter(course_id=OuterRef("pk"), status=Enrollment.Status.COMPLETED)
-    return list(
-        with_course_stats(queryset)
-        .annotate(completed_count=Coalesce(_subquery_aggregate(completed, "COUNT", "pk", IntegerField()), Value(0)))
-        .order_by("title")
+    return list(instructor_courses(user=user))
+
+
+def instructor_students(*, user, course_id: int | None = None) -> QuerySet[Enrollment]:
+    """Enrollments (not revoked) in the courses `user` teaches, or in one of them, each with
+    lessons_done / lessons_total (live lessons), time_spent, and the student's submitted quiz
+    attempts in that course: quiz_attempt_count, quiz_best_percent and quiz_average_percent. One query
+    whatever the number of students."""
+    courses = taught_courses(user=user).order_by().values("pk")
+    if course_id is not None:
+        courses = courses.filter(pk=course_id)
+    completed_lessons = LessonProgress.objects.filter(
+        enrollment_id=OuterRef("pk"), status=LessonProgress.Status.COMPLETED, lesson__live=True
+    )
+    live_lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("course__path"))
+    time_spent = LessonProgress.objects.filter(enrollment_id=OuterRef("pk"))
+    attempts = QuizAttempt.objects.filter(enrollment_id=OuterRef("pk"), status=QuizAttempt.Status.SUBMITTED)
+    return (
+        Enrollment.objects.filter(course_id__in=courses)
+        .exclude(status=Enrollment.Status.REVOKED)
+        .select_related("user", "course")
+        .annotate(
+            lessons_done=Coalesce(_subquery_aggregate(completed_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+            lessons_total=Coalesce(_subquery_aggregate(live_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+            time_spent=Coalesce(_subquery_aggregate(time_spent, "SUM", "time_spent_seconds", IntegerField()),
+                                Value(0)),
+            quiz_attempt_count=Coalesce(_subquery_aggregate(attempts, "COUNT", "pk", IntegerField()), Value(0)),
+            quiz_best_percent=_subquery_aggregate(attempts, "MAX", "score_percent", FloatField()),
+            quiz_average_percent=_subquery_aggregate(attempts, "AVG", "score_percent", FloatField()),
+        )
+        .order_by("course__title", "course_id", "user__last_name", "user__first_name", "user__email", "pk")
     )
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import is_teaching_staff
 from coursepages.models import CoursePage, LessonPage
 
 from .access import lesson_access, user_is_course_staff
@@ -83,7 +84,7 @@ def course_review(request, course_id: int):
 
 
 def _instructor_or_403(user):
-    if not (user.is_superuser or getattr(user, "role", None) in ("instructor", "admin")):
+    if not is_teaching_staff(user):
         raise PermissionDenied("This page is for instructors.")
 
 

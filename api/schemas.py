@@ -1,0 +1,33 @@
+"""Shapes shared by several routers. One class per OpenAPI component name: two classes with
+the same name would silently overwrite each other in /api/v1/openapi.json."""
+
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import Field
+
+
+class MoneyOut(Schema):
+    """Integer cents and an ISO currency code: {"amount": 49900, "currency": "ZAR"}."""
+
+    amount: int
+    currency: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+def money(cents, currency: str) -> dict:
+    """Cents as the API's money object."""
+    return {"amount": int(cents or 0), "currency": currency}
+
+
+# Ids in paths, queries and bodies are bounded by their columns, so an impossible id is a 400
+# (bad input) rather than a database error: pages (courses, lessons) are Wagtail's int4
+# AutoField, other rows BigAutoField.
+MAX_PAGE_ID = 2**31 - 1
+MAX_ROW_ID = 2**63 - 1
+PageId = Annotated[int, Field(ge=1, le=MAX_PAGE_ID)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
