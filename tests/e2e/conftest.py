@@ -4,6 +4,8 @@ Without Chromium the journeys skip locally; with E2E_REQUIRED=1 (as .ci/run sets
 
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -46,7 +48,22 @@ def page(browser, live_server):
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
+    page.goto("about:blank")  # the page's last calls (xAPI, heartbeat, beacons) leave now
     context.close()
+    _wait_for_live_server_requests()
+
+
+def _wait_for_live_server_requests(timeout: float = 10.0):
+    """Wait until the live server has finished every request: the flush that ends a
+    transactional test must not race a request thread still writing (on the shared in-memory
+    SQLite database it fails with a foreign key error)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [thread for thread in threading.enumerate()
+                if getattr(getattr(thread, "_target", None), "__name__", "") == "process_request_thread"]
+        if not busy:
+            return
+        time.sleep(0.05)
 
 
 @pytest.fixture
