@@ -21,7 +21,7 @@ from .auth import user_auth
 from .errors import ApiError, refusals
 from .learning import RatingOut
 from .pagination import Paginated
-from .schemas import MoneyOut, PageId, money
+from .schemas import MoneyOut, PageId, money, rating_of
 
 router = Router(tags=["instructor"], auth=user_auth)
 
@@ -66,8 +66,7 @@ class InstructorCourseOut(Schema):
 
     @staticmethod
     def resolve_rating(course):
-        average = round(course.rating_avg, 2) if course.rating_avg is not None else None
-        return {"average": average, "count": course.rating_count}
+        return rating_of(course)
 
 
 class StudentRef(Schema):

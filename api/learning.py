@@ -23,7 +23,7 @@ from learners.services import (
 from .auth import user_auth
 from .errors import ApiError, refusals
 from .pagination import Paginated
-from .schemas import MoneyOut, PageId
+from .schemas import MoneyOut, PageId, rating_of
 
 router = Router(tags=["learning"])
 
@@ -91,8 +91,7 @@ class CourseOut(Schema):
 
     @staticmethod
     def resolve_rating(course):
-        average = round(course.rating_avg, 2) if course.rating_avg is not None else None
-        return {"average": average, "count": course.rating_count}
+        return rating_of(course)
 
 
 class ProgressSummary(Schema):

@@ -31,3 +31,9 @@ MAX_PAGE_ID = 2**31 - 1
 MAX_ROW_ID = 2**63 - 1
 PageId = Annotated[int, Field(ge=1, le=MAX_PAGE_ID)]
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+
+
+def rating_of(course) -> dict:
+    """A course's rating from the catalog annotations (rating_avg, rating_count)."""
+    average = round(course.rating_avg, 2) if course.rating_avg is not None else None
+    return {"average": average, "count": course.rating_count}

@@ -136,19 +136,27 @@ def course_instructors(*, course: CoursePage) -> list:
     ]
 
 
-def dashboard_for(*, user) -> dict:
-    """The student's courses with progress, resume lesson and completion (three queries)."""
+def _lesson_counts() -> dict:
+    """Annotations for an Enrollment queryset: lessons_done (completed live lessons) and
+    lessons_total (live lessons of its course), one subquery each."""
     completed_lessons = LessonProgress.objects.filter(
         enrollment_id=OuterRef("pk"), status=LessonProgress.Status.COMPLETED, lesson__live=True
     )
     live_lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("course__path"))
+    return {
+        "lessons_done": Coalesce(_subquery_aggregate(completed_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+        "lessons_total": Coalesce(_subquery_aggregate(live_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+    }
+
+
+def dashboard_for(*, user) -> dict:
+    """The student's courses with progress, resume lesson and completion (three queries)."""
     enrollments = list(
         Enrollment.objects.filter(user=user)
         .exclude(status=Enrollment.Status.REVOKED)
         .select_related("course", "last_lesson")
         .annotate(
-            lessons_done=Coalesce(_subquery_aggregate(completed_lessons, "COUNT", "pk", IntegerField()), Value(0)),
-            lessons_total=Coalesce(_subquery_aggregate(live_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+            **_lesson_counts(),
         )
         .order_by(F("last_accessed_at").desc(nulls_last=True), "-enrolled_at")
     )
@@ -192,10 +200,6 @@ def instructor_students(*, user, course_id: int | None = None) -> QuerySet[Enrol
     courses = taught_courses(user=user).order_by().values("pk")
     if course_id is not None:
         courses = courses.filter(pk=course_id)
-    completed_lessons = LessonProgress.objects.filter(
-        enrollment_id=OuterRef("pk"), status=LessonProgress.Status.COMPLETED, lesson__live=True
-    )
-    live_lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("course__path"))
     time_spent = LessonProgress.objects.filter(enrollment_id=OuterRef("pk"))
     attempts = QuizAttempt.objects.filter(enrollment_id=OuterRef("pk"), status=QuizAttempt.Status.SUBMITTED)
     return (
@@ -203,8 +207,7 @@ def instructor_students(*, user, course_id: int | None = None) -> QuerySet[Enrol
         .exclude(status=Enrollment.Status.REVOKED)
         .select_related("user", "course")
         .annotate(
-            lessons_done=Coalesce(_subquery_aggregate(completed_lessons, "COUNT", "pk", IntegerField()), Value(0)),
-            lessons_total=Coalesce(_subquery_aggregate(live_lessons, "COUNT", "pk", IntegerField()), Value(0)),
+            **_lesson_counts(),
             time_spent=Coalesce(_subquery_aggregate(time_spent, "SUM", "time_spent_seconds", IntegerField()),
                                 Value(0)),
             quiz_attempt_count=Coalesce(_subquery_aggregate(attempts, "COUNT", "pk", IntegerField()), Value(0)),
