@@ -21,14 +21,14 @@ frontend cache invalidation does."""
 
 import hashlib
 import logging
-import uuid
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, patch_cache_control, patch_vary_headers
 from wagtail import views as wagtail_views
+
+from config.generations import generation_bump, generation_cached, generation_current
 
 logger = logging.getLogger(__name__)
 
@@ -56,27 +56,17 @@ def _cache():
     return cache
 
 
-def _set_new_generation() -> None:
-    try:
-        _cache().set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    except Exception:  # a cache outage must not fail the publish; entries still expire
-        logger.exception("page cache: could not start a new generation")
-
-
 def page_cache_invalidate() -> None:
-    """Make every cached page stale: now, and again once the current transaction commits
-    (a request that read the old rows before the commit must not store them as new)."""
-    _set_new_generation()
-    transaction.on_commit(_set_new_generation)
+    """Make every cached page (and course structure) stale: now, and again once the current
+    transaction commits (a request that read the old rows before the commit must not store
+    them as new)."""
+    generation_bump(GENERATION_KEY)
 
 
-def _current_generation(found) -> str | None:
-    generation = found.get(GENERATION_KEY)
-    if generation is None:  # first use, or Redis lost the key: a fresh value matches no entry
-        cache = _cache()
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+def cached_until_pages_change(key: str, build, timeout: int = 3600):
+    """`build()`, cached until the next page change (the page cache's generation): for data
+    derived from published pages only, such as a course's outline structure."""
+    return generation_cached(key, build, generation_key=GENERATION_KEY, timeout=timeout)
 
 
 # --- what may be cached -------------------------------------------------------------------
@@ -172,7 +162,7 @@ class AnonymousPageCacheMiddleware:
         key = self._key(request)
         try:
             found = _cache().get_many([GENERATION_KEY, key])
-            generation = _current_generation(found)
+            generation = generation_current(found, GENERATION_KEY)
         except Exception:  # the cache is down: render as if there were no cache
             logger.exception("page cache: lookup failed for %s", request.path)
             return None
@@ -253,6 +243,10 @@ def connect() -> None:
     page_published.connect(_on_change, dispatch_uid=f"{uid}.published")
     page_unpublished.connect(_on_change, dispatch_uid=f"{uid}.unpublished")
     post_page_move.connect(_on_change, dispatch_uid=f"{uid}.moved")
+    # Lesson prerequisites are part of a course's outline structure (generation_cached).
+    from coursepages.models import LessonPage
+
+    m2m_changed.connect(_on_change, sender=LessonPage.prerequisites.through, dispatch_uid=f"{uid}.prerequisites")
     # Per page model, not sender=None: a post_delete receiver for every model would switch off
     # Django's fast bulk deletes everywhere.
     for model in get_page_models():

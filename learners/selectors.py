@@ -5,20 +5,20 @@ from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, F, FloatField, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
-from wagtail.models import Page
 
 from accounts.permissions import is_platform_admin
-from coursepages.models import CourseInstructor, CoursePage, LessonPage, SectionPage
+from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.selectors import _subquery_aggregate, courses_taught_by, with_course_stats
 
 from .access import CourseAccess, LessonAccess, LockReason
 from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
 from .services import CourseProgress
+from .structure import OutlinePage, course_structure
 
 
 @dataclass
 class OutlineLesson:
-    lesson: LessonPage
+    lesson: OutlinePage
     access: LessonAccess
     is_completed: bool
     is_current: bool = False
@@ -38,7 +38,7 @@ class OutlineLesson:
 
 @dataclass
 class OutlineSection:
-    section: SectionPage
+    section: OutlinePage
     lessons: list[OutlineLesson] = field(default_factory=list)
 
 
@@ -51,7 +51,7 @@ class Outline:
     def progress(self) -> CourseProgress:
         return CourseProgress(completed=sum(1 for item in self.lessons if item.is_completed), total=len(self.lessons))
 
-    def neighbours(self, lesson: LessonPage) -> tuple[OutlineLesson | None, OutlineLesson | None]:
+    def neighbours(self, lesson) -> tuple[OutlineLesson | None, OutlineLesson | None]:
         ids = [item.lesson.pk for item in self.lessons]
         if lesson.pk not in ids:
             return None, None
@@ -66,45 +66,22 @@ class Outline:
         )
 
 
-OUTLINE_LESSON_FIELDS = ("free_preview", "unlock_after_days", "estimated_minutes")
-
-
-def course_outline(*, access: CourseAccess, current: LessonPage | None = None) -> Outline:
+def course_outline(*, access: CourseAccess, current=None) -> Outline:
     """Sections and their live lessons in tree order, each lesson with the viewer's access and
-    completion: one query, whatever the number of lessons.
-
-    Sections and lessons are read together from the page table (lesson fields through the
-    one-to-one join) and built as light page instances carrying only what the outline uses:
-    id, title, path, depth, url_path, and the lesson's access fields."""
-    course = access.course
-    rows = (
-        Page.objects.live()
-        .filter(path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2))
-        .order_by("path")
-        .values("id", "title", "slug", "path", "depth", "url_path", "content_type_id",
-                *(f"lessonpage__{name}" for name in OUTLINE_LESSON_FIELDS))
-    )
-    by_path: dict[str, OutlineSection] = {}
+    completion: no query once the course's structure is cached, whatever the number of lessons."""
+    completed = access.completed_lesson_ids
+    current_pk = current.pk if current is not None else None
+    sections: list[OutlineSection] = []
     flat: list[OutlineLesson] = []
-    for row in rows:
-        common = {key: row[key] for key in ("id", "title", "slug", "path", "depth", "url_path")}
-        common["page_ptr_id"] = row["id"]  # the pk of a page subclass
-        if row["depth"] == course.depth + 1:
-            by_path[row["path"]] = OutlineSection(section=SectionPage(**common, live=True))
-            continue
-        section = by_path.get(row["path"][: -LessonPage.steplen])
-        if section is None or row["lessonpage__estimated_minutes"] is None:
-            continue  # its section is a draft (the lesson is not part of the live course), or not a lesson
-        lesson = LessonPage(**common, live=True, **{name: row[f"lessonpage__{name}"] for name in OUTLINE_LESSON_FIELDS})
-        item = OutlineLesson(
-            lesson=lesson,
-            access=access.lesson(lesson),
-            is_completed=lesson.pk in access.completed_lesson_ids,
-            is_current=current is not None and lesson.pk == current.pk,
-        )
-        section.lessons.append(item)
-        flat.append(item)
-    return Outline(sections=[s for s in by_path.values() if s.lessons], lessons=flat)
+    for section, lessons in course_structure(access.course).sections:
+        items = [
+            OutlineLesson(lesson=lesson, access=access.lesson(lesson), is_completed=lesson.pk in completed,
+                          is_current=lesson.pk == current_pk)
+            for lesson in lessons
+        ]
+        sections.append(OutlineSection(section=section, lessons=items))
+        flat.extend(items)
+    return Outline(sections=sections, lessons=flat)
 
 
 def course_of(lesson: LessonPage) -> CoursePage:

@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 
 # A heartbeat may claim at most this much time: a client cannot report hours at once.
 MAX_HEARTBEAT_SECONDS = 120
+# A lesson reloaded within this many seconds of being recorded as the resume point is not
+# recorded again (lesson_visit).
+VISIT_RECORD_SECONDS = 60
 
 
 class LearningError(Exception):
@@ -138,11 +141,20 @@ def _open_enrollment(*, user, lesson: LessonPage, course: CoursePage | None = No
     return enrollment
 
 
-def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment) -> None:
-    """Record that an enrolled student opened a lesson: resume point and first/last access."""
+def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment) -> bool:
+    """Record that an enrolled student opened a lesson: resume point and first/last access.
+
+    A reload of the lesson already recorded as the resume point within VISIT_RECORD_SECONDS
+    writes nothing (the lesson player's heartbeat keeps last access current while the page is
+    open). Otherwise two UPDATEs in one transaction; only a first visit creates the progress
+    row. Returns whether anything was written."""
     now = timezone.now()
-    # One UPDATE for a returning visit (the common case, on every lesson page view); only a
-    # first visit creates the row.
+    if (
+        enrollment.last_lesson_id == lesson.pk
+        and enrollment.last_accessed_at is not None
+        and (now - enrollment.last_accessed_at).total_seconds() < VISIT_RECORD_SECONDS
+    ):
+        return False
     fields = {
         "last_accessed_at": now,
         "first_accessed_at": Coalesce(F("first_accessed_at"), Value(now)),
@@ -151,10 +163,13 @@ def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment) -> None:
             default=F("status"),
         ),
     }
-    if not LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(**fields):
-        progress = _progress_for(enrollment, lesson)
-        LessonProgress.objects.filter(pk=progress.pk).update(**fields)
-    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_accessed_at=now)
+    with transaction.atomic():
+        if not LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(**fields):
+            progress = _progress_for(enrollment, lesson)
+            LessonProgress.objects.filter(pk=progress.pk).update(**fields)
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_accessed_at=now)
+    enrollment.last_lesson_id, enrollment.last_accessed_at = lesson.pk, now
+    return True
 
 
 def progress_heartbeat(

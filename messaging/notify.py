@@ -2,6 +2,7 @@
 non-essential mail, an email (plain text and HTML) sent by a Celery task after commit."""
 
 from .models import Notification
+from .selectors import unread_counts_changed
 
 
 def notify(
@@ -24,6 +25,7 @@ def notify(
     notification = None
     if in_app:
         notification = Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+        unread_counts_changed(user.pk)
     if email_template and user.email and user.is_active and (essential or not user.email_opt_out):
         from outbox.services import task_send_on_commit
 

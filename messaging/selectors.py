@@ -4,6 +4,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from config.generations import generation_bump, generation_cached
 
 from .models import Conversation, Message, Notification
 
@@ -26,8 +27,30 @@ def unread_message_count(*, user) -> int:
     ).exclude(sender=user).count()
 
 
+# The header shows these on every signed-in page: cached per user until one of the user's
+# notifications or messages is created or read (messaging.services and notify bump it).
+UNREAD_COUNTS_SECONDS = 600
+
+
+def _unread_generation_key(user_id: int) -> str:
+    return f"messaging:unread-generation:{user_id}"
+
+
 def unread_counts(*, user) -> dict:
-    """Unread notifications and messages in one query (for the header on every page)."""
+    """Unread notifications and messages (for the header on every page): from the cache, else
+    one query."""
+    return generation_cached(f"messaging:unread:v1:{user.pk}", lambda: _unread_counts_query(user),
+                             generation_key=_unread_generation_key(user.pk), timeout=UNREAD_COUNTS_SECONDS,
+                             generation_timeout=UNREAD_COUNTS_SECONDS * 2)
+
+
+def unread_counts_changed(*user_ids: int) -> None:
+    """These users' unread counts changed (or will, when the transaction commits)."""
+    for user_id in user_ids:
+        generation_bump(_unread_generation_key(user_id), timeout=UNREAD_COUNTS_SECONDS * 2)
+
+
+def _unread_counts_query(user) -> dict:
     # Each subquery groups on a column that is the same for every row it counts, so it
     # yields one count (or no row, hence Coalesce).
     mine = Q(conversation__student=OuterRef("pk")) | Q(conversation__teacher=OuterRef("pk"))

@@ -14,6 +14,7 @@ from learners.models import Enrollment
 from . import realtime
 from .models import Conversation, Message, MessageAttachment, MessageReport, Notification
 from .notify import notify
+from .selectors import unread_counts_changed
 
 MAX_BODY = 10_000
 MAX_FILES = 5
@@ -87,6 +88,7 @@ def message_send(*, conversation: Conversation, sender, body: str = "", files=()
             notify(user=recipient, kind="message", title=f"New message from {sender.display_name}",
                    body=body[:200], url=conversation.get_absolute_url())
         payload_id = message.pk
+        unread_counts_changed(recipient.pk)
         transaction.on_commit(lambda: _publish_message(payload_id))
     return message
 
@@ -110,6 +112,7 @@ def conversation_mark_read(*, conversation: Conversation, user, before_id: int |
     count = qs.update(read_at=now)
     Notification.objects.filter(user=user, kind="message", url=conversation.get_absolute_url(),
                                 read_at__isnull=True).update(read_at=now)
+    unread_counts_changed(user.pk)
     event = {"type": "read", "reader_id": user.pk, "up_to": last, "read_at": now.isoformat()}
     transaction.on_commit(lambda: realtime.publish(conversation.pk, event))
     return count
@@ -154,7 +157,10 @@ def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+    count = qs.update(read_at=timezone.now())
+    if count:
+        unread_counts_changed(user.pk)
+    return count
 
 
 def digests_send(*, now=None) -> int:

@@ -20,6 +20,18 @@ from coursepages.permissions import CourseAuthoringPermissionsMixin
 from coursepages.view_restrictions import ViewRestrictionShortcutMixin
 
 
+def _course_tree_page(ancestor: Page, path_components: list[str], *, first_depth: int):
+    """The course, section or lesson at `path_components` below `ancestor`, found by its URL
+    path in one query; the page type follows from the depth, counted so that `first_depth`
+    components reach a course. None when there is no such page of that type."""
+    model = {first_depth: CoursePage, first_depth + 1: SectionPage, first_depth + 2: LessonPage}.get(
+        len(path_components))
+    if model is None:
+        return None
+    url_path = ancestor.url_path + "/".join(path_components) + "/"
+    return model.objects.filter(url_path=url_path, path__startswith=ancestor.path).first()
+
+
 class HomePage(ViewRestrictionShortcutMixin, Page):
     """The site's front page."""
 
@@ -33,6 +45,12 @@ class HomePage(ViewRestrictionShortcutMixin, Page):
     max_count = 1
     # Anonymous visitors get this page from the page cache (coursepages.page_cache).
     page_cache_params: tuple[str, ...] = ()
+
+    def route(self, request, path_components):
+        """/courses/<course>/<section>/<lesson>/ in one query, skipping the course index's two
+        (the lesson page's query budget, DESIGN.md §9); anything else as Wagtail routes it."""
+        page = _course_tree_page(self, path_components, first_depth=2)
+        return page.route(request, []) if page is not None else super().route(request, path_components)
 
 
 class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
@@ -51,12 +69,10 @@ class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
 
     def route(self, request, path_components):
         """Resolve /courses/<course>/<section>/<lesson>/ in one query instead of two per level
-        (the lesson page's query budget, DESIGN.md §9); the page type follows from the depth."""
-        model = {1: CoursePage, 2: SectionPage, 3: LessonPage}.get(len(path_components))
-        if model is None:
+        (the lesson page's query budget, DESIGN.md §9)."""
+        if not 1 <= len(path_components) <= 3:
             return super().route(request, path_components)
-        url_path = self.url_path + "/".join(path_components) + "/"
-        page = model.objects.filter(url_path=url_path, path__startswith=self.path).first()
+        page = _course_tree_page(self, path_components, first_depth=1)
         if page is None:
             raise Http404
         return page.route(request, [])

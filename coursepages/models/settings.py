@@ -59,6 +59,22 @@ class PlatformSettings(BaseGenericSetting):
     class Meta:
         verbose_name = "platform settings"
 
+    @classmethod
+    def load(cls, request_or_site=None):
+        """For a request (what every page's header and footer show), from the cache until the
+        settings are saved (the page cache's generation); otherwise, as money rules read them,
+        from the database."""
+        from wagtail.models import Site
+
+        if request_or_site is None or isinstance(request_or_site, Site):
+            return super().load(request_or_site)
+        attr_name = cls.get_cache_attr_name()
+        if not hasattr(request_or_site, attr_name):
+            from coursepages.page_cache import cached_until_pages_change
+
+            setattr(request_or_site, attr_name, cached_until_pages_change("platform-settings:v1", cls._get_or_create))
+        return getattr(request_or_site, attr_name)
+
     def enabled_gateways(self) -> list[str]:
         names = ("sandbox", "paystack", "payfast", "stripe")
         return [name for name in names if getattr(self, f"gateway_{name}")]

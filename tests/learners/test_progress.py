@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from learners.models import BlockCompletion, Enrollment, LessonProgress
 from learners.services import (
+    VISIT_RECORD_SECONDS,
     LearningError,
     activity_complete,
     course_progress_for,
@@ -99,9 +100,22 @@ def record_completion(*, enrollment_id):
 def test_visit_sets_resume_point_and_heartbeat_records_time_and_video(student, free_course):
     enrollment = enrollment_create_for(student, free_course)
     lesson = lessons_of(free_course)[1]
-    lesson_visit(user=student, lesson=lesson, enrollment=enrollment)
+    assert lesson_visit(user=student, lesson=lesson, enrollment=enrollment) is True
     enrollment.refresh_from_db()
     assert enrollment.last_lesson_id == lesson.pk
+    first_seen = enrollment.last_accessed_at
+    # A reload within a minute writes nothing; another lesson, or the same one later, does.
+    assert lesson_visit(user=student, lesson=lesson, enrollment=enrollment) is False
+    enrollment.refresh_from_db()
+    assert enrollment.last_accessed_at == first_seen
+    other = lessons_of(free_course)[2]
+    assert lesson_visit(user=student, lesson=other, enrollment=enrollment) is True
+    assert lesson_visit(user=student, lesson=lesson, enrollment=enrollment) is True
+    enrollment.refresh_from_db()
+    assert enrollment.last_lesson_id == lesson.pk
+    assert LessonProgress.objects.get(enrollment=enrollment, lesson=other).status == LessonProgress.Status.IN_PROGRESS
+    enrollment.last_accessed_at -= timedelta(seconds=VISIT_RECORD_SECONDS + 1)
+    assert lesson_visit(user=student, lesson=lesson, enrollment=enrollment) is True
     progress_heartbeat(user=student, lesson=lesson, seconds=30)
     progress = progress_heartbeat(user=student, lesson=lesson, seconds=10_000, video_position=42.5,
                                   video_duration=300)

@@ -177,6 +177,7 @@ def test_dashboard_queries_do_not_grow_with_the_number_of_sales(client, earning_
     course = paid_course(instructor=earning_instructor)
     for number in range(10):
         available_earnings(course=course, gross_cents=11500, key=f"more:{number}")
+    client.get(DASHBOARD)  # publishing the new course made the cached settings stale: warm them again
     with CaptureQueriesContext(connection) as many_sales:
         assert client.get(DASHBOARD).status_code == 200
     assert len(many_sales) == len(one_sale)
