@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from coursepages.models import LessonPage
 from learners.models import Enrollment, LessonProgress
 from learners.services import enrollment_create, lesson_complete
 from payments.models import Plan, Subscription
@@ -129,3 +130,17 @@ def test_section_page_lists_its_lessons(client, free_course):
 
 def test_unknown_lesson_path_is_404(client, free_course):
     assert client.get(free_course.url + "section-1/no-such-lesson/").status_code == 404
+
+
+def test_routing_from_the_home_page_finds_each_level_and_nothing_else(client, free_course):
+    section = free_course.get_children().first()
+    lesson = lessons_of(free_course)[0]
+    for page in (free_course, section, lesson):
+        response = client.get(page.url)
+        assert response.status_code == 200 and response.context["page"].pk == page.pk
+    assert client.get("/courses/").status_code == 200
+    assert client.get(lesson.url + "deeper/").status_code == 404
+    assert client.get("/no-such-page/").status_code == 404
+    assert client.get("/courses/no-such-course/section-1/").status_code == 404
+    LessonPage.objects.get(pk=lesson.pk).unpublish()
+    assert client.get(lesson.url).status_code == 404

@@ -54,3 +54,13 @@ def test_instructors_cannot_open_or_change_platform_settings(client, instructor)
     assert client.get(url).status_code in (302, 403)
     client.post(url, _form_data(current, vat_rate="0"))
     assert PlatformSettings.load().vat_rate == Decimal("0.15")
+
+
+def test_pages_show_saved_settings_at_once(client):
+    """Pages read the settings from the cache (PlatformSettings.load with a request); saving
+    them must show on the next page."""
+    client.get("/courses/?q=warm")  # caches the settings (a query string the page cache skips)
+    settings = PlatformSettings.load()
+    settings.site_name = "Khaya Academy"
+    settings.save()
+    assert "Khaya Academy" in client.get("/courses/?q=again").content.decode()

@@ -1,0 +1,49 @@
+"""The header's unread counts are cached per user (messaging.selectors.unread_counts) and
+must follow every change: a notification, a message, reading them."""
+
+import pytest
+
+from messaging.notify import notify
+from messaging.selectors import unread_counts
+from messaging.services import notification_mark_read
+
+pytestmark = pytest.mark.django_db
+
+
+def _header(client) -> str:
+    return client.get("/dashboard/").content.decode()
+
+
+def test_header_counts_follow_notifications_and_reads(client, student):
+    client.force_login(student)
+    assert 'aria-label="1 unread"' not in _header(client)  # cached: nothing unread
+    notify(user=student, kind="test", title="First")
+    assert 'aria-label="1 unread"' in _header(client)
+    notify(user=student, kind="test", title="Second")
+    assert unread_counts(user=student)["notifications"] == 2
+    assert 'aria-label="2 unread"' in _header(client)
+    notification_mark_read(user=student)
+    assert unread_counts(user=student) == {"notifications": 0, "messages": 0}
+    assert 'aria-label="2 unread"' not in _header(client)
+
+
+def test_counts_are_each_users_own(student, instructor):
+    notify(user=student, kind="test", title="Only for the student")
+    assert unread_counts(user=instructor)["notifications"] == 0
+    assert unread_counts(user=student)["notifications"] == 1
+    assert unread_counts(user=instructor)["notifications"] == 0
+
+
+def test_a_new_message_counts_for_the_recipient_at_once(instructor):
+    from accounts.models import User
+    from learners.services import enrollment_create
+    from messaging.services import conversation_start, message_send
+    from tests.factories import make_course, make_user
+
+    course = make_course(instructor=instructor, lessons=1)
+    sipho = make_user(role=User.Role.STUDENT)
+    enrollment_create(user=sipho, course=course)
+    conversation, _ = conversation_start(student=sipho, teacher=instructor, course=course, body="Hello")
+    assert unread_counts(user=instructor)["messages"] == 1  # cached
+    message_send(conversation=conversation, sender=sipho, body="And another thing")
+    assert unread_counts(user=instructor)["messages"] == 2
