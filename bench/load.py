@@ -90,7 +90,24 @@ from django.test import RequestFactory
 page = RequestFactory().get(lesson.url)
 csrf_token = get_token(page)
 cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={page.META['CSRF_COOKIE']}"
+# Students moving through the course: each request of the lesson row is a random student
+# opening a random lesson, so no response is a repeat of the one before and every visit is
+# recorded (resume point moved, progress row touched), as when a class works through a course.
+from learners.services import lesson_complete
+lessons = list(course.lessons())
+learner_cookies = []
+for n in range(50):
+    learner = User.objects.filter(email=f"bench-learner-{n}@example.test").first()
+    if learner is None:
+        learner = User.objects.create_user(email=f"bench-learner-{n}@example.test", password=None)
+        enrollment_create(user=learner, course=course)
+        for done in lessons[:10 + n % 20]:
+            lesson_complete(user=learner, lesson=done)
+    learner_client = Client()
+    learner_client.force_login(learner)
+    learner_cookies.append(f"{settings.SESSION_COOKIE_NAME}={learner_client.cookies['sessionid'].value}")
 print("BENCH " + json.dumps({"session": session, "lesson_url": lesson.url, "lesson_id": lesson.pk,
+                             "lesson_urls": [page.url for page in lessons], "learner_cookies": learner_cookies,
                              "course_url": free.url, "cookie": cookie, "csrf_token": csrf_token,
                              "quiz_block_id": quiz_block_id}))
 """
@@ -332,6 +349,22 @@ def probe(url, pool: Pool, *, duration: int, connections: int) -> str:
     return status
 
 
+ROTATE_LUA = """
+local paths = __PATHS__
+local cookies = __COOKIES__
+request = function()
+  return wrk.format(nil, paths[math.random(#paths)], {["Cookie"] = cookies[math.random(#cookies)]})
+end
+"""
+
+
+def rotate_script(rotate: dict) -> str:
+    """Lua for wrk: each request a random path of rotate["paths"] with a random cookie of
+    rotate["cookies"] (a random student opening a random lesson)."""
+    as_lua = lambda items: "{" + ", ".join(json.dumps(item) for item in items) + "}"  # noqa: E731
+    return ROTATE_LUA.replace("__PATHS__", as_lua(rotate["paths"])).replace("__COOKIES__", as_lua(rotate["cookies"]))
+
+
 def warm_up(url, *, method="GET", body=None, headers=()) -> tuple[str, bool]:
     """Three requests as wrk will send them; the last status, and whether the anonymous page
     cache answered it, are reported with the row."""
@@ -355,9 +388,11 @@ def redis_forget(env: dict):
         client.delete(*keys[start:start + 1000])
 
 
-def wrk(url, *, duration, connections, think=False, method="GET", body=None, headers=(), pool=None):
+def wrk(url, *, duration, connections, think=False, method="GET", body=None, headers=(), pool=None, rotate=None):
     with tempfile.TemporaryDirectory(prefix="lectern-wrk-") as folder:
         setup = []
+        if rotate is not None:
+            setup.append(rotate_script(rotate))
         if pool is not None:
             entries = pool.take(pool.needed(duration=duration, connections=connections, think=think))
             setup.append(pool_script(entries, host=urlsplit(url).netloc, folder=Path(folder)))
@@ -433,6 +468,8 @@ def main():
             ("anonymous catalog", f"{base}/courses/", {}),
             ("course page", f"{base}{facts['course_url']}", {}),
             ("lesson page, enrolled, course of 200 lessons", f"{base}{facts['lesson_url']}", {"headers": [cookie]}),
+            ("lesson pages, 50 students moving through a course of 200 lessons", f"{base}{facts['lesson_url']}",
+             {"headers": [cookie], "rotate": {"paths": facts["lesson_urls"], "cookies": facts["learner_cookies"]}}),
             ("progress heartbeat (PUT)", f"{base}/api/v1/lessons/{facts['lesson_id']}/progress/",
              {"method": "PUT", "body": json.dumps({"time_spent_delta": 15}),
               "headers": [f"Cookie: {facts['cookie']}", f"X-CSRFToken: {facts['csrf_token']}",
@@ -447,7 +484,7 @@ def main():
                 status, cached = probe(url, extra["pool"], duration=options.duration,
                                        connections=options.connections), False
             else:
-                status, cached = warm_up(url, **extra)
+                status, cached = warm_up(url, **{key: value for key, value in extra.items() if key != "rotate"})
             saturated = wrk(url, duration=options.duration, connections=options.connections, **extra)
             users = wrk(url, duration=options.duration, connections=options.connections, think=True, **extra)
             rows.append({"name": name + (" [page cache hit]" if cached else ""), "status": status,

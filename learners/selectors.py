@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.permissions import is_platform_admin
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
+from coursepages.page_cache import cached_until_pages_change
 from coursepages.selectors import _subquery_aggregate, courses_taught_by, with_course_stats
 
 from .access import CourseAccess, LessonAccess, LockReason
@@ -85,9 +86,11 @@ def course_outline(*, access: CourseAccess, current=None) -> Outline:
 
 
 def course_of(lesson: LessonPage) -> CoursePage:
-    """The course of a lesson, found by its path (one query)."""
+    """The course of a lesson, found by its path: from the cache until a page changes,
+    else one query."""
     course_path = lesson.path[: -2 * LessonPage.steplen]
-    return CoursePage.objects.select_related("category").get(path=course_path)
+    return cached_until_pages_change(f"course-at:v1:{course_path}",
+                                     lambda: CoursePage.objects.select_related("category").get(path=course_path))
 
 
 def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | None:

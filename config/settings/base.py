@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "config.security.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "coursepages.site_cache.CachedSiteMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

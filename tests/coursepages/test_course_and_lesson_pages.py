@@ -144,3 +144,14 @@ def test_routing_from_the_home_page_finds_each_level_and_nothing_else(client, fr
     assert client.get("/courses/no-such-course/section-1/").status_code == 404
     LessonPage.objects.get(pk=lesson.pk).unpublish()
     assert client.get(lesson.url).status_code == 404
+
+
+def test_the_cached_site_follows_site_changes(client, free_course):
+    from wagtail.models import Site
+
+    assert client.get(free_course.url).status_code == 200  # the site lookup is cached now
+    site = Site.objects.get(is_default_site=True)
+    site.hostname, site.is_default_site = "elsewhere.test", False
+    site.save()
+    assert client.get(free_course.url).status_code == 404  # no site answers for testserver any more
+    assert client.get(free_course.url, HTTP_HOST="elsewhere.test").status_code == 200
