@@ -70,12 +70,13 @@ from accounts.models import User
 from coursepages.models import CoursePage, LessonPage
 from learners.services import enrollment_create
 from tests.factories import make_course, make_user
-course = CoursePage.objects.filter(slug__startswith="course-").filter(title="Bench course 200").first()
+params = json.loads('__PARAMS__')
+course = CoursePage.objects.filter(slug__startswith="course-").filter(title=f"Bench course {params['lessons']}").first()
 if course is None:
-    course = make_course(title="Bench course 200", lessons=200)
+    course = make_course(title=f"Bench course {params['lessons']}", lessons=params["lessons"])
 student = User.objects.filter(email="bench@example.test").first() or make_user(email="bench@example.test")
 enrollment_create(user=student, course=course)
-lesson = list(course.lessons())[100]
+lesson = list(course.lessons())[params["lessons"] // 2]
 client = Client()
 client.force_login(student)
 session = client.cookies["sessionid"].value
@@ -96,7 +97,7 @@ cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}
 from learners.services import lesson_complete
 lessons = list(course.lessons())
 learner_cookies = []
-for n in range(50):
+for n in range(params["learners"]):
     learner = User.objects.filter(email=f"bench-learner-{n}@example.test").first()
     if learner is None:
         learner = User.objects.create_user(email=f"bench-learner-{n}@example.test", password=None)
@@ -450,7 +451,8 @@ def main():
         cluster.manage("migrate", "--noinput")
         cluster.manage("collectstatic", "--noinput")
         cluster.manage("seed_demo")
-        facts = json.loads(re.search(r"^BENCH (.*)$", cluster.manage("shell", "-c", SETUP), re.M).group(1))
+        setup = SETUP.replace("__PARAMS__", json.dumps({"lessons": 200, "learners": options.connections}))
+        facts = json.loads(re.search(r"^BENCH (.*)$", cluster.manage("shell", "-c", setup), re.M).group(1))
         cluster.start("gunicorn", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind",
                                    f"127.0.0.1:{PORT}", "--workers", "4", "--threads", "4", "config.wsgi"])
         base = f"http://127.0.0.1:{PORT}"
@@ -459,16 +461,18 @@ def main():
         only = [word.strip().lower() for word in options.only.split(",") if word.strip()]
 
         def wanted(name):
-            return name.startswith("bare") or not only or any(word in name.lower() for word in only)
+            return name.startswith("bare Django") or not only or any(word in name.lower() for word in only)
 
         quiz_path, quiz = quiz_pool(cluster, facts["quiz_block_id"]) if wanted("quiz submit") else ("", None)
         webhook_path, webhooks = webhook_pool(cluster) if wanted("paystack webhook") else ("", None)
         targets = [
             ("bare Django view", f"{base}/bench/bare/", {}),
+            ("bare view, signed in (session and user loaded, nothing else)", f"{base}/bench/bare-signed-in/",
+             {"headers": [cookie]}),
             ("anonymous catalog", f"{base}/courses/", {}),
             ("course page", f"{base}{facts['course_url']}", {}),
             ("lesson page, enrolled, course of 200 lessons", f"{base}{facts['lesson_url']}", {"headers": [cookie]}),
-            ("lesson pages, 50 students moving through a course of 200 lessons", f"{base}{facts['lesson_url']}",
+            (f"lesson pages, {options.connections} students moving through a course of 200 lessons", f"{base}{facts['lesson_url']}",
              {"headers": [cookie], "rotate": {"paths": facts["lesson_urls"], "cookies": facts["learner_cookies"]}}),
             ("progress heartbeat (PUT)", f"{base}/api/v1/lessons/{facts['lesson_id']}/progress/",
              {"method": "PUT", "body": json.dumps({"time_spent_delta": 15}),

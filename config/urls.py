@@ -10,6 +10,7 @@ from config import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("bench/bare/", views.bare, name="bench_bare"),
+    path("bench/bare-signed-in/", views.bare_signed_in, name="bench_bare_signed_in"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),

@@ -34,6 +34,12 @@ def bare(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+def bare_signed_in(request):
+    """The signed-in baseline: a view that only loads its user from the session (one Redis
+    read, one query), what every signed-in page pays before doing anything (bench/load.py)."""
+    return HttpResponse(f"ok {request.user.pk or ''}", content_type="text/plain")
+
+
 @never_cache
 def healthz(request):
     """Database, cache and broker status: 200 when all answer, 503 otherwise."""

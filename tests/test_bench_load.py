@@ -10,7 +10,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from bench.load import QUIZ_SETUP, THREADS, WEBHOOK_SETUP, Pool, pool_script
+from bench.load import QUIZ_SETUP, SETUP, THREADS, WEBHOOK_SETUP, Pool, pool_script, rotate_script
 from coursepages.models import CoursePage
 from learners.models import Enrollment, QuizAttempt
 from payments.models import LedgerEntry, Order, Payment, WebhookEvent
@@ -91,3 +91,20 @@ def test_the_pool_deals_each_request_to_one_thread_and_takes_back_the_unsent(tmp
     again = pool.take(6)  # the four unsent first, then two new ones
     assert {e["body"] for e in again[:4]} == {e["body"] for e in entries} - sent
     assert pool.built == len(built) == 8
+
+
+def test_the_lesson_rows_students_open_random_lessons_as_themselves(client, tmp_path):
+    call_command("seed_demo", stdout=io.StringIO())
+    facts = run_setup(SETUP, lessons=12, learners=3)
+    assert len(facts["lesson_urls"]) == 12 and len(set(facts["learner_cookies"])) == 3
+    script = rotate_script({"paths": facts["lesson_urls"], "cookies": facts["learner_cookies"]})
+    assert all(json.dumps(url) in script for url in facts["lesson_urls"])
+    for cookie, url in zip(facts["learner_cookies"], facts["lesson_urls"][::5], strict=False):
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+        response = client.get(url)
+        assert response.status_code == 200 and response.context["can_track"] is True
+    # The signed-in baseline loads the user of the session, and only that.
+    assert client.get("/bench/bare-signed-in/").content.decode() == f"ok {client.session['_auth_user_id']}"
+    client.cookies.clear()
+    assert client.get("/bench/bare-signed-in/").content.decode() == "ok "
