@@ -330,10 +330,11 @@ def lesson_detail(request, lesson_id: PageId):
             auth=user_auth)
 def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
     """Heartbeat from a visible lesson page: time spent, and the video's position if any."""
-    lesson, _course, _access = _open_lesson(request, lesson_id)
+    lesson, _course, access = _open_lesson(request, lesson_id)
     progress = progress_heartbeat(
         user=request.user, lesson=lesson, seconds=payload.time_spent_delta,
         video_position=payload.video_position, video_duration=payload.video_duration,
+        enrollment=access.enrollment if access.is_enrolled else None,
     )
     return {"lesson_id": lesson.pk, "status": progress.status, "time_spent_seconds": progress.time_spent_seconds,
             "video_position": progress.video_position, "video_duration": progress.video_duration,

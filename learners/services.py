@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, FloatField, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -179,29 +179,47 @@ def progress_heartbeat(
     seconds: int,
     video_position: float | None = None,
     video_duration: float | None = None,
+    enrollment: Enrollment | None = None,
 ) -> LessonProgress:
     """Add time spent on a visible lesson page (clamped per beat) and, when the page plays a
-    video, store where the player is; the video service derives watched percent from them."""
+    video, store where the player is; the video service derives watched percent from them.
+
+    `enrollment`, when the caller has it (the API's access check loaded it), saves reading it
+    again. One UPDATE of the progress row (a first beat creates it), the enrollment's last
+    access at most once a minute, and the row read back."""
     if seconds < 0:
         raise LearningError("Time spent cannot be negative.", "invalid")
     for name, value in (("video_position", video_position), ("video_duration", video_duration)):
         if value is not None and (value < 0 or value != value):  # value != value: NaN
             raise LearningError(f"{name.replace('_', ' ').capitalize()} cannot be negative.", "invalid")
-    enrollment = _open_enrollment(user=user, lesson=lesson)
-    progress = _progress_for(enrollment, lesson)
+    if enrollment is None:
+        enrollment = _open_enrollment(user=user, lesson=lesson)
+    elif enrollment.user_id != user.pk or not enrollment.is_open:
+        raise LearningError("You are not enrolled in this course.", "not_enrolled")
+    now = timezone.now()
     fields = {
         "time_spent_seconds": F("time_spent_seconds") + min(int(seconds), MAX_HEARTBEAT_SECONDS),
-        "last_accessed_at": timezone.now(),
+        "last_accessed_at": now,
     }
     if video_duration is not None:
         fields["video_duration"] = video_duration
     if video_position is not None:
-        duration = video_duration if video_duration is not None else progress.video_duration
-        fields["video_position"] = min(video_position, duration) if duration else video_position
-    LessonProgress.objects.filter(pk=progress.pk).update(**fields)
-    Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=fields["last_accessed_at"])
-    progress.refresh_from_db()
-    return progress
+        if video_duration is not None:
+            fields["video_position"] = min(video_position, video_duration) if video_duration else video_position
+        else:  # clamp to the duration already stored, if any
+            fields["video_position"] = Case(
+                When(video_duration__gt=0, then=Least(Value(video_position), F("video_duration"))),
+                default=Value(video_position), output_field=FloatField(),
+            )
+    rows = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson)
+    if not rows.update(**fields):
+        _progress_for(enrollment, lesson)
+        rows.update(**fields)
+    last = enrollment.last_accessed_at
+    if last is None or (now - last).total_seconds() >= VISIT_RECORD_SECONDS:
+        Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=now)
+        enrollment.last_accessed_at = now
+    return rows.get()
 
 
 def activity_block_ids(lesson: LessonPage) -> dict[str, str]:

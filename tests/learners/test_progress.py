@@ -19,7 +19,7 @@ from learners.services import (
     progress_heartbeat,
 )
 from payments.models import Plan, Subscription
-from tests.factories import lessons_of, make_course, text_lesson
+from tests.factories import lessons_of, make_course, make_user, text_lesson
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +122,15 @@ def test_visit_sets_resume_point_and_heartbeat_records_time_and_video(student, f
     assert progress.time_spent_seconds == 30 + 120  # one beat is clamped
     assert (progress.video_position, progress.video_duration) == (42.5, 300)
     assert progress.status == LessonProgress.Status.IN_PROGRESS
+    # A position alone is clamped to the duration already stored; a first beat creates the row.
+    assert progress_heartbeat(user=student, lesson=lesson, seconds=5, video_position=900).video_position == 300
+    first_beat = progress_heartbeat(user=student, lesson=lessons_of(free_course)[0], seconds=7, video_position=12)
+    assert (first_beat.time_spent_seconds, first_beat.video_position) == (7, 12)
     with pytest.raises(LearningError):
         progress_heartbeat(user=student, lesson=lesson, seconds=-5)
+    someone_else = enrollment_create_for(make_user(), free_course)
+    with pytest.raises(LearningError):  # an enrollment handed in must be the user's own
+        progress_heartbeat(user=student, lesson=lesson, seconds=5, enrollment=someone_else)
 
 
 def test_heartbeat_refused_without_enrollment(student, free_course):
