@@ -3,7 +3,8 @@
 A *generation* is a random token under its own cache key. Every entry is stored as
 (generation, value) and is served only while the generation is still the current one, so
 invalidating is one write (`generation_bump`) and stale entries are never enumerated: they
-stop matching and expire. The generation and the entry are read in one round trip.
+stop matching and expire. The generation and the entry are read in one round trip, and a
+request reads each generation once.
 
 A bump happens at once and again after the current transaction commits: a reader that read
 the old rows before the commit stores its value under the generation of the first bump,
@@ -12,16 +13,69 @@ which the second makes stale. A cache outage degrades to building the value ever
 Used by the anonymous page cache and the course structure (coursepages.page_cache), and the
 header's unread counts (messaging.selectors)."""
 
+import copy
 import logging
+import threading
 import uuid
+from collections import OrderedDict
+from contextvars import ContextVar
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 
 logger = logging.getLogger(__name__)
 
+# Within one request each generation is read from the cache once (GenerationSnapshotMiddleware);
+# outside a request (tasks, commands, tests calling services) it is read on every use.
+_snapshot: ContextVar[dict | None] = ContextVar("lectern_generations", default=None)
+
+# Values asked for with local=True are also kept in this process, by key and generation: a
+# course's structure is read on every lesson page, and fetching and unpickling it from Redis
+# cost more than the rest of the lookups together. Still only valid while its generation is
+# the current one in the shared cache, so no process can serve what another has invalidated.
+LOCAL_ENTRIES = 512
+_local: OrderedDict = OrderedDict()
+_local_lock = threading.Lock()
+_MISSING = object()
+
+
+def _local_get(key: str, generation: str):
+    with _local_lock:
+        entry = _local.get(key)
+        if entry is None or entry[0] != generation:
+            return _MISSING
+        _local.move_to_end(key)
+    value = entry[1]
+    # A model instance is copied, so what one request sets on it is not seen by another.
+    return copy.copy(value) if isinstance(value, models.Model) else value
+
+
+def _local_put(key: str, generation: str, value) -> None:
+    with _local_lock:
+        _local[key] = (generation, value)
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+class GenerationSnapshotMiddleware:
+    """Reads each generation at most once per request (the first use records it)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _snapshot.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _snapshot.reset(token)
+
 
 def _set_new(generation_key: str, timeout: int | None) -> None:
+    snapshot = _snapshot.get()
+    if snapshot is not None:  # this request changed it: read it afresh from now on
+        snapshot.pop(generation_key, None)
     try:
         cache.set(generation_key, uuid.uuid4().hex, timeout=timeout)
     except Exception:  # a cache outage must not fail the write; entries still expire
@@ -41,25 +95,44 @@ def generation_current(found: dict, generation_key: str, *, timeout: int | None 
     if generation is None:
         cache.add(generation_key, uuid.uuid4().hex, timeout=timeout)
         generation = cache.get(generation_key)
+    snapshot = _snapshot.get()
+    if snapshot is not None and generation is not None:
+        snapshot[generation_key] = generation
     return generation
 
 
 def generation_cached(key: str, build, *, generation_key: str, timeout: int = 3600,
-                      generation_timeout: int | None = None):
-    """The value stored under `key` in the current generation, else `build()`, stored."""
+                      generation_timeout: int | None = None, local: bool = False):
+    """The value stored under `key` in the current generation, else `build()`, stored. With
+    `local`, also kept in this process (for values read on most requests)."""
+    snapshot = _snapshot.get()
     try:
-        found = cache.get_many([generation_key, key])
-        generation = generation_current(found, generation_key, timeout=generation_timeout)
+        generation = snapshot.get(generation_key) if snapshot is not None else None
+        if generation is None:
+            found = cache.get_many([generation_key] if local else [generation_key, key])
+            generation = generation_current(found, generation_key, timeout=generation_timeout)
+            entry = found.get(key)
+        else:
+            entry = None if local else cache.get(key)
+        if generation is None:  # the cache keeps nothing: it cannot vouch for any entry
+            return build()
+        if local:
+            value = _local_get(key, generation)
+            if value is not _MISSING:
+                return value
+            entry = cache.get(key)
     except Exception:
         logger.exception("cache lookup failed for %s", key)
         return build()
-    entry = found.get(key)
-    if generation is not None and entry is not None and entry[0] == generation:
-        return entry[1]
-    value = build()
-    if generation is not None:
+    if entry is not None and entry[0] == generation:
+        value = entry[1]
+    else:
+        value = build()
         try:
             cache.set(key, (generation, value), timeout)
         except Exception:
             logger.exception("could not store %s", key)
+    if local:
+        _local_put(key, generation, value)
+        return copy.copy(value) if isinstance(value, models.Model) else value
     return value

@@ -66,7 +66,7 @@ def page_cache_invalidate() -> None:
 def cached_until_pages_change(key: str, build, timeout: int = 3600):
     """`build()`, cached until the next page change (the page cache's generation): for data
     derived from published pages only, such as a course's outline structure."""
-    return generation_cached(key, build, generation_key=GENERATION_KEY, timeout=timeout)
+    return generation_cached(key, build, generation_key=GENERATION_KEY, timeout=timeout, local=True)
 
 
 # --- what may be cached -------------------------------------------------------------------

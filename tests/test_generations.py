@@ -1,0 +1,74 @@
+"""config/generations.py: values cached until their generation changes, kept in the process
+for local=True, read once per request; another process's bump is seen at once."""
+
+import pytest
+from django.core.cache import cache
+
+from accounts.models import User
+from config.generations import GenerationSnapshotMiddleware, generation_bump, generation_cached
+
+pytestmark = pytest.mark.django_db  # a bump is repeated on commit
+
+GEN = "test:generation"
+
+
+class Builder:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return {"built": self.calls}
+
+
+def in_request(function):
+    """Run `function` as a request would, inside the snapshot middleware."""
+    result = {}
+    GenerationSnapshotMiddleware(lambda request: result.setdefault("value", function()))(object())
+    return result["value"]
+
+
+@pytest.mark.parametrize("local", [False, True])
+def test_built_once_then_cached_until_bumped(local):
+    build = Builder()
+    assert generation_cached("test:value", build, generation_key=GEN, local=local) == {"built": 1}
+    assert generation_cached("test:value", build, generation_key=GEN, local=local) == {"built": 1}
+    generation_bump(GEN)
+    assert generation_cached("test:value", build, generation_key=GEN, local=local) == {"built": 2}
+    # Another process starts a new generation (it only writes the shared cache).
+    cache.set(GEN, "from-another-process")
+    assert generation_cached("test:value", build, generation_key=GEN, local=local) == {"built": 3}
+    assert build.calls == 3
+
+
+def test_local_values_are_served_from_the_process_and_still_checked_against_the_cache():
+    build = Builder()
+    generation_cached("test:local", build, generation_key=GEN, local=True)
+    cache.delete("test:local")  # only the process's copy is left
+    assert generation_cached("test:local", build, generation_key=GEN, local=True) == {"built": 1}
+    cache.delete(GEN)  # the cache lost the generation: nothing may be vouched for
+    assert generation_cached("test:local", build, generation_key=GEN, local=True) == {"built": 2}
+
+
+def test_model_instances_kept_in_the_process_are_copied_for_each_use():
+    User.objects.create_user(email="copy@example.test", password=None, first_name="Original")
+    load = lambda: User.objects.get(email="copy@example.test")  # noqa: E731
+    first = generation_cached("test:user", load, generation_key=GEN, local=True)
+    first.first_name = "Changed by one request"
+    again = generation_cached("test:user", load, generation_key=GEN, local=True)
+    assert again.first_name == "Original" and again is not first
+
+
+def test_a_request_reads_the_generation_once_and_sees_its_own_bump():
+    build = Builder()
+
+    def request():
+        generation_cached("test:req", build, generation_key=GEN, local=True)
+        cache.set(GEN, "bumped-elsewhere-during-this-request")  # not seen: the request keeps its snapshot
+        same = generation_cached("test:req", build, generation_key=GEN, local=True)
+        generation_bump(GEN)  # this request's own change is seen at once
+        fresh = generation_cached("test:req", build, generation_key=GEN, local=True)
+        return same, fresh
+
+    same, fresh = in_request(request)
+    assert same == {"built": 1} and fresh == {"built": 2}
