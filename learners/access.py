@@ -72,6 +72,8 @@ class CourseAccess:
     enrollment: Enrollment | None
     is_staff: bool
     completed_lesson_ids: set[int] = field(default_factory=set)
+    # lesson id → (status, last access) of each progress row of the enrollment
+    progress: dict[int, tuple[str, datetime | None]] = field(default_factory=dict)
     prerequisites: dict[int, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     _subscription_active: bool | None = None
 
@@ -147,19 +149,20 @@ def course_access_for(*, user, course: CoursePage) -> CourseAccess:
     (prerequisites come with the course's cached structure)."""
     enrollment = None
     completed: set[int] = set()
+    progress: dict[int, tuple[str, datetime | None]] = {}
     if user.is_authenticated:
         enrollment = Enrollment.objects.filter(user=user, course_id=course.pk).first()
         if enrollment:
-            completed = set(
-                LessonProgress.objects.filter(enrollment=enrollment, status=LessonProgress.Status.COMPLETED)
-                .values_list("lesson_id", flat=True)
-            )
+            progress = {lesson_id: (status, last) for lesson_id, status, last in LessonProgress.objects.filter(
+                enrollment=enrollment).values_list("lesson_id", "status", "last_accessed_at")}
+            completed = {pk for pk, (status, _last) in progress.items() if status == LessonProgress.Status.COMPLETED}
     return CourseAccess(
         user=user,
         course=course,
         enrollment=enrollment,
         is_staff=user_is_course_staff(user=user, course=course),
         completed_lesson_ids=completed,
+        progress=progress,
         prerequisites=course_structure(course).prerequisites,
     )
 

@@ -125,7 +125,7 @@ def lesson_context(request, lesson) -> dict:
     outline = course_outline(access=access, current=lesson)
     previous, following = outline.neighbours(lesson)
     if lesson_access.allowed and access.is_enrolled:
-        lesson_visit(user=user, lesson=lesson, enrollment=access.enrollment)
+        lesson_visit(user=user, lesson=lesson, enrollment=access.enrollment, progress=access.progress.get(lesson.pk))
     course_lock = access.course_lock()
     # Where "mark complete and continue" goes: the next lesson, if open now or opened by
     # completing this one (its only missing prerequisite).

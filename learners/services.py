@@ -141,35 +141,48 @@ def _open_enrollment(*, user, lesson: LessonPage, course: CoursePage | None = No
     return enrollment
 
 
-def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment) -> bool:
-    """Record that an enrolled student opened a lesson: resume point and first/last access.
+_UNKNOWN = object()
 
-    A reload of the lesson already recorded as the resume point within VISIT_RECORD_SECONDS
-    writes nothing (the lesson player's heartbeat keeps last access current while the page is
-    open). Otherwise two UPDATEs in one transaction; only a first visit creates the progress
-    row. Returns whether anything was written."""
+
+def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment, progress=_UNKNOWN) -> bool:
+    """Record that an enrolled student opened a lesson: resume point, first and last access.
+
+    `progress` is the lesson's (status, last access) as the access check loaded it (None: no
+    row yet); without it the row is read. A first visit inserts the row already in progress;
+    a later one touches it; the resume point moves. Whatever was written within
+    VISIT_RECORD_SECONDS is not written again (a reload; the lesson player's heartbeat keeps
+    last access current while the page is open). At most two statements, none on a reload.
+    Returns whether anything was written."""
     now = timezone.now()
-    if (
-        enrollment.last_lesson_id == lesson.pk
-        and enrollment.last_accessed_at is not None
-        and (now - enrollment.last_accessed_at).total_seconds() < VISIT_RECORD_SECONDS
-    ):
-        return False
-    fields = {
-        "last_accessed_at": now,
-        "first_accessed_at": Coalesce(F("first_accessed_at"), Value(now)),
-        "status": Case(
-            When(status=LessonProgress.Status.NOT_STARTED, then=Value(LessonProgress.Status.IN_PROGRESS)),
-            default=F("status"),
-        ),
-    }
-    with transaction.atomic():
-        if not LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(**fields):
-            progress = _progress_for(enrollment, lesson)
-            LessonProgress.objects.filter(pk=progress.pk).update(**fields)
+
+    def recent(moment) -> bool:
+        return moment is not None and (now - moment).total_seconds() < VISIT_RECORD_SECONDS
+
+    if progress is _UNKNOWN:
+        progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).values_list(
+            "status", "last_accessed_at").first()
+    wrote = False
+    if progress is None:
+        # ON CONFLICT DO NOTHING: a row made meanwhile (another tab, a heartbeat) is left as it is.
+        LessonProgress.objects.bulk_create([LessonProgress(
+            enrollment=enrollment, lesson=lesson, status=LessonProgress.Status.IN_PROGRESS,
+            first_accessed_at=now, last_accessed_at=now)], ignore_conflicts=True)
+        wrote = True
+    elif not recent(progress[1]):
+        LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
+            last_accessed_at=now,
+            first_accessed_at=Coalesce(F("first_accessed_at"), Value(now)),
+            status=Case(
+                When(status=LessonProgress.Status.NOT_STARTED, then=Value(LessonProgress.Status.IN_PROGRESS)),
+                default=F("status"),
+            ),
+        )
+        wrote = True
+    if enrollment.last_lesson_id != lesson.pk or not recent(enrollment.last_accessed_at):
         Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_accessed_at=now)
-    enrollment.last_lesson_id, enrollment.last_accessed_at = lesson.pk, now
-    return True
+        enrollment.last_lesson_id, enrollment.last_accessed_at = lesson.pk, now
+        wrote = True
+    return wrote
 
 
 def progress_heartbeat(

@@ -149,3 +149,27 @@ def test_a_lesson_with_two_activities_needs_both(student):
     assert not LessonProgress.objects.filter(lesson=lesson, status="completed").exists()
     activity_complete(user=student, lesson=lesson, block_id=lesson.body[1].id)
     assert LessonProgress.objects.get(lesson=lesson).status == "completed"
+
+
+def test_visit_starts_a_lesson_once_and_never_undoes_a_completion(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    first, second, third = lessons_of(free_course)[:3]
+    assert lesson_visit(user=student, lesson=first, enrollment=enrollment)  # no row yet: inserted
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=first)
+    assert row.status == LessonProgress.Status.IN_PROGRESS and row.first_accessed_at == row.last_accessed_at
+    # A row made by something else first (not started) is started by the visit.
+    LessonProgress.objects.create(enrollment=enrollment, lesson=second)
+    lesson_visit(user=student, lesson=second, enrollment=enrollment)
+    started = LessonProgress.objects.get(enrollment=enrollment, lesson=second)
+    assert started.status == LessonProgress.Status.IN_PROGRESS and started.first_accessed_at is not None
+    # Completed, then visited by a request that read "no row" before the completion committed.
+    lesson_complete(user=student, lesson=third)
+    lesson_visit(user=student, lesson=third, enrollment=enrollment, progress=None)
+    assert LessonProgress.objects.get(enrollment=enrollment, lesson=third).status == LessonProgress.Status.COMPLETED
+    # A later visit to a completed lesson touches its last access and keeps it completed.
+    LessonProgress.objects.filter(lesson=third).update(last_accessed_at=timezone.now() - timedelta(hours=1))
+    lesson_visit(user=student, lesson=third, enrollment=enrollment)
+    done = LessonProgress.objects.get(enrollment=enrollment, lesson=third)
+    assert done.status == LessonProgress.Status.COMPLETED
+    assert timezone.now() - done.last_accessed_at < timedelta(minutes=1)
+    assert LessonProgress.objects.filter(enrollment=enrollment).count() == 3
