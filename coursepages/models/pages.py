@@ -22,14 +22,21 @@ from coursepages.view_restrictions import ViewRestrictionShortcutMixin
 
 def _course_tree_page(ancestor: Page, path_components: list[str], *, first_depth: int):
     """The course, section or lesson at `path_components` below `ancestor`, found by its URL
-    path in one query; the page type follows from the depth, counted so that `first_depth`
+    path in one query (or none, from the cache); the page type follows from the depth, counted so that `first_depth`
     components reach a course. None when there is no such page of that type."""
     model = {first_depth: CoursePage, first_depth + 1: SectionPage, first_depth + 2: LessonPage}.get(
         len(path_components))
     if model is None:
         return None
     url_path = ancestor.url_path + "/".join(path_components) + "/"
-    return model.objects.filter(url_path=url_path, path__startswith=ancestor.path).first()
+    from coursepages.page_cache import cached_until_pages_change
+
+    # Kept until the next page change, like the course structure: a lesson is opened far more
+    # often than any page changes (each use gets its own copy of the instance).
+    return cached_until_pages_change(
+        f"course-tree-page:v1:{ancestor.pk}:{url_path}",
+        lambda: model.objects.filter(url_path=url_path, path__startswith=ancestor.path).first(),
+    )
 
 
 class HomePage(ViewRestrictionShortcutMixin, Page):
