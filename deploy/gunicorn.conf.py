@@ -11,8 +11,11 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Workers are recycled now and then (a guard against slow leaks), staggered by the jitter. A
+# recycle costs a process start (~1.5 s of CPU): at 2,000 requests a busy 2-core machine
+# restarted a worker every few seconds and its p95 showed it (bench/load.py).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 50000))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
