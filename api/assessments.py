@@ -133,11 +133,8 @@ def _result(request, attempt: QuizAttempt) -> dict:
              auth=user_auth)
 def quiz_submit(request, block_id: str, payload: SubmitIn):
     """Submit an attempt → score, passed, and feedback as the quiz's mode allows."""
-    attempt = QuizAttempt.objects.filter(pk=payload.attempt_id, block_id=block_id,
-                                         enrollment__user_id=request.user.pk).first()
-    if attempt is None:
-        raise ApiError(404, "There is no such attempt.", "not_found")
-    attempt = quiz_attempt_submit(user=request.user, attempt_id=attempt.pk, answers=payload.answers)
+    attempt = quiz_attempt_submit(user=request.user, attempt_id=payload.attempt_id, answers=payload.answers,
+                                  block_id=block_id)
     return _result(request, attempt)
 
 

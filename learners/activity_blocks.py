@@ -93,13 +93,14 @@ def activity_for_student(*, user, block_id: str, block_type: str, not_enrolled: 
     """The activity a student works on, with their open enrollment: the lesson must be open to
     them (the access policy) and they must be enrolled; else LearningError says why
     (`not_enrolled` is the sentence for a student who is not)."""
-    from .access import lesson_access
+    from .access import course_access_for
 
     activity = activity_get(block_id=block_id, block_type=block_type)
-    access = lesson_access(user=user, lesson=activity.lesson, course=activity.course)
-    if not access.allowed:
-        raise LearningError(access.message, access.reason)
-    enrollment = Enrollment.objects.filter(user=user, course_id=activity.course.pk).first()
+    access = course_access_for(user=user, course=activity.course)
+    verdict = access.lesson(activity.lesson)
+    if not verdict.allowed:
+        raise LearningError(verdict.message, verdict.reason)
+    enrollment = access.enrollment  # loaded by the access check
     if not enrollment or not enrollment.is_open:
         raise LearningError(not_enrolled, "not_enrolled")
     return activity, enrollment

@@ -218,8 +218,8 @@ def _quiz_for(*, user, block_id: str) -> tuple[Activity, Enrollment]:
 
 def quiz_get(*, user, block_id: str) -> QuizState:
     """A quiz the user may open (enrolled, lesson open), with their attempts."""
-    activity, _ = _quiz_for(user=user, block_id=block_id)
-    return quiz_state_for(user=user, activity=activity)
+    activity, enrollment = _quiz_for(user=user, block_id=block_id)
+    return quiz_state_for(user=user, activity=activity, enrollment=enrollment)
 
 
 # ---------------------------------------------------------------- actions
@@ -314,20 +314,27 @@ def _finish(attempt: QuizAttempt, *, auto: bool) -> QuizAttempt:
         ).aggregate(best=Max("score_percent"))["best"]
         try:
             activity_complete(user=attempt.enrollment.user, lesson=attempt.lesson, block_id=attempt.block_id,
-                              score_percent=best)
+                              score_percent=best, enrollment=attempt.enrollment)
         except LearningError:  # the block left the lesson or the enrollment closed: the grade stands
             pass
     return attempt
 
 
-def quiz_attempt_submit(*, user, attempt_id, answers: dict | None = None) -> QuizAttempt:
+def quiz_attempt_submit(
+    *, user, attempt_id, answers: dict | None = None, block_id: str | None = None
+) -> QuizAttempt:
     """Submit an attempt with its final answers (merged over those saved), grade it, and
     complete the quiz activity when it passes. After the deadline (plus grace) the posted
-    answers are ignored and the attempt is submitted with what was saved in time."""
-    attempt = _own_attempt(user=user, attempt_id=attempt_id)
+    answers are ignored and the attempt is submitted with what was saved in time. The attempt
+    must be the user's own (and of quiz `block_id`, when given): LearningError('not_found')."""
     with transaction.atomic():
-        attempt = QuizAttempt.objects.select_for_update().select_related("enrollment__user", "lesson").get(
-            pk=attempt.pk)
+        # One query finds the user's own attempt and locks its row (only its row).
+        mine = QuizAttempt.objects.select_for_update(of=("self",)).select_related("enrollment__user", "lesson")
+        if block_id is not None:
+            mine = mine.filter(block_id=block_id)
+        attempt = mine.filter(pk=attempt_id, enrollment__user_id=getattr(user, "pk", None)).first()
+        if attempt is None:
+            raise LearningError("There is no such attempt.", "not_found")
         if not attempt.is_open:
             raise LearningError("This attempt has already been submitted.", "already_submitted")
         if _overdue(attempt):

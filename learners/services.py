@@ -241,14 +241,19 @@ def activity_block_ids(lesson: LessonPage) -> dict[str, str]:
 
 
 def activity_complete(
-    *, user, lesson: LessonPage, block_id: str, score_percent: float | None = None
+    *, user, lesson: LessonPage, block_id: str, score_percent: float | None = None,
+    enrollment: Enrollment | None = None,
 ) -> BlockCompletion:
     """Record that the student finished one activity block; completes the lesson when it
-    was the last one. Safe to call twice."""
+    was the last one. Safe to call twice. `enrollment`, when the caller has it, must be the
+    user's own in the lesson's course (it saves reading it again)."""
     blocks = activity_block_ids(lesson)
     if block_id not in blocks:
         raise LearningError("That activity is not part of this lesson.", "not_found")
-    enrollment = _open_enrollment(user=user, lesson=lesson)
+    if enrollment is None:
+        enrollment = _open_enrollment(user=user, lesson=lesson)
+    elif enrollment.user_id != user.pk or not enrollment.is_open:
+        raise LearningError("You are not enrolled in this course.", "not_enrolled")
     with transaction.atomic():
         completion, created = BlockCompletion.objects.get_or_create(
             enrollment=enrollment,

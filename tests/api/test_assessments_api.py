@@ -46,6 +46,21 @@ def test_attempt_start_and_submit_with_feedback(client, student):
     assert history["count"] == 1 and history["results"][0]["score_percent"] == 100.0
 
 
+def test_submit_finds_only_the_callers_own_attempt_at_this_quiz(client, student, other_student):
+    course, lesson, block_id = course_with("quiz", quiz_value(), student=student)
+    other_course, other_lesson, other_block = course_with("quiz", quiz_value(), student=student)
+    client.force_login(student)
+    attempt_id = client.post(f"/api/v1/quizzes/{block_id}/attempts/").json()["attempt_id"]
+    wrong_quiz = client.post(f"/api/v1/quizzes/{other_block}/submit/", {"attempt_id": attempt_id, "answers": {}},
+                             content_type="application/json")
+    assert wrong_quiz.status_code == 404 and wrong_quiz.json()["code"] == "not_found"
+    client.force_login(other_student)
+    not_theirs = client.post(f"/api/v1/quizzes/{block_id}/submit/", {"attempt_id": attempt_id, "answers": {}},
+                             content_type="application/json")
+    assert not_theirs.status_code == 404
+    assert QuizAttempt.objects.get(pk=attempt_id).status == QuizAttempt.Status.IN_PROGRESS
+
+
 def test_no_attempt_after_the_last_and_no_feedback_in_never_mode(client, student):
     course, lesson, block_id = course_with("quiz", quiz_value(max_attempts=1, feedback_mode="never"), student=student)
     client.force_login(student)
