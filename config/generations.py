@@ -103,8 +103,8 @@ def generation_current(found: dict, generation_key: str, *, timeout: int | None 
 
 def generation_cached(key: str, build, *, generation_key: str, timeout: int = 3600,
                       generation_timeout: int | None = None, local: bool = False):
-    """The value stored under `key` in the current generation, else `build()`, stored. With
-    `local`, also kept in this process (for values read on most requests)."""
+    """The value stored under `key` in the current generation, else `build()`, stored (unless
+    None). With `local`, also kept in this process (for values read on most requests)."""
     snapshot = _snapshot.get()
     try:
         generation = snapshot.get(generation_key) if snapshot is not None else None
@@ -128,6 +128,8 @@ def generation_cached(key: str, build, *, generation_key: str, timeout: int = 36
         value = entry[1]
     else:
         value = build()
+        if value is None:  # "nothing there" is not stored: unbounded keys (any 404 URL) would fill the cache
+            return None
         try:
             cache.set(key, (generation, value), timeout)
         except Exception:

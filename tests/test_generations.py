@@ -72,3 +72,14 @@ def test_a_request_reads_the_generation_once_and_sees_its_own_bump():
 
     same, fresh = in_request(request)
     assert same == {"built": 1} and fresh == {"built": 2}
+
+
+def test_nothing_is_not_stored():
+    calls = []
+
+    def build():
+        calls.append(1)
+
+    assert generation_cached("test:none", build, generation_key=GEN, local=True) is None
+    assert generation_cached("test:none", build, generation_key=GEN, local=True) is None
+    assert len(calls) == 2 and cache.get("test:none") is None
