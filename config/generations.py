@@ -16,6 +16,7 @@ header's unread counts (messaging.selectors)."""
 import copy
 import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from contextvars import ContextVar
@@ -34,6 +35,9 @@ _snapshot: ContextVar[dict | None] = ContextVar("lectern_generations", default=N
 # cost more than the rest of the lookups together. Still only valid while its generation is
 # the current one in the shared cache, so no process can serve what another has invalidated.
 LOCAL_ENTRIES = 512
+# ...and for at most this long: a bump that never reached Redis (it was down for that one
+# write) must not keep a process serving the old value until the next change.
+LOCAL_SECONDS = 60
 _local: OrderedDict = OrderedDict()
 _local_lock = threading.Lock()
 _MISSING = object()
@@ -42,7 +46,7 @@ _MISSING = object()
 def _local_get(key: str, generation: str):
     with _local_lock:
         entry = _local.get(key)
-        if entry is None or entry[0] != generation:
+        if entry is None or entry[0] != generation or time.monotonic() - entry[2] > LOCAL_SECONDS:
             return _MISSING
         _local.move_to_end(key)
     value = entry[1]
@@ -52,7 +56,7 @@ def _local_get(key: str, generation: str):
 
 def _local_put(key: str, generation: str, value) -> None:
     with _local_lock:
-        _local[key] = (generation, value)
+        _local[key] = (generation, value, time.monotonic())
         _local.move_to_end(key)
         while len(_local) > LOCAL_ENTRIES:
             _local.popitem(last=False)
@@ -78,7 +82,7 @@ def _set_new(generation_key: str, timeout: int | None) -> None:
         snapshot.pop(generation_key, None)
     try:
         cache.set(generation_key, uuid.uuid4().hex, timeout=timeout)
-    except Exception:  # a cache outage must not fail the write; entries still expire
+    except Exception:  # a cache outage must not fail the write; entries still expire (LOCAL_SECONDS, timeouts)
         logger.exception("could not start a new generation for %s", generation_key)
 
 
@@ -106,6 +110,7 @@ def generation_cached(key: str, build, *, generation_key: str, timeout: int = 36
     """The value stored under `key` in the current generation, else `build()`, stored (unless
     None). With `local`, also kept in this process (for values read on most requests)."""
     snapshot = _snapshot.get()
+    value = _MISSING
     try:
         generation = snapshot.get(generation_key) if snapshot is not None else None
         if generation is None:
@@ -114,16 +119,17 @@ def generation_cached(key: str, build, *, generation_key: str, timeout: int = 36
             entry = found.get(key)
         else:
             entry = None if local else cache.get(key)
-        if generation is None:  # the cache keeps nothing: it cannot vouch for any entry
-            return build()
-        if local:
+        if local and generation is not None:
             value = _local_get(key, generation)
-            if value is not _MISSING:
-                return value
-            entry = cache.get(key)
+            if value is _MISSING:
+                entry = cache.get(key)
     except Exception:
         logger.exception("cache lookup failed for %s", key)
+        generation = None
+    if generation is None:  # the cache keeps nothing (or failed): it cannot vouch for any entry
         return build()
+    if value is not _MISSING:
+        return value
     if entry is not None and entry[0] == generation:
         value = entry[1]
     else:

@@ -63,8 +63,9 @@ def page_cache_invalidate() -> None:
     generation_bump(GENERATION_KEY)
 
 
-def cached_until_pages_change(key: str, build, timeout: int = 3600):
-    """`build()`, cached until the next page change (the page cache's generation): for data
+def cached_until_pages_change(key: str, build, timeout: int = 300):
+    """`build()`, cached until the next page change (the page cache's generation) and for at
+    most `timeout` seconds (what a lost invalidation can cost, as for cached pages): for data
     derived from published pages only, such as a course's outline structure."""
     return generation_cached(key, build, generation_key=GENERATION_KEY, timeout=timeout, local=True)
 

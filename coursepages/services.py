@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from wagtail.models import Page
 
 from .models import Category, CoursePage, LessonPage
+from .page_cache import page_cache_invalidate
 
 
 def lesson_prerequisites_errors(*, lesson: LessonPage, section, prerequisites: list[LessonPage]) -> list[str]:
@@ -190,6 +191,7 @@ def course_copy_relink_prerequisites(*, source: CoursePage, copy: CoursePage, us
             through.objects.bulk_create(
                 [through(from_lessonpage_id=copied.pk, to_lessonpage_id=lesson.pk) for lesson in wanted]
             )
+            page_cache_invalidate()  # rows written without signals: cached course structures are stale
             draft.prerequisites.set(wanted)  # the draft the editor opens
             draft.save_revision(user=user, log_action=False)
             relinked += 1

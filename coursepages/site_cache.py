@@ -4,6 +4,7 @@ to a site or a page starts a new page-cache generation, so the lookup is cached 
 for page requests, this middleware puts the cached Site, with its root page's specific instance, where
 `Site.find_for_request` looks first (`request._wagtail_site`)."""
 
+from django.http.request import split_domain_port
 from wagtail import views as wagtail_views
 from wagtail.models import Site
 
@@ -26,6 +27,8 @@ class CachedSiteMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if view_func is wagtail_views.serve and not hasattr(request, "_wagtail_site"):
-            request._wagtail_site = cached_until_pages_change(f"wagtail-site:v1:{request.get_host()}",
+            # Wagtail matches a site by hostname and port (the request's port when the Host has none).
+            hostname = split_domain_port(request.get_host())[0]
+            request._wagtail_site = cached_until_pages_change(f"wagtail-site:v1:{hostname}:{request.get_port()}",
                                                               lambda: _site_for(request))
         return None

@@ -328,8 +328,10 @@ def quiz_attempt_submit(
     answers are ignored and the attempt is submitted with what was saved in time. The attempt
     must be the user's own (and of quiz `block_id`, when given): LearningError('not_found')."""
     with transaction.atomic():
-        # One query finds the user's own attempt and locks its row (only its row).
-        mine = QuizAttempt.objects.select_for_update(of=("self",)).select_related("enrollment__user", "lesson")
+        # One query finds the user's own attempt and locks its row and its enrollment's (which
+        # serialises this student's starts, submits and completions).
+        mine = QuizAttempt.objects.select_for_update(of=("self", "enrollment")).select_related(
+            "enrollment__user", "lesson")
         if block_id is not None:
             mine = mine.filter(block_id=block_id)
         attempt = mine.filter(pk=attempt_id, enrollment__user_id=getattr(user, "pk", None)).first()

@@ -168,7 +168,7 @@ def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment, progress=_
             enrollment=enrollment, lesson=lesson, status=LessonProgress.Status.IN_PROGRESS,
             first_accessed_at=now, last_accessed_at=now)], ignore_conflicts=True)
         wrote = True
-    elif not recent(progress[1]):
+    elif progress[0] == LessonProgress.Status.NOT_STARTED or not recent(progress[1]):
         LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
             last_accessed_at=now,
             first_accessed_at=Coalesce(F("first_accessed_at"), Value(now)),
@@ -255,6 +255,9 @@ def activity_complete(
     elif enrollment.user_id != user.pk or not enrollment.is_open:
         raise LearningError("You are not enrolled in this course.", "not_enrolled")
     with transaction.atomic():
+        # The enrollment row serialises this student's completions: two activities of one
+        # lesson finished at once each see the other's, so the lesson completes.
+        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
         completion, created = BlockCompletion.objects.get_or_create(
             enrollment=enrollment,
             lesson=lesson,
@@ -264,11 +267,11 @@ def activity_complete(
         if not created and score_percent is not None and (completion.score_percent or 0) < score_percent:
             completion.score_percent = score_percent
             completion.save(update_fields=["score_percent"])
-    done = set(
-        BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson).values_list("block_id", flat=True)
-    )
-    if set(blocks) <= done:
-        _lesson_mark_complete(enrollment=enrollment, lesson=lesson)
+        done = set(
+            BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson).values_list("block_id", flat=True)
+        )
+        if set(blocks) <= done:
+            _lesson_mark_complete(enrollment=enrollment, lesson=lesson)
     return completion
 
 

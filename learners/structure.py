@@ -78,7 +78,7 @@ def course_structure(course: CoursePage) -> CourseStructure:
     (coursepages.page_cache's generation), and kept on `course` for the rest of the request."""
     structure = getattr(course, "_course_structure", None)
     if structure is None:
-        structure = cached_until_pages_change(f"course-structure:v1:{course.pk}",
+        structure = cached_until_pages_change(f"course-structure:v1:{course.pk}:{course.path}",
                                               lambda: _build_course_structure(course))
         course._course_structure = structure
     return structure

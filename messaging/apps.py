@@ -1,6 +1,29 @@
 from django.apps import AppConfig
 
 
+def _conversation_deleted(sender, instance, **kwargs):
+    from .selectors import unread_counts_changed
+
+    unread_counts_changed(instance.student_id, instance.teacher_id)
+
+
+def _notification_deleted(sender, instance, **kwargs):
+    from .selectors import unread_counts_changed
+
+    unread_counts_changed(instance.user_id)
+
+
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = "Messaging"
+
+    def ready(self):
+        # Deletes (an admin removing a conversation, a course or an account taking its
+        # conversations and notifications with it) change unread counts without passing through
+        # messaging.services, which bumps them for every other change.
+        from django.db.models.signals import post_delete, pre_delete
+
+        from .models import Conversation, Notification
+
+        pre_delete.connect(_conversation_deleted, sender=Conversation, dispatch_uid="messaging.unread.conversation")
+        post_delete.connect(_notification_deleted, sender=Notification, dispatch_uid="messaging.unread.notification")

@@ -83,3 +83,16 @@ def test_nothing_is_not_stored():
     assert generation_cached("test:none", build, generation_key=GEN, local=True) is None
     assert generation_cached("test:none", build, generation_key=GEN, local=True) is None
     assert len(calls) == 2 and cache.get("test:none") is None
+
+
+def test_a_process_keeps_a_value_only_for_a_while(monkeypatch):
+    """A bump that never reached the cache (Redis away for that one write) must not leave a
+    process serving the old value for ever: its copy is dropped after LOCAL_SECONDS."""
+    from config import generations
+
+    build = Builder()
+    generation_cached("test:aging", build, generation_key=GEN, local=True)
+    cache.delete("test:aging")
+    assert generation_cached("test:aging", build, generation_key=GEN, local=True) == {"built": 1}
+    monkeypatch.setattr(generations, "LOCAL_SECONDS", -1)
+    assert generation_cached("test:aging", build, generation_key=GEN, local=True) == {"built": 2}

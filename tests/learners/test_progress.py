@@ -162,6 +162,12 @@ def test_visit_starts_a_lesson_once_and_never_undoes_a_completion(student, free_
     lesson_visit(user=student, lesson=second, enrollment=enrollment)
     started = LessonProgress.objects.get(enrollment=enrollment, lesson=second)
     assert started.status == LessonProgress.Status.IN_PROGRESS and started.first_accessed_at is not None
+    # Made not started by a heartbeat a moment ago: the visit still starts it.
+    LessonProgress.objects.filter(enrollment=enrollment, lesson=second).update(
+        status=LessonProgress.Status.NOT_STARTED, last_accessed_at=timezone.now())
+    lesson_visit(user=student, lesson=second, enrollment=enrollment)
+    started_now = LessonProgress.objects.get(enrollment=enrollment, lesson=second)
+    assert started_now.status == LessonProgress.Status.IN_PROGRESS
     # Completed, then visited by a request that read "no row" before the completion committed.
     lesson_complete(user=student, lesson=third)
     lesson_visit(user=student, lesson=third, enrollment=enrollment, progress=None)

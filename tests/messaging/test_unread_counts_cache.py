@@ -47,3 +47,21 @@ def test_a_new_message_counts_for_the_recipient_at_once(instructor):
     assert unread_counts(user=instructor)["messages"] == 1  # cached
     message_send(conversation=conversation, sender=sipho, body="And another thing")
     assert unread_counts(user=instructor)["messages"] == 2
+
+
+def test_deleting_notifications_or_a_conversation_updates_the_counts(instructor):
+    from accounts.models import User
+    from learners.services import enrollment_create
+    from messaging.models import Notification
+    from messaging.services import conversation_start
+    from tests.factories import make_course, make_user
+
+    course = make_course(instructor=instructor, lessons=1)
+    sipho = make_user(role=User.Role.STUDENT)
+    enrollment_create(user=sipho, course=course)
+    conversation, _ = conversation_start(student=sipho, teacher=instructor, course=course, body="Hello")
+    assert unread_counts(user=instructor) == {"messages": 1, "notifications": 1}  # cached
+    Notification.objects.filter(user=instructor).delete()
+    assert unread_counts(user=instructor)["notifications"] == 0
+    conversation.delete()
+    assert unread_counts(user=instructor)["messages"] == 0
