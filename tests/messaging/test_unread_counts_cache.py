@@ -34,32 +34,33 @@ def test_counts_are_each_users_own(student, instructor):
     assert unread_counts(user=instructor)["notifications"] == 0
 
 
-def test_a_new_message_counts_for_the_recipient_at_once(instructor):
+
+@pytest.fixture
+def conversation(instructor):
+    """A student of the instructor's course has written to them: one unread message and notice."""
     from accounts.models import User
     from learners.services import enrollment_create
-    from messaging.services import conversation_start, message_send
-    from tests.factories import make_course, make_user
-
-    course = make_course(instructor=instructor, lessons=1)
-    sipho = make_user(role=User.Role.STUDENT)
-    enrollment_create(user=sipho, course=course)
-    conversation, _ = conversation_start(student=sipho, teacher=instructor, course=course, body="Hello")
-    assert unread_counts(user=instructor)["messages"] == 1  # cached
-    message_send(conversation=conversation, sender=sipho, body="And another thing")
-    assert unread_counts(user=instructor)["messages"] == 2
-
-
-def test_deleting_notifications_or_a_conversation_updates_the_counts(instructor):
-    from accounts.models import User
-    from learners.services import enrollment_create
-    from messaging.models import Notification
     from messaging.services import conversation_start
     from tests.factories import make_course, make_user
 
     course = make_course(instructor=instructor, lessons=1)
-    sipho = make_user(role=User.Role.STUDENT)
-    enrollment_create(user=sipho, course=course)
-    conversation, _ = conversation_start(student=sipho, teacher=instructor, course=course, body="Hello")
+    student = make_user(role=User.Role.STUDENT)
+    enrollment_create(user=student, course=course)
+    started, _ = conversation_start(student=student, teacher=instructor, course=course, body="Hello")
+    return started
+
+
+def test_a_new_message_counts_for_the_recipient_at_once(instructor, conversation):
+    from messaging.services import message_send
+
+    assert unread_counts(user=instructor)["messages"] == 1  # cached
+    message_send(conversation=conversation, sender=conversation.student, body="And another thing")
+    assert unread_counts(user=instructor)["messages"] == 2
+
+
+def test_deleting_notifications_or_a_conversation_updates_the_counts(instructor, conversation):
+    from messaging.models import Notification
+
     assert unread_counts(user=instructor) == {"messages": 1, "notifications": 1}  # cached
     Notification.objects.filter(user=instructor).delete()
     assert unread_counts(user=instructor)["notifications"] == 0
