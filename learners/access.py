@@ -145,8 +145,9 @@ class CourseAccess:
 
 
 def course_access_for(*, user, course: CoursePage) -> CourseAccess:
-    """Everything needed to decide access to each lesson of `course`, in at most four queries
-    (prerequisites come with the course's cached structure)."""
+    """Everything needed to decide access to each lesson of `course`: the enrollment, its progress
+    rows and (for a user who is not a student) the staff check, a query each; prerequisites come
+    with the course's cached structure."""
     enrollment = None
     completed: set[int] = set()
     progress: dict[int, tuple[str, datetime | None]] = {}

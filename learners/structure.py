@@ -1,6 +1,6 @@
 """A course's structure: its live sections and lessons and their prerequisites, the same for
-every viewer, cached until a page changes. The outline, the access policy and the lesson
-player's routing read it instead of the page tree."""
+every viewer, cached until a page changes. The outline (course page, section page, lesson
+player, API) and the access policy's prerequisites read it instead of the page tree."""
 
 from dataclasses import dataclass
 
