@@ -49,8 +49,12 @@ def _local_get(key: str, generation: str):
         if entry is None or entry[0] != generation or time.monotonic() - entry[2] > LOCAL_SECONDS:
             return _MISSING
         _local.move_to_end(key)
-    value = entry[1]
-    # A model instance is copied, so what one request sets on it is not seen by another.
+    return _own_copy(entry[1])
+
+
+def _own_copy(value):
+    """A model instance kept in the process is copied for each use, so what one request sets
+    on it is not seen by another; other values kept there are never changed."""
     return copy.copy(value) if isinstance(value, models.Model) else value
 
 
@@ -142,5 +146,5 @@ def generation_cached(key: str, build, *, generation_key: str, timeout: int = 36
             logger.exception("could not store %s", key)
     if local:
         _local_put(key, generation, value)
-        return copy.copy(value) if isinstance(value, models.Model) else value
+        return _own_copy(value)
     return value

@@ -133,12 +133,20 @@ def _progress_for(enrollment: Enrollment, lesson: LessonPage, *, lock: bool = Fa
     return progress
 
 
-def _open_enrollment(*, user, lesson: LessonPage, course: CoursePage | None = None) -> Enrollment:
-    course = course or lesson.course()
-    enrollment = Enrollment.objects.filter(user=user, course=course).first() if user.is_authenticated else None
-    if not enrollment or not enrollment.is_open:
+def _open_enrollment(*, user, lesson: LessonPage, course: CoursePage | None = None,
+                     enrollment: Enrollment | None = None) -> Enrollment:
+    """The user's open enrollment in the lesson's course, else LearningError('not_enrolled').
+    An `enrollment` the caller already has (its access check loaded it) is checked, not read."""
+    if enrollment is None and user.is_authenticated:
+        enrollment = Enrollment.objects.filter(user=user, course=course or lesson.course()).first()
+    if not enrollment or enrollment.user_id != user.pk or not enrollment.is_open:
         raise LearningError("You are not enrolled in this course.", "not_enrolled")
     return enrollment
+
+
+def _written_recently(moment, now) -> bool:
+    """Was this last-access time written less than VISIT_RECORD_SECONDS before `now`?"""
+    return moment is not None and (now - moment).total_seconds() < VISIT_RECORD_SECONDS
 
 
 _UNKNOWN = object()
@@ -154,10 +162,6 @@ def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment, progress=_
     last access current while the page is open). At most two statements, none on a reload.
     Returns whether anything was written."""
     now = timezone.now()
-
-    def recent(moment) -> bool:
-        return moment is not None and (now - moment).total_seconds() < VISIT_RECORD_SECONDS
-
     if progress is _UNKNOWN:
         progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).values_list(
             "status", "last_accessed_at").first()
@@ -168,7 +172,7 @@ def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment, progress=_
             enrollment=enrollment, lesson=lesson, status=LessonProgress.Status.IN_PROGRESS,
             first_accessed_at=now, last_accessed_at=now)], ignore_conflicts=True)
         wrote = True
-    elif progress[0] == LessonProgress.Status.NOT_STARTED or not recent(progress[1]):
+    elif progress[0] == LessonProgress.Status.NOT_STARTED or not _written_recently(progress[1], now):
         LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
             last_accessed_at=now,
             first_accessed_at=Coalesce(F("first_accessed_at"), Value(now)),
@@ -178,7 +182,7 @@ def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment, progress=_
             ),
         )
         wrote = True
-    if enrollment.last_lesson_id != lesson.pk or not recent(enrollment.last_accessed_at):
+    if enrollment.last_lesson_id != lesson.pk or not _written_recently(enrollment.last_accessed_at, now):
         Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_accessed_at=now)
         enrollment.last_lesson_id, enrollment.last_accessed_at = lesson.pk, now
         wrote = True
@@ -205,10 +209,7 @@ def progress_heartbeat(
     for name, value in (("video_position", video_position), ("video_duration", video_duration)):
         if value is not None and (value < 0 or value != value):  # value != value: NaN
             raise LearningError(f"{name.replace('_', ' ').capitalize()} cannot be negative.", "invalid")
-    if enrollment is None:
-        enrollment = _open_enrollment(user=user, lesson=lesson)
-    elif enrollment.user_id != user.pk or not enrollment.is_open:
-        raise LearningError("You are not enrolled in this course.", "not_enrolled")
+    enrollment = _open_enrollment(user=user, lesson=lesson, enrollment=enrollment)
     now = timezone.now()
     fields = {
         "time_spent_seconds": F("time_spent_seconds") + min(int(seconds), MAX_HEARTBEAT_SECONDS),
@@ -228,8 +229,7 @@ def progress_heartbeat(
     if not rows.update(**fields):
         _progress_for(enrollment, lesson)
         rows.update(**fields)
-    last = enrollment.last_accessed_at
-    if last is None or (now - last).total_seconds() >= VISIT_RECORD_SECONDS:
+    if not _written_recently(enrollment.last_accessed_at, now):
         Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=now)
         enrollment.last_accessed_at = now
     return rows.get()
@@ -250,10 +250,7 @@ def activity_complete(
     blocks = activity_block_ids(lesson)
     if block_id not in blocks:
         raise LearningError("That activity is not part of this lesson.", "not_found")
-    if enrollment is None:
-        enrollment = _open_enrollment(user=user, lesson=lesson)
-    elif enrollment.user_id != user.pk or not enrollment.is_open:
-        raise LearningError("You are not enrolled in this course.", "not_enrolled")
+    enrollment = _open_enrollment(user=user, lesson=lesson, enrollment=enrollment)
     with transaction.atomic():
         # The enrollment row serialises this student's completions: two activities of one
         # lesson finished at once each see the other's, so the lesson completes.
