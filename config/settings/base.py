@@ -16,6 +16,7 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 
 INSTALLED_APPS = [
     # Lectern's own apps
+    "core",
     "accounts",
     "coursepages",
     "blocks",

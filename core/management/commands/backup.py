@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from config.backup import backup_create, default_backup_path
+from core.backup import backup_create, default_backup_path
 
 
 class Command(BaseCommand):
