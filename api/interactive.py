@@ -8,6 +8,7 @@ from typing import Any
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from learners.access import learning_context_for
 from learners.ai_tools import ToolTokenError, ai_tool_complete, ai_tool_validate
 from learners.media import lesson_for, video_progress_report
 from learners.services import LearningError
@@ -177,8 +178,8 @@ class VideoOut(Schema):
 def lesson_video(request, lesson_id: PageId, payload: VideoIn):
     """Report the player's position (every few seconds while playing, and on pause, seek
     and end); the server works out how much was really watched."""
-    lesson = lesson_for(lesson_id=lesson_id)
-    progress = video_progress_report(user=request.user, lesson=lesson, block_id=payload.block_id,
+    context = learning_context_for(user=request.user, lesson=lesson_for(lesson_id=lesson_id))
+    progress = video_progress_report(context=context, block_id=payload.block_id,
                                      position=payload.position, duration=payload.duration,
                                      played_ranges=payload.played_ranges)
     return {"block_id": progress.block_id, "position": progress.position, "duration": progress.duration,

@@ -9,9 +9,9 @@ from ninja.pagination import paginate
 from accounts.tokens import TokenError, access_token_user
 from coursepages.models import CoursePage, LessonPage
 from coursepages.selectors import catalog_queryset, category_for, category_tree, with_course_stats
-from learners.access import course_access_for
+from learners.access import LearningContext, course_access_for, learning_context_for
 from learners.models import Enrollment
-from learners.selectors import course_of, course_outline
+from learners.selectors import course_outline
 from learners.services import (
     LearningError,
     enrollment_request,
@@ -275,17 +275,10 @@ def course_enroll(request, course_id: PageId):
     return Status(201, enrollment)
 
 
-def _open_lesson(request, lesson_id: int):
-    """The live lesson and its course, if this user may open it (else the policy's refusal)."""
+def _lesson_context(request, lesson_id: int) -> LearningContext:
+    """The viewer's learning context in the live lesson; the services refuse through it."""
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
-    course = course_of(lesson)
-    access = course_access_for(user=request.user, course=course)
-    verdict = access.lesson(lesson)
-    if not verdict.allowed:
-        if not request.user.is_authenticated:
-            raise ApiError(401, "Sign in to open this lesson.", "not_authenticated")
-        raise LearningError(verdict.message, verdict.reason)
-    return lesson, course, access
+    return learning_context_for(user=request.user, lesson=lesson)
 
 
 def _public_value(block_type: str, value):
@@ -303,7 +296,12 @@ def _public_value(block_type: str, value):
 def lesson_detail(request, lesson_id: PageId):
     """The lesson with its blocks (never a quiz's answers) and its neighbours in the course."""
     _viewer(request)
-    lesson, course, access = _open_lesson(request, lesson_id)
+    context = _lesson_context(request, lesson_id)
+    if not context.verdict.allowed:
+        if not request.user.is_authenticated:
+            raise ApiError(401, "Sign in to open this lesson.", "not_authenticated")
+        raise LearningError(context.verdict.message, context.verdict.reason)
+    lesson, course, access = context.lesson, context.course, context.access
     outline = course_outline(access=access, current=lesson)
     previous, following = outline.neighbours(lesson)
     blocks = [
@@ -330,13 +328,11 @@ def lesson_detail(request, lesson_id: PageId):
             auth=user_auth)
 def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
     """Heartbeat from a visible lesson page: time spent, and the video's position if any."""
-    lesson, _course, access = _open_lesson(request, lesson_id)
     progress = progress_heartbeat(
-        user=request.user, lesson=lesson, seconds=payload.time_spent_delta,
+        context=_lesson_context(request, lesson_id), seconds=payload.time_spent_delta,
         video_position=payload.video_position, video_duration=payload.video_duration,
-        enrollment=access.enrollment if access.is_enrolled else None,
     )
-    return {"lesson_id": lesson.pk, "status": progress.status, "time_spent_seconds": progress.time_spent_seconds,
+    return {"lesson_id": lesson_id, "status": progress.status, "time_spent_seconds": progress.time_spent_seconds,
             "video_position": progress.video_position, "video_duration": progress.video_duration,
             "watched_percent": progress.watched_percent}
 
@@ -345,9 +341,10 @@ def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
              auth=user_auth)
 def lesson_mark_complete(request, lesson_id: PageId):
     """Mark a lesson complete where its rule allows (a lesson without activities)."""
-    lesson, course, _access = _open_lesson(request, lesson_id)
-    progress = lesson_complete(user=request.user, lesson=lesson)
-    access = course_access_for(user=request.user, course=course)
+    context = _lesson_context(request, lesson_id)
+    lesson = context.lesson
+    progress = lesson_complete(context=context)
+    access = course_access_for(user=request.user, course=context.course)
     summary = course_outline(access=access).progress
     return {
         "lesson_id": lesson.pk,

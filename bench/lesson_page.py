@@ -14,6 +14,7 @@ from bench.learning_common import run  # noqa: E402
 SETUP = f"""
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from learners.access import learning_context_for
 from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, make_user
 
@@ -22,7 +23,7 @@ student = make_user()
 enrollment_create(user=student, course=course)
 lessons = lessons_of(course)
 for lesson in lessons[:10]:
-    lesson_complete(user=student, lesson=lesson)
+    lesson_complete(context=learning_context_for(user=student, lesson=lesson))
 session = SessionStore()
 session[SESSION_KEY] = str(student.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"

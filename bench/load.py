@@ -68,6 +68,7 @@ import json
 from django.test import Client
 from accounts.models import User
 from coursepages.models import CoursePage, LessonPage
+from learners.access import learning_context_for
 from learners.services import enrollment_create
 from tests.factories import make_course, make_user
 params = json.loads('__PARAMS__')
@@ -103,7 +104,7 @@ for n in range(params["learners"]):
         learner = User.objects.create_user(email=f"bench-learner-{n}@example.test", password=None)
         enrollment_create(user=learner, course=course)
         for done in lessons[:10 + n % 20]:
-            lesson_complete(user=learner, lesson=done)
+            lesson_complete(context=learning_context_for(user=learner, lesson=done))
     learner_client = Client()
     learner_client.force_login(learner)
     learner_cookies.append(f"{settings.SESSION_COOKIE_NAME}={learner_client.cookies['sessionid'].value}")
@@ -139,7 +140,7 @@ for start in range(0, len(students), 200):
     with transaction.atomic():  # one commit per batch; the enrollment notices follow each commit
         for student in students[start:start + 200]:
             enrollment_create(user=student, course=course)
-            lesson_complete(user=student, lesson=prerequisite)  # the quiz lesson's prerequisite
+            lesson_complete(context=learning_context_for(user=student, lesson=prerequisite))  # the quiz lesson's prerequisite
             attempt = quiz_attempt_start(user=student, block_id=params["block_id"])
             answers = {q["id"]: [o["id"] for o in q["options"] if o["is_correct"]]
                        for q in attempt.snapshot["questions"]}

@@ -170,5 +170,67 @@ def course_access_for(*, user, course: CoursePage) -> CourseAccess:
 
 def lesson_access(*, user, lesson: LessonPage, course: CoursePage | None = None) -> LessonAccess:
     """May `user` open `lesson`? The answer carries the reason when not."""
-    course = course or lesson.course()
-    return course_access_for(user=user, course=course).lesson(lesson)
+    return learning_context_for(user=user, lesson=lesson, course=course).verdict
+
+
+NOT_ENROLLED_MESSAGE = "You are not enrolled in this course."
+
+
+@dataclass
+class LearningContext:
+    """One viewer's standing in one lesson, loaded once per request by the access policy: the
+    course access (enrollment, progress rows, staff) and the verdict for the lesson. Every
+    learning service that records something takes it and refuses, through `learner`, when
+    the policy refuses; no view or API checks access and loads the enrollment by hand."""
+
+    access: CourseAccess
+    lesson: LessonPage
+    verdict: LessonAccess
+
+    @property
+    def user(self):
+        return self.access.user
+
+    @property
+    def course(self) -> CoursePage:
+        return self.access.course
+
+    @property
+    def enrollment(self) -> Enrollment | None:
+        return self.access.enrollment if self.access.is_enrolled else None
+
+    @property
+    def lesson_progress(self) -> tuple[str, datetime | None] | None:
+        """The lesson's (status, last access) as loaded with the access, None without a row."""
+        return self.access.progress.get(self.lesson.pk)
+
+    @property
+    def may_record(self) -> bool:
+        """An enrolled student whose lesson is open: what they do here is recorded."""
+        return self.verdict.allowed and self.access.is_enrolled
+
+    def learner(self, not_enrolled: str = NOT_ENROLLED_MESSAGE) -> Enrollment:
+        """The open enrollment of a student allowed in this lesson, else the refusal as a
+        LearningError with the policy's reason (or `not_enrolled` with the given sentence)."""
+        from .services import LearningError
+
+        if not self.verdict.allowed:
+            raise LearningError(self.verdict.message, self.verdict.reason)
+        if not self.access.is_enrolled:
+            raise LearningError(not_enrolled, LockReason.NOT_ENROLLED)
+        return self.access.enrollment
+
+
+def learning_context_for(*, user, lesson: LessonPage, course: CoursePage | None = None,
+                         access: CourseAccess | None = None) -> LearningContext:
+    """The learning context of `user` in `lesson`: the course access (loaded here unless the
+    caller already has it for the same user and course) and the verdict."""
+    if access is None or access.user != user:
+        access = course_access_for(user=user, course=course or _course_of(lesson))
+    return LearningContext(access=access, lesson=lesson, verdict=access.lesson(lesson))
+
+
+def _course_of(lesson: LessonPage) -> CoursePage:
+    from .selectors import course_of
+
+    return course_of(lesson)

@@ -5,6 +5,7 @@ published (`page_published`, connected in LearnersConfig.ready); a block not yet
 lesson bodies once and then indexed."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import TextField
@@ -13,8 +14,11 @@ from django.db.models.functions import Cast
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from coursepages.models import CoursePage, LessonPage
 
-from .models import ActivityBlock, Enrollment
+from .models import ActivityBlock
 from .services import LearningError
+
+if TYPE_CHECKING:
+    from .access import LearningContext
 
 
 @dataclass
@@ -89,18 +93,14 @@ def activity_get(*, block_id: str, block_type: str | None = None) -> Activity:
     return Activity(block_id=block_id, block_type=child.block_type, lesson=lesson, course=course, value=child.value)
 
 
-def activity_for_student(*, user, block_id: str, block_type: str, not_enrolled: str) -> tuple[Activity, Enrollment]:
-    """The activity a student works on, with their open enrollment: the lesson must be open to
-    them (the access policy) and they must be enrolled; else LearningError says why
-    (`not_enrolled` is the sentence for a student who is not)."""
-    from .access import course_access_for
+def activity_for_student(*, user, block_id: str, block_type: str,
+                         not_enrolled: str) -> tuple[Activity, "LearningContext"]:
+    """The activity a student works on, with their learning context in its lesson; the
+    activity's services refuse through `context.learner(not_enrolled)` (the access policy's
+    reason, or `not_enrolled` with the given sentence)."""
+    from .access import learning_context_for
 
     activity = activity_get(block_id=block_id, block_type=block_type)
-    access = course_access_for(user=user, course=activity.course)
-    verdict = access.lesson(activity.lesson)
-    if not verdict.allowed:
-        raise LearningError(verdict.message, verdict.reason)
-    enrollment = access.enrollment  # loaded by the access check
-    if not enrollment or not enrollment.is_open:
-        raise LearningError(not_enrolled, "not_enrolled")
-    return activity, enrollment
+    context = learning_context_for(user=user, lesson=activity.lesson, course=activity.course)
+    context.learner(not_enrolled)
+    return activity, context

@@ -30,7 +30,8 @@ from django.utils import timezone
 
 from blocks.ai_tool import origin_of
 
-from .media import interactive_block, learner_check
+from .access import learning_context_for
+from .media import interactive_block, learner_context
 from .models import AIToolSession, LessonProgress
 from .services import LearningError, activity_complete
 
@@ -67,7 +68,7 @@ def tool_launch_url(*, tool_url: str, token: str, site_origin: str) -> str:
 def ai_tool_launch(*, user, lesson, block_id: str) -> tuple[AIToolSession, str]:
     """Start a session of the tool for an enrolled student: (session, launch JWT)."""
     block = interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
-    learner_check(user=user, lesson=lesson)
+    learner_context(user=user, lesson=lesson)
     now = timezone.now()
     session = AIToolSession.objects.create(
         id=uuid.uuid4(), user=user, lesson=lesson, block_id=block_id, tool_url=block.value["tool_url"],
@@ -163,14 +164,15 @@ def ai_tool_complete(*, token: str, score: float | None, time_spent: int | None,
         session.activity_completed = meets_rule
         session.save()
     if meets_rule:
-        activity_complete(user=session.user, lesson=session.lesson, block_id=session.block_id, score_percent=score)
+        context = learning_context_for(user=session.user, lesson=session.lesson)
+        activity_complete(context=context, block_id=session.block_id, score_percent=score)
     return session
 
 
 def ai_tool_status(*, user, lesson, block_id: str) -> dict:
     """What the lesson page shows after the tool says it finished: the server's record."""
     interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
-    learner_check(user=user, lesson=lesson)
+    learner_context(user=user, lesson=lesson)
     latest = (AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id,
                                            status=AIToolSession.Status.COMPLETED)
               .order_by("-completed_at").first())

@@ -18,7 +18,7 @@ from accounts.roles import MODERATORS_GROUP
 from coursepages.models import CoursePage
 from messaging.notify import notify
 
-from .access import user_is_course_staff
+from .access import LearningContext, learning_context_for, user_is_course_staff
 from .activity_blocks import Activity, activity_for_student
 from .models import AssignmentSubmission, Enrollment, SubmissionFile
 from .services import LearningError, activity_complete
@@ -153,7 +153,7 @@ def assignment_state_for(*, user, activity: Activity, enrollment=_LOOKUP) -> Ass
                            settings=assignment_settings(activity.value))
 
 
-def _assignment_for(*, user, block_id: str) -> tuple[Activity, Enrollment]:
+def _assignment_for(*, user, block_id: str) -> tuple[Activity, LearningContext]:
     return activity_for_student(user=user, block_id=block_id, block_type="assignment",
                                 not_enrolled="Enroll in this course to hand in its assignments.")
 
@@ -169,7 +169,8 @@ def assignment_get(*, user, block_id: str) -> AssignmentState:
 def assignment_submit(*, user, block_id: str, text: str = "", files=()) -> AssignmentSubmission:
     """Hand in text and files. Every file is checked before anything is stored; a late
     submission (after enrollment date + due days) is accepted and marked late."""
-    activity, enrollment = _assignment_for(user=user, block_id=block_id)
+    activity, context = _assignment_for(user=user, block_id=block_id)
+    enrollment = context.enrollment
     settings = assignment_settings(activity.value)
     text = (text or "").strip()
     files = list(files or [])
@@ -207,7 +208,7 @@ def assignment_submit(*, user, block_id: str, text: str = "", files=()) -> Assig
     except IntegrityError:
         raise LearningError("You have already handed in this assignment.", "already_submitted") from None
     if settings["completion"] == "submitted":
-        activity_complete(user=user, lesson=activity.lesson, block_id=block_id, score_percent=None)
+        activity_complete(context=context, block_id=block_id, score_percent=None)
     return submission
 
 
@@ -319,9 +320,10 @@ def submission_grade(
         )
         if submission.snapshot.get("completion") == "passed" and submission.passed:
             try:
-                activity_complete(user=student, lesson=submission.lesson, block_id=submission.block_id,
+                context = learning_context_for(user=student, lesson=submission.lesson)
+                activity_complete(context=context, block_id=submission.block_id,
                                   score_percent=submission.score_percent)
-            except LearningError:  # the enrollment closed or the block left the lesson: the grade stands
+            except LearningError:  # access closed or the block left the lesson: the grade stands
                 pass
     return submission
 

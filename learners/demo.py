@@ -4,6 +4,7 @@ lesson without an activity; both have reviewed it. Idempotent."""
 from accounts.models import User
 from coursepages.models import CoursePage
 
+from .access import learning_context_for
 from .models import Review
 from .services import enrollment_create, lesson_complete, lesson_visit, review_save
 
@@ -22,9 +23,9 @@ def seed(*, stdout):
     ):
         enrollment, created = enrollment_create(user=user, course=course)
         for lesson in lessons[:count]:
-            lesson_complete(user=user, lesson=lesson)
+            lesson_complete(context=learning_context_for(user=user, lesson=lesson))
         if lessons[:count]:
-            lesson_visit(user=user, lesson=lessons[:count][-1], enrollment=enrollment)
+            lesson_visit(context=learning_context_for(user=user, lesson=lessons[:count][-1]))
         if not Review.objects.filter(user=user, course=course).exists():
             review_save(user=user, course=course, rating=rating, body=text)
         if created:

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from coursepages.models import LessonPage
 
-from .access import lesson_access
-from .models import DocumentDownload, Enrollment, LessonProgress, VideoProgress
+from .access import LearningContext, learning_context_for
+from .models import DocumentDownload, LessonProgress, VideoProgress
 from .services import LearningError, activity_complete
 
 # Video reports: a client may claim at most this much watching per second of wall clock
@@ -42,19 +42,14 @@ def lesson_for(*, lesson_id) -> LessonPage:
     return lesson
 
 
-def learner_check(*, user, lesson: LessonPage) -> Enrollment:
-    """The open enrollment of a user allowed to record learning in `lesson`; else the
-    access policy's refusal (not enrolled, not paid, prerequisite missing, drip…)."""
+def learner_context(*, user, lesson: LessonPage) -> LearningContext:
+    """The learning context of a user who may record learning in `lesson` (the access
+    policy's; `learner()` on it refuses with the policy's reason otherwise)."""
     if not user.is_authenticated:
         raise LearningError("Sign in to do this.", "not_enrolled")
-    course = lesson.course()
-    access = lesson_access(user=user, lesson=lesson, course=course)
-    if not access.allowed:
-        raise LearningError(access.message, access.reason)
-    enrollment = Enrollment.objects.filter(user=user, course=course).first()
-    if not enrollment or not enrollment.is_open:
-        raise LearningError("You are not enrolled in this course.", "not_enrolled")
-    return enrollment
+    context = learning_context_for(user=user, lesson=lesson)
+    context.learner()
+    return context
 
 
 # ---------------------------------------------------------------- files
@@ -115,8 +110,11 @@ def lesson_file_document(*, lesson: LessonPage, block_id: str, field: str):
     return block, document
 
 
-def document_download_record(*, user, lesson: LessonPage, block_id: str, document) -> DocumentDownload:
-    """Count one download of a lesson document by `user`."""
+def document_download_record(*, context: LearningContext, block_id: str, document) -> DocumentDownload:
+    """Count one download of a lesson document by a viewer the access policy lets in."""
+    if not context.verdict.allowed:
+        raise LearningError(context.verdict.message, context.verdict.reason)
+    user, lesson = context.user, context.lesson
     try:
         with transaction.atomic():
             row, created = DocumentDownload.objects.get_or_create(
@@ -161,7 +159,7 @@ def _clip(ranges, duration: float) -> list[list[float]]:
 
 
 @transaction.atomic
-def video_progress_report(*, user, lesson: LessonPage, block_id: str, position: float, duration: float,
+def video_progress_report(*, context: LearningContext, block_id: str, position: float, duration: float,
                           played_ranges: list | None = None, now: datetime | None = None) -> VideoProgress:
     """Record where a student is in a video and how much of it they have really watched.
 
@@ -170,8 +168,9 @@ def video_progress_report(*, user, lesson: LessonPage, block_id: str, position: 
     between them; a jump ahead (skipping) only moves the resume point. Ranges the player
     says were played (`played_ranges`) are accepted only in the amount the wall clock
     allows since the last report. Reaching the block's completion threshold completes it."""
+    user, lesson = context.user, context.lesson
     block = interactive_block(lesson=lesson, block_id=block_id, block_type="video")
-    enrollment = learner_check(user=user, lesson=lesson)
+    enrollment = context.learner()
     if not (0 < duration <= MAX_DURATION_SECONDS):
         raise LearningError("The video duration must be between 0 and 24 hours.", "invalid")
     if position < 0:
@@ -223,7 +222,7 @@ def video_progress_report(*, user, lesson: LessonPage, block_id: str, position: 
     )
     threshold = block.value.get("completion_threshold") or 90
     if progress.watched_percent >= threshold and progress.completed_at is None:
-        activity_complete(user=user, lesson=lesson, block_id=block_id, score_percent=None)
+        activity_complete(context=context, block_id=block_id, score_percent=None)
         progress.completed_at = now
         progress.save(update_fields=["completed_at"])
     return progress

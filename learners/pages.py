@@ -8,7 +8,8 @@ from django.core.paginator import Paginator
 from coursepages.models import CoursePage
 from coursepages.selectors import catalog_queryset, category_for, category_tree
 
-from .access import LockReason, course_access_for
+from .access import LockReason, course_access_for, learning_context_for
+from .lesson_blocks import lesson_block_states, lesson_quiz_attempts_expire
 from .models import Enrollment, Review
 from .selectors import (
     Outline,
@@ -117,15 +118,17 @@ def lesson_context(request, lesson) -> dict:
     enrolled student's visit is recorded (resume point)."""
     user = request.user
     course = course_of(lesson)
-    access = course_access_for(user=user, course=course)
-    # Block templates (quiz, assignment, H5P, AI tool) read the enrollment from here instead
-    # of querying it again.
-    lesson.course_access = access
-    lesson_access = access.lesson(lesson)
+    context = learning_context_for(user=user, lesson=lesson, course=course)
+    access, lesson_access = context.access, context.verdict
     outline = course_outline(access=access, current=lesson)
     previous, following = outline.neighbours(lesson)
-    if lesson_access.allowed and access.is_enrolled:
-        lesson_visit(user=user, lesson=lesson, enrollment=access.enrollment, progress=access.progress.get(lesson.pk))
+    if context.may_record:
+        lesson_visit(context=context)
+    blocks = {}
+    if lesson_access.allowed:
+        blocks = lesson_block_states(context=context, request=request)
+        if lesson_quiz_attempts_expire(states=blocks):
+            blocks = lesson_block_states(context=context, request=request)
     course_lock = access.course_lock()
     # Where "mark complete and continue" goes: the next lesson, if open now or opened by
     # completing this one (its only missing prerequisite).
@@ -147,6 +150,9 @@ def lesson_context(request, lesson) -> dict:
         "next_lesson": following,
         "continue_to": continue_to,
         "is_completed": lesson.pk in access.completed_lesson_ids,
+        # What each activity or player block shows this viewer, by block id (the `id` Wagtail
+        # gives block templates).
+        "block_states": blocks,
         "completion_rule": lesson_completion_rule(lesson),
         "can_track": lesson_access.allowed and access.is_enrolled,
         "prerequisite_lessons": [item for item in outline.lessons

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from .access import LearningContext, learning_context_for
 from .activity_blocks import Activity, activity_for_student
 from .models import Enrollment, QuizAttempt
 from .services import LearningError, activity_complete
@@ -188,7 +189,7 @@ _LOOKUP = object()
 
 def quiz_state_for(*, user, activity: Activity, enrollment=_LOOKUP) -> QuizState:
     """The student's attempts at one quiz (two queries, one with `enrollment` given: the
-    open enrollment or None), expiring an overdue open attempt."""
+    open enrollment or None). Reads only: `quiz_get` closes overdue attempts first."""
     attempts = []
     if enrollment is _LOOKUP:
         enrollment = None
@@ -198,28 +199,31 @@ def quiz_state_for(*, user, activity: Activity, enrollment=_LOOKUP) -> QuizState
                 enrollment = None
     if enrollment:
         attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, block_id=activity.block_id))
-        for attempt in attempts:
-            if attempt.is_open and _overdue(attempt):
-                expired = quiz_attempt_expire(attempt_id=attempt.pk)
-                attempt.__dict__.update({k: getattr(expired, k) for k in (
-                    "status", "submitted_at", "auto_submitted", "score_points", "score_percent", "passed")})
     return QuizState(activity=activity, enrollment=enrollment, attempts=attempts,
                      settings=quiz_settings(activity.value))
 
 
-def _overdue(attempt: QuizAttempt, now=None) -> bool:
+def overdue(attempt: QuizAttempt, now=None) -> bool:
+    """Is this attempt past its deadline plus the grace period?"""
     return bool(attempt.deadline and (now or timezone.now()) > attempt.deadline + _grace())
 
 
-def _quiz_for(*, user, block_id: str) -> tuple[Activity, Enrollment]:
+def _quiz_for(*, user, block_id: str) -> tuple[Activity, "LearningContext"]:
     return activity_for_student(user=user, block_id=block_id, block_type="quiz",
                                 not_enrolled="Enroll in this course to take its quizzes.")
 
 
 def quiz_get(*, user, block_id: str) -> QuizState:
-    """A quiz the user may open (enrolled, lesson open), with their attempts."""
-    activity, enrollment = _quiz_for(user=user, block_id=block_id)
-    return quiz_state_for(user=user, activity=activity, enrollment=enrollment)
+    """A quiz the user may open (enrolled, lesson open), with their attempts; an open attempt
+    whose time is up is submitted first."""
+    activity, context = _quiz_for(user=user, block_id=block_id)
+    state = quiz_state_for(user=user, activity=activity, enrollment=context.enrollment)
+    if any(attempt.is_open and overdue(attempt) for attempt in state.attempts):
+        for attempt in state.attempts:
+            if attempt.is_open and overdue(attempt):
+                quiz_attempt_expire(attempt_id=attempt.pk)
+        state = quiz_state_for(user=user, activity=activity, enrollment=context.enrollment)
+    return state
 
 
 # ---------------------------------------------------------------- actions
@@ -227,12 +231,13 @@ def quiz_get(*, user, block_id: str) -> QuizState:
 
 def quiz_attempt_start(*, user, block_id: str) -> QuizAttempt:
     """Start an attempt (or return the one already open). Refused when no attempts are left."""
-    activity, enrollment = _quiz_for(user=user, block_id=block_id)
+    activity, context = _quiz_for(user=user, block_id=block_id)
+    enrollment = context.enrollment
     settings_ = quiz_settings(activity.value)
     # An overdue open attempt is closed first, so it counts as used.
     for attempt in QuizAttempt.objects.filter(enrollment=enrollment, block_id=block_id,
                                               status=QuizAttempt.Status.IN_PROGRESS):
-        if _overdue(attempt):
+        if overdue(attempt):
             quiz_attempt_expire(attempt_id=attempt.pk)
     try:
         with transaction.atomic():
@@ -285,7 +290,7 @@ def _own_attempt(*, user, attempt_id) -> QuizAttempt:
 def quiz_answer_save(*, user, attempt_id, question_id: str, option_ids: list[str]) -> QuizAttempt:
     """Save one answer of an open attempt (so a reload or a dropped connection loses nothing)."""
     attempt = _own_attempt(user=user, attempt_id=attempt_id)
-    if attempt.is_open and _overdue(attempt):
+    if attempt.is_open and overdue(attempt):
         quiz_attempt_expire(attempt_id=attempt.pk)
         raise LearningError("Time is up: your attempt was submitted with the answers saved so far.", "time_up")
     with transaction.atomic():
@@ -313,9 +318,9 @@ def _finish(attempt: QuizAttempt, *, auto: bool) -> QuizAttempt:
             enrollment_id=attempt.enrollment_id, block_id=attempt.block_id, status=QuizAttempt.Status.SUBMITTED
         ).aggregate(best=Max("score_percent"))["best"]
         try:
-            activity_complete(user=attempt.enrollment.user, lesson=attempt.lesson, block_id=attempt.block_id,
-                              score_percent=best, enrollment=attempt.enrollment)
-        except LearningError:  # the block left the lesson or the enrollment closed: the grade stands
+            context = learning_context_for(user=attempt.enrollment.user, lesson=attempt.lesson)
+            activity_complete(context=context, block_id=attempt.block_id, score_percent=best)
+        except LearningError:  # the block left the lesson or access closed: the grade stands
             pass
     return attempt
 
@@ -339,7 +344,7 @@ def quiz_attempt_submit(
             raise LearningError("There is no such attempt.", "not_found")
         if not attempt.is_open:
             raise LearningError("This attempt has already been submitted.", "already_submitted")
-        if _overdue(attempt):
+        if overdue(attempt):
             return _finish(attempt, auto=True)
         if answers:
             attempt.answers = {**attempt.answers, **_clean_answers(attempt.snapshot, answers)}
@@ -352,7 +357,7 @@ def quiz_attempt_expire(*, attempt_id) -> QuizAttempt | None:
     with transaction.atomic():
         attempt = (QuizAttempt.objects.select_for_update().select_related("enrollment__user", "lesson")
                    .filter(pk=attempt_id).first())
-        if attempt is None or not attempt.is_open or not _overdue(attempt):
+        if attempt is None or not attempt.is_open or not overdue(attempt):
             return attempt
         return _finish(attempt, auto=True)
 

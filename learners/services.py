@@ -3,6 +3,7 @@ complete a lesson, complete a course."""
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,6 +16,9 @@ from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from coursepages.models import CoursePage, LessonPage
 
 from .models import BlockCompletion, Enrollment, LessonProgress, Review
+
+if TYPE_CHECKING:
+    from .access import LearningContext
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +98,9 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
         source = Enrollment.Source.FREE
     elif course.pricing == CoursePage.Pricing.SUBSCRIPTION:
         if not _subscription_active(user):
-            raise LearningError("This course is included in a subscription; subscribe to open it.",
-                                "subscription_inactive")
+            raise LearningError(
+                "This course is included in a subscription; subscribe to open it.", "subscription_inactive"
+            )
         source = Enrollment.Source.SUBSCRIPTION
     else:
         raise LearningError("This course must be bought before you can enroll.", "not_paid")
@@ -133,44 +138,37 @@ def _progress_for(enrollment: Enrollment, lesson: LessonPage, *, lock: bool = Fa
     return progress
 
 
-def _open_enrollment(*, user, lesson: LessonPage, course: CoursePage | None = None,
-                     enrollment: Enrollment | None = None) -> Enrollment:
-    """The user's open enrollment in the lesson's course, else LearningError('not_enrolled').
-    An `enrollment` the caller already has (its access check loaded it) is checked, not read."""
-    if enrollment is None and user.is_authenticated:
-        enrollment = Enrollment.objects.filter(user=user, course=course or lesson.course()).first()
-    if not enrollment or enrollment.user_id != user.pk or not enrollment.is_open:
-        raise LearningError("You are not enrolled in this course.", "not_enrolled")
-    return enrollment
-
-
 def _written_recently(moment, now) -> bool:
     """Was this last-access time written less than VISIT_RECORD_SECONDS before `now`?"""
     return moment is not None and (now - moment).total_seconds() < VISIT_RECORD_SECONDS
 
 
-_UNKNOWN = object()
-
-
-def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment, progress=_UNKNOWN) -> bool:
+def lesson_visit(*, context: "LearningContext") -> bool:
     """Record that an enrolled student opened a lesson: resume point, first and last access.
 
-    `progress` is the lesson's (status, last access) as the access check loaded it (None: no
-    row yet); without it the row is read. A first visit inserts the row already in progress;
-    a later one touches it; the resume point moves. Whatever was written within
-    VISIT_RECORD_SECONDS is not written again (a reload; the lesson player's heartbeat keeps
-    last access current while the page is open). At most two statements, none on a reload.
-    Returns whether anything was written."""
+    The lesson's progress row as the access check loaded it decides what to write: a first
+    visit inserts the row already in progress; a later one touches it; the resume point
+    moves. Whatever was written within VISIT_RECORD_SECONDS is not written again (a reload;
+    the lesson player's heartbeat keeps last access current while the page is open). At most
+    two statements, none on a reload. Returns whether anything was written."""
+    enrollment, lesson = context.learner(), context.lesson
+    progress = context.lesson_progress
     now = timezone.now()
-    if progress is _UNKNOWN:
-        progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).values_list(
-            "status", "last_accessed_at").first()
     wrote = False
     if progress is None:
         # ON CONFLICT DO NOTHING: a row made meanwhile (another tab, a heartbeat) is left as it is.
-        LessonProgress.objects.bulk_create([LessonProgress(
-            enrollment=enrollment, lesson=lesson, status=LessonProgress.Status.IN_PROGRESS,
-            first_accessed_at=now, last_accessed_at=now)], ignore_conflicts=True)
+        LessonProgress.objects.bulk_create(
+            [
+                LessonProgress(
+                    enrollment=enrollment,
+                    lesson=lesson,
+                    status=LessonProgress.Status.IN_PROGRESS,
+                    first_accessed_at=now,
+                    last_accessed_at=now,
+                )
+            ],
+            ignore_conflicts=True,
+        )
         wrote = True
     elif progress[0] == LessonProgress.Status.NOT_STARTED or not _written_recently(progress[1], now):
         LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
@@ -191,25 +189,23 @@ def lesson_visit(*, user, lesson: LessonPage, enrollment: Enrollment, progress=_
 
 def progress_heartbeat(
     *,
-    user,
-    lesson: LessonPage,
+    context: "LearningContext",
     seconds: int,
     video_position: float | None = None,
     video_duration: float | None = None,
-    enrollment: Enrollment | None = None,
 ) -> LessonProgress:
     """Add time spent on a visible lesson page (clamped per beat) and, when the page plays a
     video, store where the player is; the video service derives watched percent from them.
 
-    `enrollment`, when the caller has it (the API's access check loaded it), saves reading it
-    again. One UPDATE of the progress row (a first beat creates it), the enrollment's last
-    access at most once a minute, and the row read back."""
+    Refused unless the access policy lets the student into the lesson. One UPDATE of the
+    progress row (a first beat creates it), the enrollment's last access at most once a
+    minute, and the row read back."""
     if seconds < 0:
         raise LearningError("Time spent cannot be negative.", "invalid")
     for name, value in (("video_position", video_position), ("video_duration", video_duration)):
         if value is not None and (value < 0 or value != value):  # value != value: NaN
             raise LearningError(f"{name.replace('_', ' ').capitalize()} cannot be negative.", "invalid")
-    enrollment = _open_enrollment(user=user, lesson=lesson, enrollment=enrollment)
+    enrollment, lesson = context.learner(), context.lesson
     now = timezone.now()
     fields = {
         "time_spent_seconds": F("time_spent_seconds") + min(int(seconds), MAX_HEARTBEAT_SECONDS),
@@ -223,7 +219,8 @@ def progress_heartbeat(
         else:  # clamp to the duration already stored, if any
             fields["video_position"] = Case(
                 When(video_duration__gt=0, then=Least(Value(video_position), F("video_duration"))),
-                default=Value(video_position), output_field=FloatField(),
+                default=Value(video_position),
+                output_field=FloatField(),
             )
     rows = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson)
     if not rows.update(**fields):
@@ -241,16 +238,19 @@ def activity_block_ids(lesson: LessonPage) -> dict[str, str]:
 
 
 def activity_complete(
-    *, user, lesson: LessonPage, block_id: str, score_percent: float | None = None,
-    enrollment: Enrollment | None = None,
+    *,
+    context: "LearningContext",
+    block_id: str,
+    score_percent: float | None = None,
 ) -> BlockCompletion:
     """Record that the student finished one activity block; completes the lesson when it
-    was the last one. Safe to call twice. `enrollment`, when the caller has it, must be the
-    user's own in the lesson's course (it saves reading it again)."""
+    was the last one. Safe to call twice. Refused unless the access policy lets the student
+    into the lesson."""
+    lesson = context.lesson
     blocks = activity_block_ids(lesson)
     if block_id not in blocks:
         raise LearningError("That activity is not part of this lesson.", "not_found")
-    enrollment = _open_enrollment(user=user, lesson=lesson, enrollment=enrollment)
+    enrollment = context.learner()
     with transaction.atomic():
         # The enrollment row serialises this student's completions: two activities of one
         # lesson finished at once each see the other's, so the lesson completes.
@@ -277,9 +277,10 @@ def lesson_completion_rule(lesson: LessonPage) -> str:
     return "activities" if activity_block_ids(lesson) else "manual"
 
 
-def lesson_complete(*, user, lesson: LessonPage) -> LessonProgress:
-    """The student's "mark complete": allowed where the lesson has no activity to finish."""
-    enrollment = _open_enrollment(user=user, lesson=lesson)
+def lesson_complete(*, context: "LearningContext") -> LessonProgress:
+    """The student's "mark complete": allowed where the access policy lets them into the
+    lesson and it has no activity left to finish."""
+    enrollment, lesson = context.learner(), context.lesson
     blocks = activity_block_ids(lesson)
     if blocks:
         done = set(

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import is_teaching_staff
 from coursepages.models import CoursePage, LessonPage
 
-from .access import lesson_access, user_is_course_staff
+from .access import learning_context_for, user_is_course_staff
 from .selectors import course_students, dashboard_for, instructor_courses_for
 from .services import LearningError, enrollment_request, lesson_complete, review_save
 
@@ -53,11 +53,8 @@ def course_enroll(request, course_id: int):
 def lesson_mark_complete(request, lesson_id: int):
     """The "mark complete" form of a text lesson (the player's JS uses the API instead)."""
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
-    access = lesson_access(user=request.user, lesson=lesson)
     try:
-        if not access.allowed:
-            raise LearningError(access.message, access.reason)
-        lesson_complete(user=request.user, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=request.user, lesson=lesson))
     except LearningError as error:
         messages.error(request, str(error))
         return redirect(lesson.url)

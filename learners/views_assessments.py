@@ -21,8 +21,10 @@ from .gradebook import gradebook_csv, gradebook_for
 from .models import SubmissionFile
 from .quiz import (
     attempt_result,
+    overdue,
     questions_public,
     quiz_answer_save,
+    quiz_attempt_expire,
     quiz_attempt_start,
     quiz_attempt_submit,
     quiz_state_for,
@@ -62,7 +64,9 @@ def quiz_attempt(request, pk):
         activity = activity_get(block_id=attempt.block_id)
     except LearningError as exc:  # the quiz was removed from its lesson
         raise Http404 from exc
-    state = quiz_state_for(user=request.user, activity=activity)  # also expires it when overdue
+    if attempt.is_open and overdue(attempt):  # time is up: it is submitted with what was saved
+        quiz_attempt_expire(attempt_id=attempt.pk)
+    state = quiz_state_for(user=request.user, activity=activity)
     attempt = next((a for a in state.attempts if a.pk == attempt.pk), None)
     if attempt is None:  # the enrollment was revoked
         raise Http404

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from .access import lesson_access
+from .access import LearningContext, learning_context_for
 from .ai_tools import ai_tool_launch as launch_service
 from .ai_tools import ai_tool_status as status_service
 from .ai_tools import tool_launch_url
@@ -17,23 +17,22 @@ from .media import document_download_record, file_response, interactive_block, l
 from .services import LearningError
 
 
-def _lesson_open_to(request, lesson_id):
-    """The live lesson, if the access policy lets this user open it (else 404/403)."""
+def _lesson_context(request, lesson_id) -> LearningContext:
+    """The viewer's learning context in the live lesson (404 when there is none)."""
     try:
         lesson = lesson_for(lesson_id=lesson_id)
     except LearningError as exc:
         raise Http404(str(exc)) from exc
-    if not lesson_access(user=request.user, lesson=lesson).allowed:
-        return lesson, False
-    return lesson, True
+    return learning_context_for(user=request.user, lesson=lesson)
 
 
 @require_GET
 def h5p_file(request, lesson_id: int, block_id: str, path: str):
     """One file of the H5P package of a lesson block, for a user who may open the lesson."""
-    lesson, allowed = _lesson_open_to(request, lesson_id)
-    if not allowed:
+    context = _lesson_context(request, lesson_id)
+    if not context.verdict.allowed:
         return HttpResponseForbidden("You do not have access to this lesson.")
+    lesson = context.lesson
     try:
         block = interactive_block(lesson=lesson, block_id=block_id, block_type="h5p")
     except LearningError as exc:
@@ -53,9 +52,10 @@ def h5p_file(request, lesson_id: int, block_id: str, path: str):
 def lesson_file(request, lesson_id: int, block_id: str, field: str):
     """A document, uploaded video or captions file of a lesson block; `?download=1` saves
     it as an attachment and counts the download."""
-    lesson, allowed = _lesson_open_to(request, lesson_id)
-    if not allowed:
+    context = _lesson_context(request, lesson_id)
+    if not context.verdict.allowed:
         return HttpResponseForbidden("You do not have access to this lesson.")
+    lesson = context.lesson
     try:
         block, document = lesson_file_document(lesson=lesson, block_id=block_id, field=field)
     except LearningError as exc:
@@ -65,7 +65,7 @@ def lesson_file(request, lesson_id: int, block_id: str, field: str):
         if block.block_type == "document" and not block.value.get("allow_download"):
             return HttpResponseForbidden("This document can be read here but not downloaded.")
         if request.user.is_authenticated:
-            document_download_record(user=request.user, lesson=lesson, block_id=block_id, document=document)
+            document_download_record(context=context, block_id=block_id, document=document)
     return file_response(request=request, storage=document.file.storage, name=document.file.name,
                          download_name=document.filename, as_attachment=download)
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from coursepages.models import LessonPage
 
-from .media import interactive_block, learner_check, lesson_for
+from .media import interactive_block, learner_context, lesson_for
 from .models import H5PResult, LessonProgress, XAPIStatement
 from .services import LearningError, activity_complete
 
@@ -101,7 +101,8 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
     verb, activity, result = statement_parse(statement)
     lesson = lesson_from_iri(activity, block_id)
     block = interactive_block(lesson=lesson, block_id=block_id, block_type="h5p")
-    enrollment = learner_check(user=user, lesson=lesson)
+    context = learner_context(user=user, lesson=lesson)
+    enrollment = context.enrollment
     score = _score(result)
     is_child = _is_child(statement, activity)
     statement_id = statement.get("id")
@@ -130,7 +131,7 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
     done = h5p_result.success is True if rule == "passed" else h5p_result.completion
     activity_completed = False
     if done:
-        activity_complete(user=user, lesson=lesson, block_id=block_id, score_percent=h5p_result.score_percent)
+        activity_complete(context=context, block_id=block_id, score_percent=h5p_result.score_percent)
         activity_completed = True
         if h5p_result.completed_at is None:
             H5PResult.objects.filter(pk=h5p_result.pk).update(completed_at=timezone.now())
@@ -173,7 +174,7 @@ def _result_apply(*, user, lesson, block, verb: str, result: dict, score: dict |
 def h5p_state_save(*, user, lesson: LessonPage, block_id: str, state: str) -> H5PResult:
     """Save the player's state (a JSON string) so the student resumes where they left off."""
     interactive_block(lesson=lesson, block_id=block_id, block_type="h5p")
-    learner_check(user=user, lesson=lesson)
+    learner_context(user=user, lesson=lesson)
     if not isinstance(state, str) or len(state.encode()) > MAX_STATE_BYTES:
         raise LearningError("The state must be a JSON string of at most 256 KB.", "invalid")
     if state:

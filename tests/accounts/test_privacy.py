@@ -7,6 +7,7 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from learners.access import learning_context_for
 from learners.models import Enrollment, LessonProgress
 from learners.services import enrollment_create, lesson_complete
 from messaging.notify import notify
@@ -16,9 +17,9 @@ from tests.factories import lessons_of
 @pytest.fixture
 def history(student, other_student, free_course):
     enrollment_create(user=student, course=free_course)
-    lesson_complete(user=student, lesson=lessons_of(free_course)[0])
+    lesson_complete(context=learning_context_for(user=student, lesson=lessons_of(free_course)[0]))
     enrollment_create(user=other_student, course=free_course)
-    lesson_complete(user=other_student, lesson=lessons_of(free_course)[1])
+    lesson_complete(context=learning_context_for(user=other_student, lesson=lessons_of(free_course)[1]))
     notify(user=student, kind="test", title="Mine")
     notify(user=other_student, kind="test", title="Theirs")
     return free_course

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from learners.access import learning_context_for
 from learners.analytics import analytics_rollup
 from learners.quiz import quiz_attempt_start, quiz_attempt_submit
 from learners.services import enrollment_create, lesson_complete
@@ -27,7 +28,7 @@ def classes(instructor, other_instructor):
     for student in (ann, ben):
         enrollment_create(user=student, course=mine)
     for lesson in lessons_of(mine):
-        lesson_complete(user=ann, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=ann, lesson=lesson))
     enrollment_create(user=cat, course=theirs)
     quiz_course, lesson, block_id = course_with("quiz", quiz_value(), instructor=instructor, student=ben)
     (q1, _, c1), (q2, _, c2) = questions_of(lesson)

@@ -5,6 +5,7 @@ import pytest
 
 from accounts.tokens import token_pair_issue
 from coursepages.models import Category
+from learners.access import learning_context_for
 from learners.models import Enrollment, LessonProgress, Review
 from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, text_lesson
@@ -66,7 +67,7 @@ def test_sections_give_each_lesson_completion_and_lock_reason(client, student):
     b.prerequisites.set([a])
     b.save()
     enrollment_create(user=student, course=course)
-    lesson_complete(user=student, lesson=a)
+    lesson_complete(context=learning_context_for(user=student, lesson=a))
     [section] = client.get(f"/api/v1/courses/{course.pk}/sections/", **bearer(student)).json()
     first, second = section["lessons"]
     assert (first["is_completed"], first["is_locked"]) == (True, False)

@@ -1,5 +1,6 @@
 """Builders for certificate tests: a student who has completed a small course."""
 
+from learners.access import learning_context_for
 from learners.models import Enrollment
 from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course
@@ -11,5 +12,5 @@ def complete_course(*, student, course=None, title="Intro to Testing"):
     course = course or make_course(title=title, lessons=2)
     enrollment_create(user=student, course=course)
     for lesson in lessons_of(course):
-        lesson_complete(user=student, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=student, lesson=lesson))
     return Enrollment.objects.get(user=student, course=course)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from coursepages.models import LessonPage
+from learners.access import learning_context_for
 from learners.models import Enrollment, LessonProgress
 from learners.services import enrollment_create, lesson_complete
 from payments.models import Plan, Subscription
@@ -70,7 +71,7 @@ def test_locked_lesson_shows_the_reason_never_the_body(client, student):
     assert "SECRET-BODY" not in html
     assert "Complete “Basics” first." in html
     assert f'href="{basics.url}"' in html
-    lesson_complete(user=student, lesson=basics)
+    lesson_complete(context=learning_context_for(user=student, lesson=basics))
     assert "SECRET-BODY" in client.get(advanced.url).content.decode()
 
 
@@ -78,7 +79,7 @@ def test_player_marks_progress_and_neighbours(client, student):
     course = make_course(sections=[("S", [text_lesson("One"), text_lesson("Two"), text_lesson("Three")])])
     one, two, three = lessons_of(course)
     enrollment_create(user=student, course=course)
-    lesson_complete(user=student, lesson=one)
+    lesson_complete(context=learning_context_for(user=student, lesson=one))
     client.force_login(student)
     response = client.get(two.url)
     context = response.context

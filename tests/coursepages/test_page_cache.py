@@ -15,6 +15,7 @@ from wagtail.models import PageViewRestriction
 from coursepages.models import Category, CoursePage, PlatformSettings
 from coursepages.page_cache import GENERATION_KEY, page_cache_invalidate
 from coursepages.services import category_update
+from learners.access import learning_context_for
 from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, make_user
 
@@ -178,7 +179,7 @@ def test_nothing_of_a_signed_in_student_reaches_anyone_else(course, django_asser
     alice = make_user(first_name="Alice", last_name="Aardvark", email="alice@example.test")
     bob = make_user(first_name="Bob", last_name="Bateleur", email="bob@example.test")
     enrollment_create(user=alice, course=course)
-    lesson_complete(user=alice, lesson=lessons_of(course)[0])
+    lesson_complete(context=learning_context_for(user=alice, lesson=lessons_of(course)[0]))
 
     alice_browser = Client()
     alice_browser.force_login(alice)

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from coursepages.models import Category
 from coursepages.page_cache import page_cache_invalidate
+from learners.access import learning_context_for
 from learners.models import Review
 from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, make_user
@@ -25,7 +26,7 @@ def _lesson_page_queries(client, student, lessons: int) -> int:
     all_lessons[-1].unlock_after_days = 3
     all_lessons[-1].save()
     enrollment_create(user=student, course=course)
-    lesson_complete(user=student, lesson=all_lessons[0])
+    lesson_complete(context=learning_context_for(user=student, lesson=all_lessons[0]))
     client.force_login(student)
     target = all_lessons[len(all_lessons) // 2]
     # Measure the steady state of a student moving through the course: the progress row exists

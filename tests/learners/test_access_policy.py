@@ -6,7 +6,14 @@ import pytest
 from django.utils import timezone
 
 from coursepages.models import CourseInstructor, CoursePage
-from learners.access import LockReason, course_access_for, drip_available_at, lesson_access, user_is_course_staff
+from learners.access import (
+    LockReason,
+    course_access_for,
+    drip_available_at,
+    learning_context_for,
+    lesson_access,
+    user_is_course_staff,
+)
 from learners.models import Enrollment
 from learners.services import enrollment_create, enrollment_revoke, lesson_complete
 from payments.models import Plan, Subscription
@@ -65,7 +72,7 @@ def test_prerequisite_missing_until_it_is_completed(student):
     assert (access.allowed, access.reason) == (False, LockReason.PREREQUISITE_MISSING)
     assert access.message == "Complete “Basics” first."
     assert access.missing_prerequisite_ids == (basics.pk,)
-    lesson_complete(user=student, lesson=basics)
+    lesson_complete(context=learning_context_for(user=student, lesson=basics))
     assert lesson_access(user=student, lesson=advanced).allowed
 
 

@@ -3,6 +3,7 @@ nobody edits them by hand, and the lists export."""
 
 import pytest
 
+from learners.access import learning_context_for
 from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, make_user
 
@@ -13,7 +14,7 @@ def records(instructor, other_instructor):
     theirs = make_course(title="Theirs", instructor=other_instructor, lessons=1)
     alice, bob = make_user(email="alice@example.test"), make_user(email="bob@example.test")
     enrollment_create(user=alice, course=mine)
-    lesson_complete(user=alice, lesson=lessons_of(mine)[0])
+    lesson_complete(context=learning_context_for(user=alice, lesson=lessons_of(mine)[0]))
     enrollment_create(user=bob, course=theirs)
     return mine, theirs
 

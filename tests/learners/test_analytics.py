@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from learners.access import learning_context_for
 from learners.analytics import analytics_rollup
 from learners.models import DailyCourseStats, DailySiteStats, LessonFunnel
 from learners.services import enrollment_create, lesson_complete
@@ -23,8 +24,8 @@ def activity(instructor, other_instructor):
     for student in students:
         enrollment_create(user=student, course=mine)
     for lesson in lessons_of(mine):
-        lesson_complete(user=students[0], lesson=lesson)
-    lesson_complete(user=students[1], lesson=lessons_of(mine)[0])
+        lesson_complete(context=learning_context_for(user=students[0], lesson=lesson))
+    lesson_complete(context=learning_context_for(user=students[1], lesson=lessons_of(mine)[0]))
     enrollment_create(user=students[2], course=theirs)
     return mine, theirs
 

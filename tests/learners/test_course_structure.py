@@ -11,7 +11,7 @@ from wagtail.models import Page
 
 from blocks.raw import lesson_body
 from coursepages.models import CoursePage, LessonPage, SectionPage
-from learners.access import course_access_for
+from learners.access import course_access_for, learning_context_for
 from learners.selectors import course_outline
 from learners.services import enrollment_create, lesson_complete
 from learners.structure import course_structure
@@ -85,7 +85,7 @@ def test_prerequisites_set_after_caching_lock_the_lesson(student):
     access = course_access_for(user=student, course=CoursePage.objects.get(pk=course.pk))
     verdict = access.lesson(third)
     assert not verdict.allowed and verdict.missing_prerequisite_ids == (first.pk,)
-    lesson_complete(user=student, lesson=first)
+    lesson_complete(context=learning_context_for(user=student, lesson=first))
     assert course_access_for(user=student, course=CoursePage.objects.get(pk=course.pk)).lesson(third).allowed
 
 
@@ -97,7 +97,7 @@ def test_marks_on_the_shared_structure_are_each_students_own(client):
     ada, bob = make_user(), make_user()
     for student in (ada, bob):
         enrollment_create(user=student, course=course)
-    lesson_complete(user=ada, lesson=first)
+    lesson_complete(context=learning_context_for(user=ada, lesson=first))
 
     client.force_login(ada)
     page = client.get(first.url).content.decode()

@@ -3,6 +3,7 @@ payments and upcoming live classes."""
 
 import pytest
 
+from learners.access import learning_context_for
 from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of
 
@@ -11,7 +12,7 @@ from tests.factories import lessons_of
 def test_dashboard_shows_courses_certificates_payments_and_live_panels(client, student, free_course):
     enrollment_create(user=student, course=free_course)
     for lesson in lessons_of(free_course):
-        lesson_complete(user=student, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=student, lesson=lesson))
     client.force_login(student)
     html = client.get("/dashboard/").content.decode()
     assert free_course.title in html

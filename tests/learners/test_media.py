@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from wagtail.documents.models import Document
 
+from learners.access import learning_context_for
 from learners.media import video_progress_report
 from learners.models import BlockCompletion, DocumentDownload, LessonProgress, VideoProgress
 from learners.services import LearningError
@@ -23,12 +24,39 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 1000
 
 
 def _video_course(threshold=90, pricing="free"):
-    course = make_course(pricing=pricing, price_cents=0 if pricing == "free" else 1000, sections=[("Watch", [
-        ("Video lesson", [("video", {"title": "Intro", "source": "youtube",
-                                     "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-                                     "completion_threshold": threshold})], {})])])
+    course = make_course(
+        pricing=pricing,
+        price_cents=0 if pricing == "free" else 1000,
+        sections=[
+            (
+                "Watch",
+                [
+                    (
+                        "Video lesson",
+                        [
+                            (
+                                "video",
+                                {
+                                    "title": "Intro",
+                                    "source": "youtube",
+                                    "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                                    "completion_threshold": threshold,
+                                },
+                            )
+                        ],
+                        {},
+                    )
+                ],
+            )
+        ],
+    )
     lesson = course.lessons().specific().get()
     return course, lesson, lesson.body[0].id
+
+
+def _report(user, lesson, **kwargs):
+    """A video report from `user`'s lesson page: their learning context and the player's numbers."""
+    return video_progress_report(context=learning_context_for(user=user, lesson=lesson), **kwargs)
 
 
 class Clock:
@@ -45,8 +73,7 @@ def test_continuous_watching_counts(student):
     enrolled(student, course)
     clock = Clock()
     for position in range(0, 61, 10):
-        progress = video_progress_report(user=student, lesson=lesson, block_id=block_id, position=position,
-                                         duration=100, now=clock.tick(10))
+        progress = _report(student, lesson, block_id=block_id, position=position, duration=100, now=clock.tick(10))
     assert progress.watched_ranges == [[0, 60]]
     assert progress.watched_percent == 60 and progress.furthest == 60
     mirrored = LessonProgress.objects.get(lesson=lesson)
@@ -57,17 +84,15 @@ def test_skipping_ahead_does_not_count_as_watching(student):
     course, lesson, block_id = _video_course()
     enrolled(student, course)
     clock = Clock()
-    video_progress_report(user=student, lesson=lesson, block_id=block_id, position=0, duration=100,
-                          now=clock.tick(0))
-    video_progress_report(user=student, lesson=lesson, block_id=block_id, position=10, duration=100,
-                          now=clock.tick(10))
+    _report(student, lesson, block_id=block_id, position=0, duration=100, now=clock.tick(0))
+    _report(student, lesson, block_id=block_id, position=10, duration=100, now=clock.tick(10))
     # Jump to 95 s five seconds later: moves the resume point, adds no watching.
-    progress = video_progress_report(user=student, lesson=lesson, block_id=block_id, position=95, duration=100,
-                                     now=clock.tick(5))
+    progress = _report(student, lesson, block_id=block_id, position=95, duration=100, now=clock.tick(5))
     assert progress.watched_ranges == [[0, 10]] and progress.position == 95
     # The browser's own "played" ranges cannot claim more than the wall clock allows.
-    progress = video_progress_report(user=student, lesson=lesson, block_id=block_id, position=100, duration=100,
-                                     played_ranges=[[0, 100]], now=clock.tick(5))
+    progress = _report(
+        student, lesson, block_id=block_id, position=100, duration=100, played_ranges=[[0, 100]], now=clock.tick(5)
+    )
     assert progress.watched_ranges == [[0, 10], [95, 100]]
     assert progress.watched_percent == 15
     assert not BlockCompletion.objects.exists()
@@ -77,10 +102,8 @@ def test_a_long_pause_breaks_continuity(student):
     course, lesson, block_id = _video_course()
     enrolled(student, course)
     clock = Clock()
-    video_progress_report(user=student, lesson=lesson, block_id=block_id, position=0, duration=600,
-                          now=clock.tick(0))
-    progress = video_progress_report(user=student, lesson=lesson, block_id=block_id, position=300, duration=600,
-                                     now=clock.tick(3600))
+    _report(student, lesson, block_id=block_id, position=0, duration=600, now=clock.tick(0))
+    progress = _report(student, lesson, block_id=block_id, position=300, duration=600, now=clock.tick(3600))
     assert progress.watched_ranges == []
 
 
@@ -88,11 +111,11 @@ def test_played_ranges_within_the_clock_fill_gaps_between_reports(student):
     course, lesson, block_id = _video_course()
     enrolled(student, course)
     clock = Clock()
-    video_progress_report(user=student, lesson=lesson, block_id=block_id, position=0, duration=100,
-                          now=clock.tick(0))
+    _report(student, lesson, block_id=block_id, position=0, duration=100, now=clock.tick(0))
     # Watched 0–8, then seeked back to 2 and the report came at 4 s: the ranges say 0–8.
-    progress = video_progress_report(user=student, lesson=lesson, block_id=block_id, position=4, duration=100,
-                                     played_ranges=[[0, 8]], now=clock.tick(10))
+    progress = _report(
+        student, lesson, block_id=block_id, position=4, duration=100, played_ranges=[[0, 8]], now=clock.tick(10)
+    )
     assert progress.watched_ranges == [[0, 8]]
 
 
@@ -100,14 +123,11 @@ def test_reaching_the_threshold_completes_the_video(student):
     course, lesson, block_id = _video_course(threshold=80)
     enrolled(student, course)
     clock = Clock()
-    video_progress_report(user=student, lesson=lesson, block_id=block_id, position=0, duration=40,
-                          now=clock.tick(0))
+    _report(student, lesson, block_id=block_id, position=0, duration=40, now=clock.tick(0))
     for position in (10, 20, 30):
-        video_progress_report(user=student, lesson=lesson, block_id=block_id, position=position, duration=40,
-                              now=clock.tick(10))
+        _report(student, lesson, block_id=block_id, position=position, duration=40, now=clock.tick(10))
     assert not BlockCompletion.objects.exists()
-    progress = video_progress_report(user=student, lesson=lesson, block_id=block_id, position=32, duration=40,
-                                     now=clock.tick(2))
+    progress = _report(student, lesson, block_id=block_id, position=32, duration=40, now=clock.tick(2))
     assert progress.watched_percent == 80 and progress.completed_at is not None
     assert BlockCompletion.objects.get(block_id=block_id).block_type == "video"
     assert LessonProgress.objects.get(lesson=lesson).status == "completed"
@@ -117,10 +137,8 @@ def test_the_duration_cannot_be_shrunk_after_the_first_report(student):
     course, lesson, block_id = _video_course()
     enrolled(student, course)
     clock = Clock()
-    video_progress_report(user=student, lesson=lesson, block_id=block_id, position=0, duration=600,
-                          now=clock.tick(0))
-    progress = video_progress_report(user=student, lesson=lesson, block_id=block_id, position=10, duration=10,
-                                     now=clock.tick(10))
+    _report(student, lesson, block_id=block_id, position=0, duration=600, now=clock.tick(0))
+    progress = _report(student, lesson, block_id=block_id, position=10, duration=10, now=clock.tick(10))
     assert progress.duration == 600 and progress.watched_percent < 2
 
 
@@ -143,15 +161,38 @@ def test_the_video_endpoint_refuses_strangers_and_bad_input(client, student, oth
 def test_video_reports_need_an_enrollment(other_student):
     course, lesson, block_id = _video_course()
     with pytest.raises(LearningError) as refused:
-        video_progress_report(user=other_student, lesson=lesson, block_id=block_id, position=1, duration=10)
+        _report(other_student, lesson, block_id=block_id, position=1, duration=10)
     assert refused.value.code == "not_enrolled"
 
 
 def _document_course(pricing="one_time", allow_download=True):
     document = Document.objects.create(title="Cheat sheet", file=SimpleUploadedFile("cheat-sheet.pdf", PDF))
-    course = make_course(pricing=pricing, price_cents=0 if pricing == "free" else 1000, sections=[("Read", [
-        ("Reading", [("document", {"title": "Cheat sheet", "document": document.pk, "show_preview": True,
-                                   "allow_download": allow_download})], {})])])
+    course = make_course(
+        pricing=pricing,
+        price_cents=0 if pricing == "free" else 1000,
+        sections=[
+            (
+                "Read",
+                [
+                    (
+                        "Reading",
+                        [
+                            (
+                                "document",
+                                {
+                                    "title": "Cheat sheet",
+                                    "document": document.pk,
+                                    "show_preview": True,
+                                    "allow_download": allow_download,
+                                },
+                            )
+                        ],
+                        {},
+                    )
+                ],
+            )
+        ],
+    )
     lesson = course.lessons().specific().get()
     return course, lesson, lesson.body[0].id, document
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from learners.access import learning_context_for
 from learners.services import enrollment_create, lesson_complete
 from messaging.models import Notification
 from tests.factories import lessons_of
@@ -13,7 +14,7 @@ def test_enrollment_and_completion_notify_in_app(student, free_course):
     notice = Notification.objects.get(user=student, kind="enrollment")
     assert notice.title == "You are enrolled in Free course" and notice.url == free_course.url
     for lesson in lessons_of(free_course):
-        lesson_complete(user=student, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=student, lesson=lesson))
     assert Notification.objects.get(user=student, kind="completion").title == "You completed Free course"
     enrollment_create(user=student, course=free_course)  # enrolling twice notifies once
     assert Notification.objects.filter(user=student, kind="enrollment").count() == 1
@@ -23,7 +24,7 @@ def test_enrollment_and_completion_notify_in_app(student, free_course):
 def test_enrollment_and_completion_email_in_text_and_html(student, free_course, mailoutbox):
     enrollment_create(user=student, course=free_course)
     for lesson in lessons_of(free_course):
-        lesson_complete(user=student, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=student, lesson=lesson))
     by_subject = {message.subject: message for message in mailoutbox}
     enrolled = by_subject["You are enrolled in Free course"]
     assert enrolled.to == [student.email]
@@ -39,7 +40,7 @@ def test_opt_out_stops_learning_email_but_not_the_certificate(student, free_cour
     student.save(update_fields=["email_opt_out"])
     enrollment_create(user=student, course=free_course)
     for lesson in lessons_of(free_course):
-        lesson_complete(user=student, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=student, lesson=lesson))
     subjects = [message.subject for message in mailoutbox]
     assert not any(subject.startswith(("You are enrolled", "You completed")) for subject in subjects)
     assert any("certificate" in subject.lower() for subject in subjects)  # essential mail still goes

@@ -5,6 +5,7 @@ import io
 
 import pytest
 
+from learners.access import learning_context_for
 from learners.models import BlockCompletion, Enrollment, Review
 from learners.services import LearningError, activity_complete, enrollment_create, lesson_complete, review_save
 from tests.factories import lessons_of, make_course, make_user, text_lesson
@@ -49,8 +50,8 @@ def test_dashboard_lists_courses_with_progress_and_continue(client, student, fre
     enrollment_create(user=student, course=free_course)
     enrollment_create(user=student, course=done)
     first = lessons_of(free_course)[0]
-    lesson_complete(user=student, lesson=first)
-    lesson_complete(user=student, lesson=lessons_of(done)[0])
+    lesson_complete(context=learning_context_for(user=student, lesson=first))
+    lesson_complete(context=learning_context_for(user=student, lesson=lessons_of(done)[0]))
     client.force_login(student)
     client.get(lessons_of(free_course)[1].url)  # the resume point
     response = client.get("/dashboard/")
@@ -81,11 +82,11 @@ def test_instructor_sees_progress_best_scores_and_exports_csv(client, instructor
     enrollment_create(user=student, course=course)
     student.first_name = "=HYPERLINK"  # a formula in a name must not run in a spreadsheet
     student.save()
-    lesson_complete(user=student, lesson=read)
+    lesson_complete(context=learning_context_for(user=student, lesson=read))
     block_id = quiz.body[0].id
-    activity_complete(user=student, lesson=quiz, block_id=block_id, score_percent=40)
+    activity_complete(context=learning_context_for(user=student, lesson=quiz), block_id=block_id, score_percent=40)
     BlockCompletion.objects.filter(block_id=block_id).update(score_percent=40)
-    activity_complete(user=student, lesson=quiz, block_id=block_id, score_percent=90)
+    activity_complete(context=learning_context_for(user=student, lesson=quiz), block_id=block_id, score_percent=90)
     client.force_login(instructor)
     response = client.get(f"/instructor/courses/{course.pk}/students/")
     [row] = response.context["rows"]
@@ -105,7 +106,7 @@ def test_instructor_home_lists_own_courses_with_counts(client, instructor, other
     student = make_user()
     enrollment_create(user=student, course=mine)
     for lesson in lessons_of(mine):
-        lesson_complete(user=student, lesson=lesson)
+        lesson_complete(context=learning_context_for(user=student, lesson=lesson))
     client.force_login(instructor)
     response = client.get("/instructor/")
     [course] = response.context["courses"]

@@ -1,0 +1,133 @@
+"""The learning context: the access policy's verdict travels into every learning service,
+which refuses what the policy refuses (no view or API checks access by hand). And a lesson
+page's blocks render from state computed in the page context: templates never query or
+write; an overdue quiz attempt is closed by the service path, not by rendering."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from learners.access import learning_context_for
+from learners.lesson_blocks import lesson_block_states
+from learners.media import video_progress_report
+from learners.models import BlockCompletion, LessonProgress, QuizAttempt
+from learners.quiz import quiz_attempt_start
+from learners.services import (
+    LearningError,
+    activity_complete,
+    enrollment_create,
+    lesson_complete,
+    lesson_visit,
+    progress_heartbeat,
+)
+from tests.factories import lessons_of, make_course, text_lesson
+
+from .assessment_helpers import course_with, quiz_value
+
+pytestmark = pytest.mark.django_db
+
+VIDEO = ("video", {"title": "Clip", "source": "youtube", "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                   "completion_threshold": 90})
+
+
+def _locked_course(student):
+    """Two lessons, the second needing the first; and a drip lesson opening in 30 days."""
+    course = make_course(sections=[("S", [text_lesson("Basics"), ("Advanced", [VIDEO], {}),
+                                          text_lesson("Later", unlock_after_days=30)])])
+    basics, advanced, later = lessons_of(course)
+    advanced.prerequisites.set([basics])
+    advanced.save_revision().publish()
+    enrollment_create(user=student, course=course)
+    return course, basics, lessons_of(course)[1], later
+
+
+def test_every_recording_service_refuses_what_the_policy_refuses(student):
+    _course, _basics, advanced, later = _locked_course(student)
+    block_id = advanced.body[0].id
+    locked = learning_context_for(user=student, lesson=advanced)
+    assert locked.verdict.reason == "prerequisite_missing"
+    calls = [
+        lambda: lesson_complete(context=locked),
+        lambda: lesson_visit(context=locked),
+        lambda: progress_heartbeat(context=locked, seconds=10),
+        lambda: activity_complete(context=locked, block_id=block_id),
+        lambda: video_progress_report(context=locked, block_id=block_id, position=5, duration=10),
+    ]
+    for call in calls:
+        with pytest.raises(LearningError) as refused:
+            call()
+        assert refused.value.code == "prerequisite_missing"
+    with pytest.raises(LearningError) as refused:
+        lesson_complete(context=learning_context_for(user=student, lesson=later))
+    assert refused.value.code == "not_yet_available"
+    assert not LessonProgress.objects.exists() and not BlockCompletion.objects.exists()
+
+
+def test_refusal_for_someone_not_enrolled(student, other_student):
+    course, basics, *_ = _locked_course(student)
+    with pytest.raises(LearningError) as refused:
+        lesson_complete(context=learning_context_for(user=other_student, lesson=basics))
+    assert refused.value.code == "not_enrolled"
+    assert course.pk  # the student's own enrollment is untouched
+    lesson_complete(context=learning_context_for(user=student, lesson=basics))
+    assert LessonProgress.objects.get(lesson=basics).status == LessonProgress.Status.COMPLETED
+
+
+def test_api_heartbeat_and_complete_answer_the_policys_reason(client, student):
+    _course, _basics, advanced, _later = _locked_course(student)
+    client.force_login(student)
+    beat = client.put(f"/api/v1/lessons/{advanced.pk}/progress/", {"time_spent_delta": 5},
+                      content_type="application/json")
+    assert (beat.status_code, beat.json()["code"]) == (403, "prerequisite_missing")
+    done = client.post(f"/api/v1/lessons/{advanced.pk}/complete/")
+    assert (done.status_code, done.json()["code"]) == (403, "prerequisite_missing")
+
+
+def test_block_templates_render_from_the_context_without_queries(client, student):
+    _course, lesson, block_id = course_with("quiz", quiz_value(), student=student)
+    context = learning_context_for(user=student, lesson=lesson)
+    states = lesson_block_states(context=context)
+    block = lesson.body[0]
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string("blocks/quiz.html", {"value": block.value, "id": block.id, "page": lesson,
+                                                     "block_states": states})
+    assert len(queries) == 0
+    assert "Start the quiz" in html and f'id="block-{block_id}"' in html
+
+
+def test_an_overdue_attempt_is_closed_by_the_page_context_not_the_template(client, student):
+    _course, lesson, block_id = course_with("quiz", quiz_value(time_limit_minutes=1), student=student)
+    attempt = quiz_attempt_start(user=student, block_id=block_id)
+    QuizAttempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=5))
+    # Rendering the block from state read before the deadline passed writes nothing.
+    states = lesson_block_states(context=learning_context_for(user=student, lesson=lesson))
+    with CaptureQueriesContext(connection) as queries:
+        render_to_string("blocks/quiz.html", {"value": lesson.body[0].value, "id": block_id, "page": lesson,
+                                              "block_states": states})
+    assert len(queries) == 0
+    assert QuizAttempt.objects.get(pk=attempt.pk).status == QuizAttempt.Status.IN_PROGRESS
+    # Opening the lesson page closes it through the quiz service before anything renders.
+    client.force_login(student)
+    response = client.get(lesson.url)
+    assert response.status_code == 200
+    closed = QuizAttempt.objects.get(pk=attempt.pk)
+    assert closed.status == QuizAttempt.Status.SUBMITTED and closed.auto_submitted
+    assert "time up" in response.content.decode()
+
+
+def test_template_tags_never_touch_the_database():
+    """A template tag formats what the context holds: no ORM query, no service, no selector."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for path in root.glob("*/templatetags/*.py"):
+        text = path.read_text()
+        for marker in (".objects", "select_for_update", ".save(", ".refresh_from_db(", "services import",
+                       "selectors import", "_for(user", "quiz_attempt_expire"):
+            if marker in text:
+                offenders.append(f"{path.relative_to(root)}: {marker}")
+    assert offenders == []
