@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.permissions import PlatformAdminPolicy
 from accounts.selectors import people
 from accounts.services import AccountChangeRefused, user_change_access
+from core.money import money_json
 from coursepages.models import PlatformSettings
 from learners import analytics
 
@@ -23,7 +24,7 @@ from .auth import user_auth
 from .errors import ApiError, refusals
 from .instructor import CoursePeriodOut, PeriodFilters, course_rows
 from .pagination import Paginated
-from .schemas import MoneyOut, RowId, money
+from .schemas import MoneyOut, RowId
 
 router = Router(tags=["admin"], auth=user_auth)
 
@@ -134,19 +135,19 @@ def platform_analytics(request, filters: Query[PeriodFilters]):
         "start": period.start,
         "end": period.end,
         "totals": {"new_users": totals["new_users"], "enrollments": totals["enrollments"],
-                   "completions": totals["completions"], "revenue": money(totals["revenue_cents"], currency),
-                   "vat": money(totals["vat_cents"], currency)},
+                   "completions": totals["completions"], "revenue": money_json(totals["revenue_cents"], currency),
+                   "vat": money_json(totals["vat_cents"], currency)},
         "series": [
             {"date": row["date"], "new_users": row["new_users"], "active_learners": row["active_learners"],
              "enrollments": row["enrollments"], "completions": row["completions"],
-             "revenue": money(row["revenue_cents"], currency), "vat": money(row["vat_cents"], currency)}
+             "revenue": money_json(row["revenue_cents"], currency), "vat": money_json(row["vat_cents"], currency)}
             for row in series
         ],
         "top_courses": course_rows(analytics.top_courses(period=period), currency),
         "instructors": [
             {"instructor_id": row["instructor_id"], "name": row["instructor"], "courses": row["courses"],
              "enrollments": row["enrollments"], "completions": row["completions"],
-             "revenue": money(row["revenue_cents"], currency)}
+             "revenue": money_json(row["revenue_cents"], currency)}
             for row in analytics.instructor_performance(period=period)
         ],
     }

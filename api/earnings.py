@@ -12,6 +12,7 @@ from api.auth import user_auth
 from api.errors import ErrorOut
 from api.pagination import PageNumber, PageSize, page_of
 from api.schemas import MoneyOut, RowId
+from core.money import money_json
 from coursepages.models import PlatformSettings
 from payments.earnings_selectors import balances_for, earnings_by_course_for, earnings_by_month_for, ledger_for
 from payments.earnings_views import user_has_earnings
@@ -119,14 +120,10 @@ class EarningsOut(Schema):
     ledger: LedgerPage
 
 
-def _money(cents: int, currency: str) -> dict:
-    return {"amount": int(cents), "currency": currency}
-
-
 def _payout(payout: PayoutRequest) -> dict:
     return {
         "id": payout.pk, "instructor_id": payout.instructor_id, "instructor_name": str(payout.instructor),
-        "amount": _money(payout.amount_cents, payout.currency), "status": payout.status,
+        "amount": money_json(payout.amount_cents, payout.currency), "status": payout.status,
         "bank_account": payout.bank_details_masked, "note": payout.note, "reference": payout.reference,
         "rejection_reason": payout.rejection_reason, "created_at": payout.created_at,
         "decided_at": payout.decided_at,
@@ -137,10 +134,11 @@ def _ledger_row(row) -> dict:
     c = row.currency
     return {
         "id": row.pk, "occurred_at": row.occurred_at, "kind": row.kind, "source_key": row.source_key,
-        "course_id": row.course_id, "course_title": row.course_title, "gross": _money(row.gross_cents, c),
-        "vat": _money(row.vat_cents, c), "net": _money(row.net_cents, c), "basis": _money(row.basis_cents, c),
+        "course_id": row.course_id, "course_title": row.course_title,
+        "gross": money_json(row.gross_cents, c), "vat": money_json(row.vat_cents, c),
+        "net": money_json(row.net_cents, c), "basis": money_json(row.basis_cents, c),
         "share_percent": None if row.share_percent is None else str(row.share_percent),
-        "amount": _money(row.amount_cents, c), "status": row.status, "available_at": row.available_at,
+        "amount": money_json(row.amount_cents, c), "status": row.status, "available_at": row.available_at,
         "payout_id": row.payout_id,
     }
 
@@ -164,17 +162,17 @@ def earnings(request, page: PageNumber = 1, page_size: PageSize = 20):
     ledger = page_of(request, ledger_for(user=user), page=page, page_size=page_size)
     ledger["results"] = [_ledger_row(row) for row in ledger["results"]]
     return {
-        "balances": {name: _money(getattr(balances, name), currency)
+        "balances": {name: money_json(getattr(balances, name), currency)
                      for name in ("pending", "available", "in_review", "paid_out", "earned")},
-        "payout_threshold": _money(site.payout_threshold_cents, currency),
+        "payout_threshold": money_json(site.payout_threshold_cents, currency),
         "by_course": [
             {"course_id": row["course_id"], "course_title": row["course_title"], "sales": row["sales"],
-             "refunds": row["refunds"], **{k: _money(row[k], currency) for k in ("pending", "available", "earned")}}
+             "refunds": row["refunds"], **{k: money_json(row[k], currency) for k in ("pending", "available", "earned")}}
             for row in earnings_by_course_for(user=user, currency=currency)
         ],
         "by_month": [
-            {"month": row["month"], "earned": _money(row["earned"], currency),
-             "paid_out": _money(row["paid_out"], currency)}
+            {"month": row["month"], "earned": money_json(row["earned"], currency),
+             "paid_out": money_json(row["paid_out"], currency)}
             for row in earnings_by_month_for(user=user, currency=currency)
         ],
         "ledger": ledger,

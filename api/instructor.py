@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from accounts.permissions import is_teaching_staff
+from core.money import money_json
 from coursepages.models import PlatformSettings
 from learners import analytics
 from learners.selectors import instructor_courses, instructor_students, taught_courses
@@ -21,7 +22,7 @@ from .auth import user_auth
 from .errors import ApiError, refusals
 from .learning import RatingOut
 from .pagination import Paginated
-from .schemas import MoneyOut, PageId, money, rating_of
+from .schemas import MoneyOut, PageId, rating_of
 
 router = Router(tags=["instructor"], auth=user_auth)
 
@@ -200,7 +201,7 @@ def course_rows(rows: list[dict], currency: str) -> list[dict]:
     """analytics.top_courses rows as API objects."""
     return [
         {"course_id": row["course_id"], "title": row["course__title"], "enrollments": row["enrollments"] or 0,
-         "completions": row["completions"] or 0, "revenue": money(row["revenue_cents"], currency)}
+         "completions": row["completions"] or 0, "revenue": money_json(row["revenue_cents"], currency)}
         for row in rows
     ]
 
@@ -245,11 +246,12 @@ def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
         "end": period.end,
         "course_id": selected.pk if selected else None,
         "totals": {"enrollments": totals["enrollments"], "completions": totals["completions"],
-                   "revenue": money(totals["revenue_cents"], currency), "vat": money(totals["vat_cents"], currency)},
+                   "revenue": money_json(totals["revenue_cents"], currency),
+                   "vat": money_json(totals["vat_cents"], currency)},
         "series": [
             {"date": row["date"], "enrollments": row["enrollments"], "completions": row["completions"],
-             "active_learners": row["active_learners"], "revenue": money(row["revenue_cents"], currency),
-             "vat": money(row["vat_cents"], currency)}
+             "active_learners": row["active_learners"], "revenue": money_json(row["revenue_cents"], currency),
+             "vat": money_json(row["vat_cents"], currency)}
             for row in series
         ],
         "courses": course_rows(analytics.top_courses(period=period, limit=1000, course_ids=course_ids), currency),

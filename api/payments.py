@@ -7,6 +7,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from core.money import money_json
 from payments.checkout import (
     checkout_start,
     order_create_for_courses,
@@ -29,10 +30,6 @@ router = Router(tags=["payments"])
 
 
 Money = MoneyOut
-
-
-def money(cents: int, currency: str) -> dict:
-    return {"amount": cents, "currency": currency}
 
 
 def _refuse(exc: PaymentError):
@@ -154,10 +151,11 @@ def _order_out(request, order) -> dict:
         "id": order.pk, "kind": order.kind, "status": order.status, "gateway": order.gateway,
         "created_at": order.created_at, "paid_at": order.paid_at,
         "description": order.plan.name if order.plan_id else ", ".join(i.title for i in items),
-        "lines": [{"course_id": i.course_id, "title": i.title, "price": money(i.price_cents, c),
-                   "discount": money(i.discount_cents, c), "paid": money(i.paid_cents, c)} for i in items],
-        "subtotal": money(order.subtotal_cents, c), "discount": money(order.discount_cents, c),
-        "vat": money(order.vat_cents, c), "vat_rate": str(order.vat_rate), "total": money(order.total_cents, c),
+        "lines": [{"course_id": i.course_id, "title": i.title, "price": money_json(i.price_cents, c),
+                   "discount": money_json(i.discount_cents, c), "paid": money_json(i.paid_cents, c)} for i in items],
+        "subtotal": money_json(order.subtotal_cents, c), "discount": money_json(order.discount_cents, c),
+        "vat": money_json(order.vat_cents, c), "vat_rate": str(order.vat_rate),
+        "total": money_json(order.total_cents, c),
         "coupon_code": order.coupon_code, "invoice_number": order.invoice_label or None,
         "receipt_url": request.build_absolute_uri(reverse("payments:order_invoice", args=[order.reference]))
         if order.invoice_number else None,
@@ -195,9 +193,9 @@ def coupon_validate(request, payload: CouponIn):
     except PaymentError as exc:
         _refuse(exc)
     c = quote.currency
-    return {"code": quote.coupon.code, "discount": money(quote.discount_cents, c),
-            "subtotal": money(quote.subtotal_cents, c), "total": money(quote.total_cents, c),
-            "vat": money(quote.vat_cents, c)}
+    return {"code": quote.coupon.code, "discount": money_json(quote.discount_cents, c),
+            "subtotal": money_json(quote.subtotal_cents, c), "total": money_json(quote.total_cents, c),
+            "vat": money_json(quote.vat_cents, c)}
 
 
 class PlanOut(Schema):
@@ -228,7 +226,7 @@ def subscription_me(request):
     return {
         "active": subscription_active_for(user=request.user) is not None,
         "plan": {"id": current.plan.pk, "name": current.plan.name, "interval": current.plan.interval,
-                 "price": money(current.plan.price_cents, current.plan.currency)},
+                 "price": money_json(current.plan.price_cents, current.plan.currency)},
         "status": current.status, "gateway": current.gateway,
         "renews_at": current.current_period_end if renewing else None,
         "ends_at": None if renewing else current.current_period_end,

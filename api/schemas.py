@@ -1,5 +1,6 @@
 """Shapes shared by several routers. One class per OpenAPI component name: two classes with
-the same name would silently overwrite each other in /api/v1/openapi.json."""
+the same name would silently overwrite each other in /api/v1/openapi.json. Money objects
+(MoneyOut) are built by core.money.money_json."""
 
 from typing import Annotated
 
@@ -17,11 +18,6 @@ class MoneyOut(Schema):
 class PersonOut(Schema):
     id: int
     name: str
-
-
-def money(cents, currency: str) -> dict:
-    """Cents as the API's money object."""
-    return {"amount": int(cents or 0), "currency": currency}
 
 
 # Ids in paths, queries and bodies are bounded by their columns, so an impossible id is a 400

@@ -1,5 +1,6 @@
 """Analytics dashboards in the Wagtail admin: the platform view for admins and the course
-view for instructors. Both read the roll-up tables; every chart's numbers export as CSV."""
+view for instructors. Both read the roll-up tables; every chart's numbers export as CSV
+(amounts in cents); the tables show them through core.money."""
 
 import csv
 
@@ -9,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from accounts.permissions import is_platform_admin
-from coursepages.models import CoursePage
+from coursepages.models import CoursePage, PlatformSettings
 
 from . import analytics
 
@@ -22,11 +23,6 @@ def _csv(filename: str, rows: list[dict]) -> HttpResponse:
         writer.writeheader()
         writer.writerows(rows)
     return response
-
-
-def _money(rows: list[dict]) -> list[dict]:
-    """Cents → rand for people reading the numbers (CSV keeps cents)."""
-    return [{**row, **{k.replace("_cents", ""): row[k] / 100 for k in row if k.endswith("_cents")}} for row in rows]
 
 
 def admin_dashboard(request):
@@ -43,8 +39,8 @@ def admin_dashboard(request):
     site = charts["site"]
     totals = analytics.series_totals(site)
     return TemplateResponse(request, "learners/analytics/admin_dashboard.html", {
-        "period": period, "totals": totals, "site": _money(site), "top_courses": _money(charts["top_courses"]),
-        "instructors": _money(charts["instructors"]),
+        "period": period, "totals": totals, "site": site, "top_courses": charts["top_courses"],
+        "instructors": charts["instructors"], "currency": PlatformSettings.load(request).currency,
         "chart_data": {
             "labels": [row["date"].isoformat() for row in site],
             "enrollments": [row["enrollments"] for row in site],
@@ -76,7 +72,7 @@ def instructor_dashboard(request):
         return _csv(f"lectern-{request.GET['export']}-{period.start}-{period.end}", charts[request.GET["export"]])
     return TemplateResponse(request, "learners/analytics/instructor_dashboard.html", {
         "period": period, "courses": courses, "selected": selected, "funnel": funnel, "scores": scores,
-        "course_rows": _money(charts["courses"]), "series": _money(series),
+        "course_rows": charts["courses"], "series": series, "currency": PlatformSettings.load(request).currency,
         "chart_data": {
             "labels": [row["date"].isoformat() for row in series],
             "enrollments": [row["enrollments"] for row in series],

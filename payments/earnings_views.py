@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.money import format_money
 from coursepages.models import PlatformSettings
 
 from .crypto import BankDetailsUnreadable
@@ -98,8 +99,8 @@ def request_payout(request):
     except PayoutError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Payout request #{payout.pk} for {payout.currency} {payout.amount_cents / 100:,.2f}"
-                                  " sent. An administrator will review it.")
+        amount = format_money(payout.amount_cents, payout.currency)
+        messages.success(request, f"Payout request #{payout.pk} for {amount} sent. An administrator will review it.")
     return redirect("payments:earnings:dashboard")
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from accounts.roles import MODERATORS_GROUP
+from core.money import format_money
 from coursepages.models import PlatformSettings
 from messaging.notify import notify
 
@@ -28,10 +29,6 @@ class PayoutError(Exception):
     def __init__(self, message: str, code: str, status: int = 400):
         super().__init__(message)
         self.message, self.code, self.status = message, code, status
-
-
-def money(cents: int, currency: str) -> str:
-    return f"{currency} {cents / 100:,.2f}"
 
 
 def user_may_decide_payouts(*, user) -> bool:
@@ -107,7 +104,7 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
         raise PayoutError("Enter an amount greater than zero.", "invalid_amount")
     if amount_cents < site.payout_threshold_cents:
         raise PayoutError(
-            f"The smallest payout is {money(site.payout_threshold_cents, site.currency)}.", "below_threshold")
+            f"The smallest payout is {format_money(site.payout_threshold_cents, site.currency)}.", "below_threshold")
     earnings_profile_for(user=user)
     with transaction.atomic():
         (profile,) = lock_earnings_profiles(user_ids=[user.pk])
@@ -116,7 +113,7 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
         available = balances_for(user=user, currency=site.currency).available
         if amount_cents > available:
             raise PayoutError(
-                f"You can request at most {money(max(available, 0), site.currency)}.", "over_available")
+                f"You can request at most {format_money(max(available, 0), site.currency)}.", "over_available")
         now = timezone.now()
         payout = PayoutRequest.objects.create(
             instructor=user, amount_cents=amount_cents, currency=site.currency, note=note.strip()[:300],
@@ -130,11 +127,11 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
         log(instance=payout, action="lectern.payout.requested", user=user,
             data={"amount_cents": amount_cents, "currency": site.currency})
         notify(user=user, kind="payout_requested", title="Payout request received",
-               body=f"We received your request for {money(amount_cents, site.currency)}. "
+               body=f"We received your request for {format_money(amount_cents, site.currency)}. "
                     "An administrator will review it.", url=DASHBOARD_URL)
         for admin in _admins().exclude(pk=user.pk):
             notify(user=admin, kind="payout_requested", title=f"Payout request from {user}",
-                   body=f"{user} asks for {money(amount_cents, site.currency)}.",
+                   body=f"{user} asks for {format_money(amount_cents, site.currency)}.",
                    url=reverse("payouts:edit", args=[payout.pk]))
     return payout
 
@@ -166,7 +163,7 @@ def payout_approve(*, payout_id: int, actor, reference: str) -> PayoutRequest:
         log(instance=payout, action="lectern.payout.approved", user=actor,
             data={"amount_cents": payout.amount_cents, "reference": payout.reference})
         notify(user=payout.instructor, kind="payout_approved", title="Your payout was paid",
-               body=(f"{money(payout.amount_cents, payout.currency)} was paid to {payout.bank_details_masked}. "
+               body=(f"{format_money(payout.amount_cents, payout.currency)} was paid to {payout.bank_details_masked}. "
                      f"Payment reference: {payout.reference}."),
                url=DASHBOARD_URL, email_template="generic", essential=True)
     return payout
@@ -196,7 +193,7 @@ def payout_reject(*, payout_id: int, actor, reason: str) -> PayoutRequest:
         log(instance=payout, action="lectern.payout.rejected", user=actor,
             data={"amount_cents": payout.amount_cents, "reason": reason})
         notify(user=payout.instructor, kind="payout_rejected", title="Your payout request was not approved",
-               body=(f"Your request for {money(payout.amount_cents, payout.currency)} was rejected: {reason}\n"
+               body=(f"Your request for {format_money(payout.amount_cents, payout.currency)} was rejected: {reason}\n"
                      "The amount is back in your available balance."),
                url=DASHBOARD_URL, email_template="generic", essential=True)
     return payout

@@ -11,8 +11,3 @@ def vat_from_gross(gross_cents: int, rate: Decimal) -> int:
     vat = Decimal(gross_cents) * rate / (Decimal(1) + rate)
     return int(vat.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-
-def format_money(cents: int, currency: str = "ZAR") -> str:
-    symbol = {"ZAR": "R", "USD": "$", "EUR": "€", "GBP": "£"}.get(currency, f"{currency} ")
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{symbol}{abs(cents) // 100:,}.{abs(cents) % 100:02d}".replace(",", " ")

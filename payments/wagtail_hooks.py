@@ -15,7 +15,10 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from core.money import format_money
+
 from . import wagtail_hooks_earnings  # noqa: F401, E402  (instructor earnings and payouts admin)
+from .admin_columns import MoneyColumn
 from .errors import PaymentError
 from .models import Coupon, Order, Payment, Plan, Subscription, WebhookEvent
 from .refunds import LOG_ACTION, payment_refund
@@ -66,7 +69,8 @@ class OrderViewSet(RecordViewSet):
     model = Order
     icon = "list-ul"
     menu_label = "Orders"
-    list_display = ["__str__", "user", "kind", "gateway", "total_cents", "vat_cents", "discount_cents",
+    list_display = ["__str__", "user", "kind", "gateway", MoneyColumn("total_cents", label="Total"),
+                    MoneyColumn("vat_cents", label="VAT"), MoneyColumn("discount_cents", label="Discount"),
                     "coupon_code", "invoice_label", "created_at"]
     list_filter = ["status", "kind", "gateway", "created_at"]
     list_export = ["pk", "reference", "user", "kind", "status", "gateway", "currency", "subtotal_cents",
@@ -86,7 +90,8 @@ class PaymentViewSet(RecordViewSet):
     icon = "tick-inverse"
     menu_label = "Payments"
     index_view_class = PaymentIndexView
-    list_display = ["__str__", "order", "status", "amount_cents", "currency", "settled_at", "refunded_at"]
+    list_display = ["__str__", "order", "status", MoneyColumn("amount_cents", label="Amount"), "settled_at",
+                    "refunded_at"]
     list_filter = ["status", "gateway", "settled_at"]
     list_export = ["pk", "order_id", "gateway", "gateway_reference", "amount_cents", "currency", "status",
                    "settled_at", "refunded_at", "refund_reference", "refund_reason"]
@@ -99,8 +104,8 @@ class CouponViewSet(ModelViewSet):
     model = Coupon
     icon = "tag"
     menu_label = "Coupons"
-    list_display = ["code", "kind", "percent_off", "amount_off_cents", "valid_until", "max_redemptions",
-                    "is_active"]
+    list_display = ["code", "kind", "percent_off", MoneyColumn("amount_off_cents", label="Amount off"), "valid_until",
+                    "max_redemptions", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "description"]
     panels = [
@@ -118,7 +123,7 @@ class PlanViewSet(ModelViewSet):
     model = Plan
     icon = "date"
     menu_label = "Plans"
-    list_display = ["name", "interval", "price_cents", "currency", "is_active"]
+    list_display = ["name", "interval", MoneyColumn("price_cents", label="Price"), "is_active"]
     form_fields = ["name", "slug", "interval", "price_cents", "currency", "is_active", "gateway_plan_codes"]
 
 
@@ -172,7 +177,7 @@ def refund_view(request, payment_id):
         except PaymentError as exc:
             messages.error(request, f"Refund failed: {exc}")
         else:
-            messages.success(request, f"Refunded {payment.amount_cents / 100:.2f} {payment.currency}; "
+            messages.success(request, f"Refunded {format_money(payment.amount_cents, payment.currency)}; "
                                       "access revoked.")
             return redirect(reverse("money_payments:index"))
     return TemplateResponse(request, "payments/admin/refund.html", {"payment": payment, "form": form})

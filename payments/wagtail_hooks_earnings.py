@@ -20,6 +20,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from .admin_columns import MoneyColumn
 from .crypto import BankDetailsUnreadable
 from .earnings_selectors import balances_for, platform_overview
 from .models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
@@ -62,15 +63,6 @@ register_permission_policy(PayoutRequest, DecideOnlyPolicy(PayoutRequest))
 register_permission_policy(InstructorEarningsProfile, DecideOnlyPolicy(InstructorEarningsProfile, allow_add=True))
 
 
-def _money(cents, currency="ZAR"):
-    return f"{currency} {cents / 100:,.2f}"
-
-
-class MoneyColumn(Column):
-    def get_value(self, instance):
-        return _money(instance.amount_cents, instance.currency)
-
-
 class PayoutDecisionView(WagtailAdminTemplateMixin, TemplateView):
     """Approve a payout with the transfer's reference, or reject it with a reason."""
 
@@ -107,7 +99,6 @@ class PayoutDecisionView(WagtailAdminTemplateMixin, TemplateView):
             bank=bank,
             balances=balances_for(user=self.payout.instructor, currency=self.payout.currency),
             own=self.payout.instructor_id == self.request.user.pk,
-            money=_money(self.payout.amount_cents, self.payout.currency),
             error=kwargs.get("error"),
         )
         return context

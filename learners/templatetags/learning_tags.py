@@ -1,31 +1,23 @@
-"""Template helpers for the learning pages: prices, durations, stars."""
+"""Template helpers for the learning pages: price lines, durations, stars."""
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from core.money import format_money
 from coursepages.models import CoursePage
 
 register = template.Library()
 
-CURRENCY_SYMBOLS = {"ZAR": "R", "USD": "$", "EUR": "€", "GBP": "£"}
-
-
-def money(cents: int, currency: str = "ZAR") -> str:
-    """49900, "ZAR" → "R499.00"."""
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    amount = f"{cents // 100:,}.{cents % 100:02d}".replace(",", " ")
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
-
-
 @register.filter
 def course_price(course: CoursePage) -> str:
-    """The price line of a course card: "R499.00 incl. VAT", "Free" or "Included in subscription"."""
+    """The price line of a course card: "R499.00 incl. VAT", "Free" or "Included in subscription"
+    (the amount in core.money's house style, as everywhere)."""
     if course.pricing == CoursePage.Pricing.FREE:
         return "Free"
     if course.pricing == CoursePage.Pricing.SUBSCRIPTION:
         return "Included in subscription"
-    return f"{money(course.price_cents, course.currency)} incl. VAT"
+    return f"{format_money(course.price_cents, course.currency)} incl. VAT"
 
 
 @register.filter

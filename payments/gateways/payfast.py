@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl, quote_plus
 from django.conf import settings
 from django.utils import timezone
 
+from core.money import format_units
+
 from .base import CheckoutStart, EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, http
 
 logger = logging.getLogger("payments.gateways")
@@ -102,7 +104,7 @@ class PayfastGateway(Gateway):
             "name_last": order.user.last_name,
             "email_address": order.user.email,
             "m_payment_id": str(order.reference),
-            "amount": f"{order.total_cents / 100:.2f}",
+            "amount": format_units(order.total_cents),
             "item_name": order.description()[:100] or f"Order {order.pk}",
             "custom_int1": str(order.pk),
         }
@@ -110,7 +112,7 @@ class PayfastGateway(Gateway):
             values.update({
                 "subscription_type": "1",
                 "billing_date": timezone.localdate().isoformat(),
-                "recurring_amount": f"{order.plan.price_cents / 100:.2f}",
+                "recurring_amount": format_units(order.plan.price_cents),
                 "frequency": FREQUENCY[order.plan.interval],
                 "cycles": "0",
             })

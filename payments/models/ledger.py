@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from core.money import format_money
+
 
 class LedgerEntry(models.Model):
     """One account's part of one money event (a sale, its refund, a payout or a returned payout).
@@ -74,4 +76,5 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.source_key} · {self.get_account_display()} · {self.amount_cents}"
+        amount = format_money(self.amount_cents, self.currency)
+        return f"{self.get_kind_display()} {self.source_key} · {self.get_account_display()} · {amount}"

@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from core.money import format_money
+
 
 class Order(models.Model):
     """What a user is buying: one or more courses, or a subscription plan. Amounts include VAT."""
@@ -120,7 +122,7 @@ class Payment(models.Model):
         permissions = [("refund_payment", "Can refund payments")]
 
     def __str__(self):
-        return f"{self.gateway} {self.gateway_reference} · {self.amount_cents / 100:.2f} {self.currency}"
+        return f"{self.gateway} {self.gateway_reference} · {format_money(self.amount_cents, self.currency)}"
 
 
 class InvoiceCounter(models.Model):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.money import format_money
+
 
 class InstructorEarningsProfile(models.Model):
     """An instructor's revenue share (set by admins) and bank details (set by the instructor).
@@ -68,4 +70,4 @@ class PayoutRequest(models.Model):
         verbose_name = "payout request"
 
     def __str__(self):
-        return f"Payout #{self.pk} · {self.instructor} · {self.amount_cents / 100:.2f} {self.currency}"
+        return f"Payout #{self.pk} · {self.instructor} · {format_money(self.amount_cents, self.currency)}"

@@ -27,16 +27,16 @@ def test_sale_pending_then_available_payout_requested_and_approved(page, screens
 
     sign_in(page, instructor.email)
     page.goto("/payments/earnings/")
-    assert "ZAR 700.00" in page.locator("[data-balance=pending]").inner_text()
-    assert "ZAR 0.00" in page.locator("[data-balance=available]").inner_text()
+    assert "R700.00" in page.locator("[data-balance=pending]").inner_text()
+    assert "R0.00" in page.locator("[data-balance=available]").inner_text()
     assert page.locator("#earnings-chart").is_visible()
     screenshot("earnings-pending")
 
     # Two days later the hold (14 days) has passed and the release task runs.
     assert ledger_release_due(now=sold_at + timedelta(days=14, minutes=1)) > 0
     page.reload()
-    assert "ZAR 700.00" in page.locator("[data-balance=available]").inner_text()
-    assert "ZAR 0.00" in page.locator("[data-balance=pending]").inner_text()
+    assert "R700.00" in page.locator("[data-balance=available]").inner_text()
+    assert "R0.00" in page.locator("[data-balance=pending]").inner_text()
 
     page.click("text=Add bank details")
     page.fill("input[name=account_holder]", "Ivy Instructor")
@@ -52,8 +52,8 @@ def test_sale_pending_then_available_payout_requested_and_approved(page, screens
     page.click("button:has-text('Request payout')")
     page.wait_for_load_state()
     assert "Payout request #" in page.content()
-    assert "ZAR 100.00" in page.locator("[data-balance=available]").inner_text()
-    assert "ZAR 600.00" in page.locator("[data-balance=in_review]").inner_text()
+    assert "R100.00" in page.locator("[data-balance=available]").inner_text()
+    assert "R600.00" in page.locator("[data-balance=in_review]").inner_text()
     screenshot("earnings-payout-requested")
     payout = PayoutRequest.objects.get()
 
@@ -75,6 +75,6 @@ def test_sale_pending_then_available_payout_requested_and_approved(page, screens
     page.context.clear_cookies()
     sign_in(page, instructor.email)
     page.goto("/payments/earnings/")
-    assert "ZAR 600.00" in page.locator("[data-balance=paid_out]").inner_text()
+    assert "R600.00" in page.locator("[data-balance=paid_out]").inner_text()
     assert "EFT-2026-0042" in page.locator(f"[data-payout='{payout.pk}']").inner_text()
     screenshot("earnings-paid")

@@ -78,6 +78,24 @@ def test_instructor_analytics_show_only_their_courses(client, instructor, activi
 
 
 @pytest.mark.django_db
+def test_dashboards_show_money_in_the_house_style_and_csv_keeps_cents(client, admin_user, instructor, activity):
+    mine, _ = activity
+    analytics_rollup(days=1)
+    today = timezone.localdate()
+    DailySiteStats.objects.filter(date=today).update(revenue_cents=1234500, vat_cents=161022)
+    DailyCourseStats.objects.filter(date=today, course=mine).update(revenue_cents=1234500, vat_cents=161022)
+    client.force_login(admin_user)
+    html = client.get("/admin/analytics/").content.decode()
+    assert "<strong>R12 345.00</strong>" in html and "<strong>R1 610.22</strong>" in html  # the cards
+    assert "<td>R12 345.00</td><td>R1 610.22</td>" in html  # the daily table
+    assert "R1234500" not in html and "12345.00" not in html
+    rows = list(csv.DictReader(io.StringIO(client.get("/admin/analytics/?export=site").content.decode())))
+    assert [int(row["revenue_cents"]) for row in rows if int(row["revenue_cents"])] == [1234500]
+    client.force_login(instructor)
+    assert "<td>R12 345.00</td>" in client.get("/admin/analytics/courses/").content.decode()
+
+
+@pytest.mark.django_db
 def test_students_cannot_see_analytics(client, student):
     client.force_login(student)
     assert client.get("/admin/analytics/").status_code == 302

@@ -159,6 +159,9 @@ def test_receipt_task_is_safe_to_run_twice(student, paid_course):
     assert send_receipt_task(order_id=order.pk) is True
     assert send_receipt_task(order_id=order.pk) is False
     assert len(mail.outbox) == 1 and "INV-000001" in mail.outbox[0].subject
+    # the receipt's amounts in the house style (core.money)
+    body = mail.outbox[0].body
+    assert "Total (VAT included): R499.00" in body and "of which VAT: R65.09" in body
 
 
 def test_buy_box_for_course_pages(rf, student, paid_course, included_course):

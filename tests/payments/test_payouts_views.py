@@ -37,13 +37,35 @@ def test_instructor_dashboard_shows_balances_course_month_and_ledger(client, ear
                        occurred_at=timezone.now())
     client.force_login(earning_instructor)
     html = client.get(DASHBOARD).content.decode()
-    assert "ZAR 70.00" in html  # pending: R115 sale at 70%
-    assert "ZAR 700.00" in html  # available
+    assert "R70.00" in html  # pending: R115 sale at 70%
+    assert "R700.00" in html  # available
     assert "Bookkeeping" in html and "Tax basics" in html
-    assert "1,150.00" in html and "150.00" in html  # gross and VAT of the first sale
+    assert "R1 150.00" in html and "R150.00" in html  # gross and VAT of the first sale
     assert "FNB •••• 5678" in html and "62812345678" not in html
     assert 'id="earnings-chart"' in html and "chart.umd.min.js" in html
     assert 'id="earnings-chart-data"' in html
+
+
+def test_dashboard_shows_a_negative_balance_with_the_sign_before_the_symbol(client, earning_instructor, admin_user):
+    from django.utils import timezone
+
+    from payments.ledger import ledger_reverse_sale
+    from payments.payouts import payout_approve
+
+    payout = payout_request(user=earning_instructor, amount_cents=70000)
+    payout_approve(payout_id=payout.pk, actor=admin_user, reference="EFT-1")
+    ledger_reverse_sale(source_key="order-item:1", occurred_at=timezone.now())  # refunded after the payout
+    client.force_login(earning_instructor)
+    html = client.get(DASHBOARD).content.decode()
+    assert '<strong class="negative">-R700.00</strong>' in html
+    assert "-R1 150.00" in html  # the refund's gross in the ledger
+    assert "R-" not in html
+
+
+def test_payout_form_is_prefilled_with_a_plain_number(client, earning_instructor):
+    client.force_login(earning_instructor)
+    html = client.get(DASHBOARD).content.decode()
+    assert 'value="700.00"' in html and "Between R100.00 and R700.00." in html
 
 
 def test_instructor_sees_only_their_own_earnings(client, earning_instructor, other_instructor):
@@ -66,7 +88,7 @@ def test_requesting_a_payout_in_the_browser(client, earning_instructor):
     assert "Payout request #" in response.content.decode()
     assert PayoutRequest.objects.get().amount_cents == 50050
     response = client.post(reverse("payments:earnings:request_payout"), {"amount": "5000"}, follow=True)
-    assert "You can request at most ZAR 199.50" in response.content.decode()
+    assert "You can request at most R199.50" in response.content.decode()
     response = client.post(reverse("payments:earnings:request_payout"), {"amount": "12.345"}, follow=True)
     assert "at most two decimals" in response.content.decode()
     assert PayoutRequest.objects.count() == 1
@@ -91,9 +113,9 @@ def test_admin_queue_lists_requests_with_a_status_filter(client, earning_instruc
     payout = payout_request(user=earning_instructor, amount_cents=20000)
     client.force_login(admin_user)
     html = client.get(reverse("payouts:index") + "?status=requested").content.decode()
-    assert "ZAR 200.00" in html and str(earning_instructor) in html
+    assert "R200.00" in html and str(earning_instructor) in html
     html = client.get(reverse("payouts:index") + "?status=approved").content.decode()
-    assert "ZAR 200.00" not in html
+    assert "R200.00" not in html
     assert client.get(reverse("payouts:add")).status_code in (302, 403)
     page = client.get(reverse("payouts:edit", args=[payout.pk])).content.decode()
     assert "62812345678" in page  # the admin needs the full number to pay
@@ -140,7 +162,7 @@ def test_financial_overview_and_csv_export(client, earning_instructor, admin_use
     payout_approve(payout_id=payout.pk, actor=admin_user, reference="EFT-1")
     client.force_login(admin_user)
     html = client.get(reverse("financial-overview:index")).content.decode()
-    assert "1,150.00" in html and "Financial overview" in html
+    assert "R1 150.00" in html and "Financial overview" in html
     response = client.get(reverse("financial-overview:index") + "?export=summary")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     total = rows[-1]

@@ -90,3 +90,19 @@ def test_admin_lists_are_read_only_with_filters_and_csv(client, admin_user, stud
     assert client.get(reverse("money_payments:edit", args=[order.payment.pk])).status_code in (302, 403)
     assert client.get(reverse("money_payments:add")).status_code in (302, 403)
     assert client.get(reverse("money_coupons:add")).status_code == 200
+
+
+def test_admin_money_columns_and_refund_page_show_the_house_style(client, admin_user, student, paid_course):
+    paid_course.price_cents = 1234500
+    paid_course.save_revision().publish()
+    order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
+    settle(order)
+    client.force_login(admin_user)
+    orders = client.get(reverse("money_orders:index"))
+    assert orders.status_code == 200 and "R12 345.00" in orders.content.decode()  # the Total column
+    assert client.get(reverse("money_orders:index"), {"ordering": "-total_cents"}).status_code == 200
+    assert "R12 345.00" in client.get(reverse("money_payments:index")).content.decode()
+    refund_page = client.get(reverse("payments_refund", args=[order.payment.pk])).content.decode()
+    assert "Refund <strong>R12 345.00</strong>" in refund_page
+    done = client.post(reverse("payments_refund", args=[order.payment.pk]), {"reason": "asked"}, follow=True)
+    assert "Refunded R12 345.00" in done.content.decode()

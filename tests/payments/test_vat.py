@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from payments.vat import format_money, vat_from_gross
+from core.money import format_money
+from payments.vat import vat_from_gross
 
 
 @pytest.mark.parametrize(
