@@ -76,13 +76,18 @@ class User(AbstractUser):
     def display_name(self):
         return self.get_full_name() or self.email.split("@")[0]
 
+    # Templates read these; the policy itself is accounts.permissions (one definition).
     @property
-    def is_instructor(self):
-        return self.role == self.Role.INSTRUCTOR
+    def is_platform_admin(self) -> bool:
+        from accounts.permissions import is_platform_admin
+
+        return is_platform_admin(self)
 
     @property
-    def is_platform_admin(self):
-        return self.role == self.Role.ADMIN or self.is_superuser
+    def is_teaching_staff(self) -> bool:
+        from accounts.permissions import is_teaching_staff
+
+        return is_teaching_staff(self)
 
     @property
     def tzinfo(self):

@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from coursepages.models import CoursePage
-from learners.access import user_is_course_staff
+from coursepages.permissions import user_is_course_staff
 from learners.activity_blocks import activity_get
 from learners.assignments import (
     SubmissionGradeError,

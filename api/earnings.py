@@ -15,9 +15,9 @@ from api.schemas import MoneyOut, RowId
 from core.money import money_json
 from coursepages.models import PlatformSettings
 from payments.earnings_selectors import balances_for, earnings_by_course_for, earnings_by_month_for, ledger_for
-from payments.earnings_views import user_has_earnings
 from payments.models import PayoutRequest
-from payments.payouts import PayoutError, payout_approve, payout_reject, payout_request, user_may_decide_payouts
+from payments.payouts import PayoutError, payout_approve, payout_reject, payout_request
+from payments.permissions import user_has_earnings, user_may_decide_payouts
 
 router = Router(tags=["instructor earnings"], auth=user_auth)
 admin_router = Router(tags=["admin payouts"], auth=user_auth)

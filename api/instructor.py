@@ -2,8 +2,8 @@
 with enrollments and completion, their students' progress and quiz scores, and analytics
 over time. Mounted at /api/v1/instructor/ beside the earnings router.
 
-Thin: which courses a user teaches is `learners.selectors.taught_courses` (every course for
-admins, as on /instructor/); the analytics are the Course analytics dashboard's selectors,
+Thin: which courses a user teaches is `coursepages.permissions.courses_staffed_by` (every
+course for admins and moderators, as on /instructor/); the analytics are the Course analytics dashboard's selectors,
 which read the nightly roll-up tables."""
 
 from datetime import date, datetime
@@ -14,8 +14,9 @@ from ninja.pagination import paginate
 from accounts.permissions import is_teaching_staff
 from core.money import money_json
 from coursepages.models import PlatformSettings
+from coursepages.permissions import courses_staffed_by
 from learners import analytics
-from learners.selectors import instructor_courses, instructor_students, taught_courses
+from learners.selectors import instructor_courses, instructor_students
 from learners.services import CourseProgress
 
 from .auth import user_auth
@@ -34,7 +35,7 @@ def _require_teaching_staff(request) -> None:
 
 def _taught_course(user, course_id: int):
     """The course if the user teaches it; 404 otherwise, as for a course that does not exist."""
-    course = taught_courses(user=user).filter(pk=course_id).first()
+    course = courses_staffed_by(user).filter(pk=course_id).first()
     if course is None:
         raise ApiError(404, "You do not teach this course.", "not_found")
     return course
@@ -236,7 +237,7 @@ def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
     currency = PlatformSettings.load().currency
     course_ids = analytics.instructor_course_ids(user=user)
     if filters.course is None:
-        selected = taught_courses(user=user).first()
+        selected = courses_staffed_by(user).first()
     else:
         selected = _taught_course(user, filters.course)
     series = analytics.course_series(period=period, course_ids=course_ids)

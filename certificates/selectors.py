@@ -19,17 +19,3 @@ def certificate_by_code(*, code: str) -> Certificate | None:
     if not is_well_formed(normalized):
         return None
     return Certificate.objects.filter(code=normalized).select_related("replaced_by").first()
-
-
-def certificate_may_download(*, user, certificate: Certificate) -> bool:
-    """The owner (while the certificate is valid) and staff (always) may download it."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or getattr(user, "role", None) == "admin":
-        return True
-    if certificate.course_id:
-        from learners.access import user_is_course_staff
-
-        if certificate.course and user_is_course_staff(user=user, course=certificate.course):
-            return True
-    return certificate.user_id == user.pk and not certificate.is_revoked

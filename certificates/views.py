@@ -12,8 +12,9 @@ from config.storage import private_file_response
 
 from .codes import format_code, is_well_formed, normalize_code
 from .models import Certificate
+from .permissions import certificate_may_download
 from .ratelimit import verify_lookup_allowed
-from .selectors import certificate_by_code, certificate_may_download, certificates_for
+from .selectors import certificate_by_code, certificates_for
 from .services import certificate_pdf_ensure
 
 

@@ -24,6 +24,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from coursepages.models import CoursePage
 
 from .models import Certificate, CertificateTemplate
+from .permissions import user_may_change_certificates
 from .services import CertificateError, certificate_reissue, certificate_revoke
 
 
@@ -57,10 +58,6 @@ class CertificateFilterSet(WagtailFilterSet):
         return queryset
 
 
-def _may_change(user) -> bool:
-    return user.has_perm("certificates.change_certificate")
-
-
 def _action_buttons(certificate, *, menu: bool):
     """Download, revoke and reissue, as list-menu items or header buttons."""
     kind = MenuItem if menu else Button
@@ -82,7 +79,7 @@ class CertificateIndexView(generic.IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if _may_change(self.request.user):
+        if user_may_change_certificates(self.request.user):
             buttons += _action_buttons(instance, menu=True)
         return buttons
 
@@ -91,7 +88,7 @@ class CertificateInspectView(generic.InspectView):
     @cached_property
     def header_more_buttons(self):
         buttons = super().header_more_buttons
-        if _may_change(self.request.user):
+        if user_may_change_certificates(self.request.user):
             buttons += _action_buttons(self.object, menu=False)
         return buttons
 
@@ -119,7 +116,7 @@ class CertificateActionView(WagtailAdminTemplateMixin, FormView):
     index_url_name = None
 
     def dispatch(self, request, *args, **kwargs):
-        if not _may_change(request.user):
+        if not user_may_change_certificates(request.user):
             raise PermissionDenied
         self.object = get_object_or_404(Certificate, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)

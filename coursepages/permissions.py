@@ -1,4 +1,9 @@
-"""Who may author which course pages in the Wagtail admin.
+"""Who is staff of which course, and who may author which course pages in the Wagtail admin.
+
+Course staff (`user_is_course_staff`, `courses_staffed_by`): platform admins and moderators
+for every course; otherwise the course's owner and, unless they are only a student, its listed
+instructors. Staff see every lesson, grade, read the students' progress and enroll for free.
+
 
 Wagtail's "add" permission on the catalog lets an instructor create courses and edit the
 pages they own, but it covers the whole catalog subtree: on its own it would let instructor A
@@ -8,8 +13,68 @@ to the courses they teach (owner or listed instructor), and lets a course's inst
 every page of that course. Moderators and superusers (who hold "change") are not narrowed.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from wagtail.models import PagePermissionTester
+
+from accounts.permissions import in_moderators_group, is_platform_admin, is_student_only
+
+
+def _owns_or_instructs(user) -> Q:
+    """A CoursePage filter: the user owns the course or is listed among its instructors."""
+    from coursepages.models import CourseInstructor
+
+    listed = CourseInstructor.objects.filter(page_id=OuterRef("pk"), user_id=user.pk)
+    return Q(owner_id=user.pk) | Exists(listed)
+
+
+def courses_owned_or_instructed_by(user):
+    """Courses this user owns or is listed as an instructor of, drafts included, whatever
+    their role: the courses whose pages an instructor may author. Title order."""
+    from coursepages.models import CoursePage
+
+    if not user.is_authenticated:
+        return CoursePage.objects.none()
+    return CoursePage.objects.filter(_owns_or_instructs(user)).order_by("title")
+
+
+def courses_staffed_by(user):
+    """The courses `user` may act on as staff (see every lesson, grade, read the students'
+    progress, the gradebook and the instructor screens), drafts included, in title order:
+    every course for platform admins and moderators; otherwise the courses they own and,
+    unless they are only a student, those they are listed on. None for anonymous or inactive
+    users. A lazy queryset: no query until it is read (the moderator test is inside it).
+    `course in courses_staffed_by(user)` exactly when `user_is_course_staff(user, course)`."""
+    from coursepages.models import CoursePage
+
+    courses = CoursePage.objects.order_by("title")
+    if not (user.is_authenticated and user.is_active):
+        return courses.none()
+    if is_platform_admin(user):
+        return courses
+    if is_student_only(user):
+        return courses.filter(owner_id=user.pk)
+    return courses.filter(_owns_or_instructs(user) | Q(in_moderators_group(user)))
+
+
+def user_is_course_staff(*, user, course) -> bool:
+    """Admins, moderators and the course's own instructors see every lesson. No query for
+    anonymous users, admins, the owner and students; one query for anyone else (listed as the
+    course's instructor, or a moderator)."""
+    if not (user.is_authenticated and user.is_active) or course is None:
+        return False
+    if is_platform_admin(user) or course.owner_id == user.pk:
+        return True
+    if is_student_only(user):
+        # Instructors and moderators get their role with their group; a student (or an
+        # instructor demoted to student) is never a course's staff.
+        return False
+    return courses_staffed_by(user).filter(pk=course.pk).exists()
+
+
+def user_may_edit_documents(user) -> bool:
+    """Editors of Wagtail documents (moderators, superusers): they may fetch any document by
+    its Wagtail URL, even one of a paid course's lessons."""
+    return bool(user.is_authenticated and user.has_perm("wagtaildocs.change_document"))
 
 
 def course_of(page):
@@ -41,13 +106,7 @@ def user_is_restricted_author(*, user, page) -> bool:
 
 
 def taught_course_paths(user) -> list[str]:
-    from coursepages.models import CoursePage
-
-    return list(
-        CoursePage.objects.filter(Q(owner=user) | Q(course_instructors__user=user))
-        .values_list("path", flat=True)
-        .distinct()
-    )
+    return list(courses_owned_or_instructed_by(user).order_by().values_list("path", flat=True))
 
 
 def restrict_to_taught_courses(pages, *, user):
@@ -94,4 +153,5 @@ class CourseAuthoringPermissionsMixin:
 
 
 __all__ = ["CourseAuthoringPermissionTester", "CourseAuthoringPermissionsMixin", "course_of",
-           "restrict_to_taught_courses", "user_teaches"]
+           "courses_owned_or_instructed_by", "courses_staffed_by", "restrict_to_taught_courses",
+           "user_is_course_staff", "user_may_edit_documents", "user_teaches"]

@@ -1,6 +1,6 @@
 """Reads of course pages: the catalog (page and API) and what other apps build on."""
 
-from django.db.models import F, FloatField, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import F, FloatField, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from wagtail.images import get_image_model
 
@@ -15,11 +15,6 @@ def catalog_courses() -> QuerySet[CoursePage]:
     Archived courses leave the catalog but their pages stay live, so enrolled students
     keep reading them (the access policy decides who may open the lessons)."""
     return CoursePage.objects.live().filter(archived=False).order_by("title")
-
-
-def courses_taught_by(user) -> QuerySet[CoursePage]:
-    """Courses this user owns or is listed as an instructor of, drafts included."""
-    return CoursePage.objects.filter(Q(owner=user) | Q(course_instructors__user=user)).distinct().order_by("title")
 
 
 def _subquery_aggregate(queryset: QuerySet, function: str, field: str, output_field):

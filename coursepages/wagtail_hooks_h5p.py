@@ -15,6 +15,8 @@ from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 from coursepages.models import H5PPackage
 from learners.h5p import H5PValidationError, h5p_package_delete_files, h5p_package_inspect, h5p_package_store
 
+from .permissions import user_may_edit_documents
+
 
 class H5PPackageForm(WagtailAdminModelForm):
     class Meta:
@@ -113,8 +115,7 @@ def keep_paid_lesson_documents_private(document, request):
     access-checked view (learners:lesson-file); Wagtail's URL stays open to editors."""
     from learners.media import document_is_private
 
-    user = request.user
-    if user.is_authenticated and (user.is_superuser or user.has_perm("wagtaildocs.change_document")):
+    if user_may_edit_documents(request.user):
         return None
     if document_is_private(document=document):
         raise PermissionDenied("This document belongs to a paid course; open it from its lesson.")

@@ -9,12 +9,10 @@ for each lesson without touching the database.
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from accounts.roles import MODERATORS_GROUP
-from coursepages.models import CourseInstructor, CoursePage, LessonPage
+from coursepages.models import CoursePage, LessonPage
+from coursepages.permissions import user_is_course_staff
 
 from .models import Enrollment, LessonProgress
 from .structure import course_structure
@@ -39,24 +37,6 @@ class LessonAccess:
 
 
 OPEN = LessonAccess(allowed=True)
-
-
-def user_is_course_staff(*, user, course: CoursePage) -> bool:
-    """Admins, moderators and the course's own instructors see every lesson."""
-    if not user.is_authenticated:
-        return False
-    if user.is_superuser or getattr(user, "role", None) == "admin":
-        return True
-    if course.owner_id == user.pk:
-        return True
-    if getattr(user, "role", None) == "student":
-        # Instructors and moderators get their role with their group; a student (or an
-        # instructor demoted to student) is never a course's staff.
-        return False
-    # One query for both ways in: listed as the course's instructor, or a moderator.
-    is_instructor = CourseInstructor.objects.filter(page_id=course.pk, user_id=OuterRef("pk"))
-    is_moderator = user.groups.model.objects.filter(user=OuterRef("pk"), name=MODERATORS_GROUP)
-    return get_user_model().objects.filter(pk=user.pk).filter(Exists(is_instructor) | Exists(is_moderator)).exists()
 
 
 def drip_available_at(*, enrolled_at: datetime, days: int, tzinfo) -> datetime:

@@ -1,6 +1,6 @@
 """Admin screens for learning records: enrollments, lesson progress and quiz attempts.
 They are views of what students did, so they are read-only (changes go through the
-learning services); instructors see only rows of the courses they teach."""
+learning services); instructors see only rows of the courses they staff."""
 
 from django.http import Http404
 from wagtail.admin.views import generic
@@ -8,15 +8,11 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from accounts.permissions import is_platform_admin
+from accounts.permissions import is_platform_admin, teaching_staff_users
+from coursepages.permissions import courses_staffed_by
 
 from .models import Enrollment, LessonProgress, QuizAttempt
-
-
-def _taught_course_ids(user):
-    from coursepages.selectors import courses_taught_by
-
-    return courses_taught_by(user).values("pk")
+from .permissions import user_may_view_teaching_records
 
 
 class TeachingRecordsPolicy(BasePermissionPolicy):
@@ -25,20 +21,20 @@ class TeachingRecordsPolicy(BasePermissionPolicy):
     def user_has_permission(self, user, action):
         if action not in ("view",):
             return False
-        return is_platform_admin(user) or (user.is_active and getattr(user, "role", "") == "instructor")
+        return user_may_view_teaching_records(user)
 
     def users_with_any_permission(self, actions):
         from accounts.models import User
 
         if "view" not in actions:
             return User.objects.none()
-        return User.objects.filter(is_active=True, role__in=["admin", "instructor"])
+        return teaching_staff_users()
 
 
 def _scoped(queryset, *, user, course_lookup: str):
     if is_platform_admin(user):
         return queryset
-    return queryset.filter(**{f"{course_lookup}__in": _taught_course_ids(user)})
+    return queryset.filter(**{f"{course_lookup}__in": courses_staffed_by(user).order_by().values("pk")})
 
 
 class _ScopedIndexView(generic.IndexView):

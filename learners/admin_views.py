@@ -9,22 +9,12 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from accounts.permissions import is_teaching_staff
+from coursepages.permissions import courses_staffed_by
 
-from .assignments import (
-    SubmissionGradeError,
-    courses_taught_by,
-    submission_grade,
-    submission_may_grade,
-    submission_reopen,
-    submissions_for_grader,
-)
+from .assignments import SubmissionGradeError, submission_grade, submission_reopen, submissions_for_grader
 from .models import AssignmentSubmission
+from .permissions import submission_may_grade, user_may_grade
 from .services import LearningError
-
-
-def user_may_grade(user) -> bool:
-    return is_teaching_staff(user)
 
 
 class GradingQueueView(WagtailAdminTemplateMixin, TemplateView):
@@ -51,7 +41,7 @@ class GradingQueueView(WagtailAdminTemplateMixin, TemplateView):
             queryset = queryset.filter(status=AssignmentSubmission.Status.GRADED).order_by("-graded_at")
         else:
             queryset = queryset.order_by("-submitted_at")
-        courses = list(courses_taught_by(self.request.user).order_by("title").only("pk", "title"))
+        courses = list(courses_staffed_by(self.request.user).only("pk", "title"))
         course_id = self.request.GET.get("course")
         if course_id and course_id.isdigit():
             queryset = queryset.filter(enrollment__course_id=int(course_id))

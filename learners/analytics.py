@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from coursepages.models import CourseInstructor, CoursePage
+from coursepages.permissions import courses_staffed_by
 
 from .models import DailyCourseStats, DailySiteStats, Enrollment, LessonFunnel, LessonProgress
 
@@ -210,9 +211,8 @@ def lesson_funnel(*, course: CoursePage) -> list[dict]:
 
 
 def instructor_course_ids(*, user) -> list[int]:
-    from .selectors import taught_courses
-
-    return list(taught_courses(user=user).values_list("pk", flat=True))
+    """The courses whose analytics `user` sees: those they staff (all for admins and moderators)."""
+    return list(courses_staffed_by(user).values_list("pk", flat=True))
 
 
 def quiz_score_distribution(*, course: CoursePage) -> list[dict]:

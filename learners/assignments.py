@@ -8,19 +8,19 @@ from pathlib import PurePosixPath
 
 import filetype
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from wagtail.log_actions import log
 
-from accounts.roles import MODERATORS_GROUP
-from coursepages.models import CoursePage
+from coursepages.permissions import courses_staffed_by
 from messaging.notify import notify
 
-from .access import LearningContext, learning_context_for, user_is_course_staff
+from .access import LearningContext, learning_context_for
 from .activity_blocks import Activity, activity_for_student
 from .models import AssignmentSubmission, Enrollment, SubmissionFile
+from .permissions import submission_may_grade, submission_may_view
 from .services import LearningError, activity_complete
 
 MAX_TEXT_LENGTH = 50_000
@@ -215,31 +215,11 @@ def assignment_submit(*, user, block_id: str, text: str = "", files=()) -> Assig
 # ---------------------------------------------------------------- staff side
 
 
-def courses_taught_by(user):
-    """Courses whose submissions `user` may grade (all for admins and moderators)."""
-    courses = CoursePage.objects.all()
-    if user.is_superuser or getattr(user, "role", None) == "admin" or user.groups.filter(
-            name=MODERATORS_GROUP).exists():
-        return courses
-    return courses.filter(Q(owner=user) | Q(course_instructors__user=user)).distinct()
-
-
 def submissions_for_grader(*, user):
-    """Submissions of the courses `user` teaches, newest first."""
-    course_ids = list(courses_taught_by(user).values_list("pk", flat=True))
+    """Submissions of the courses `user` staffs (all for admins and moderators)."""
+    course_ids = list(courses_staffed_by(user).order_by().values_list("pk", flat=True))
     return (AssignmentSubmission.objects.filter(enrollment__course_id__in=course_ids)
             .select_related("enrollment__user", "enrollment__course", "lesson"))
-
-
-def submission_may_grade(*, user, submission: AssignmentSubmission) -> bool:
-    return user.is_authenticated and user_is_course_staff(user=user, course=submission.enrollment.course)
-
-
-def submission_may_view(*, user, submission: AssignmentSubmission) -> bool:
-    """The student who handed it in, and the course's staff."""
-    if not user.is_authenticated:
-        return False
-    return submission.enrollment.user_id == user.pk or submission_may_grade(user=user, submission=submission)
 
 
 def submission_get(*, user, submission_id) -> AssignmentSubmission:

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, F, FloatField, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from accounts.permissions import is_platform_admin
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.page_cache import cached_until_pages_change
-from coursepages.selectors import _subquery_aggregate, courses_taught_by, with_course_stats
+from coursepages.permissions import courses_staffed_by
+from coursepages.selectors import _subquery_aggregate, with_course_stats
 
 from .access import CourseAccess, LessonAccess, LockReason
 from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
@@ -148,36 +148,29 @@ def dashboard_for(*, user) -> dict:
     }
 
 
-def taught_courses(*, user) -> QuerySet[CoursePage]:
-    """Courses whose instructor views this user sees: those they teach (owner or listed
-    instructor, drafts included), or every course for admins."""
-    if is_platform_admin(user):
-        return CoursePage.objects.order_by("title")
-    return courses_taught_by(user)
-
-
 def instructor_courses(*, user) -> QuerySet[CoursePage]:
-    """`taught_courses` with lesson_count, student_count (not revoked), completed_count and
-    rating, all in one query."""
+    """`courses_staffed_by` (the courses whose instructor views this user sees) with
+    lesson_count, student_count (not revoked), completed_count and rating, all in one query."""
     completed = Enrollment.objects.filter(course_id=OuterRef("pk"), status=Enrollment.Status.COMPLETED)
     return (
-        with_course_stats(CoursePage.objects.filter(pk__in=taught_courses(user=user).order_by().values("pk")))
+        with_course_stats(CoursePage.objects.filter(pk__in=courses_staffed_by(user).order_by().values("pk")))
         .annotate(completed_count=Coalesce(_subquery_aggregate(completed, "COUNT", "pk", IntegerField()), Value(0)))
         .order_by("title", "pk")
     )
 
 
 def instructor_courses_for(*, user) -> list[CoursePage]:
-    """Courses the user teaches (owner or listed instructor; all for admins), with counts."""
+    """The courses the user staffs (owner or listed instructor; all for admins and
+    moderators), with counts."""
     return list(instructor_courses(user=user))
 
 
 def instructor_students(*, user, course_id: int | None = None) -> QuerySet[Enrollment]:
-    """Enrollments (not revoked) in the courses `user` teaches, or in one of them, each with
+    """Enrollments (not revoked) in the courses `user` staffs, or in one of them, each with
     lessons_done / lessons_total (live lessons), time_spent, and the student's submitted quiz
     attempts in that course: quiz_attempt_count, quiz_best_percent and quiz_average_percent. One query
     whatever the number of students."""
-    courses = taught_courses(user=user).order_by().values("pk")
+    courses = courses_staffed_by(user).order_by().values("pk")
     if course_id is not None:
         courses = courses.filter(pk=course_id)
     time_spent = LessonProgress.objects.filter(enrollment_id=OuterRef("pk"))

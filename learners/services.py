@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from coursepages.models import CoursePage, LessonPage
+from coursepages.permissions import user_is_course_staff
 
 from .models import BlockCompletion, Enrollment, LessonProgress, Review
 
@@ -79,8 +80,6 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
     their active subscription, and (for staff) any course. A paid course is refused with
     `not_paid` (the checkout grants it through enrollment_create(source=PAYMENT)); joining a
     course twice returns the existing enrollment with created=False."""
-    from .access import user_is_course_staff
-
     existing = Enrollment.objects.filter(user=user, course=course).first()
     if existing and existing.is_open:
         subscription_lapsed = (

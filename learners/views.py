@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_teaching_staff
 from coursepages.models import CoursePage, LessonPage
+from coursepages.permissions import user_is_course_staff
 
-from .access import learning_context_for, user_is_course_staff
+from .access import learning_context_for
 from .selectors import course_students, dashboard_for, instructor_courses_for
 from .services import LearningError, enrollment_request, lesson_complete, review_save
 

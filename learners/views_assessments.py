@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.storage import private_file_response
 from coursepages.models import CoursePage
+from coursepages.permissions import user_is_course_staff
 
-from .access import user_is_course_staff
 from .activity_blocks import activity_get
 from .assignments import assignment_submit, submission_get
 from .gradebook import gradebook_csv, gradebook_for

@@ -7,8 +7,9 @@ from wagtail.admin.menu import MenuItem
 from accounts.permissions import is_platform_admin
 
 from . import admin_analytics
-from .admin_views import GradeSubmissionView, GradingQueueView, user_may_grade
+from .admin_views import GradeSubmissionView, GradingQueueView
 from .analytics import instructor_course_ids
+from .permissions import user_may_grade
 
 
 @hooks.register("register_admin_urls")

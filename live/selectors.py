@@ -11,6 +11,7 @@ from learners.models import Enrollment
 
 from .availability import Interval, Slot, slots_in, subtract, weekly_windows
 from .models import AvailabilityException, LiveAttendance, LiveSession, WeeklyAvailability
+from .permissions import user_sees_all_sessions
 
 SLOT_MINUTES = (30, 45, 60, 90)
 
@@ -83,7 +84,7 @@ def _with_parties(qs):
 def sessions_for(*, user):
     """Sessions the user takes part in (all sessions for platform admins)."""
     qs = LiveSession.objects.all()
-    if not user.is_platform_admin:
+    if not user_sees_all_sessions(user):
         qs = qs.filter(Q(teacher=user) | Q(student=user))
     return _with_parties(qs)
 

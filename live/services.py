@@ -12,6 +12,13 @@ from . import meetings
 from .availability import contains
 from .ics import session_ics
 from .models import AvailabilityException, LiveAttendance, LiveSession, WeeklyAvailability
+from .permissions import (
+    session_may_cancel,
+    session_may_decide,
+    session_may_open,
+    user_may_cancel_after_cutoff,
+    user_may_teach_live,
+)
 from .selectors import SLOT_MINUTES, busy_intervals, student_may_book, teacher_windows
 
 
@@ -25,14 +32,10 @@ class LiveError(Exception):
         self.status = status
 
 
-def _is_teacher(user) -> bool:
-    return user.is_authenticated and (user.is_instructor or user.is_platform_admin)
-
-
 # --- availability ----------------------------------------------------------------------------
 
 def availability_add(*, teacher, weekday: int, start_time: time, end_time: time) -> WeeklyAvailability:
-    if not _is_teacher(teacher):
+    if not user_may_teach_live(teacher):
         raise LiveError("Only teachers publish availability.", "not_teacher", 403)
     if end_time <= start_time:
         raise LiveError("The window must end after it starts.", "invalid_window")
@@ -52,7 +55,7 @@ def availability_remove(*, teacher, window_id: int) -> None:
 
 def exception_add(*, teacher, first_day: date, last_day: date, reason: str = "") -> AvailabilityException:
     """Leave from the start of `first_day` to the end of `last_day`, in the teacher's timezone."""
-    if not _is_teacher(teacher):
+    if not user_may_teach_live(teacher):
         raise LiveError("Only teachers publish availability.", "not_teacher", 403)
     if last_day < first_day:
         raise LiveError("The last day must not be before the first day.", "invalid_window")
@@ -127,7 +130,7 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
     """The teacher approves: the meeting is created and both get an invitation (.ics)."""
     with transaction.atomic():
         session = _locked(session)
-        if user.pk != session.teacher_id and not user.is_platform_admin:
+        if not session_may_decide(user=user, session=session):
             raise LiveError("Only the teacher of this class can approve it.", "not_teacher", 403)
         if session.status != LiveSession.Status.REQUESTED:
             raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested", 409)
@@ -157,7 +160,7 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
 def session_reject(*, session: LiveSession, user, reason: str = "") -> LiveSession:
     with transaction.atomic():
         session = _locked(session)
-        if user.pk != session.teacher_id and not user.is_platform_admin:
+        if not session_may_decide(user=user, session=session):
             raise LiveError("Only the teacher of this class can reject it.", "not_teacher", 403)
         if session.status != LiveSession.Status.REQUESTED:
             raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested", 409)
@@ -179,11 +182,11 @@ def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSessi
     """Either party cancels up to LIVE_CANCEL_CUTOFF_HOURS before the start (admins any time)."""
     with transaction.atomic():
         session = _locked(session)
-        if not session.is_party(user) and not user.is_platform_admin:
+        if not session_may_cancel(user=user, session=session):
             raise LiveError("Only the two people in this class can cancel it.", "not_party", 403)
         if not session.is_active:
             raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_active", 409)
-        if timezone.now() > cancel_deadline(session) and not user.is_platform_admin:
+        if timezone.now() > cancel_deadline(session) and not user_may_cancel_after_cutoff(user):
             raise LiveError(f"Classes can be cancelled up to {settings.LIVE_CANCEL_CUTOFF_HOURS} hours before "
                             "they start.", "past_cutoff", 409)
         was_approved = session.status == LiveSession.Status.APPROVED
@@ -209,7 +212,7 @@ def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSessi
 def session_join(*, session: LiveSession, user) -> str:
     """Record that `user` joined and give them the meeting URL. Only the two parties and
     platform admins get in, from LIVE_JOIN_EARLY_MINUTES before the start to the end."""
-    if not session.is_party(user) and not user.is_platform_admin:
+    if not session_may_open(user=user, session=session):
         raise LiveError("This class is not yours.", "not_party", 403)
     if session.status != LiveSession.Status.APPROVED:
         raise LiveError("This class has not been confirmed.", "not_approved", 409)

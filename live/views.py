@@ -16,11 +16,12 @@ from . import selectors, services
 from .forms import BookForm, ExceptionForm, ReasonForm, WindowForm
 from .ics import session_ics
 from .models import AvailabilityException, LiveSession, WeeklyAvailability
+from .permissions import session_may_decide, session_may_open, user_may_cancel_after_cutoff, user_may_teach_live
 
 
 def _session_for(request, pk) -> LiveSession:
     session = get_object_or_404(LiveSession.objects.select_related("course", "teacher", "student"), pk=pk)
-    if not session.is_party(request.user) and not request.user.is_platform_admin:
+    if not session_may_open(user=request.user, session=session):
         raise Http404
     return session
 
@@ -33,7 +34,7 @@ def dashboard(request):
         "to_decide": [s for s in upcoming if s.teacher_id == user.pk and s.status == LiveSession.Status.REQUESTED],
         "upcoming": upcoming,
         "past": selectors.past_for(user=user),
-        "is_teacher": user.is_instructor or user.is_platform_admin,
+        "is_teacher": user_may_teach_live(user),
         "can_book": bool(selectors.teachers_for_student(student=user)),
         "tz": user.tzinfo,
     })
@@ -78,7 +79,7 @@ def book_slots(request, course_id: int, teacher_id: int):
 @login_required
 def availability(request):
     user = request.user
-    if not (user.is_instructor or user.is_platform_admin):
+    if not user_may_teach_live(user):
         raise PermissionDenied("Only teachers publish availability.")
     window_form = WindowForm(prefix="w")
     exception_form = ExceptionForm(prefix="x")
@@ -121,9 +122,9 @@ def detail(request, pk: int):
     now = timezone.now()
     return render(request, "live/detail.html", {
         "session": session, "tz": request.user.tzinfo, "reason_form": ReasonForm(),
-        "is_teacher": request.user.pk == session.teacher_id or request.user.is_platform_admin,
+        "is_teacher": session_may_decide(user=request.user, session=session),
         "can_cancel": session.is_active and (now <= services.cancel_deadline(session)
-                                             or request.user.is_platform_admin),
+                                             or user_may_cancel_after_cutoff(request.user)),
         "cancel_deadline": services.cancel_deadline(session),
         "join_opens_at": session.starts_at - timedelta(minutes=settings.LIVE_JOIN_EARLY_MINUTES),
         "attendance": session.attendance.select_related("user"),

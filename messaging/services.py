@@ -14,6 +14,7 @@ from learners.models import Enrollment
 from . import realtime
 from .models import Conversation, Message, MessageAttachment, MessageReport, Notification
 from .notify import notify
+from .permissions import user_may_moderate_conversations
 from .selectors import unread_counts_changed
 
 MAX_BODY = 10_000
@@ -136,7 +137,7 @@ def message_report(*, message: Message, reporter, reason: str) -> MessageReport:
 
 def conversation_moderate_open(*, conversation: Conversation, moderator) -> None:
     """An admin opens someone else's conversation: allowed, and always logged."""
-    if not moderator.is_platform_admin:
+    if not user_may_moderate_conversations(moderator):
         raise MessagingError("You are not part of this conversation.", "not_participant", 403)
     log(instance=conversation, action="messaging.conversation_opened", user=moderator,
         data={"student_id": conversation.student_id, "teacher_id": conversation.teacher_id})

@@ -11,6 +11,7 @@ from live.selectors import teachers_for_student
 
 from . import selectors, services
 from .models import Conversation, Message, MessageAttachment
+from .permissions import user_may_moderate_conversations
 from .realtime import message_payload
 
 
@@ -20,7 +21,7 @@ def _conversation_for(request, pk: int, *, moderate: bool = False) -> Conversati
     conversation = get_object_or_404(Conversation.objects.select_related("student", "teacher", "course"), pk=pk)
     if conversation.has_participant(request.user):
         return conversation
-    if request.user.is_platform_admin:
+    if user_may_moderate_conversations(request.user):
         if moderate:
             services.conversation_moderate_open(conversation=conversation, moderator=request.user)
         return conversation
@@ -132,7 +133,7 @@ def attachment(request, pk: int):
     item = get_object_or_404(MessageAttachment.objects.select_related("message__conversation"), pk=pk)
     convo = item.message.conversation
     if not convo.has_participant(request.user):
-        if not request.user.is_platform_admin:
+        if not user_may_moderate_conversations(request.user):
             raise Http404
         services.conversation_moderate_open(conversation=convo, moderator=request.user)
     return private_file_response(item.file.name, download_name=item.original_name, as_attachment=True)

@@ -24,14 +24,7 @@ from .earnings_selectors import (
 )
 from .ledger import earnings_profile_for
 from .payouts import ACCOUNT_TYPES, PayoutError, bank_details_for, bank_details_update, payout_request
-
-
-def user_has_earnings(user) -> bool:
-    """Instructors (and admins, who may also teach) have an earnings page; students do not."""
-    return user.is_authenticated and (
-        getattr(user, "role", "") in ("instructor", "admin") or user.is_superuser
-        or user.taught_courses.exists()
-    )
+from .permissions import user_has_earnings
 
 
 def _instructor(view):

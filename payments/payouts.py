@@ -2,14 +2,11 @@
 
 import re
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from accounts.roles import MODERATORS_GROUP
 from core.money import format_money
 from coursepages.models import PlatformSettings
 from messaging.notify import notify
@@ -18,6 +15,7 @@ from .crypto import decrypt_json, encrypt_json, mask_account_number
 from .earnings_selectors import balances_for
 from .ledger import earnings_profile_for, lock_earnings_profiles
 from .models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
+from .permissions import payout_deciders, user_may_decide_payouts
 
 DASHBOARD_URL = "/payments/earnings/"
 ACCOUNT_TYPES = {"cheque": "Cheque / current", "savings": "Savings", "transmission": "Transmission"}
@@ -31,14 +29,6 @@ class PayoutError(Exception):
         self.message, self.code, self.status = message, code, status
 
 
-def user_may_decide_payouts(*, user) -> bool:
-    """Admins and moderators (the Moderators group holds payments.change_payoutrequest)."""
-    return bool(user.is_authenticated and user.is_active and user.has_perm("payments.change_payoutrequest"))
-
-
-def _admins():
-    return (get_user_model().objects.filter(is_active=True)
-            .filter(Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP)).distinct())
 
 
 # ---- bank details -----------------------------------------------------------------------
@@ -129,7 +119,7 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
         notify(user=user, kind="payout_requested", title="Payout request received",
                body=f"We received your request for {format_money(amount_cents, site.currency)}. "
                     "An administrator will review it.", url=DASHBOARD_URL)
-        for admin in _admins().exclude(pk=user.pk):
+        for admin in payout_deciders().exclude(pk=user.pk):
             notify(user=admin, kind="payout_requested", title=f"Payout request from {user}",
                    body=f"{user} asks for {format_money(amount_cents, site.currency)}.",
                    url=reverse("payouts:edit", args=[payout.pk]))

@@ -30,6 +30,7 @@ from .gateways import GatewayError, enabled_gateways, get_gateway
 from .gateways.sandbox import build_event
 from .invoices import invoice_pdf
 from .models import Order, Plan
+from .permissions import user_may_open_order
 from .selectors import order_history_for, subscription_active_for, subscription_current_for
 from .subscriptions import subscription_cancel, subscription_course_start
 from .webhooks import event_record_and_apply, webhook_receive
@@ -37,7 +38,7 @@ from .webhooks import event_record_and_apply, webhook_receive
 
 def _own_order(request, reference) -> Order:
     order = get_object_or_404(Order.objects.select_related("plan", "user"), reference=reference)
-    if order.user_id != request.user.pk and not request.user.is_superuser:
+    if not user_may_open_order(user=request.user, order=order):
         raise Http404
     return order
 

@@ -21,6 +21,7 @@ from . import wagtail_hooks_earnings  # noqa: F401, E402  (instructor earnings a
 from .admin_columns import MoneyColumn
 from .errors import PaymentError
 from .models import Coupon, Order, Payment, Plan, Subscription, WebhookEvent
+from .permissions import user_may_refund
 from .refunds import LOG_ACTION, payment_refund
 
 
@@ -38,10 +39,6 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 for _model in (Order, Payment, Subscription, WebhookEvent):
     register_permission_policy(_model, ReadOnlyPermissionPolicy(_model))
-
-
-def user_may_refund(user) -> bool:
-    return user.is_active and (user.is_superuser or user.has_perm("payments.refund_payment"))
 
 
 class PaymentIndexView(IndexView):

@@ -30,8 +30,8 @@ from .payouts import (
     bank_details_for,
     payout_approve,
     payout_reject,
-    user_may_decide_payouts,
 )
+from .permissions import user_may_decide_payouts
 
 
 @hooks.register("register_log_actions")

@@ -1,0 +1,9 @@
+"""Who may moderate conversations (DESIGN.md §3, docs/messaging.md): platform admins may
+open any conversation and its files; every such opening is logged by the caller."""
+
+from accounts.permissions import is_platform_admin
+
+
+def user_may_moderate_conversations(user) -> bool:
+    """Platform admins (active admins by role, superusers)."""
+    return is_platform_admin(user)
