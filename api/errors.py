@@ -7,19 +7,67 @@ from django.http import Http404
 from ninja import Field, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from learners.services import LearningError
+from core.errors import DomainError, UpstreamError
 
-# A refused learning action maps to a status by its code; anything else is a 400.
-LEARNING_STATUS = {
-    "not_enrolled": 403,
+# The one table from a refusal's code (core.errors.DomainError, raised by any service) to the
+# status the API answers with. A code not named here is a 400, or a 502 when a service Lectern
+# relies on refused (UpstreamError, whose code may be that service's own).
+STATUS_BY_CODE = {
+    # a token that does not prove who is calling
+    "token_invalid": 401,
+    "token_expired": 401,
+    "token_reused": 401,
+    "account_inactive": 401,
+    "invalid_token": 401,  # an AI tool's launch or session token
+    "token_used": 401,
+    "not_authenticated": 401,
+    # not paid for
     "not_paid": 402,
+    # not yours to do
+    "forbidden": 403,
+    "permission_denied": 403,
+    "not_allowed": 403,
+    "not_enrolled": 403,
     "prerequisite_missing": 403,
     "not_yet_available": 403,
     "subscription_inactive": 403,
+    "not_teacher": 403,
+    "not_party": 403,
+    "not_participant": 403,
+    "own_payout": 403,
+    # not there (or not yours to see)
     "not_found": 404,
+    # the state of things does not allow it (now)
+    "conflict": 409,
     "already_submitted": 409,
     "already_enrolled": 409,
+    "already_subscribed": 409,
+    "already_reported": 409,
+    "already_decided": 409,
+    "not_refundable": 409,
+    "not_available": 409,
+    "slot_taken": 409,
+    "not_requested": 409,
+    "not_active": 409,
+    "not_approved": 409,
+    "in_the_past": 409,
+    "past_cutoff": 409,
+    "too_early": 409,
+    "ended": 409,
+    "rate_limited": 429,
+    # a service Lectern relies on failed
+    "gateway_error": 502,
+    "meeting_unavailable": 502,
 }
+DEFAULT_STATUS = 400
+UPSTREAM_STATUS = 502
+
+
+def status_for(error: DomainError) -> int:
+    """The status a refusal is answered with (the API, and web views that answer JSON)."""
+    if error.code in STATUS_BY_CODE:
+        return STATUS_BY_CODE[error.code]
+    return UPSTREAM_STATUS if isinstance(error, UpstreamError) else DEFAULT_STATUS
 
 
 class ErrorOut(Schema):
@@ -78,9 +126,10 @@ def install(api):
     def api_error(request, exc: ApiError):
         return respond(request, exc.status, _body(exc.detail, exc.code, exc.errors), exc.headers)
 
-    @api.exception_handler(LearningError)
-    def learning_error(request, exc: LearningError):
-        return respond(request, LEARNING_STATUS.get(exc.code, 400), _body(str(exc), exc.code))
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        """Every refusal a service raises, whatever the app: {"detail", "code"} with its status."""
+        return respond(request, status_for(exc), _body(exc.message, exc.code, getattr(exc, "field_errors", None)))
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

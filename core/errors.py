@@ -16,3 +16,11 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class UpstreamError(DomainError):
+    """Refused because a service Lectern relies on (the meeting server, a payment gateway)
+    refused or could not be reached. `code` may be that service's own (BigBlueButton's
+    "checksumError"), so the API answers 502 for any code its table does not name."""
+
+    default_code = "upstream_unavailable"
