@@ -20,6 +20,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from api.errors import status_for
+
 from .crypto import BankDetailsUnreadable
 from .earnings_selectors import balances_for, platform_overview
 from .models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
@@ -124,7 +126,7 @@ class PayoutDecisionView(WagtailAdminTemplateMixin, TemplateView):
             else:
                 raise PayoutError("Choose approve or reject.", "invalid_decision")
         except PayoutError as error:
-            return self.render_to_response(self.get_context_data(error=error.message), status=error.status)
+            return self.render_to_response(self.get_context_data(error=error.message), status=status_for(error))
         return redirect(self.index_url_name)
 
 
