@@ -4,6 +4,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from wagtail.log_actions import log
 
+from core.errors import DomainError
+
 from .models import User
 from .roles import INSTRUCTORS_GROUP, MODERATORS_GROUP
 
@@ -14,12 +16,10 @@ _ROLE_GROUPS = {
 }
 
 
-class AccountChangeRefused(Exception):
+class AccountChangeRefused(DomainError):
     """A role or activity change the rules forbid; `code` is machine-readable."""
 
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.code = code
+    default_code = "account_change_refused"
 
 
 def user_access_change_check(*, user: User, actor: User | None, role: str | None = None,

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import DomainError
+
 from .models import RefreshToken, User
 
 ALGORITHM = "HS256"
@@ -17,10 +19,11 @@ ACCESS_LIFETIME = timedelta(minutes=15)
 REFRESH_LIFETIME = timedelta(days=7)
 
 
-class TokenError(Exception):
-    def __init__(self, message: str, code: str = "token_invalid"):
-        super().__init__(message)
-        self.code = code
+class TokenError(DomainError):
+    """A token that does not prove who is calling (the API answers 401), or, at logout, a
+    refresh token in the body that cannot be read ("invalid_refresh_token": bad input, 400)."""
+
+    default_code = "token_invalid"
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,12 @@ def token_pair_refresh(*, refresh: str) -> TokenPair:
 
 
 def token_family_revoke(*, refresh: str) -> None:
-    """Logout: revoke every token of the presented refresh token's family."""
-    claims = _decode(refresh, "refresh")
+    """Logout: revoke every token of the presented refresh token's family. The caller is signed
+    in already, so a refresh token that cannot be read is bad input, not a failed sign-in."""
+    try:
+        claims = _decode(refresh, "refresh")
+    except TokenError as exc:
+        raise TokenError(exc.message, "invalid_refresh_token") from exc
     if claims.get("fam"):
         _revoke_family(claims["fam"])
 

@@ -13,7 +13,6 @@ from coursepages.models import CoursePage
 from coursepages.permissions import user_is_course_staff
 from learners.activity_blocks import activity_get
 from learners.assignments import (
-    SubmissionGradeError,
     assignment_get,
     assignment_submit,
     submission_grade,
@@ -263,11 +262,8 @@ def submission_grade_api(request, submission_id: RowId, payload: GradeIn):
         AssignmentSubmission.objects.select_related("enrollment__course"), pk=submission_id)
     if not user_is_course_staff(user=request.user, course=CoursePage.objects.get(pk=submission.enrollment.course_id)):
         raise ApiError(403, "Only the course's instructors grade its submissions.", "permission_denied")
-    try:
-        submission = submission_grade(user=request.user, submission=submission, rubric_scores=payload.rubric_scores,
-                                      score=payload.score, feedback=payload.feedback,
-                                      allow_resubmission=payload.allow_resubmission)
-    except SubmissionGradeError as exc:
-        raise ApiError(400, str(exc), "invalid", errors={k: [v] for k, v in exc.errors.items()}) from exc
+    submission = submission_grade(user=request.user, submission=submission, rubric_scores=payload.rubric_scores,
+                                  score=payload.score, feedback=payload.feedback,
+                                  allow_resubmission=payload.allow_resubmission)
     return AssignmentSubmission.objects.select_related("enrollment__user").prefetch_related("files").get(
         pk=submission.pk)

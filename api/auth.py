@@ -2,18 +2,14 @@
 
 from ninja.security import HttpBearer, django_auth
 
-from accounts.tokens import TokenError, access_token_user
+from accounts.tokens import access_token_user
 
-from .errors import ApiError
 from .ratelimit import rate_limit
 
 
 class JWTAuth(HttpBearer):
     def authenticate(self, request, token):
-        try:
-            user = access_token_user(token)
-        except TokenError as exc:
-            raise ApiError(401, str(exc), exc.code) from exc
+        user = access_token_user(token)
         request.user = user
         rate_limit(scope="user", key=str(user.pk))
         return user

@@ -16,7 +16,7 @@ from core.money import money_json
 from coursepages.models import PlatformSettings
 from payments.earnings_selectors import balances_for, earnings_by_course_for, earnings_by_month_for, ledger_for
 from payments.models import PayoutRequest
-from payments.payouts import PayoutError, payout_approve, payout_reject, payout_request
+from payments.payouts import payout_approve, payout_reject, payout_request
 from payments.permissions import user_has_earnings, user_may_decide_payouts
 
 router = Router(tags=["instructor earnings"], auth=user_auth)
@@ -143,10 +143,6 @@ def _ledger_row(row) -> dict:
     }
 
 
-def _refused(error: PayoutError):
-    return Status(error.status, {"detail": error.message, "code": error.code})
-
-
 NOT_INSTRUCTOR = Status(403, {"detail": "Earnings are for instructors.", "code": "not_instructor"})
 NOT_ADMIN = Status(403, {"detail": "Only administrators decide payouts.", "code": "not_allowed"})
 
@@ -185,10 +181,7 @@ def request_payout(request, payload: PayoutIn):
     `no_bank_details` or `invalid_amount`."""
     if not user_has_earnings(request.user):
         return NOT_INSTRUCTOR
-    try:
-        payout = payout_request(user=request.user, amount_cents=payload.amount, note=payload.note)
-    except PayoutError as error:
-        return _refused(error)
+    payout = payout_request(user=request.user, amount_cents=payload.amount, note=payload.note)
     return Status(201, _payout(payout))
 
 
@@ -211,10 +204,7 @@ def approve_payout(request, payout_id: RowId, payload: ApproveIn):
     if not user_may_decide_payouts(user=request.user):
         return NOT_ADMIN
     get_object_or_404(PayoutRequest, pk=payout_id)
-    try:
-        payout = payout_approve(payout_id=payout_id, actor=request.user, reference=payload.reference)
-    except PayoutError as error:
-        return _refused(error)
+    payout = payout_approve(payout_id=payout_id, actor=request.user, reference=payload.reference)
     return Status(200, _payout(payout))
 
 
@@ -225,8 +215,5 @@ def reject_payout(request, payout_id: RowId, payload: RejectIn):
     if not user_may_decide_payouts(user=request.user):
         return NOT_ADMIN
     get_object_or_404(PayoutRequest, pk=payout_id)
-    try:
-        payout = payout_reject(payout_id=payout_id, actor=request.user, reason=payload.reason)
-    except PayoutError as error:
-        return _refused(error)
+    payout = payout_reject(payout_id=payout_id, actor=request.user, reason=payload.reason)
     return Status(200, _payout(payout))

@@ -7,19 +7,7 @@ from django.http import Http404
 from ninja import Field, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from learners.services import LearningError
-
-# A refused learning action maps to a status by its code; anything else is a 400.
-LEARNING_STATUS = {
-    "not_enrolled": 403,
-    "not_paid": 402,
-    "prerequisite_missing": 403,
-    "not_yet_available": 403,
-    "subscription_inactive": 403,
-    "not_found": 404,
-    "already_submitted": 409,
-    "already_enrolled": 409,
-}
+from core.errors import DomainError, status_for
 
 
 class ErrorOut(Schema):
@@ -78,9 +66,10 @@ def install(api):
     def api_error(request, exc: ApiError):
         return respond(request, exc.status, _body(exc.detail, exc.code, exc.errors), exc.headers)
 
-    @api.exception_handler(LearningError)
-    def learning_error(request, exc: LearningError):
-        return respond(request, LEARNING_STATUS.get(exc.code, 400), _body(str(exc), exc.code))
+    @api.exception_handler(DomainError)
+    def domain_error(request, exc: DomainError):
+        """Every refusal a service raises, whatever the app: {"detail", "code"} with its status."""
+        return respond(request, status_for(exc), _body(exc.message, exc.code, getattr(exc, "field_errors", None)))
 
     @api.exception_handler(ValidationError)
     def validation_error(request, exc: ValidationError):

@@ -9,9 +9,8 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from learners.access import learning_context_for
-from learners.ai_tools import ToolTokenError, ai_tool_complete, ai_tool_validate
+from learners.ai_tools import ai_tool_complete, ai_tool_validate
 from learners.media import lesson_for, video_progress_report
-from learners.services import LearningError
 from learners.xapi import h5p_state_for, h5p_state_save, xapi_statement_record
 
 from .auth import user_auth
@@ -20,15 +19,6 @@ from .ratelimit import client_ip, rate_limit
 from .schemas import PageId
 
 router = Router(tags=["interactive"])
-
-
-def _refuse(exc: LearningError):
-    """Map the codes these endpoints add to LearningError onto their statuses."""
-    if isinstance(exc, ToolTokenError):
-        raise ApiError(401, str(exc), exc.code) from exc
-    if exc.code == "permission_denied":
-        raise ApiError(403, str(exc), exc.code) from exc
-    raise exc
 
 
 class H5PResultOut(Schema):
@@ -60,10 +50,7 @@ def h5p_xapi(request, block_id: str):
         statement = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "The body must be one xAPI statement in JSON.", "invalid") from exc
-    try:
-        outcome = xapi_statement_record(user=request.user, block_id=block_id, statement=statement)
-    except LearningError as exc:
-        _refuse(exc)
+    outcome = xapi_statement_record(user=request.user, block_id=block_id, statement=statement)
     return Status(201 if outcome["stored"] else 200, outcome)
 
 
@@ -123,10 +110,7 @@ def ai_tools_validate(request, payload: TokenIn):
     """The tool checks a launch token (single use) and receives a session token for
     reporting completion. The user is named by id, and by name only with read_profile."""
     rate_limit(scope="ai_tool_ip", key=client_ip(request))
-    try:
-        return ai_tool_validate(token=payload.token)
-    except LearningError as exc:
-        _refuse(exc)
+    return ai_tool_validate(token=payload.token)
 
 
 class CompleteIn(Schema):
@@ -148,11 +132,8 @@ class CompleteOut(Schema):
 def ai_tools_complete(request, payload: CompleteIn):
     """The tool reports that the student finished, once per session."""
     rate_limit(scope="ai_tool_ip", key=client_ip(request))
-    try:
-        session = ai_tool_complete(token=payload.token, score=payload.score, time_spent=payload.time_spent,
-                                   data=payload.data)
-    except LearningError as exc:
-        _refuse(exc)
+    session = ai_tool_complete(token=payload.token, score=payload.score, time_spent=payload.time_spent,
+                               data=payload.data)
     return {"session_id": str(session.id), "score": session.score, "time_spent": session.time_spent_seconds,
             "activity_completed": session.activity_completed, "completed_at": session.completed_at}
 

@@ -82,10 +82,6 @@ def _session_out(session: LiveSession) -> dict:
     }
 
 
-def _error(exc: services.LiveError):
-    return exc.status, {"detail": exc.message, "code": exc.code}
-
-
 def _own_session(request, session_id: int) -> LiveSession:
     return get_object_or_404(selectors.sessions_for(user=request.user), pk=session_id)
 
@@ -112,42 +108,30 @@ def request_session(request, payload: SessionIn):
     teacher = get_user_model().objects.filter(pk=payload.teacher_id).first()
     if not course or not teacher:
         return 404, {"detail": "No such course or teacher.", "code": "not_found"}
-    try:
-        session = services.session_request(student=request.user, course=course, teacher=teacher,
-                                           starts_at=payload.starts_at, minutes=payload.minutes, topic=payload.topic)
-    except services.LiveError as exc:
-        return _error(exc)
+    session = services.session_request(student=request.user, course=course, teacher=teacher,
+                                       starts_at=payload.starts_at, minutes=payload.minutes, topic=payload.topic)
     return 201, _session_out(session)
 
 
 @router.put("/sessions/{session_id}/approve/", response={200: SessionOut, 403: Error, 409: Error, 502: Error})
 def approve_session(request, session_id: RowId):
     """The teacher approves; the meeting is created and both parties are invited."""
-    try:
-        session = services.session_approve(session=_own_session(request, session_id), user=request.user)
-    except services.LiveError as exc:
-        return _error(exc)
+    session = services.session_approve(session=_own_session(request, session_id), user=request.user)
     return 200, _session_out(session)
 
 
 @router.put("/sessions/{session_id}/reject/", response={200: SessionOut, 403: Error, 409: Error})
 def reject_session(request, session_id: RowId, payload: ReasonIn | None = None):
-    try:
-        session = services.session_reject(session=_own_session(request, session_id), user=request.user,
-                                          reason=payload.reason if payload else "")
-    except services.LiveError as exc:
-        return _error(exc)
+    session = services.session_reject(session=_own_session(request, session_id), user=request.user,
+                                      reason=payload.reason if payload else "")
     return 200, _session_out(session)
 
 
 @router.put("/sessions/{session_id}/cancel/", response={200: SessionOut, 403: Error, 409: Error})
 def cancel_session(request, session_id: RowId, payload: ReasonIn | None = None):
     """Either party cancels, up to LIVE_CANCEL_CUTOFF_HOURS before the start."""
-    try:
-        session = services.session_cancel(session=_own_session(request, session_id), user=request.user,
-                                          reason=payload.reason if payload else "")
-    except services.LiveError as exc:
-        return _error(exc)
+    session = services.session_cancel(session=_own_session(request, session_id), user=request.user,
+                                      reason=payload.reason if payload else "")
     return 200, _session_out(session)
 
 

@@ -110,11 +110,8 @@ def start_conversation(request, payload: ConversationIn):
     teacher = get_user_model().objects.filter(pk=payload.teacher_id).first()
     if not course or not teacher:
         return 404, {"detail": "No such course or teacher.", "code": "not_found"}
-    try:
-        conversation, _ = services.conversation_start(student=request.user, teacher=teacher, course=course,
-                                                      body=payload.body)
-    except services.MessagingError as exc:
-        return exc.status, {"detail": exc.message, "code": exc.code}
+    conversation, _ = services.conversation_start(student=request.user, teacher=teacher, course=course,
+                                                  body=payload.body)
     conversation = selectors.conversations_for(user=request.user).get(pk=conversation.pk)
     return 201, _conversation_out(conversation)
 
@@ -136,11 +133,7 @@ def post_message(request, conversation_id: RowId, body: Form[str] = "", files: F
     """Send a message (multipart: `body` and optional `files`); earlier messages to the sender
     are marked read."""
     conversation = _participant_conversation(request, conversation_id)
-    try:
-        message = services.message_send(conversation=conversation, sender=request.user, body=body,
-                                        files=files or [])
-    except services.MessagingError as exc:
-        return exc.status, {"detail": exc.message, "code": exc.code}
+    message = services.message_send(conversation=conversation, sender=request.user, body=body, files=files or [])
     message = Message.objects.select_related("sender").prefetch_related("attachments").get(pk=message.pk)
     return 201, message_payload(message)
 

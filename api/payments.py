@@ -32,10 +32,6 @@ router = Router(tags=["payments"])
 Money = MoneyOut
 
 
-def _refuse(exc: PaymentError):
-    raise ApiError(exc.status, str(exc), exc.code) from exc
-
-
 class InitiateIn(Schema):
     course_ids: list[PageId] | None = None
     plan_id: RowId | None = None
@@ -54,18 +50,15 @@ def initiate(request, payload: InitiateIn):
     if bool(payload.course_ids) == bool(payload.plan_id):
         raise ApiError(400, "Give either course_ids or plan_id.", "invalid",
                        errors={"course_ids": ["Give either course_ids or plan_id."]})
-    try:
-        if payload.plan_id:
-            plan = Plan.objects.filter(pk=payload.plan_id, is_active=True).first()
-            if plan is None:
-                raise ApiError(404, "No such plan.", "not_found")
-            order = order_create_for_plan(user=request.user, plan=plan, gateway=payload.gateway)
-        else:
-            order = order_create_for_courses(user=request.user, course_ids=payload.course_ids,
-                                             gateway=payload.gateway, coupon_code=payload.coupon_code)
-        url = checkout_start(order=order, absolute_url=request.build_absolute_uri)
-    except PaymentError as exc:
-        _refuse(exc)
+    if payload.plan_id:
+        plan = Plan.objects.filter(pk=payload.plan_id, is_active=True).first()
+        if plan is None:
+            raise ApiError(404, "No such plan.", "not_found")
+        order = order_create_for_plan(user=request.user, plan=plan, gateway=payload.gateway)
+    else:
+        order = order_create_for_courses(user=request.user, course_ids=payload.course_ids,
+                                         gateway=payload.gateway, coupon_code=payload.coupon_code)
+    url = checkout_start(order=order, absolute_url=request.build_absolute_uri)
     return Status(201, {"order_id": order.pk, "redirect_url": url})
 
 
@@ -185,13 +178,10 @@ class CouponOut(Schema):
 @router.post("/coupons/validate/", response={200: CouponOut, **refusals(403, 404, 409)}, auth=user_auth)
 def coupon_validate(request, payload: CouponIn):
     """What a coupon takes off these courses for this user (nothing is reserved)."""
-    try:
-        courses = purchasable_courses(user=request.user, course_ids=payload.course_ids)
-        quote = quote_courses(user=request.user, courses=courses, coupon_code=payload.code or " ")
-        if quote.coupon is None:
-            raise PaymentError("Enter a coupon code.", "coupon_not_found")
-    except PaymentError as exc:
-        _refuse(exc)
+    courses = purchasable_courses(user=request.user, course_ids=payload.course_ids)
+    quote = quote_courses(user=request.user, courses=courses, coupon_code=payload.code or " ")
+    if quote.coupon is None:
+        raise PaymentError("Enter a coupon code.", "coupon_not_found")
     c = quote.currency
     return {"code": quote.coupon.code, "discount": money_json(quote.discount_cents, c),
             "subtotal": money_json(quote.subtotal_cents, c), "total": money_json(quote.total_cents, c),

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
+from core.errors import DomainError
 from learners.models import Enrollment
 
 from .codes import code_generate
@@ -23,12 +24,10 @@ from .pdf import render_certificate_pdf
 logger = logging.getLogger(__name__)
 
 
-class CertificateError(Exception):
+class CertificateError(DomainError):
     """A refused certificate action; `code` is a machine code for the API and admin."""
 
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.code = code
+    default_code = "certificate_refused"
 
 
 def certificate_issue_on_completion(*, enrollment_id: int) -> None:

@@ -17,11 +17,15 @@ from django.core.files.storage import storages
 from django.db import connection
 from django.utils import timezone
 
+from .errors import DomainError
+
 STORAGE_ALIASES = ("default", "private")
 
 
-class BackupError(Exception):
-    pass
+class BackupError(DomainError):
+    """A backup or restore that cannot be done (what is missing or wrong is in the message)."""
+
+    default_code = "backup_failed"
 
 
 def _walk(storage, prefix=""):

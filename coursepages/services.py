@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.text import slugify
 from wagtail.models import Page
 
+from core.errors import DomainError
+
 from .models import Category, CoursePage, LessonPage
 from .page_cache import page_cache_invalidate
 
@@ -53,8 +55,11 @@ def lesson_prerequisites_errors(*, lesson: LessonPage, section, prerequisites: l
 # Categories: treebeard keeps the tree; every change to its shape goes through here.
 
 
-class CategoryError(Exception):
-    """A category change that would break the tree or orphan courses."""
+class CategoryError(DomainError):
+    """A category change that would break the tree ("invalid_parent") or orphan courses
+    ("category_in_use")."""
+
+    default_code = "invalid_parent"
 
 
 def category_parent_errors(*, category: Category | None, parent: Category | None) -> list[str]:
@@ -84,7 +89,7 @@ def category_update(
     """Rename or describe a category, and move it (with its subcategories) under `parent`."""
     errors = category_parent_errors(category=category, parent=parent)
     if errors:
-        raise CategoryError(errors[0])
+        raise CategoryError(errors[0], "invalid_parent")
     category = Category.objects.get(pk=category.pk)  # the stored node, not a form's edited copy
     renamed = category.name != name
     category.name = name
@@ -115,7 +120,7 @@ def category_delete(*, category: Category) -> None:
     """Delete a category and its subcategories, unless a course still uses one of them."""
     errors = category_delete_errors(category=category)
     if errors:
-        raise CategoryError(errors[0])
+        raise CategoryError(errors[0], "category_in_use")
     Category.objects.get(pk=category.pk).delete()
 
 

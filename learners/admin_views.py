@@ -104,7 +104,7 @@ class GradeSubmissionView(WagtailAdminTemplateMixin, TemplateView):
         empty = [cid for cid, points in scores.items() if points == ""]
         try:
             if empty:
-                raise SubmissionGradeError({cid: "Give points for this criterion." for cid in empty})
+                raise SubmissionGradeError(errors={cid: "Give points for this criterion." for cid in empty})
             submission = submission_grade(user=request.user, submission=self.submission, rubric_scores=scores,
                                           feedback=feedback, allow_resubmission=allow)
         except SubmissionGradeError as exc:

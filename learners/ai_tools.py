@@ -42,6 +42,8 @@ MAX_DATA_BYTES = 32 * 1024
 class ToolTokenError(LearningError):
     """A launch or session token was refused; the API answers 401 with this code."""
 
+    default_code = "invalid_token"
+
 
 def _key() -> str:
     return settings.AI_TOOL_SIGNING_KEY or hashlib.sha256(f"ai-tools:{settings.SECRET_KEY}".encode()).hexdigest()

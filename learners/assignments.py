@@ -257,20 +257,21 @@ def submission_grade(
             continue
         clean[criterion["id"]] = points
     if errors:
-        raise SubmissionGradeError(errors)
+        raise SubmissionGradeError(errors=errors)
     if clean:
         missing = [c["title"] for cid, c in rubric.items() if cid not in clean]
         if missing:
-            raise SubmissionGradeError({"rubric_scores": "Score every criterion: " + ", ".join(missing) + "."})
+            raise SubmissionGradeError(errors={"rubric_scores": "Score every criterion: " + ", ".join(missing) + "."})
         total = sum(clean.values())
         if score is not None and int(score) != total:
-            raise SubmissionGradeError({"score": f"The rubric adds up to {total}; leave the score out or match it."})
+            raise SubmissionGradeError(errors={
+                "score": f"The rubric adds up to {total}; leave the score out or match it."})
     elif score is not None:
         total = int(score)
         if not 0 <= total <= submission.max_score:
-            raise SubmissionGradeError({"score": f"Between 0 and {submission.max_score}."})
+            raise SubmissionGradeError(errors={"score": f"Between 0 and {submission.max_score}."})
     else:
-        raise SubmissionGradeError({"rubric_scores": "Score the rubric."})
+        raise SubmissionGradeError(errors={"rubric_scores": "Score the rubric."})
     with transaction.atomic():
         submission = AssignmentSubmission.objects.select_for_update().select_related(
             "enrollment__user", "enrollment__course", "lesson").get(pk=submission.pk)
@@ -325,11 +326,17 @@ def submission_reopen(*, user, submission: AssignmentSubmission) -> AssignmentSu
 
 
 class SubmissionGradeError(LearningError):
-    """A grade with field errors ({field or criterion id: message})."""
+    """A grade with field errors: `errors` is {field or criterion id: message}."""
 
-    def __init__(self, errors: dict):
-        super().__init__("Some scores are not valid.", "invalid")
-        self.errors = errors
+    def __init__(self, message: str = "Some scores are not valid.", code: str | None = None, *,
+                 errors: dict | None = None):
+        super().__init__(message, code)
+        self.errors = errors or {}
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        """`errors` in the API's shape ({field: [messages]})."""
+        return {field: [message] for field, message in self.errors.items()}
 
 
 def instructions_text(settings: dict) -> str:

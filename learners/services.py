@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
+from core.errors import DomainError
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 
@@ -30,12 +31,8 @@ MAX_HEARTBEAT_SECONDS = 120
 VISIT_RECORD_SECONDS = 60
 
 
-class LearningError(Exception):
+class LearningError(DomainError):
     """A refused learning action; `code` is the API's machine code."""
-
-    def __init__(self, message: str, code: str):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

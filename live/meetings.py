@@ -12,16 +12,16 @@ import jwt
 import requests
 from django.conf import settings
 
+from core.errors import UpstreamError
+
 BBB_DIGEST_LENGTHS = {"sha1": 40, "sha256": 64, "sha384": 96, "sha512": 128}
 
 
-class MeetingError(Exception):
-    """The meeting server refused or could not be reached; nothing was changed."""
+class MeetingError(UpstreamError):
+    """The meeting server refused or could not be reached; nothing was changed. `code` is
+    "meeting_unavailable", or BigBlueButton's own key when it refused."""
 
-    def __init__(self, message: str, code: str = "meeting_unavailable"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+    default_code = "meeting_unavailable"
 
 
 def unguessable_room_name() -> str:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import DomainError, UpstreamError
 from messaging.notify import notify
 
 from . import meetings
@@ -22,21 +23,22 @@ from .permissions import (
 from .selectors import SLOT_MINUTES, busy_intervals, student_may_book, teacher_windows
 
 
-class LiveError(Exception):
+class LiveError(DomainError):
     """A refused live-class action; `code` is the API's machine code."""
 
-    def __init__(self, message: str, code: str = "invalid", status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+
+class MeetingUnavailable(LiveError, UpstreamError):
+    """The meeting server refused or could not be reached; `code` is its reason
+    (meetings.MeetingError's: "meeting_unavailable", or BigBlueButton's own key)."""
+
+    default_code = "meeting_unavailable"
 
 
 # --- availability ----------------------------------------------------------------------------
 
 def availability_add(*, teacher, weekday: int, start_time: time, end_time: time) -> WeeklyAvailability:
     if not user_may_teach_live(teacher):
-        raise LiveError("Only teachers publish availability.", "not_teacher", 403)
+        raise LiveError("Only teachers publish availability.", "not_teacher")
     if end_time <= start_time:
         raise LiveError("The window must end after it starts.", "invalid_window")
     if weekday not in range(7):
@@ -56,7 +58,7 @@ def availability_remove(*, teacher, window_id: int) -> None:
 def exception_add(*, teacher, first_day: date, last_day: date, reason: str = "") -> AvailabilityException:
     """Leave from the start of `first_day` to the end of `last_day`, in the teacher's timezone."""
     if not user_may_teach_live(teacher):
-        raise LiveError("Only teachers publish availability.", "not_teacher", 403)
+        raise LiveError("Only teachers publish availability.", "not_teacher")
     if last_day < first_day:
         raise LiveError("The last day must not be before the first day.", "invalid_window")
     tz = teacher.tzinfo
@@ -86,23 +88,23 @@ def session_request(*, student, course, teacher, starts_at: datetime, minutes: i
     if student.pk == teacher.pk:
         raise LiveError("You cannot book a class with yourself.", "invalid_teacher")
     if not student_may_book(student=student, course=course, teacher=teacher):
-        raise LiveError("Book a class with a teacher of a course you are enrolled in.", "not_enrolled", 403)
+        raise LiveError("Book a class with a teacher of a course you are enrolled in.", "not_enrolled")
     if starts_at < timezone.now() + timedelta(hours=settings.LIVE_BOOKING_NOTICE_HOURS):
         raise LiveError(f"Book at least {settings.LIVE_BOOKING_NOTICE_HOURS} hours ahead.", "too_soon")
     if not contains(teacher_windows(teacher=teacher, start=starts_at, end=ends_at), (starts_at, ends_at)):
-        raise LiveError("The teacher is not available then.", "not_available", 409)
+        raise LiveError("The teacher is not available then.", "not_available")
     try:
         with transaction.atomic():
             # SQLite: the transaction takes the write lock at BEGIN (transaction_mode IMMEDIATE),
             # so this check and the insert run one request at a time. PostgreSQL: two racing
             # requests can both pass the check; the exclusion constraint refuses the second.
             if busy_intervals(users=[teacher, student], start=starts_at, end=ends_at):
-                raise LiveError("That time has just been taken. Choose another slot.", "slot_taken", 409)
+                raise LiveError("That time has just been taken. Choose another slot.", "slot_taken")
             session = LiveSession.objects.create(course=course, teacher=teacher, student=student,
                                                  starts_at=starts_at, ends_at=ends_at, topic=topic[:200])
     except IntegrityError as exc:
         if "live_no_" in str(exc):
-            raise LiveError("That time has just been taken. Choose another slot.", "slot_taken", 409)
+            raise LiveError("That time has just been taken. Choose another slot.", "slot_taken")
         raise
     notify(user=teacher, kind="live_request", title=f"{student.display_name} asked for a live class",
            body=f"{course.title}, {_when(session, teacher)}.", url=session.get_absolute_url(),
@@ -131,15 +133,15 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
     with transaction.atomic():
         session = _locked(session)
         if not session_may_decide(user=user, session=session):
-            raise LiveError("Only the teacher of this class can approve it.", "not_teacher", 403)
+            raise LiveError("Only the teacher of this class can approve it.", "not_teacher")
         if session.status != LiveSession.Status.REQUESTED:
-            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested", 409)
+            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
         if session.starts_at <= timezone.now():
-            raise LiveError("This class was due to start already.", "in_the_past", 409)
+            raise LiveError("This class was due to start already.", "in_the_past")
         try:
             fields = meetings.meeting_create(session=session)
         except meetings.MeetingError as exc:
-            raise LiveError(exc.message, exc.code, 502)
+            raise MeetingUnavailable(exc.message, exc.code) from exc
         for key, value in fields.items():
             setattr(session, key, value)
         session.status = LiveSession.Status.APPROVED
@@ -161,9 +163,9 @@ def session_reject(*, session: LiveSession, user, reason: str = "") -> LiveSessi
     with transaction.atomic():
         session = _locked(session)
         if not session_may_decide(user=user, session=session):
-            raise LiveError("Only the teacher of this class can reject it.", "not_teacher", 403)
+            raise LiveError("Only the teacher of this class can reject it.", "not_teacher")
         if session.status != LiveSession.Status.REQUESTED:
-            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested", 409)
+            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
         session.status = LiveSession.Status.REJECTED
         session.decision_note = reason[:500]
         session.decided_at = timezone.now()
@@ -183,12 +185,12 @@ def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSessi
     with transaction.atomic():
         session = _locked(session)
         if not session_may_cancel(user=user, session=session):
-            raise LiveError("Only the two people in this class can cancel it.", "not_party", 403)
+            raise LiveError("Only the two people in this class can cancel it.", "not_party")
         if not session.is_active:
-            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_active", 409)
+            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_active")
         if timezone.now() > cancel_deadline(session) and not user_may_cancel_after_cutoff(user):
             raise LiveError(f"Classes can be cancelled up to {settings.LIVE_CANCEL_CUTOFF_HOURS} hours before "
-                            "they start.", "past_cutoff", 409)
+                            "they start.", "past_cutoff")
         was_approved = session.status == LiveSession.Status.APPROVED
         session.status = LiveSession.Status.CANCELLED
         session.cancelled_by = user
@@ -213,15 +215,14 @@ def session_join(*, session: LiveSession, user) -> str:
     """Record that `user` joined and give them the meeting URL. Only the two parties and
     platform admins get in, from LIVE_JOIN_EARLY_MINUTES before the start to the end."""
     if not session_may_open(user=user, session=session):
-        raise LiveError("This class is not yours.", "not_party", 403)
+        raise LiveError("This class is not yours.", "not_party")
     if session.status != LiveSession.Status.APPROVED:
-        raise LiveError("This class has not been confirmed.", "not_approved", 409)
+        raise LiveError("This class has not been confirmed.", "not_approved")
     now = timezone.now()
     if now < session.starts_at - timedelta(minutes=settings.LIVE_JOIN_EARLY_MINUTES):
-        raise LiveError(f"The room opens {settings.LIVE_JOIN_EARLY_MINUTES} minutes before the class.", "too_early",
-                        409)
+        raise LiveError(f"The room opens {settings.LIVE_JOIN_EARLY_MINUTES} minutes before the class.", "too_early")
     if now > session.ends_at:
-        raise LiveError("This class has ended.", "ended", 409)
+        raise LiveError("This class has ended.", "ended")
     with transaction.atomic():
         attendance, created = LiveAttendance.objects.select_for_update().get_or_create(session=session, user=user)
         if not created:

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from core.errors import DomainError
 from coursepages.models import CourseInstructor
 from learners.models import Enrollment
 
@@ -21,12 +22,8 @@ MAX_BODY = 10_000
 MAX_FILES = 5
 
 
-class MessagingError(Exception):
-    def __init__(self, message: str, code: str = "invalid", status: int = 400):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
+class MessagingError(DomainError):
+    """A refused messaging action; `code` is the API's machine code."""
 
 
 def may_start(*, student, teacher, course) -> bool:
@@ -43,7 +40,7 @@ def conversation_start(*, student, teacher, course, body: str = "", files=()) ->
     if student.pk == teacher.pk:
         raise MessagingError("You cannot message yourself.", "invalid_teacher")
     if not may_start(student=student, teacher=teacher, course=course):
-        raise MessagingError("You can message the teachers of courses you are enrolled in.", "not_enrolled", 403)
+        raise MessagingError("You can message the teachers of courses you are enrolled in.", "not_enrolled")
     with transaction.atomic():
         conversation, _ = Conversation.objects.get_or_create(student=student, teacher=teacher, course=course)
         message = None
@@ -67,7 +64,7 @@ def message_send(*, conversation: Conversation, sender, body: str = "", files=()
     """Save a message (and its files), mark what the sender had received as read, and after
     commit deliver it live and notify the other participant."""
     if not conversation.has_participant(sender):
-        raise MessagingError("You are not part of this conversation.", "not_participant", 403)
+        raise MessagingError("You are not part of this conversation.", "not_participant")
     body = (body or "").strip()
     files = list(files or ())
     if not body and not files:
@@ -121,7 +118,7 @@ def conversation_mark_read(*, conversation: Conversation, user, before_id: int |
 
 def message_report(*, message: Message, reporter, reason: str) -> MessageReport:
     if not message.conversation.has_participant(reporter):
-        raise MessagingError("You can report messages in your own conversations.", "not_participant", 403)
+        raise MessagingError("You can report messages in your own conversations.", "not_participant")
     if message.sender_id == reporter.pk:
         raise MessagingError("You cannot report your own message.", "own_message")
     reason = (reason or "").strip()
@@ -131,14 +128,14 @@ def message_report(*, message: Message, reporter, reason: str) -> MessageReport:
         report, created = MessageReport.objects.get_or_create(message=message, reporter=reporter,
                                                               defaults={"reason": reason[:2000]})
         if not created:
-            raise MessagingError("You have already reported this message.", "already_reported", 409)
+            raise MessagingError("You have already reported this message.", "already_reported")
     return report
 
 
 def conversation_moderate_open(*, conversation: Conversation, moderator) -> None:
     """An admin opens someone else's conversation: allowed, and always logged."""
     if not user_may_moderate_conversations(moderator):
-        raise MessagingError("You are not part of this conversation.", "not_participant", 403)
+        raise MessagingError("You are not part of this conversation.", "not_participant")
     log(instance=conversation, action="messaging.conversation_opened", user=moderator,
         data={"student_id": conversation.student_id, "teacher_id": conversation.teacher_id})
 

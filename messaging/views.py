@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from config.storage import private_file_response
+from core.errors import status_for
 from coursepages.models import CoursePage
 from live.selectors import teachers_for_student
 
@@ -87,7 +88,7 @@ def send(request, pk: int):
                                         files=request.FILES.getlist("files"))
     except services.MessagingError as exc:
         if _wants_json(request):
-            return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status)
+            return JsonResponse({"detail": exc.message, "code": exc.code}, status=status_for(exc))
         messages.error(request, exc.message)
         return redirect(convo)
     if _wants_json(request):

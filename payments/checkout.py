@@ -57,7 +57,7 @@ def purchasable_courses(*, user, course_ids) -> list[CoursePage]:
     courses = {course.pk: course for course in CoursePage.objects.live().filter(pk__in=ids)}
     missing = [pk for pk in ids if pk not in courses]
     if missing:
-        raise PaymentError(f"No published course with id {missing[0]}.", "not_found", status=404)
+        raise PaymentError(f"No published course with id {missing[0]}.", "not_found")
     ordered = [courses[pk] for pk in ids]
     for course in ordered:
         if course.pricing != CoursePage.Pricing.ONE_TIME or not course.price_cents:
@@ -69,7 +69,7 @@ def purchasable_courses(*, user, course_ids) -> list[CoursePage]:
     )
     for course in ordered:
         if course.pk in owned:
-            raise PaymentError(f"You already have “{course.title}”.", "already_enrolled", status=409)
+            raise PaymentError(f"You already have “{course.title}”.", "already_enrolled")
     if len({course.currency for course in ordered}) > 1:
         raise PaymentError("Courses priced in different currencies must be bought separately.", "currency_mix")
     return ordered
@@ -133,7 +133,7 @@ def order_create_for_plan(*, user, plan: Plan, gateway: str) -> Order:
         raise PaymentError("That plan is not offered any more.", "not_for_sale")
     current = subscription_active_for(user=user)
     if current and current.status == Subscription.Status.ACTIVE:
-        raise PaymentError("You already have an active subscription.", "already_subscribed", status=409)
+        raise PaymentError("You already have an active subscription.", "already_subscribed")
     rate = PlatformSettings.load().vat_rate
     subscription = Subscription.objects.create(user=user, plan=plan, gateway=gateway)
     return Order.objects.create(
@@ -157,7 +157,7 @@ def checkout_start(*, order: Order, absolute_url) -> str:
         Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
             status=Order.Status.FAILED, failure_reason=str(exc)[:255]
         )
-        raise PaymentError(str(exc), "gateway_error", status=502) from exc
+        raise PaymentError(str(exc), "gateway_error") from exc
     if start.gateway_reference:
         Order.objects.filter(pk=order.pk).update(gateway_reference=start.gateway_reference)
     return start.redirect_url if start.redirect_url.startswith("http") else absolute_url(start.redirect_url)

@@ -1,7 +1,5 @@
-class PaymentError(Exception):
-    """A refused payment action; `code` is the API's machine code, the message is for people."""
+from core.errors import DomainError
 
-    def __init__(self, message: str, code: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.status = status
+
+class PaymentError(DomainError):
+    """A refused payment action; `code` is the API's machine code, the message is for people."""

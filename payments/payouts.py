@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from core.errors import DomainError
 from core.money import format_money
 from coursepages.models import PlatformSettings
 from messaging.notify import notify
@@ -21,12 +22,8 @@ DASHBOARD_URL = "/payments/earnings/"
 ACCOUNT_TYPES = {"cheque": "Cheque / current", "savings": "Savings", "transmission": "Transmission"}
 
 
-class PayoutError(Exception):
+class PayoutError(DomainError):
     """A refused payout action; `code` is the machine-readable reason (also the API's code)."""
-
-    def __init__(self, message: str, code: str, status: int = 400):
-        super().__init__(message)
-        self.message, self.code, self.status = message, code, status
 
 
 
@@ -129,12 +126,11 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
 def _decidable(*, payout_id: int, actor) -> PayoutRequest:
     payout = PayoutRequest.objects.select_for_update().select_related("instructor").get(pk=payout_id)
     if not user_may_decide_payouts(user=actor):
-        raise PayoutError("Only administrators decide payouts.", "not_allowed", status=403)
+        raise PayoutError("Only administrators decide payouts.", "not_allowed")
     if payout.instructor_id == actor.pk:
-        raise PayoutError("You cannot decide on your own payout request.", "own_payout", status=403)
+        raise PayoutError("You cannot decide on your own payout request.", "own_payout")
     if payout.status != PayoutRequest.Status.REQUESTED:
-        raise PayoutError(f"This request is already {payout.get_status_display().lower()}.", "already_decided",
-                          status=409)
+        raise PayoutError(f"This request is already {payout.get_status_display().lower()}.", "already_decided")
     return payout
 
 

@@ -19,7 +19,7 @@ def payment_refund(*, payment: Payment, user, reason: str) -> Outcome:
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status != Payment.Status.SETTLED:
             raise PaymentError(f"This payment is {locked.get_status_display().lower()}; it cannot be refunded.",
-                               "not_refundable", status=409)
+                               "not_refundable")
         locked.status = Payment.Status.REFUNDING
         locked.save(update_fields=["status"])
     try:
@@ -27,7 +27,7 @@ def payment_refund(*, payment: Payment, user, reason: str) -> Outcome:
                                                               reason=reason)
     except GatewayError as exc:
         Payment.objects.filter(pk=locked.pk, status=Payment.Status.REFUNDING).update(status=Payment.Status.SETTLED)
-        raise PaymentError(str(exc), "gateway_error", status=502) from exc
+        raise PaymentError(str(exc), "gateway_error") from exc
     with transaction.atomic():
         outcome = refund_apply(payment_id=locked.pk, refund_reference=refund_reference, reason=reason, user=user)
         log(instance=locked, action=LOG_ACTION, user=user,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.errors import DomainError
 from coursepages.models import PlatformSettings
 from learners.models import Enrollment
 from learners.services import enrollment_create, enrollment_revoke
@@ -26,8 +27,10 @@ from .vat import vat_from_gross
 logger = logging.getLogger("payments")
 
 
-class Refused(Exception):
+class Refused(DomainError):
     """The event does not fit the order (amount, currency, gateway): nothing was written."""
+
+    default_code = "event_refused"
 
 
 @dataclass

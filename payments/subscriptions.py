@@ -83,13 +83,13 @@ def subscription_mark_cancelled(*, subscription: Subscription) -> Subscription:
 def subscription_cancel(*, subscription: Subscription, user) -> Subscription:
     """The student cancels: the gateway stops billing, access lasts until the period end."""
     if subscription.user_id != user.pk:
-        raise PaymentError("That is not your subscription.", "not_found", status=404)
+        raise PaymentError("That is not your subscription.", "not_found")
     if subscription.status not in (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
-        raise PaymentError("This subscription is not running.", "not_active", status=409)
+        raise PaymentError("This subscription is not running.", "not_active")
     try:
         get_gateway(subscription.gateway).cancel_subscription(subscription=subscription)
     except GatewayError as exc:
-        raise PaymentError(f"Could not cancel at the payment provider: {exc}", "gateway_error", status=502) from exc
+        raise PaymentError(f"Could not cancel at the payment provider: {exc}", "gateway_error") from exc
     return subscription_mark_cancelled(subscription=subscription)
 
 
@@ -110,6 +110,6 @@ def subscription_course_start(*, user, course: CoursePage) -> Enrollment:
     if course.pricing != CoursePage.Pricing.SUBSCRIPTION:
         raise PaymentError("That course is not included in the subscription.", "not_included")
     if subscription_active_for(user=user) is None:
-        raise PaymentError("Subscribe to open this course.", "subscription_inactive", status=403)
+        raise PaymentError("Subscribe to open this course.", "subscription_inactive")
     enrollment, _ = enrollment_create(user=user, course=course, source=Enrollment.Source.SUBSCRIPTION)
     return enrollment

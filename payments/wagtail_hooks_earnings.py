@@ -20,6 +20,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from core.errors import status_for
+
 from .admin_columns import MoneyColumn
 from .crypto import BankDetailsUnreadable
 from .earnings_selectors import balances_for, platform_overview
@@ -115,7 +117,7 @@ class PayoutDecisionView(WagtailAdminTemplateMixin, TemplateView):
             else:
                 raise PayoutError("Choose approve or reject.", "invalid_decision")
         except PayoutError as error:
-            return self.render_to_response(self.get_context_data(error=error.message), status=error.status)
+            return self.render_to_response(self.get_context_data(error=error.message), status=status_for(error))
         return redirect(self.index_url_name)
 
 

@@ -33,6 +33,16 @@ from .subscriptions import subscription_mark_cancelled, subscription_mark_past_d
 logger = logging.getLogger("payments.webhooks")
 
 
+# The reply a gateway gets for a refused delivery, by the refusal's code (gateways.WebhookRefused):
+# 401 a bad signature, 403 a sender that is not the gateway, 503 not configured here (the
+# gateway retries later), 400 anything else. The webhook protocol's own statuses, not the API's.
+REFUSAL_REPLY = {"bad_signature": 401, "not_from_gateway": 403, "not_configured": 503}
+
+
+def _refusal_reply(refusal: WebhookRefused) -> int:
+    return REFUSAL_REPLY.get(refusal.code, 400)
+
+
 @dataclass
 class WebhookResult:
     status: int
@@ -53,7 +63,7 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers, remote_addr: str
         event = gateway.parse_event(body=body, headers=headers)
     except WebhookRefused as exc:
         logger.warning("%s webhook refused from %s: %s", gateway_name, remote_addr, exc)
-        return WebhookResult(exc.status, str(exc))
+        return WebhookResult(_refusal_reply(exc), str(exc))
     if not event.event_id:
         return WebhookResult(400, "The event has no id.")
     return event_record_and_apply(gateway=gateway, event=event, body=body)
@@ -76,7 +86,7 @@ def event_record_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes
     except WebhookRefused as exc:
         _finish(stored.pk, WebhookEvent.Status.REFUSED, str(exc))
         logger.warning("%s event %s refused: %s", gateway.name, event.event_id, exc)
-        return WebhookResult(exc.status, str(exc), stored)
+        return WebhookResult(_refusal_reply(exc), str(exc), stored)
     with transaction.atomic():
         locked = WebhookEvent.objects.select_for_update().get(pk=stored.pk)
         if locked.status != WebhookEvent.Status.RECEIVED:  # a concurrent twin got here first

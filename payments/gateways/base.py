@@ -10,19 +10,23 @@ from dataclasses import dataclass, field
 import requests
 from django.conf import settings
 
+from core.errors import DomainError, UpstreamError
+
 logger = logging.getLogger("payments.gateways")
 
 
-class GatewayError(Exception):
+class GatewayError(UpstreamError):
     """An outbound call to a gateway failed; the message is fit to show an admin or a customer."""
 
+    default_code = "gateway_error"
 
-class WebhookRefused(Exception):
-    """A webhook that must not be applied (bad signature, wrong source); `status` is the reply."""
 
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
+class WebhookRefused(DomainError):
+    """A webhook that must not be applied. `code`: "bad_signature", "not_from_gateway" (a sender
+    that is not the gateway), "not_configured" (here), or "invalid_event" (anything else);
+    payments.webhooks turns it into the reply the gateway gets."""
+
+    default_code = "invalid_event"
 
 
 class EventKind:

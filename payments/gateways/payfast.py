@@ -124,12 +124,13 @@ class PayfastGateway(Gateway):
         fields = itn_fields(body)
         given = dict(fields).get("signature", "")
         if not given or itn_signature(fields, settings.PAYFAST_PASSPHRASE) != given.lower():
-            raise WebhookRefused("The PayFast ITN signature does not match.", status=401)
+            raise WebhookRefused("The PayFast ITN signature does not match.", "bad_signature")
         if settings.PAYFAST_CHECK_SOURCE and not self.source_allowed(remote_addr):
-            raise WebhookRefused(f"The ITN came from {remote_addr}, which is not a PayFast address.", status=403)
+            raise WebhookRefused(f"The ITN came from {remote_addr}, which is not a PayFast address.",
+                                 "not_from_gateway")
         merchant = dict(fields).get("merchant_id", "")
         if settings.PAYFAST_MERCHANT_ID and merchant != settings.PAYFAST_MERCHANT_ID:
-            raise WebhookRefused("The ITN is for another PayFast merchant.", status=400)
+            raise WebhookRefused("The ITN is for another PayFast merchant.")
 
     def source_allowed(self, remote_addr: str) -> bool:
         try:
@@ -186,8 +187,7 @@ class PayfastGateway(Gateway):
         response = http("POST", f"{self.host}/eng/query/validate", gateway=NAME, data=param_string(fields),
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
         if response.status_code != 200 or response.text.strip() != "VALID":
-            raise WebhookRefused(f"PayFast did not confirm the ITN (answered {response.text.strip()[:40]!r}).",
-                                 status=400)
+            raise WebhookRefused(f"PayFast did not confirm the ITN (answered {response.text.strip()[:40]!r}).")
 
     def _api(self, method: str, path: str, body: dict | None = None) -> dict:
         if not self.is_configured():

@@ -67,9 +67,9 @@ class PaystackGateway(Gateway):
     def verify_webhook(self, *, body, headers, remote_addr) -> None:
         given = header(headers, "x-paystack-signature")
         if not self.secret:
-            raise WebhookRefused("PayStack is not configured.", status=503)
+            raise WebhookRefused("PayStack is not configured.", "not_configured")
         if not given or not hmac.compare_digest(given.lower(), signature_for(body, self.secret)):
-            raise WebhookRefused("The x-paystack-signature does not match.", status=401)
+            raise WebhookRefused("The x-paystack-signature does not match.", "bad_signature")
 
     def parse_event(self, *, body, headers) -> GatewayEvent:
         try:

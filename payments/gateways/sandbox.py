@@ -70,7 +70,7 @@ class SandboxGateway(Gateway):
     def verify_webhook(self, *, body, headers, remote_addr) -> None:
         given = header(headers, SIGNATURE_HEADER)
         if not given or not hmac.compare_digest(given.lower(), sign(body)):
-            raise WebhookRefused("The sandbox signature does not match.", status=401)
+            raise WebhookRefused("The sandbox signature does not match.", "bad_signature")
 
     def parse_event(self, *, body, headers) -> GatewayEvent:
         try:

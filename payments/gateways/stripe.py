@@ -42,15 +42,15 @@ def verify_signature(payload: bytes, sig_header: str, secret: str, *, tolerance:
     try:
         timestamp = int(timestamp)
     except (TypeError, ValueError) as exc:
-        raise WebhookRefused("The Stripe-Signature header has no timestamp.", status=400) from exc
+        raise WebhookRefused("The Stripe-Signature header has no timestamp.") from exc
     if not signatures:
-        raise WebhookRefused("The Stripe-Signature header has no v1 signature.", status=400)
+        raise WebhookRefused("The Stripe-Signature header has no v1 signature.")
     expected = signature_for(payload, secret, timestamp)
     if not any(hmac.compare_digest(expected, given) for given in signatures):
-        raise WebhookRefused("The Stripe-Signature does not match.", status=401)
+        raise WebhookRefused("The Stripe-Signature does not match.", "bad_signature")
     now = time.time() if now is None else now
     if tolerance and timestamp < now - tolerance:
-        raise WebhookRefused("The Stripe event is too old (timestamp outside the tolerance).", status=400)
+        raise WebhookRefused("The Stripe event is too old (timestamp outside the tolerance).")
 
 
 def flatten(data: dict, prefix: str = "") -> list[tuple[str, str]]:
@@ -108,7 +108,7 @@ class StripeGateway(Gateway):
 
     def verify_webhook(self, *, body, headers, remote_addr) -> None:
         if not settings.STRIPE_WEBHOOK_SECRET:
-            raise WebhookRefused("Stripe is not configured.", status=503)
+            raise WebhookRefused("Stripe is not configured.", "not_configured")
         verify_signature(body, header(headers, "Stripe-Signature"), settings.STRIPE_WEBHOOK_SECRET,
                          tolerance=settings.STRIPE_WEBHOOK_TOLERANCE)
 
