@@ -15,8 +15,8 @@ from django.utils.html import strip_tags
 from wagtail.log_actions import log
 
 from accounts.roles import MODERATORS_GROUP
+from core.notify import notify
 from coursepages.models import CoursePage
-from messaging.notify import notify
 
 from .access import user_is_course_staff
 from .activity_blocks import Activity, activity_for_student

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from messaging.notify import notify
+from core.notify import notify
 
 from . import meetings
 from .availability import contains

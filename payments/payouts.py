@@ -10,8 +10,8 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from accounts.roles import MODERATORS_GROUP
+from core.notify import notify
 from coursepages.models import PlatformSettings
-from messaging.notify import notify
 
 from .crypto import decrypt_json, encrypt_json, mask_account_number
 from .earnings_selectors import balances_for

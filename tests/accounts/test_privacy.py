@@ -7,9 +7,9 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from core.notify import notify
 from learners.models import Enrollment, LessonProgress
 from learners.services import enrollment_create, lesson_complete
-from messaging.notify import notify
 from tests.factories import lessons_of
 
 
