@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.roles import MODERATORS_GROUP
+from core.providers import Provider
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
 
 from .models import Enrollment, LessonProgress
@@ -39,6 +40,10 @@ class LessonAccess:
 
 
 OPEN = LessonAccess(allowed=True)
+
+# has_active_subscription(user=) -> bool: whether a subscription opens "included" courses for
+# the user now. Payments answers it (PaymentsConfig.ready); the policy never imports payments.
+has_active_subscription = Provider("learners.access.has_active_subscription (payments)")
 
 
 def user_is_course_staff(*, user, course: CoursePage) -> bool:
@@ -83,9 +88,7 @@ class CourseAccess:
 
     def subscription_active(self) -> bool:
         if self._subscription_active is None:
-            from payments.selectors import subscription_active_for
-
-            self._subscription_active = subscription_active_for(user=self.user) is not None
+            self._subscription_active = has_active_subscription(user=self.user)
         return self._subscription_active
 
     def course_lock(self) -> LessonAccess | None:

@@ -51,12 +51,6 @@ def catalog_context(request) -> dict:
     }
 
 
-def _subscription_active(user) -> bool:
-    from payments.selectors import subscription_active_for
-
-    return subscription_active_for(user=user) is not None
-
-
 def course_action(*, user, course: CoursePage, access, resume) -> dict:
     """The one button a course page shows this viewer: what it says and where it goes."""
     if access.is_staff and not access.is_enrolled:

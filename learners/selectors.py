@@ -256,3 +256,14 @@ def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]
 
 def course_reviews(*, course: CoursePage, limit: int = 20) -> list[Review]:
     return list(Review.objects.filter(course=course).select_related("user").order_by("-updated_at")[:limit])
+
+
+def teachers_for_student(*, student) -> list[tuple[CoursePage, object]]:
+    """(course, teacher) pairs the student may book a live class with or message: teachers of
+    courses the student is enrolled in (active or completed)."""
+    course_ids = Enrollment.objects.filter(
+        user=student, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
+    ).values("course_id")
+    rows = (CourseInstructor.objects.filter(page_id__in=course_ids).exclude(user=student)
+            .select_related("page", "user").order_by("page__title", "sort_order"))
+    return [(row.page, row.user) for row in rows]

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from core.storage import private_file_response
 from coursepages.models import CoursePage
-from live.selectors import teachers_for_student
+from learners.selectors import teachers_for_student
 
 from . import selectors, services
 from .models import Conversation, Message, MessageAttachment
