@@ -6,9 +6,10 @@ page models stay about content."""
 from django.core.paginator import Paginator
 
 from coursepages.models import CoursePage
-from coursepages.selectors import catalog_queryset, category_for, category_tree
+from coursepages.selectors import category_for, category_tree
 
 from .access import LockReason, course_access_for
+from .catalog import catalog_with_stats
 from .models import Enrollment, Review
 from .selectors import (
     Outline,
@@ -33,7 +34,7 @@ def catalog_context(request) -> dict:
     difficulty = difficulty if difficulty in CoursePage.Difficulty.values else ""
     pricing = params.get("pricing", "")
     pricing = pricing if pricing in CoursePage.Pricing.values else ""
-    courses = catalog_queryset(q=q, category=category, difficulty=difficulty, pricing=pricing)
+    courses = catalog_with_stats(q=q, category=category, difficulty=difficulty, pricing=pricing)
     paginator = Paginator(courses, CATALOG_PAGE_SIZE)
     page_obj = paginator.get_page(params.get("page"))
     query = params.copy()

@@ -9,9 +9,10 @@ from django.db.models.functions import Coalesce
 from accounts.permissions import is_platform_admin
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.page_cache import cached_until_pages_change
-from coursepages.selectors import _subquery_aggregate, courses_taught_by, with_course_stats
+from coursepages.selectors import _subquery_aggregate, courses_taught_by
 
 from .access import CourseAccess, LessonAccess, LockReason
+from .catalog import with_course_stats
 from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
 from .services import CourseProgress
 from .structure import OutlinePage, course_structure
