@@ -260,6 +260,10 @@ LOGGING = {
     },
 }
 
+# The /bench/ baseline views (config/views.py): off unless a benchmark server asks for them
+# (bench/cluster.py and bench/load.py set BENCH_VIEWS for the servers they start).
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
 # Steps that run (after commit) when an enrollment is created or a course is completed;
 # each is a dotted path to a function taking enrollment_id.
 ENROLLMENT_CREATED_HOOKS: list[str] = ["learners.notifications.enrollment_created_notify"]
