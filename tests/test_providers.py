@@ -35,3 +35,15 @@ def test_contributions_run_in_registration_order_once_each():
     panels.register(_two)
     assert [function() for function in panels] == [{"two": 2}, {"one": 1}]
 
+
+def test_the_apps_above_register_what_the_layers_below_ask_for():
+    from core.notify import sender
+    from coursepages import page_context
+    from learners.access import has_active_subscription
+    from learners.dashboard import panels
+
+    assert sender.registered
+    assert has_active_subscription.registered
+    assert all(provider.registered for provider in (page_context.catalog, page_context.course,
+                                                     page_context.section, page_context.lesson))
+    assert {function.__module__.split(".")[0] for function in panels} == {"certificates", "live", "payments"}
