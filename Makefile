@@ -36,6 +36,7 @@ seed: migrate
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 e2e: install vendor
 	$(PY) -m pytest tests/e2e

@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.privacy import user_account_delete, user_data_export
 from accounts.services import user_update_profile
 from accounts.tokens import token_family_revoke, token_pair_issue, token_pair_refresh, token_revoke_all
-from messaging.notify import notify
+from core.notify import notify
 
 from .auth import user_auth
 from .errors import ApiError, ErrorOut

@@ -8,8 +8,9 @@ from ninja.pagination import paginate
 
 from accounts.tokens import access_token_user
 from coursepages.models import CoursePage, LessonPage
-from coursepages.selectors import catalog_queryset, category_for, category_tree, with_course_stats
+from coursepages.selectors import category_for, category_tree
 from learners.access import LearningContext, course_access_for, learning_context_for
+from learners.catalog import catalog_with_stats, with_course_stats
 from learners.models import Enrollment
 from learners.selectors import course_outline
 from learners.services import (
@@ -213,8 +214,8 @@ def courses(request, filters: Query[CatalogFilters]):
         value = getattr(filters, name)
         if value and value not in allowed:
             raise ApiError(400, f"Unknown {name}.", "invalid", errors={name: [f"Choose one of: {', '.join(allowed)}."]})
-    return catalog_queryset(q=filters.q[:200], category=category, difficulty=filters.difficulty,
-                            pricing=filters.pricing)
+    return catalog_with_stats(q=filters.q[:200], category=category, difficulty=filters.difficulty,
+                              pricing=filters.pricing)
 
 
 @router.get("/courses/{course_id}/", response={200: CourseDetailOut, **refusals(401)}, auth=None)

@@ -1,9 +1,9 @@
 """Rate limits for the API, raise-style: `rate_limit(...)` answers 429 with Retry-After when
-over (the counter is config/ratelimit.py; the rates are settings.API_RATE_LIMITS)."""
+over (the counter is core/ratelimit.py; the rates are settings.API_RATE_LIMITS)."""
 
 from django.conf import settings
 
-from config.ratelimit import client_ip, rate_hit
+from core.ratelimit import client_ip, rate_hit
 
 from .errors import ApiError
 

@@ -68,6 +68,7 @@ class Cluster:
             "MEDIA_ROOT": str(workdir / "local-media"),
             "PRIVATE_MEDIA_ROOT": str(workdir / "local-private"),
             "ACCOUNT_EMAIL_VERIFICATION": "optional",
+            "BENCH_VIEWS": "true",  # the /bench/ baseline views (off in any other deployment)
         }
 
     def start(self, name, args, **kwargs):

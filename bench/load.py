@@ -439,6 +439,7 @@ def main():
     cluster.env.pop("AWS_STORAGE_BUCKET_NAME")
     cluster.env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     cluster.env["CONN_MAX_AGE"] = "60"
+    cluster.env["BENCH_VIEWS"] = "true"  # /bench/bare/ and /bench/bare-signed-in/ are the baselines
     if options.page_cache_seconds is not None:
         cluster.env["PAGE_CACHE_SECONDS"] = str(options.page_cache_seconds)
     cluster.env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", cluster.env["REDIS_URL"])

@@ -12,9 +12,8 @@ class H5PBlock(blocks.StructBlock):
     )
 
     def get_preview_value(self):
-        from coursepages.models import H5PPackage
-
-        package = H5PPackage.objects.order_by("-pk").first()
+        # The chooser resolves "coursepages.H5PPackage" by name: blocks never imports coursepages.
+        package = self.child_blocks["package"].target_model.objects.order_by("-pk").first()
         return self.to_python({"title": "Interactive exercise", "package": package.pk if package else None,
                                "completion": "completed"})
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 
-from config.storage import private_storage
+from core.storage import private_storage
 
 from .codes import format_code
 

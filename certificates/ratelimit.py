@@ -1,11 +1,11 @@
 """Per-IP limit on certificate lookups (web page and API): `CERTIFICATE_VERIFY_RATE` lookups
-per window, counted by config/ratelimit.py on the shared cache."""
+per window, counted by core/ratelimit.py on the shared cache."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from config.ratelimit import client_ip, rate_hit
+from core.ratelimit import client_ip, rate_hit
 
 
 @dataclass(frozen=True)

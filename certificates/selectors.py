@@ -13,6 +13,11 @@ def certificates_for(*, user) -> QuerySet[Certificate]:
     return Certificate.objects.filter(user=user).order_by("-issued_at", "-pk")
 
 
+def dashboard_panel(*, user) -> dict:
+    """The student dashboard's certificates (learners.dashboard.panels; CertificatesConfig.ready)."""
+    return {"certificates": certificates_for(user=user)}
+
+
 def certificate_by_code(*, code: str) -> Certificate | None:
     """Match a typed code ignoring case, spaces and dashes."""
     normalized = normalize_code(code)

@@ -140,7 +140,7 @@ def certificate_render_pdf(*, certificate: Certificate, force: bool = False) -> 
 
 def _notify_issued(certificate: Certificate) -> None:
     """Email the student once per certificate (a re-run after a crash still sends it once)."""
-    from messaging.notify import notify
+    from core.notify import notify
 
     from .pdf import verification_url
 

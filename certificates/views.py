@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.storage import private_file_response
+from core.storage import private_file_response
 
 from .codes import format_code, is_well_formed, normalize_code
 from .models import Certificate

@@ -9,8 +9,6 @@ from config import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("bench/bare/", views.bare, name="bench_bare"),
-    path("bench/bare-signed-in/", views.bare_signed_in, name="bench_bare_signed_in"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
@@ -22,6 +20,14 @@ urlpatterns = [
     path("live/", include("live.urls")),
     path("messages/", include("messaging.urls")),
 ]
+
+# The benchmark baselines (bench/load.py): mounted only on servers bench/ starts.
+bench_urlpatterns = [
+    path("bench/bare/", views.bare, name="bench_bare"),
+    path("bench/bare-signed-in/", views.bare_signed_in, name="bench_bare_signed_in"),
+]
+if settings.BENCH_VIEWS:
+    urlpatterns += bench_urlpatterns
 
 if settings.DEBUG:
     from django.conf.urls.static import static

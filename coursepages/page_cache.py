@@ -28,7 +28,7 @@ from django.http import HttpResponse
 from django.utils.cache import cc_delim_re, patch_cache_control, patch_vary_headers
 from wagtail import views as wagtail_views
 
-from config.generations import generation_bump, generation_cached, generation_current
+from core.generations import generation_bump, generation_cached, generation_current
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,9 @@
 """Reads of course pages: the catalog (page and API) and what other apps build on."""
 
-from django.db.models import F, FloatField, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, Prefetch, QuerySet, Subquery
 from wagtail.images import get_image_model
 
-from .models import Category, CourseInstructor, CoursePage, LessonPage
+from .models import Category, CourseInstructor, CoursePage
 
 CATALOG_THUMBNAIL = "fill-640x336"
 
@@ -23,21 +22,6 @@ def _subquery_aggregate(queryset: QuerySet, function: str, field: str, output_fi
     return Subquery(aggregate.values("value")[:1], output_field=output_field)
 
 
-def with_course_stats(queryset: QuerySet) -> QuerySet:
-    """Annotate lesson_count, student_count, rating_avg and rating_count in the same query."""
-    from learners.models import Enrollment, Review
-
-    lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("path"))
-    students = Enrollment.objects.filter(course_id=OuterRef("pk")).exclude(status=Enrollment.Status.REVOKED)
-    reviews = Review.objects.filter(course_id=OuterRef("pk"))
-    return queryset.annotate(
-        lesson_count=Coalesce(_subquery_aggregate(lessons, "COUNT", "pk", IntegerField()), Value(0)),
-        student_count=Coalesce(_subquery_aggregate(students, "COUNT", "pk", IntegerField()), Value(0)),
-        rating_count=Coalesce(_subquery_aggregate(reviews, "COUNT", "pk", IntegerField()), Value(0)),
-        rating_avg=_subquery_aggregate(reviews, "AVG", "rating", FloatField()),
-    )
-
-
 def category_for(value) -> Category | None:
     """A category by slug or id (None when there is no such category)."""
     if value in (None, ""):
@@ -51,8 +35,9 @@ def category_for(value) -> Category | None:
 def catalog_queryset(
     *, q: str = "", category: Category | None = None, difficulty: str = "", pricing: str = ""
 ) -> QuerySet:
-    """Live, non-archived courses for the catalog, filtered, newest first, with their stats,
-    category, instructors and thumbnail renditions loaded in a fixed number of queries.
+    """Live, non-archived courses for the catalog, filtered, newest first, with their category,
+    instructors and thumbnail renditions loaded in a fixed number of queries. The counts on
+    a card (students, rating) are learning records: learners.catalog adds them.
 
     A parent category includes its subcategories. Unknown difficulty/pricing values are
     ignored (the caller validates what it shows to the user)."""
@@ -68,7 +53,7 @@ def catalog_queryset(
         matches = catalog_courses().order_by().search(q, operator="and")
         queryset = queryset.filter(pk__in=[page.pk for page in matches])
     images = get_image_model().objects.prefetch_renditions(CATALOG_THUMBNAIL)
-    return with_course_stats(queryset).select_related("category").prefetch_related(
+    return queryset.select_related("category").prefetch_related(
         Prefetch("course_instructors", queryset=CourseInstructor.objects.select_related("user").order_by("sort_order")),
         Prefetch("thumbnail", queryset=images),
     ).order_by("-first_published_at", "-pk")

@@ -148,7 +148,7 @@ def course_publish_content(*, course: CoursePage, user) -> list[Page]:
 def review_finished(*, workflow_state, user, approved: bool) -> None:
     """After a moderator approves or rejects a page: publish a course's content on approval,
     and tell the instructor who asked for the review, in the app."""
-    from messaging.notify import notify
+    from core.notify import notify
 
     page = workflow_state.content_object
     if not isinstance(page, Page):

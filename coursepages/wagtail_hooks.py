@@ -4,7 +4,6 @@ own courses. (What happens when a moderator finishes a review is in coursepages.
 from django.core.exceptions import PermissionDenied
 from wagtail import hooks
 
-from . import wagtail_hooks_h5p  # noqa: F401  (H5P snippet with validated upload; private documents)
 from .category_admin import category_viewset
 from .models import CoursePage
 from .page_cache import mark_cacheable

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from core.providers import Provider
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 
@@ -38,6 +39,10 @@ class LessonAccess:
 
 OPEN = LessonAccess(allowed=True)
 
+# has_active_subscription(user=) -> bool: whether a subscription opens "included" courses for
+# the user now. Payments answers it (PaymentsConfig.ready); the policy never imports payments.
+has_active_subscription = Provider("learners.access.has_active_subscription (payments)")
+
 
 def drip_available_at(*, enrolled_at: datetime, days: int, tzinfo) -> datetime:
     """Midnight, in the student's timezone, `days` calendar days after the enrollment date."""
@@ -63,9 +68,7 @@ class CourseAccess:
 
     def subscription_active(self) -> bool:
         if self._subscription_active is None:
-            from payments.selectors import subscription_active_for
-
-            self._subscription_active = subscription_active_for(user=self.user) is not None
+            self._subscription_active = has_active_subscription(user=self.user)
         return self._subscription_active
 
     def course_lock(self) -> LessonAccess | None:

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from wagtail.log_actions import log
 
+from core.notify import notify
 from coursepages.permissions import courses_staffed_by
-from messaging.notify import notify
 
 from .access import LearningContext, learning_context_for
 from .activity_blocks import Activity, activity_for_student

@@ -2,7 +2,7 @@
 ENROLLMENT_CREATED_HOOKS / COURSE_COMPLETED_HOOKS (after commit): an in-app notification and
 a non-essential email (plain text and HTML, sent by a Celery task; the user may opt out)."""
 
-from messaging.notify import notify
+from core.notify import notify
 
 from .models import Enrollment
 

@@ -6,9 +6,10 @@ page models stay about content."""
 from django.core.paginator import Paginator
 
 from coursepages.models import CoursePage
-from coursepages.selectors import catalog_queryset, category_for, category_tree
+from coursepages.selectors import category_for, category_tree
 
 from .access import LockReason, course_access_for, learning_context_for
+from .catalog import catalog_with_stats
 from .lesson_blocks import lesson_block_states, lesson_quiz_attempts_expire
 from .models import Enrollment, Review
 from .selectors import (
@@ -34,7 +35,7 @@ def catalog_context(request) -> dict:
     difficulty = difficulty if difficulty in CoursePage.Difficulty.values else ""
     pricing = params.get("pricing", "")
     pricing = pricing if pricing in CoursePage.Pricing.values else ""
-    courses = catalog_queryset(q=q, category=category, difficulty=difficulty, pricing=pricing)
+    courses = catalog_with_stats(q=q, category=category, difficulty=difficulty, pricing=pricing)
     paginator = Paginator(courses, CATALOG_PAGE_SIZE)
     page_obj = paginator.get_page(params.get("page"))
     query = params.copy()
@@ -50,12 +51,6 @@ def catalog_context(request) -> dict:
         "difficulties": CoursePage.Difficulty.choices,
         "pricings": CoursePage.Pricing.choices,
     }
-
-
-def _subscription_active(user) -> bool:
-    from payments.selectors import subscription_active_for
-
-    return subscription_active_for(user=user) is not None
 
 
 def course_action(*, user, course: CoursePage, access, resume) -> dict:

@@ -9,9 +9,10 @@ from django.db.models.functions import Coalesce
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.page_cache import cached_until_pages_change
 from coursepages.permissions import courses_staffed_by
-from coursepages.selectors import _subquery_aggregate, with_course_stats
+from coursepages.selectors import _subquery_aggregate
 
 from .access import CourseAccess, LessonAccess, LockReason
+from .catalog import with_course_stats
 from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
 from .services import CourseProgress
 from .structure import OutlinePage, course_structure
@@ -249,3 +250,14 @@ def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]
 
 def course_reviews(*, course: CoursePage, limit: int = 20) -> list[Review]:
     return list(Review.objects.filter(course=course).select_related("user").order_by("-updated_at")[:limit])
+
+
+def teachers_for_student(*, student) -> list[tuple[CoursePage, object]]:
+    """(course, teacher) pairs the student may book a live class with or message: teachers of
+    courses the student is enrolled in (active or completed)."""
+    course_ids = Enrollment.objects.filter(
+        user=student, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
+    ).values("course_id")
+    rows = (CourseInstructor.objects.filter(page_id__in=course_ids).exclude(user=student)
+            .select_related("page", "user").order_by("page__title", "sort_order"))
+    return [(row.page, row.user) for row in rows]

@@ -13,23 +13,14 @@ from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 
 from .access import learning_context_for
-from .selectors import course_students, dashboard_for, instructor_courses_for
+from .dashboard import dashboard_context
+from .selectors import course_students, instructor_courses_for
 from .services import LearningError, enrollment_request, lesson_complete, review_save
 
 
 @login_required
 def dashboard(request):
-    from certificates.selectors import certificates_for
-    from live.selectors import upcoming_for
-    from payments.selectors import order_history_for
-
-    user = request.user
-    return render(request, "learners/dashboard.html", {
-        **dashboard_for(user=user),
-        "certificates": certificates_for(user=user),
-        "live_upcoming": upcoming_for(user=user, limit=5),
-        "recent_orders": order_history_for(user=user)[:5],
-    })
+    return render(request, "learners/dashboard.html", dashboard_context(user=request.user))
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from config.storage import private_file_response
+from core.storage import private_file_response
 from coursepages.models import CoursePage
 from coursepages.permissions import user_is_course_staff
 

@@ -1,4 +1,5 @@
-"""Admin screens of the learning area: the grading queue and rubric form, and analytics."""
+"""Admin screens of the learning area: the grading queue and rubric form, analytics, and the H5P
+package snippet with the private-documents rule (wagtail_hooks_h5p)."""
 
 from django.urls import include, path, reverse
 from wagtail import hooks
@@ -6,7 +7,10 @@ from wagtail.admin.menu import MenuItem
 
 from accounts.permissions import is_platform_admin
 
-from . import admin_analytics
+from . import (
+    admin_analytics,
+    wagtail_hooks_h5p,  # noqa: F401  (H5P snippet with validated upload; private documents)
+)
 from .admin_views import GradeSubmissionView, GradingQueueView
 from .analytics import instructor_course_ids
 from .permissions import user_may_grade

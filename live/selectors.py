@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from coursepages.models import CourseInstructor, CoursePage
+from coursepages.models import CourseInstructor
 from learners.models import Enrollment
 
 from .availability import Interval, Slot, slots_in, subtract, weekly_windows
@@ -58,17 +58,6 @@ def slots_by_local_day(slots: list[Slot], tz) -> list[tuple]:
     return sorted(days.items())
 
 
-def teachers_for_student(*, student) -> list[tuple[CoursePage, object]]:
-    """(course, teacher) pairs the student may book or message: teachers of courses the
-    student is enrolled in (active or completed)."""
-    course_ids = Enrollment.objects.filter(
-        user=student, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
-    ).values("course_id")
-    rows = (CourseInstructor.objects.filter(page_id__in=course_ids).exclude(user=student)
-            .select_related("page", "user").order_by("page__title", "sort_order"))
-    return [(row.page, row.user) for row in rows]
-
-
 def student_may_book(*, student, course, teacher) -> bool:
     return (
         Enrollment.objects.filter(user=student, course=course,
@@ -95,6 +84,11 @@ def upcoming_for(*, user, limit: int | None = None):
                                                   status__in=LiveSession.ACTIVE_STATUSES,
                                                   ends_at__gt=timezone.now()).order_by("starts_at"))
     return list(qs[:limit] if limit else qs)
+
+
+def dashboard_panel(*, user) -> dict:
+    """The student dashboard's next live classes (learners.dashboard.panels; LiveConfig.ready)."""
+    return {"live_upcoming": upcoming_for(user=user, limit=5)}
 
 
 def past_for(*, user, limit: int = 50):

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError, UpstreamError
-from messaging.notify import notify
+from core.notify import notify
 
 from . import meetings
 from .availability import contains

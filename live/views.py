@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from coursepages.models import CoursePage
+from learners.selectors import teachers_for_student
 
 from . import selectors, services
 from .forms import BookForm, ExceptionForm, ReasonForm, WindowForm
@@ -35,14 +36,14 @@ def dashboard(request):
         "upcoming": upcoming,
         "past": selectors.past_for(user=user),
         "is_teacher": user_may_teach_live(user),
-        "can_book": bool(selectors.teachers_for_student(student=user)),
+        "can_book": bool(teachers_for_student(student=user)),
         "tz": user.tzinfo,
     })
 
 
 @login_required
 def book_choose(request):
-    pairs = selectors.teachers_for_student(student=request.user)
+    pairs = teachers_for_student(student=request.user)
     return render(request, "live/book_choose.html", {"pairs": pairs})
 
 

@@ -1,5 +1,8 @@
-"""One way to tell a user something: an in-app notification and, unless they opted out of
-non-essential mail, an email (plain text and HTML) sent by a Celery task after commit."""
+"""How messaging tells a user something: an in-app notification and, unless they opted out of
+non-essential mail, an email (plain text and HTML) sent by a Celery task after commit.
+
+Every app calls `core.notify.notify`; MessagingConfig.ready() registers this function as its
+sender, so only messaging knows the Notification model."""
 
 from .models import Notification
 from .selectors import unread_counts_changed

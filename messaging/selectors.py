@@ -4,7 +4,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from config.generations import generation_bump, generation_cached
+from core.generations import generation_bump, generation_cached
 
 from .models import Conversation, Message, Notification
 

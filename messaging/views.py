@@ -5,10 +5,10 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from config.storage import private_file_response
 from core.errors import status_for
+from core.storage import private_file_response
 from coursepages.models import CoursePage
-from live.selectors import teachers_for_student
+from learners.selectors import teachers_for_student
 
 from . import selectors, services
 from .models import Conversation, Message, MessageAttachment

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = "Payments"
+
+    def ready(self):
+        # The layers below ask payments without importing it (README "Layers").
+        from learners.access import has_active_subscription
+        from learners.dashboard import panels
+
+        from .selectors import dashboard_panel, user_has_active_subscription
+
+        has_active_subscription.register(user_has_active_subscription)
+        panels.register(dashboard_panel)

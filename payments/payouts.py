@@ -9,8 +9,8 @@ from wagtail.log_actions import log
 
 from core.errors import DomainError
 from core.money import format_money
+from core.notify import notify
 from coursepages.models import PlatformSettings
-from messaging.notify import notify
 
 from .crypto import decrypt_json, encrypt_json, mask_account_number
 from .earnings_selectors import balances_for

@@ -19,6 +19,12 @@ def subscription_active_for(*, user) -> Subscription | None:
     )
 
 
+def user_has_active_subscription(*, user) -> bool:
+    """What the access policy asks (learners.access.has_active_subscription, registered in
+    PaymentsConfig.ready)."""
+    return subscription_active_for(user=user) is not None
+
+
 def subscription_current_for(*, user) -> Subscription | None:
     """The subscription to show on the account page: the one giving access, else the latest started."""
     return subscription_active_for(user=user) or (
@@ -33,6 +39,11 @@ def order_history_for(*, user):
         Order.objects.filter(user=user)
         .select_related("plan").prefetch_related("items").order_by("-created_at")
     )
+
+
+def dashboard_panel(*, user) -> dict:
+    """The student dashboard's recent orders (learners.dashboard.panels; PaymentsConfig.ready)."""
+    return {"recent_orders": order_history_for(user=user)[:5]}
 
 
 def revenue_by_course_for_day(*, day) -> dict[int, tuple[int, int]]:

@@ -125,7 +125,7 @@ def _media_in_tmp(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     from django.core.files.storage import storages
 
-    from config.storage import reset_private_storage
+    from core.storage import reset_private_storage
 
     if "s3" not in settings.STORAGES["default"]["BACKEND"].lower():
         settings.STORAGES = {

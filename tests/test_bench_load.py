@@ -93,7 +93,8 @@ def test_the_pool_deals_each_request_to_one_thread_and_takes_back_the_unsent(tmp
     assert pool.built == len(built) == 8
 
 
-def test_the_lesson_rows_students_open_random_lessons_as_themselves(client, tmp_path):
+def test_the_lesson_rows_students_open_random_lessons_as_themselves(client, tmp_path, settings):
+    settings.ROOT_URLCONF = "tests.bench_urls"  # the /bench/ views, as on the server load.py starts
     call_command("seed_demo", stdout=io.StringIO())
     facts = run_setup(SETUP, lessons=12, learners=3)
     assert len(facts["lesson_urls"]) == 12 and len(set(facts["learner_cookies"])) == 3

@@ -1,4 +1,4 @@
-"""The Redis cache degrades when Redis is down (config/cache.py): reads miss, writes are
+"""The Redis cache degrades when Redis is down (core/cache.py): reads miss, writes are
 dropped, counters restart, and pages, sign-in sessions (cached_db) and rate limits keep
 working from the database. Redis "down" here is a port nothing listens on."""
 
@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from config.cache import FailSoftRedisCache
+from core.cache import FailSoftRedisCache
 from learners.models import LessonProgress
 from learners.services import enrollment_create
 from tests.factories import lessons_of, make_course
@@ -75,7 +75,7 @@ def test_a_genuine_redis_error_is_not_swallowed(monkeypatch):
 
 @pytest.fixture
 def redis_down(settings):
-    settings.CACHES = {"default": {"BACKEND": "config.cache.FailSoftRedisCache",
+    settings.CACHES = {"default": {"BACKEND": "core.cache.FailSoftRedisCache",
                                    "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}}
 
 

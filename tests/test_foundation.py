@@ -67,7 +67,7 @@ def test_settings_read_database_and_redis_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.db.backends.postgresql", "config.cache.FailSoftRedisCache", "False"
+        "django.db.backends.postgresql", "core.cache.FailSoftRedisCache", "False"
     ]
     defaults = subprocess.run(
         [sys.executable, "-c", code], cwd=conftest.ROOT, capture_output=True, text=True,

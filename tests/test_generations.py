@@ -1,11 +1,11 @@
-"""config/generations.py: values cached until their generation changes, kept in the process
+"""core/generations.py: values cached until their generation changes, kept in the process
 for local=True, read once per request; another process's bump is seen at once."""
 
 import pytest
 from django.core.cache import cache
 
 from accounts.models import User
-from config.generations import GenerationSnapshotMiddleware, generation_bump, generation_cached
+from core.generations import GenerationSnapshotMiddleware, generation_bump, generation_cached
 
 pytestmark = pytest.mark.django_db  # a bump is repeated on commit
 
@@ -88,7 +88,7 @@ def test_nothing_is_not_stored():
 def test_a_process_keeps_a_value_only_for_a_while(monkeypatch):
     """A bump that never reached the cache (Redis away for that one write) must not leave a
     process serving the old value for ever: its copy is dropped after LOCAL_SECONDS."""
-    from config import generations
+    from core import generations
 
     build = Builder()
     generation_cached("test:aging", build, generation_key=GEN, local=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from config.ratelimit import parse_rate, rate_hit
+from core.ratelimit import parse_rate, rate_hit
 
 
 def test_rates_are_read_with_or_without_a_count_of_units():

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from config.security import build_policy
+from core.security import build_policy
 
 from .conftest import ROOT
 

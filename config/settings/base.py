@@ -61,7 +61,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.generations.GenerationSnapshotMiddleware",
+    "core.generations.GenerationSnapshotMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.security.ContentSecurityPolicyMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "coursepages.site_cache.CachedSiteMiddleware",
@@ -121,8 +121,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Django's RedisCache, but a Redis outage means cache misses, not 500s (config/cache.py).
-            "BACKEND": "config.cache.FailSoftRedisCache",
+            # Django's RedisCache, but a Redis outage means cache misses, not 500s (core/cache.py).
+            "BACKEND": "core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="lectern"),
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -260,6 +260,10 @@ LOGGING = {
     },
 }
 
+# The /bench/ baseline views (config/views.py): off unless a benchmark server asks for them
+# (bench/cluster.py and bench/load.py set BENCH_VIEWS for the servers they start).
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
 # Steps that run (after commit) when an enrollment is created or a course is completed;
 # each is a dotted path to a function taking enrollment_id.
 ENROLLMENT_CREATED_HOOKS: list[str] = ["learners.notifications.enrollment_created_notify"]
@@ -290,7 +294,7 @@ CELERY_BEAT_SCHEDULE["analytics-rollup"] = {
     "kwargs": {"days": 2},
 }
 
-# Content-Security-Policy (config/security.py): on in production, off by default elsewhere.
+# Content-Security-Policy (core/security.py): on in production, off by default elsewhere.
 CSP_ENABLED = env.bool("CSP_ENABLED", default=False)
 CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 AI_TOOL_ALLOWED_ORIGINS = env.list("AI_TOOL_ALLOWED_ORIGINS", default=[])

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from wagtail.search import index
 
-from config.storage import private_storage
+from core.storage import private_storage
 
 
 class H5PPackage(index.Indexed, models.Model):

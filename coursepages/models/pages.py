@@ -15,6 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from blocks.lesson_body import LessonBodyBlock
+from coursepages import page_context
 from coursepages.forms import LessonPageForm
 from coursepages.permissions import CourseAuthoringPermissionsMixin
 from coursepages.view_restrictions import ViewRestrictionShortcutMixin
@@ -85,10 +86,8 @@ class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
         return page.route(request, [])
 
     def get_context(self, request, *args, **kwargs):
-        from learners.pages import catalog_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(catalog_context(request))
+        context.update(page_context.catalog(request))
         return context
 
 
@@ -197,10 +196,8 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
         return [ci.user for ci in self.course_instructors.select_related("user").all()]
 
     def get_context(self, request, *args, **kwargs):
-        from learners.pages import course_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(course_context(request, self))
+        context.update(page_context.course(request, self))
         return context
 
 
@@ -228,10 +225,8 @@ class SectionPage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin,
     subpage_types = ["coursepages.LessonPage"]
 
     def get_context(self, request, *args, **kwargs):
-        from learners.pages import section_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(section_context(request, self))
+        context.update(page_context.section(request, self))
         return context
 
 
@@ -270,8 +265,6 @@ class LessonPage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
     base_form_class = LessonPageForm
 
     def get_context(self, request, *args, **kwargs):
-        from learners.pages import lesson_context
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_context(request, self))  # `access` says whether the body may show
+        context.update(page_context.lesson(request, self))  # `access` says whether the body may show
         return context

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from config.storage import private_storage
+from core.storage import private_storage
 
 
 class AssignmentSubmission(models.Model):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from config.storage import private_storage
+from core.storage import private_storage
 
 
 class Conversation(models.Model):

@@ -7,10 +7,10 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from core.notify import notify
 from learners.access import learning_context_for
 from learners.models import Enrollment, LessonProgress
 from learners.services import enrollment_create, lesson_complete
-from messaging.notify import notify
 from tests.factories import lessons_of
 
 

@@ -4,7 +4,7 @@ pagination, and what a card shows."""
 import pytest
 
 from coursepages.models import Category
-from coursepages.selectors import catalog_queryset
+from learners.catalog import catalog_with_stats
 from learners.models import Review
 from learners.services import enrollment_create
 from tests.factories import make_course, make_user
@@ -82,7 +82,7 @@ def test_card_counts_lessons_students_and_rating(client, instructor):
         student = make_user()
         enrollment_create(user=student, course=course)
         Review.objects.create(user=student, course=course, rating=rating)
-    annotated = catalog_queryset().get(pk=course.pk)
+    annotated = catalog_with_stats().get(pk=course.pk)
     assert (annotated.lesson_count, annotated.student_count, annotated.rating_count) == (3, 2, 2)
     assert annotated.rating_avg == pytest.approx(4.5)
     html = client.get("/courses/").content.decode()

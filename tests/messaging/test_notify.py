@@ -1,10 +1,11 @@
-"""notify(): in-app notification plus email, honouring the opt-out for non-essential mail."""
+"""core.notify.notify, sent by messaging: in-app notification plus email, honouring the opt-out
+for non-essential mail."""
 
 import pytest
 from django.core import mail
 
+from core.notify import notify
 from messaging.models import Notification
-from messaging.notify import notify
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,7 +1,9 @@
 """Seed the demo site. Idempotent: running it again changes nothing that is already there.
 
 Each app that has demo data keeps it in `<app>/demo.py` with a `seed(*, stdout)` function;
-this command runs them in dependency order, so the demo grows with every feature."""
+this command runs them in dependency order, so the demo grows with every feature. A module's
+optional `summary(*, stdout)` runs after all of them (accounts prints the demo logins). The
+modules are found by name at run time: core, the bottom layer, imports no app (README "Layers")."""
 
 import importlib
 import importlib.util
@@ -26,12 +28,10 @@ class Command(BaseCommand):
     help = "Create the demo site: users with known passwords, courses, and data for every feature."
 
     def handle(self, *args, **options):
-        for name in DEMO_MODULES:
-            if importlib.util.find_spec(name) is None:
-                continue
-            module = importlib.import_module(name)
+        modules = [importlib.import_module(name) for name in DEMO_MODULES if importlib.util.find_spec(name)]
+        for module in modules:
             with transaction.atomic():
                 module.seed(stdout=self.stdout)
-        from accounts.demo import print_logins
-
-        print_logins(stdout=self.stdout)
+        for module in modules:
+            if hasattr(module, "summary"):
+                module.summary(stdout=self.stdout)

@@ -1,6 +1,7 @@
-"""Admin for interactive content: the H5P package snippet, whose upload form validates the
-package and whose save extracts it (learners.h5p), and the rule that keeps documents of
-paid-course lessons off Wagtail's public /documents/ URL."""
+"""Admin for interactive content: the H5P package snippet (the model is coursepages'), whose
+upload form validates the package and whose save extracts it (learners.h5p), and the rule
+that keeps documents of paid-course lessons off Wagtail's public /documents/ URL. Both call
+learners' services, so they live here rather than in coursepages."""
 
 from django import forms
 from django.core.exceptions import PermissionDenied
@@ -13,8 +14,8 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from coursepages.models import H5PPackage
-from learners.h5p import H5PValidationError, h5p_package_delete_files, h5p_package_inspect, h5p_package_store
 
+from .h5p import H5PValidationError, h5p_package_delete_files, h5p_package_inspect, h5p_package_store
 from .permissions import user_may_edit_documents
 
 
@@ -113,7 +114,7 @@ def remove_h5p_files(request, instances):
 def keep_paid_lesson_documents_private(document, request):
     """A document used by a lesson of a paid course is served only through the lesson's
     access-checked view (learners:lesson-file); Wagtail's URL stays open to editors."""
-    from learners.media import document_is_private
+    from .media import document_is_private
 
     if user_may_edit_documents(request.user):
         return None

@@ -1,0 +1,31 @@
+"""The catalog's courses with the counts a card shows: lessons, students and rating. Students
+and ratings are learning records, so the counts are added here, on top of the content-only
+queryset of coursepages.selectors."""
+
+from django.db.models import FloatField, IntegerField, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from coursepages.models import Category, LessonPage
+from coursepages.selectors import _subquery_aggregate, catalog_queryset
+
+from .models import Enrollment, Review
+
+
+def with_course_stats(queryset: QuerySet) -> QuerySet:
+    """Annotate lesson_count, student_count, rating_avg and rating_count in the same query."""
+    lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("path"))
+    students = Enrollment.objects.filter(course_id=OuterRef("pk")).exclude(status=Enrollment.Status.REVOKED)
+    reviews = Review.objects.filter(course_id=OuterRef("pk"))
+    return queryset.annotate(
+        lesson_count=Coalesce(_subquery_aggregate(lessons, "COUNT", "pk", IntegerField()), Value(0)),
+        student_count=Coalesce(_subquery_aggregate(students, "COUNT", "pk", IntegerField()), Value(0)),
+        rating_count=Coalesce(_subquery_aggregate(reviews, "COUNT", "pk", IntegerField()), Value(0)),
+        rating_avg=_subquery_aggregate(reviews, "AVG", "rating", FloatField()),
+    )
+
+
+def catalog_with_stats(
+    *, q: str = "", category: Category | None = None, difficulty: str = "", pricing: str = ""
+) -> QuerySet:
+    """coursepages.selectors.catalog_queryset (filtered, newest first) with `with_course_stats`."""
+    return with_course_stats(catalog_queryset(q=q, category=category, difficulty=difficulty, pricing=pricing))
