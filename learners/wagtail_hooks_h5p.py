@@ -14,9 +14,9 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from coursepages.models import H5PPackage
+from coursepages.permissions import user_may_edit_documents
 
 from .h5p import H5PValidationError, h5p_package_delete_files, h5p_package_inspect, h5p_package_store
-from .permissions import user_may_edit_documents
 
 
 class H5PPackageForm(WagtailAdminModelForm):
