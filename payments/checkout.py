@@ -43,7 +43,7 @@ class Quote:
 
     @property
     def vat_cents(self) -> int:
-        return vat_from_gross(self.total_cents, self.vat_rate)
+        return vat_from_gross(gross_cents=self.total_cents, rate=self.vat_rate)
 
 
 def purchasable_courses(*, user, course_ids) -> list[CoursePage]:
@@ -139,7 +139,7 @@ def order_create_for_plan(*, user, plan: Plan, gateway: str) -> Order:
     return Order.objects.create(
         user=user, kind=Order.Kind.SUBSCRIPTION, plan=plan, subscription=subscription, gateway=gateway,
         currency=plan.currency, subtotal_cents=plan.price_cents, total_cents=plan.price_cents, vat_rate=rate,
-        vat_cents=vat_from_gross(plan.price_cents, rate),
+        vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
     )
 
 

@@ -14,14 +14,9 @@ from django.utils import timezone
 from coursepages.models import CourseInstructor, CoursePage, PlatformSettings
 
 from .models import InstructorEarningsProfile, LedgerEntry
+from .vat import vat_from_gross
 
 HUNDRED = Decimal(100)
-
-
-def vat_from_gross(*, gross_cents: int, rate: Decimal) -> int:
-    """VAT inside a VAT-inclusive price: gross × rate / (1 + rate), rounded half-up to the cent."""
-    rate = Decimal(rate)
-    return int((Decimal(gross_cents) * rate / (1 + rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def percent_of(*, cents: int, percent: Decimal) -> int:

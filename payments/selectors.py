@@ -67,5 +67,5 @@ def revenue_by_course_for_day(*, day) -> dict[int, tuple[int, int]]:
     for course_id, paid, rate in items:
         entry = totals.setdefault(course_id, [0, 0])
         entry[0] += paid
-        entry[1] += vat_from_gross(paid, rate)
+        entry[1] += vat_from_gross(gross_cents=paid, rate=rate)
     return {course_id: (gross, vat) for course_id, (gross, vat) in totals.items()}

@@ -154,7 +154,8 @@ def subscription_renew(*, gateway: str, subscription_reference: str = "", transa
     order = Order.objects.create(
         user=subscription.user, kind=Order.Kind.RENEWAL, status=Order.Status.PAID, plan=plan,
         subscription=subscription, gateway=gateway, currency=plan.currency, subtotal_cents=plan.price_cents,
-        total_cents=plan.price_cents, vat_rate=rate, vat_cents=vat_from_gross(plan.price_cents, rate), paid_at=now,
+        total_cents=plan.price_cents, vat_rate=rate, vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
+        paid_at=now,
         invoice_number=invoice_number_allocate(),
     )
     Payment.objects.create(order=order, gateway=gateway, gateway_reference=transaction_reference,

@@ -14,10 +14,10 @@ from payments.ledger import (
     ledger_release_due,
     ledger_reverse_sale,
     split_by_weights,
-    vat_from_gross,
 )
 from payments.models import LedgerEntry
 from payments.payouts import payout_approve, payout_request
+from payments.vat import vat_from_gross
 
 from .earnings_helpers import available_earnings, paid_course, site_settings, with_bank_details
 

@@ -22,7 +22,7 @@ from payments.vat import vat_from_gross
     ],
 )
 def test_vat_from_gross(gross, rate, vat):
-    assert vat_from_gross(gross, Decimal(rate)) == vat
+    assert vat_from_gross(gross_cents=gross, rate=Decimal(rate)) == vat
 
 
 def test_format_money():
