@@ -53,6 +53,7 @@ print("ISSUE " + json.dumps({"lesson": list(course.lessons())[0].pk, "users": [u
 
 ISSUE_RUN = r"""
 import json, time
+from learners.access import learning_context_for
 from accounts.models import User
 from certificates.models import Certificate
 from coursepages.models import LessonPage

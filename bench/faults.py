@@ -160,7 +160,6 @@ def sign_in(session: requests.Session, base: str, email: str, password: str) -> 
 
 WORKER_SETUP = r"""
 import json
-from learners.access import learning_context_for
 from learners.services import enrollment_create
 from tests.factories import make_course, make_user
 course = make_course(title="Drill: the worker is killed", lessons=1)
@@ -173,6 +172,7 @@ print("SETUP " + json.dumps({"course": course.pk, "lesson": course.lessons().fir
 
 COMPLETE_LESSON = r"""
 import json
+from learners.access import learning_context_for
 from accounts.models import User
 from coursepages.models import LessonPage
 from learners.services import lesson_complete

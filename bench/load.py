@@ -125,6 +125,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.tokens import token_pair_issue
 from coursepages.models import CoursePage, LessonPage
+from learners.access import learning_context_for
 from learners.quiz import quiz_attempt_start
 from learners.services import enrollment_create, lesson_complete
 params = json.loads('__PARAMS__')
