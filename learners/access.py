@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from accounts.roles import MODERATORS_GROUP
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
+from coursepages.structure import course_structure
 
 from .models import Enrollment, LessonProgress
-from .structure import course_structure
 
 
 class LockReason:

@@ -10,11 +10,11 @@ from accounts.permissions import is_platform_admin
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.page_cache import cached_until_pages_change
 from coursepages.selectors import _subquery_aggregate, courses_taught_by, with_course_stats
+from coursepages.structure import OutlinePage, course_structure
 
 from .access import CourseAccess, LessonAccess, LockReason
 from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
 from .services import CourseProgress
-from .structure import OutlinePage, course_structure
 
 
 @dataclass
