@@ -15,7 +15,6 @@ from accounts.permissions import is_teaching_staff
 from coursepages.models import PlatformSettings
 from learners import analytics
 from learners.selectors import instructor_courses, instructor_students, taught_courses
-from learners.services import CourseProgress
 
 from .auth import user_auth
 from .errors import ApiError, refusals
@@ -119,7 +118,7 @@ class InstructorStudentOut(Schema):
 
     @staticmethod
     def resolve_progress(enrollment):
-        progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
+        progress = enrollment.progress  # attached by instructor_students from the course's structure
         return {"completed": progress.completed, "total": progress.total, "percent": progress.percent}
 
     @staticmethod

@@ -4,7 +4,10 @@ from django.db.models import F, FloatField, Func, IntegerField, OuterRef, Prefet
 from django.db.models.functions import Coalesce
 from wagtail.images import get_image_model
 
-from .models import Category, CourseInstructor, CoursePage, LessonPage
+from core.querysets import after_fetch
+
+from .models import Category, CourseInstructor, CoursePage
+from .structure import course_structures
 
 CATALOG_THUMBNAIL = "fill-640x336"
 
@@ -28,15 +31,22 @@ def _subquery_aggregate(queryset: QuerySet, function: str, field: str, output_fi
     return Subquery(aggregate.values("value")[:1], output_field=output_field)
 
 
+def _attach_lesson_counts(courses: list[CoursePage]) -> None:
+    structures = course_structures(courses)
+    for course in courses:
+        course.lesson_count = len(structures[course.pk].lesson_ids)
+
+
 def with_course_stats(queryset: QuerySet) -> QuerySet:
-    """Annotate lesson_count, student_count, rating_avg and rating_count in the same query."""
+    """Annotate student_count, rating_avg and rating_count in the same query; each fetched
+    course also gets lesson_count from its cached structure (the one definition of its
+    lessons, coursepages.structure): one cache read for the page of courses, two queries for
+    those not cached, whatever their number."""
     from learners.models import Enrollment, Review
 
-    lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("path"))
     students = Enrollment.objects.filter(course_id=OuterRef("pk")).exclude(status=Enrollment.Status.REVOKED)
     reviews = Review.objects.filter(course_id=OuterRef("pk"))
-    return queryset.annotate(
-        lesson_count=Coalesce(_subquery_aggregate(lessons, "COUNT", "pk", IntegerField()), Value(0)),
+    return after_fetch(queryset, _attach_lesson_counts).annotate(
         student_count=Coalesce(_subquery_aggregate(students, "COUNT", "pk", IntegerField()), Value(0)),
         rating_count=Coalesce(_subquery_aggregate(reviews, "COUNT", "pk", IntegerField()), Value(0)),
         rating_avg=_subquery_aggregate(reviews, "AVG", "rating", FloatField()),
