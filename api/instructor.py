@@ -17,7 +17,6 @@ from coursepages.models import PlatformSettings
 from coursepages.permissions import courses_staffed_by
 from learners import analytics
 from learners.selectors import instructor_courses, instructor_students
-from learners.services import CourseProgress
 
 from .auth import user_auth
 from .errors import ApiError, refusals
@@ -121,7 +120,7 @@ class InstructorStudentOut(Schema):
 
     @staticmethod
     def resolve_progress(enrollment):
-        progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
+        progress = enrollment.progress  # attached by instructor_students from the course's structure
         return {"completed": progress.completed, "total": progress.total, "percent": progress.percent}
 
     @staticmethod

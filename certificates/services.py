@@ -11,10 +11,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.errors import DomainError
+from coursepages.structure import course_minutes
 from learners.models import Enrollment
 
 from .codes import code_generate
@@ -81,7 +82,8 @@ def _design_snapshot(template: CertificateTemplate) -> dict:
 
 
 def _course_hours(course) -> Decimal:
-    minutes = course.lessons().aggregate(total=Sum("estimated_minutes"))["total"] or 0
+    """The estimated time of the course's lessons (coursepages.structure), in hours."""
+    minutes = course_minutes(course)
     return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 

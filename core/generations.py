@@ -148,3 +148,56 @@ def generation_cached(key: str, build, *, generation_key: str, timeout: int = 36
         _local_put(key, generation, value)
         return _own_copy(value)
     return value
+
+
+def generation_cached_many(items: dict, build_many, *, generation_key: str, timeout: int = 3600,
+                           generation_timeout: int | None = None, local: bool = False) -> dict:
+    """`generation_cached` for many keys at once: `items` maps each cache key to what
+    `build_many` needs to build its value; the values stored in the current generation are
+    read in one round trip (none for those kept in this process with `local`), and the rest
+    are built together by `build_many([item, ...])` -> {cache key: value} and stored. Returns
+    {cache key: value} (a key whose value was built as None is left out)."""
+    if not items:
+        return {}
+    snapshot = _snapshot.get()
+    values: dict = {}
+    entries: dict = {}
+    try:
+        generation = snapshot.get(generation_key) if snapshot is not None else None
+        fetched = False
+        if generation is None:
+            found = cache.get_many([generation_key] if local else [generation_key, *items])
+            generation = generation_current(found, generation_key, timeout=generation_timeout)
+            entries, fetched = found, not local
+        if local and generation is not None:
+            for key in items:
+                value = _local_get(key, generation)
+                if value is not _MISSING:
+                    values[key] = value
+        if generation is not None and not fetched:
+            missing = [key for key in items if key not in values]
+            entries = cache.get_many(missing) if missing else {}
+    except Exception:
+        logger.exception("cache lookup failed for %s keys under %s", len(items), generation_key)
+        generation = None
+    if generation is None:  # the cache keeps nothing (or failed): it cannot vouch for any entry
+        return {key: value for key, value in build_many(list(items.values())).items() if value is not None}
+    for key in items:
+        entry = entries.get(key)
+        if key not in values and entry is not None and entry[0] == generation:
+            values[key] = entry[1]
+            if local:
+                _local_put(key, generation, entry[1])
+    missing = {key: item for key, item in items.items() if key not in values}
+    if missing:
+        built = {key: value for key, value in build_many(list(missing.values())).items()
+                 if key in missing and value is not None}
+        try:
+            cache.set_many({key: (generation, value) for key, value in built.items()}, timeout)
+        except Exception:
+            logger.exception("could not store %s keys under %s", len(built), generation_key)
+        if local:
+            for key, value in built.items():
+                _local_put(key, generation, value)
+        values.update(built)
+    return {key: _own_copy(value) for key, value in values.items()}

@@ -23,10 +23,8 @@ def lesson_prerequisites_errors(*, lesson: LessonPage, section, prerequisites: l
         return []
     course = CoursePage.objects.ancestor_of(section, inclusive=False).first() if section else None
     errors = []
-    course_lesson_ids = set(course.lessons().values_list("id", flat=True)) if course else set()
-    # Drafts count too: an instructor may link lessons before publishing them.
-    if course:
-        course_lesson_ids |= set(LessonPage.objects.descendant_of(course).values_list("id", flat=True))
+    # Any lesson below the course, drafts too: an instructor may link lessons before publishing them.
+    course_lesson_ids = set(LessonPage.objects.descendant_of(course).values_list("id", flat=True)) if course else set()
     for prerequisite in prerequisites:
         if lesson.pk and prerequisite.pk == lesson.pk:
             errors.append("A lesson cannot be its own prerequisite.")

@@ -14,9 +14,9 @@ from django.utils import timezone
 from core.providers import Provider
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
+from coursepages.structure import course_structure
 
 from .models import Enrollment, LessonProgress
-from .structure import course_structure
 
 
 class LockReason:

@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from coursepages.models import CourseInstructor, CoursePage
 from coursepages.permissions import courses_staffed_by
+from coursepages.structure import course_structures
 
 from .models import DailyCourseStats, DailySiteStats, Enrollment, LessonFunnel, LessonProgress
 
@@ -80,10 +81,13 @@ def analytics_rollup_day(*, day: date) -> DailySiteStats:
 
 @transaction.atomic
 def analytics_rollup_funnels() -> int:
-    """For every live course, how many students started and completed each lesson."""
+    """For every live course, how many students started and completed each of its lessons
+    (coursepages.structure's one definition, the courses' structures read together)."""
     rows = 0
-    for course in CoursePage.objects.live():
-        lessons = list(course.lessons().values_list("pk", flat=True))
+    courses = list(CoursePage.objects.live())
+    structures = course_structures(courses)
+    for course in courses:
+        lessons = structures[course.pk].lesson_ids
         counts = {
             row["lesson_id"]: row
             for row in LessonProgress.objects.filter(enrollment__course=course, lesson_id__in=lessons)

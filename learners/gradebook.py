@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
+from coursepages.structure import course_lesson_ids
+
 from .models import AssignmentSubmission, Enrollment, LessonProgress, QuizAttempt
+from .services import CourseProgress
 
 
 @dataclass
@@ -27,7 +30,7 @@ class Row:
 def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
     """Best quiz score (%) and latest assignment grade per student, plus course completion;
     a fixed number of queries whatever the number of students."""
-    lessons = list(course.lessons())
+    lessons = list(course.lessons())  # the course's lessons (coursepages.structure), with their bodies
     columns = [
         Column(block_id=child.id, block_type=child.block_type, title=str(child.value.get("title") or child.block_type),
                lesson_title=lesson.title)
@@ -47,7 +50,7 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
     latest: dict = {}
     for submission in AssignmentSubmission.objects.filter(enrollment__course=course).order_by("number"):
         latest[(submission.enrollment_id, submission.block_id)] = submission
-    lesson_ids = [lesson.pk for lesson in lessons]
+    lesson_ids = course_lesson_ids(course)
     completed = {
         row["enrollment_id"]: row["n"]
         for row in LessonProgress.objects.filter(
@@ -57,7 +60,8 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
     rows = []
     for enrollment in enrollments:
         row = Row(enrollment=enrollment)
-        row.completion_percent = (completed.get(enrollment.pk, 0) * 100 // len(lessons)) if lessons else 0
+        progress = CourseProgress(completed=completed.get(enrollment.pk, 0), total=len(lesson_ids))
+        row.completion_percent = progress.percent
         for column in columns:
             key = (enrollment.pk, column.block_id)
             if column.block_type == "quiz":

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 
 from coursepages.models import CoursePage
 from coursepages.selectors import category_for, category_tree
+from coursepages.structure import course_minutes
 
 from .access import LockReason, course_access_for, learning_context_for
 from .catalog import catalog_with_stats
@@ -91,7 +92,7 @@ def course_context(request, course: CoursePage) -> dict:
         "reviews": course_reviews(course=course),
         "own_review": own_review,
         "can_review": access.is_enrolled,
-        "total_minutes": sum(item.lesson.estimated_minutes for item in outline.lessons),
+        "total_minutes": course_minutes(course),
     }
 
 

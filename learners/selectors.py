@@ -3,19 +3,20 @@ views. Each loads what it needs in a fixed number of queries, whatever the cours
 
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, F, FloatField, IntegerField, Max, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Avg, Count, F, FloatField, IntegerField, Max, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.querysets import after_fetch
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.page_cache import cached_until_pages_change
 from coursepages.permissions import courses_staffed_by
 from coursepages.selectors import _subquery_aggregate
+from coursepages.structure import OutlinePage, course_structure, course_structures
 
 from .access import CourseAccess, LessonAccess, LockReason
 from .catalog import with_course_stats
 from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
 from .services import CourseProgress
-from .structure import OutlinePage, course_structure
 
 
 @dataclass
@@ -117,32 +118,36 @@ def course_instructors(*, course: CoursePage) -> list:
     ]
 
 
-def _lesson_counts() -> dict:
-    """Annotations for an Enrollment queryset: lessons_done (completed live lessons) and
-    lessons_total (live lessons of its course), one subquery each."""
-    completed_lessons = LessonProgress.objects.filter(
-        enrollment_id=OuterRef("pk"), status=LessonProgress.Status.COMPLETED, lesson__live=True
-    )
-    live_lessons = LessonPage.objects.filter(live=True, path__startswith=OuterRef("course__path"))
-    return {
-        "lessons_done": Coalesce(_subquery_aggregate(completed_lessons, "COUNT", "pk", IntegerField()), Value(0)),
-        "lessons_total": Coalesce(_subquery_aggregate(live_lessons, "COUNT", "pk", IntegerField()), Value(0)),
-    }
+def _attach_progress(enrollments: list[Enrollment]) -> None:
+    """Set lessons_done, lessons_total and progress on each enrollment: its completed progress
+    rows whose lesson is one of its course's lessons, out of those lessons (the one definition,
+    coursepages.structure). One query and one cache read for any number of enrollments (their
+    courses loaded with them); courses whose structure is not cached are built together."""
+    structures = course_structures([enrollment.course for enrollment in enrollments])
+    completed: dict[int, set[int]] = {}
+    for enrollment_id, lesson_id in LessonProgress.objects.filter(
+            enrollment_id__in=[enrollment.pk for enrollment in enrollments],
+            status=LessonProgress.Status.COMPLETED).values_list("enrollment_id", "lesson_id"):
+        completed.setdefault(enrollment_id, set()).add(lesson_id)
+    for enrollment in enrollments:
+        lesson_ids = structures[enrollment.course_id].lesson_ids
+        enrollment.lessons_done = len(completed.get(enrollment.pk, set()).intersection(lesson_ids))
+        enrollment.lessons_total = len(lesson_ids)
+        enrollment.progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
 
 
 def dashboard_for(*, user) -> dict:
-    """The student's courses with progress, resume lesson and completion (three queries)."""
+    """The student's courses with progress, resume lesson and completion: two queries (the
+    enrollments with their courses, their completed lessons) and the courses' cached structures,
+    whatever the number of courses."""
     enrollments = list(
         Enrollment.objects.filter(user=user)
         .exclude(status=Enrollment.Status.REVOKED)
         .select_related("course", "last_lesson")
-        .annotate(
-            **_lesson_counts(),
-        )
         .order_by(F("last_accessed_at").desc(nulls_last=True), "-enrolled_at")
     )
-    for enrollment in enrollments:
-        enrollment.progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
+    if enrollments:
+        _attach_progress(enrollments)
     return {
         "in_progress": [e for e in enrollments if e.status == Enrollment.Status.ACTIVE],
         "completed": [e for e in enrollments if e.status == Enrollment.Status.COMPLETED],
@@ -168,20 +173,21 @@ def instructor_courses_for(*, user) -> list[CoursePage]:
 
 def instructor_students(*, user, course_id: int | None = None) -> QuerySet[Enrollment]:
     """Enrollments (not revoked) in the courses `user` staffs, or in one of them, each with
-    lessons_done / lessons_total (live lessons), time_spent, and the student's submitted quiz
-    attempts in that course: quiz_attempt_count, quiz_best_percent and quiz_average_percent. One query
-    whatever the number of students."""
+    time_spent and the student's submitted quiz attempts in that course: quiz_attempt_count,
+    quiz_best_percent and quiz_average_percent, in one query whatever the number of students;
+    and, once fetched, lessons_done / lessons_total / progress (`_attach_progress`: one more
+    query for the page of enrollments fetched, and their courses' cached structures)."""
     courses = courses_staffed_by(user).order_by().values("pk")
     if course_id is not None:
         courses = courses.filter(pk=course_id)
     time_spent = LessonProgress.objects.filter(enrollment_id=OuterRef("pk"))
     attempts = QuizAttempt.objects.filter(enrollment_id=OuterRef("pk"), status=QuizAttempt.Status.SUBMITTED)
+    enrollments = after_fetch(Enrollment.objects.all(), _attach_progress)
     return (
-        Enrollment.objects.filter(course_id__in=courses)
+        enrollments.filter(course_id__in=courses)
         .exclude(status=Enrollment.Status.REVOKED)
         .select_related("user", "course")
         .annotate(
-            **_lesson_counts(),
             time_spent=Coalesce(_subquery_aggregate(time_spent, "SUM", "time_spent_seconds", IntegerField()),
                                 Value(0)),
             quiz_attempt_count=Coalesce(_subquery_aggregate(attempts, "COUNT", "pk", IntegerField()), Value(0)),
@@ -218,18 +224,17 @@ def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]
     """The course's students with progress, time spent, last activity and best score per
     activity (a fixed number of queries for any number of students)."""
     activities = course_activities(course=course)
-    total = course.lessons().count()
     enrollments = list(
         Enrollment.objects.filter(course=course)
         .exclude(status=Enrollment.Status.REVOKED)
         .select_related("user")
-        .annotate(
-            lessons_done=Count("lesson_progress", filter=Q(lesson_progress__status=LessonProgress.Status.COMPLETED,
-                                                             lesson_progress__lesson__live=True)),
-            time_spent=Coalesce(Sum("lesson_progress__time_spent_seconds"), Value(0)),
-        )
+        .annotate(time_spent=Coalesce(Sum("lesson_progress__time_spent_seconds"), Value(0)))
         .order_by("user__last_name", "user__first_name", "user__email")
     )
+    for enrollment in enrollments:
+        enrollment.course = course  # one structure for all of them
+    if enrollments:
+        _attach_progress(enrollments)
     best: dict[tuple[int, str], float | None] = {}
     for enrollment_id, block_id, score in (
         BlockCompletion.objects.filter(enrollment__course=course).values("enrollment_id", "block_id")
@@ -239,7 +244,7 @@ def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]
     rows = [
         StudentRow(
             enrollment=enrollment,
-            progress=CourseProgress(completed=enrollment.lessons_done, total=total),
+            progress=enrollment.progress,
             time_spent_seconds=enrollment.time_spent,
             scores={a["block_id"]: best.get((enrollment.pk, a["block_id"])) for a in activities},
         )

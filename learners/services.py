@@ -16,6 +16,7 @@ from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from core.errors import DomainError
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
+from coursepages.structure import course_lesson_ids
 
 from .models import BlockCompletion, Enrollment, LessonProgress, Review
 
@@ -288,14 +289,13 @@ def lesson_complete(*, context: "LearningContext") -> LessonProgress:
 
 
 def course_progress_for(*, enrollment: Enrollment) -> CourseProgress:
-    total = enrollment.course.lessons().count()
+    """Completed lessons of the course (coursepages.structure's one definition: the live lessons
+    of its live sections) out of all of them: one query once the structure is cached."""
+    lesson_ids = course_lesson_ids(enrollment.course)
     completed = LessonProgress.objects.filter(
-        enrollment=enrollment,
-        status=LessonProgress.Status.COMPLETED,
-        lesson__path__startswith=enrollment.course.path,
-        lesson__live=True,
-    ).count()
-    return CourseProgress(completed=completed, total=total)
+        enrollment=enrollment, status=LessonProgress.Status.COMPLETED, lesson_id__in=lesson_ids
+    ).count() if lesson_ids else 0
+    return CourseProgress(completed=completed, total=len(lesson_ids))
 
 
 @transaction.atomic

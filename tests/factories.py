@@ -70,4 +70,6 @@ def make_course(
 
 
 def lessons_of(course: CoursePage) -> list[LessonPage]:
-    return list(course.lessons())
+    """The live lesson pages below `course` in tree order, read from the tree (not through the
+    course's cached structure, so a test's query counts do not depend on it)."""
+    return list(LessonPage.objects.live().descendant_of(course).order_by("path"))

@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from accounts.models import User
-from core.generations import GenerationSnapshotMiddleware, generation_bump, generation_cached
+from core.generations import GenerationSnapshotMiddleware, generation_bump, generation_cached, generation_cached_many
 
 pytestmark = pytest.mark.django_db  # a bump is repeated on commit
 
@@ -96,3 +96,42 @@ def test_a_process_keeps_a_value_only_for_a_while(monkeypatch):
     assert generation_cached("test:aging", build, generation_key=GEN, local=True) == {"built": 1}
     monkeypatch.setattr(generations, "LOCAL_SECONDS", -1)
     assert generation_cached("test:aging", build, generation_key=GEN, local=True) == {"built": 2}
+
+
+class ManyBuilder:
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def __call__(self, items):
+        self.calls.append(sorted(items))
+        return {f"test:many:{item}": f"{item}@{len(self.calls)}" for item in items}
+
+
+@pytest.mark.parametrize("local", [False, True])
+def test_many_values_are_built_together_once_then_cached_until_bumped(local):
+    build = ManyBuilder()
+    items = {f"test:many:{name}": name for name in ("a", "b")}
+    assert generation_cached_many(items, build, generation_key=GEN, local=local) == {
+        "test:many:a": "a@1", "test:many:b": "b@1"}
+    more = {**items, "test:many:c": "c"}
+    # only the missing one is built; the others are read from the cache
+    assert generation_cached_many(more, build, generation_key=GEN, local=local) == {
+        "test:many:a": "a@1", "test:many:b": "b@1", "test:many:c": "c@2"}
+    assert build.calls == [["a", "b"], ["c"]]
+    # the single-key reader sees the same entries
+    assert generation_cached("test:many:c", lambda: "rebuilt", generation_key=GEN, local=local) == "c@2"
+    generation_bump(GEN)
+    assert generation_cached_many(more, build, generation_key=GEN, local=local) == {
+        "test:many:a": "a@3", "test:many:b": "b@3", "test:many:c": "c@3"}
+    assert generation_cached_many({}, build, generation_key=GEN, local=local) == {}
+    assert len(build.calls) == 3
+
+
+def test_many_values_kept_in_the_process_are_checked_against_the_cache():
+    build = ManyBuilder()
+    items = {"test:many:x": "x"}
+    generation_cached_many(items, build, generation_key=GEN, local=True)
+    cache.delete("test:many:x")  # only the process's copy is left
+    assert generation_cached_many(items, build, generation_key=GEN, local=True) == {"test:many:x": "x@1"}
+    cache.delete(GEN)  # the cache lost the generation: nothing may be vouched for
+    assert generation_cached_many(items, build, generation_key=GEN, local=True) == {"test:many:x": "x@2"}

@@ -186,8 +186,12 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
         return self.pricing == self.Pricing.FREE
 
     def lessons(self):
-        """Live lessons of this course in tree order."""
-        return LessonPage.objects.live().descendant_of(self).order_by("path")
+        """The course's lessons as pages, in tree order: those of its cached structure (the live
+        lessons of its live sections, coursepages.structure), for callers that need the page
+        itself (its body). Counts and totals read coursepages.structure directly."""
+        from coursepages.structure import course_lesson_ids
+
+        return LessonPage.objects.filter(pk__in=course_lesson_ids(self)).order_by("path")
 
     def sections(self):
         return SectionPage.objects.live().child_of(self).order_by("path")

@@ -1,5 +1,5 @@
 """The course structure behind every outline is cached until a page changes
-(learners/structure.py): these tests warm the cache first, change the course the way an
+(coursepages/structure.py): these tests warm the cache first, change the course the way an
 instructor does (publish, unpublish, move, prerequisites) and check that the next outline
 shows the change, that a cached structure costs no query, and that the per-student marks
 built on the shared structure never leak from one student to another."""
@@ -11,10 +11,10 @@ from wagtail.models import Page
 
 from blocks.raw import lesson_body
 from coursepages.models import CoursePage, LessonPage, SectionPage
+from coursepages.structure import course_structure
 from learners.access import course_access_for, learning_context_for
 from learners.selectors import course_outline
 from learners.services import enrollment_create, lesson_complete
-from learners.structure import course_structure
 from tests.factories import lessons_of, make_course, make_user
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_a_cached_structure_costs_no_query_and_matches_the_tree():
     fresh = CoursePage.objects.get(pk=course.pk)
     with CaptureQueriesContext(connection) as queries:
         structure = course_structure(fresh)
-        course_structure(fresh)  # and kept on the instance for the rest of the request
+        course_structure(fresh)  # and again, from this process
     assert len(queries) == 0
     lessons = lessons_of(course)
     assert [lesson.pk for _section, items in structure.sections for lesson in items] == [page.pk for page in lessons]
