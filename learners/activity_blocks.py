@@ -13,12 +13,11 @@ from django.db.models.functions import Cast
 
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from coursepages.models import CoursePage, LessonPage
-
-from .models import ActivityBlock
-from .services import LearningError
+from learners.models import ActivityBlock
+from learners.services import LearningError
 
 if TYPE_CHECKING:
-    from .access import LearningContext
+    from learners.access import LearningContext
 
 
 @dataclass
@@ -98,7 +97,7 @@ def activity_for_student(*, user, block_id: str, block_type: str,
     """The activity a student works on, with their learning context in its lesson; the
     activity's services refuse through `context.learner(not_enrolled)` (the access policy's
     reason, or `not_enrolled` with the given sentence)."""
-    from .access import learning_context_for
+    from learners.access import learning_context_for
 
     activity = activity_get(block_id=block_id, block_type=block_type)
     context = learning_context_for(user=user, lesson=activity.lesson, course=activity.course)

@@ -11,8 +11,7 @@ from django.template.response import TemplateResponse
 
 from accounts.permissions import is_platform_admin
 from coursepages.models import CoursePage, PlatformSettings
-
-from . import analytics
+from learners import analytics
 
 
 def _csv(filename: str, rows: list[dict]) -> HttpResponse:

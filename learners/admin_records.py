@@ -10,9 +10,8 @@ from wagtail.permissions import register_permission_policy
 
 from accounts.permissions import is_platform_admin, teaching_staff_users
 from coursepages.permissions import courses_staffed_by
-
-from .models import Enrollment, LessonProgress, QuizAttempt
-from .permissions import user_may_view_teaching_records
+from learners.models import Enrollment, LessonProgress, QuizAttempt
+from learners.permissions import user_may_view_teaching_records
 
 
 class TeachingRecordsPolicy(BasePermissionPolicy):

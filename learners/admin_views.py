@@ -10,11 +10,10 @@ from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from coursepages.permissions import courses_staffed_by
-
-from .assignments import SubmissionGradeError, submission_grade, submission_reopen, submissions_for_grader
-from .models import AssignmentSubmission
-from .permissions import submission_may_grade, user_may_grade
-from .services import LearningError
+from learners.assignments import SubmissionGradeError, submission_grade, submission_reopen, submissions_for_grader
+from learners.models import AssignmentSubmission
+from learners.permissions import submission_may_grade, user_may_grade
+from learners.services import LearningError
 
 
 class GradingQueueView(WagtailAdminTemplateMixin, TemplateView):

@@ -29,11 +29,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from blocks.ai_tool import origin_of
-
-from .access import learning_context_for
-from .media import interactive_block, learner_context
-from .models import AIToolSession, LessonProgress
-from .services import LearningError, activity_complete
+from learners.access import learning_context_for
+from learners.media import interactive_block, learner_context
+from learners.models import AIToolSession, LessonProgress
+from learners.services import LearningError, activity_complete
 
 AUDIENCE = "lectern:ai-tool"
 MAX_DATA_BYTES = 32 * 1024

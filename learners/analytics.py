@@ -15,8 +15,7 @@ from django.utils.module_loading import import_string
 from coursepages.models import CourseInstructor, CoursePage
 from coursepages.permissions import courses_staffed_by
 from coursepages.structure import course_structures
-
-from .models import DailyCourseStats, DailySiteStats, Enrollment, LessonFunnel, LessonProgress
+from learners.models import DailyCourseStats, DailySiteStats, Enrollment, LessonFunnel, LessonProgress
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -222,7 +221,7 @@ def instructor_course_ids(*, user) -> list[int]:
 def quiz_score_distribution(*, course: CoursePage) -> list[dict]:
     """Best quiz scores of the course's students in ten-point buckets, from the completion
     records activities write (score_percent)."""
-    from .models import BlockCompletion
+    from learners.models import BlockCompletion
 
     buckets = [{"bucket": f"{low}–{low + 9 if low < 90 else 100}%", "attempts": 0} for low in range(0, 100, 10)]
     scores = BlockCompletion.objects.filter(

@@ -9,9 +9,8 @@ class LearnersConfig(AppConfig):
         from wagtail.signals import page_published
 
         from coursepages import page_context
-
-        from . import pages
-        from .activity_blocks import on_page_published
+        from learners import pages
+        from learners.activity_blocks import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="learners_activity_blocks_index")
         # The course pages (coursepages) show the learning context without importing learners.

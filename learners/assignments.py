@@ -16,12 +16,11 @@ from wagtail.log_actions import log
 
 from core.notify import notify
 from coursepages.permissions import courses_staffed_by
-
-from .access import LearningContext, learning_context_for
-from .activity_blocks import Activity, activity_for_student
-from .models import AssignmentSubmission, Enrollment, SubmissionFile
-from .permissions import submission_may_grade, submission_may_view
-from .services import LearningError, activity_complete
+from learners.access import LearningContext, learning_context_for
+from learners.activity_blocks import Activity, activity_for_student
+from learners.models import AssignmentSubmission, Enrollment, SubmissionFile
+from learners.permissions import submission_may_grade, submission_may_view
+from learners.services import LearningError, activity_complete
 
 MAX_TEXT_LENGTH = 50_000
 

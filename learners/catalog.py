@@ -9,8 +9,7 @@ from core.querysets import after_fetch
 from coursepages.models import Category, CoursePage
 from coursepages.selectors import _subquery_aggregate, catalog_queryset
 from coursepages.structure import course_structures
-
-from .models import Enrollment, Review
+from learners.models import Enrollment, Review
 
 
 def _attach_lesson_counts(courses: list[CoursePage]) -> None:

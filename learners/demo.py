@@ -3,10 +3,9 @@ lesson without an activity; both have reviewed it. Idempotent."""
 
 from accounts.models import User
 from coursepages.models import CoursePage
-
-from .access import learning_context_for
-from .models import Review
-from .services import enrollment_create, lesson_complete, lesson_visit, review_save
+from learners.access import learning_context_for
+from learners.models import Review
+from learners.services import enrollment_create, lesson_complete, lesson_visit, review_save
 
 
 def seed(*, stdout):

@@ -8,8 +8,7 @@ from django.core.files import File
 from accounts.demo import demo_user
 from blocks.raw import lesson_body
 from coursepages.models import CoursePage, H5PPackage, LessonPage, SectionPage
-
-from .h5p import h5p_package_store
+from learners.h5p import h5p_package_store
 
 PACKAGE = Path(__file__).resolve().parent / "demo_content" / "H5P.TrueFalse.h5p"
 PACKAGE_TITLE = "Demo: True/False question"

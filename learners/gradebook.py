@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max
 
 from coursepages.structure import course_lesson_ids
-
-from .models import AssignmentSubmission, Enrollment, LessonProgress, QuizAttempt
-from .services import CourseProgress
+from learners.models import AssignmentSubmission, Enrollment, LessonProgress, QuizAttempt
+from learners.services import CourseProgress
 
 
 @dataclass

@@ -13,13 +13,12 @@ from django.urls import reverse
 
 from blocks.ai_tool import origin_of
 from blocks.video import vimeo_id, youtube_id
-
-from .access import LearningContext
-from .activity_blocks import Activity
-from .assignments import AssignmentState, assignment_settings
-from .models import AssignmentSubmission, H5PResult, QuizAttempt, VideoProgress
-from .quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
-from .xapi import activity_iri
+from learners.access import LearningContext
+from learners.activity_blocks import Activity
+from learners.assignments import AssignmentState, assignment_settings
+from learners.models import AssignmentSubmission, H5PResult, QuizAttempt, VideoProgress
+from learners.quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
+from learners.xapi import activity_iri
 
 
 def _children(lesson, block_type: str) -> list:

@@ -12,10 +12,9 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
 from coursepages.models import LessonPage
-
-from .access import LearningContext, learning_context_for
-from .models import DocumentDownload, LessonProgress, VideoProgress
-from .services import LearningError, activity_complete
+from learners.access import LearningContext, learning_context_for
+from learners.models import DocumentDownload, LessonProgress, VideoProgress
+from learners.services import LearningError, activity_complete
 
 # Video reports: a client may claim at most this much watching per second of wall clock
 # (2× playback speed), plus a little slack for timer jitter; a gap longer than MAX_GAP

@@ -3,8 +3,7 @@ ENROLLMENT_CREATED_HOOKS / COURSE_COMPLETED_HOOKS (after commit): an in-app noti
 a non-essential email (plain text and HTML, sent by a Celery task; the user may opt out)."""
 
 from core.notify import notify
-
-from .models import Enrollment
+from learners.models import Enrollment
 
 
 def enrollment_created_notify(*, enrollment_id: int) -> None:

@@ -8,12 +8,11 @@ from django.core.paginator import Paginator
 from coursepages.models import CoursePage
 from coursepages.selectors import category_for, category_tree
 from coursepages.structure import course_minutes
-
-from .access import LockReason, course_access_for, learning_context_for
-from .catalog import catalog_with_stats
-from .lesson_blocks import lesson_block_states, lesson_quiz_attempts_expire
-from .models import Enrollment, Review
-from .selectors import (
+from learners.access import LockReason, course_access_for, learning_context_for
+from learners.catalog import catalog_with_stats
+from learners.lesson_blocks import lesson_block_states, lesson_quiz_attempts_expire
+from learners.models import Enrollment, Review
+from learners.selectors import (
     Outline,
     course_instructors,
     course_of,
@@ -22,7 +21,7 @@ from .selectors import (
     course_stats,
     resume_lesson,
 )
-from .services import lesson_completion_rule, lesson_visit
+from learners.services import lesson_completion_rule, lesson_visit
 
 CATALOG_PAGE_SIZE = 12
 

@@ -24,10 +24,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .access import LearningContext, learning_context_for
-from .activity_blocks import Activity, activity_for_student
-from .models import Enrollment, QuizAttempt
-from .services import LearningError, activity_complete
+from learners.access import LearningContext, learning_context_for
+from learners.activity_blocks import Activity, activity_for_student
+from learners.models import Enrollment, QuizAttempt
+from learners.services import LearningError, activity_complete
 
 
 def _grace() -> timedelta:
@@ -268,9 +268,8 @@ def quiz_attempt_start(*, user, block_id: str) -> QuizAttempt:
             raise LearningError("You have used all your attempts at this quiz.", "no_attempts_left") from None
         return attempt
     if attempt.deadline:
+        from learners.tasks import quiz_attempt_expire_task
         from outbox.services import task_send_on_commit
-
-        from .tasks import quiz_attempt_expire_task
 
         countdown = (attempt.deadline - timezone.now() + _grace()).total_seconds() + 1
         task_send_on_commit(task=quiz_attempt_expire_task, kwargs={"attempt_id": attempt.pk},

@@ -12,11 +12,10 @@ from coursepages.page_cache import cached_until_pages_change
 from coursepages.permissions import courses_staffed_by
 from coursepages.selectors import _subquery_aggregate
 from coursepages.structure import OutlinePage, course_structure, course_structures
-
-from .access import CourseAccess, LessonAccess, LockReason
-from .catalog import with_course_stats
-from .models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
-from .services import CourseProgress
+from learners.access import CourseAccess, LessonAccess, LockReason
+from learners.catalog import with_course_stats
+from learners.models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
+from learners.services import CourseProgress
 
 
 @dataclass

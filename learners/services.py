@@ -17,11 +17,10 @@ from core.errors import DomainError
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
-
-from .models import BlockCompletion, Enrollment, LessonProgress, Review
+from learners.models import BlockCompletion, Enrollment, LessonProgress, Review
 
 if TYPE_CHECKING:
-    from .access import LearningContext
+    from learners.access import LearningContext
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +108,7 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
 
 
 def _subscription_active(user) -> bool:
-    from .access import has_active_subscription  # payments answers it (PaymentsConfig.ready)
+    from learners.access import has_active_subscription  # payments answers it (PaymentsConfig.ready)
 
     return has_active_subscription(user=user)
 

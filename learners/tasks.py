@@ -7,7 +7,7 @@ from django.db import OperationalError
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def quiz_attempt_expire_task(*, attempt_id: int):
     """At a timed attempt's deadline (plus grace): submit it with the answers saved so far."""
-    from .quiz import quiz_attempt_expire
+    from learners.quiz import quiz_attempt_expire
 
     attempt = quiz_attempt_expire(attempt_id=attempt_id)
     return bool(attempt and attempt.auto_submitted)
@@ -16,6 +16,6 @@ def quiz_attempt_expire_task(*, attempt_id: int):
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
 def quiz_attempts_expire_overdue_task():
     """Periodic sweep (celery beat) for timed attempts whose countdown task was lost."""
-    from .quiz import quiz_attempts_expire_overdue
+    from learners.quiz import quiz_attempts_expire_overdue
 
     return quiz_attempts_expire_overdue()

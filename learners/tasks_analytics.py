@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from .analytics import analytics_rollup
+from learners.analytics import analytics_rollup
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

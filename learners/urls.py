@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from learners import views
 
 app_name = "learners"
 

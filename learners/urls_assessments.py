@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_assessments as views
+from learners import views_assessments as views
 
 urlpatterns = [
     path("quizzes/<str:block_id>/start/", views.quiz_start, name="quiz_start"),

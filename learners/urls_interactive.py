@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_interactive as views
+from learners import views_interactive as views
 
 urlpatterns = [
     path("h5p/<int:lesson_id>/<str:block_id>/<path:path>", views.h5p_file, name="h5p-file"),

@@ -11,11 +11,10 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import is_teaching_staff
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
-
-from .access import learning_context_for
-from .dashboard import dashboard_context
-from .selectors import course_students, instructor_courses_for
-from .services import LearningError, enrollment_request, lesson_complete, review_save
+from learners.access import learning_context_for
+from learners.dashboard import dashboard_context
+from learners.selectors import course_students, instructor_courses_for
+from learners.services import LearningError, enrollment_request, lesson_complete, review_save
 
 
 @login_required

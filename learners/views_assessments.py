@@ -14,12 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from core.storage import private_file_response
 from coursepages.models import CoursePage
 from coursepages.permissions import user_is_course_staff
-
-from .activity_blocks import activity_get
-from .assignments import assignment_submit, submission_get
-from .gradebook import gradebook_csv, gradebook_for
-from .models import SubmissionFile
-from .quiz import (
+from learners.activity_blocks import activity_get
+from learners.assignments import assignment_submit, submission_get
+from learners.gradebook import gradebook_csv, gradebook_for
+from learners.models import SubmissionFile
+from learners.quiz import (
     attempt_result,
     overdue,
     questions_public,
@@ -29,7 +28,7 @@ from .quiz import (
     quiz_attempt_submit,
     quiz_state_for,
 )
-from .services import LearningError
+from learners.services import LearningError
 
 
 def _lesson_url(block_id: str) -> str:
@@ -54,7 +53,7 @@ def quiz_start(request, block_id):
 @login_required
 @require_GET
 def quiz_attempt(request, pk):
-    from .models import QuizAttempt
+    from learners.models import QuizAttempt
 
     attempt = QuizAttempt.objects.select_related("enrollment", "lesson").filter(
         pk=pk, enrollment__user=request.user).first()

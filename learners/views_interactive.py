@@ -8,13 +8,13 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
-from .access import LearningContext, learning_context_for
-from .ai_tools import ai_tool_launch as launch_service
-from .ai_tools import ai_tool_status as status_service
-from .ai_tools import tool_launch_url
-from .h5p import h5p_file_name
-from .media import document_download_record, file_response, interactive_block, lesson_file_document, lesson_for
-from .services import LearningError
+from learners.access import LearningContext, learning_context_for
+from learners.ai_tools import ai_tool_launch as launch_service
+from learners.ai_tools import ai_tool_status as status_service
+from learners.ai_tools import tool_launch_url
+from learners.h5p import h5p_file_name
+from learners.media import document_download_record, file_response, interactive_block, lesson_file_document, lesson_for
+from learners.services import LearningError
 
 
 def _lesson_context(request, lesson_id) -> LearningContext:

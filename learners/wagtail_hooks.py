@@ -6,14 +6,10 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from accounts.permissions import is_platform_admin
-
-from . import (
-    admin_analytics,
-    wagtail_hooks_h5p,  # noqa: F401  (H5P snippet with validated upload; private documents)
-)
-from .admin_views import GradeSubmissionView, GradingQueueView
-from .analytics import instructor_course_ids
-from .permissions import user_may_grade
+from learners import admin_analytics
+from learners.admin_views import GradeSubmissionView, GradingQueueView
+from learners.analytics import instructor_course_ids
+from learners.permissions import user_may_grade
 
 
 @hooks.register("register_admin_urls")
@@ -71,6 +67,6 @@ def course_analytics_menu_item():
 
 @hooks.register("register_admin_viewset")
 def register_learning_records():
-    from .admin_records import LearningRecordsGroup
+    from learners.admin_records import LearningRecordsGroup
 
     return LearningRecordsGroup()

@@ -15,8 +15,7 @@ from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from coursepages.models import H5PPackage
 from coursepages.permissions import user_may_edit_documents
-
-from .h5p import H5PValidationError, h5p_package_delete_files, h5p_package_inspect, h5p_package_store
+from learners.h5p import H5PValidationError, h5p_package_delete_files, h5p_package_inspect, h5p_package_store
 
 
 class H5PPackageForm(WagtailAdminModelForm):
@@ -114,7 +113,7 @@ def remove_h5p_files(request, instances):
 def keep_paid_lesson_documents_private(document, request):
     """A document used by a lesson of a paid course is served only through the lesson's
     access-checked view (learners:lesson-file); Wagtail's URL stays open to editors."""
-    from .media import document_is_private
+    from learners.media import document_is_private
 
     if user_may_edit_documents(request.user):
         return None

@@ -16,10 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coursepages.models import LessonPage
-
-from .media import interactive_block, learner_context, lesson_for
-from .models import H5PResult, LessonProgress, XAPIStatement
-from .services import LearningError, activity_complete
+from learners.media import interactive_block, learner_context, lesson_for
+from learners.models import H5PResult, LessonProgress, XAPIStatement
+from learners.services import LearningError, activity_complete
 
 VERBS = "http://adlnet.gov/expapi/verbs/"
 RESULT_VERBS = {VERBS + name for name in ("answered", "completed", "passed", "failed")}

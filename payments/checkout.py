@@ -9,13 +9,12 @@ from django.urls import reverse
 
 from coursepages.models import CoursePage, PlatformSettings
 from learners.models import Enrollment
-
-from .coupons import Line, coupon_apply, coupon_check, coupon_find
-from .errors import PaymentError
-from .gateways import CheckoutStart, GatewayError, enabled_gateways, get_gateway
-from .models import Coupon, Order, OrderItem, Plan, Subscription
-from .selectors import subscription_active_for
-from .vat import vat_from_gross
+from payments.coupons import Line, coupon_apply, coupon_check, coupon_find
+from payments.errors import PaymentError
+from payments.gateways import CheckoutStart, GatewayError, enabled_gateways, get_gateway
+from payments.models import Coupon, Order, OrderItem, Plan, Subscription
+from payments.selectors import subscription_active_for
+from payments.vat import vat_from_gross
 
 CART_SESSION_KEY = "payments_cart"
 

@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from .errors import PaymentError
-from .models import Coupon, CouponRedemption
+from payments.errors import PaymentError
+from payments.models import Coupon, CouponRedemption
 
 logger = logging.getLogger("payments")
 

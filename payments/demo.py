@@ -1,8 +1,7 @@
 """Demo money: a monthly and an annual plan, the WELCOME10 coupon, the sandbox gateway on."""
 
 from coursepages.models import PlatformSettings
-
-from .models import Coupon, Plan
+from payments.models import Coupon, Plan
 
 
 def seed(*, stdout):

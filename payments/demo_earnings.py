@@ -8,10 +8,9 @@ from django.utils import timezone
 
 from accounts.demo import demo_user
 from coursepages.models import CoursePage
-
-from .ledger import ledger_record_sale, ledger_release_due, ledger_reverse_sale
-from .models import PayoutRequest
-from .payouts import bank_details_update, payout_approve, payout_request
+from payments.ledger import ledger_record_sale, ledger_release_due, ledger_reverse_sale
+from payments.models import PayoutRequest
+from payments.payouts import bank_details_update, payout_approve, payout_request
 
 # (days ago, gross paid in cents): full price R499, one R399.20 with a 20% coupon.
 DEMO_SALES = [(330, 49900), (290, 49900), (250, 49900), (200, 39920), (170, 49900), (140, 49900),

@@ -9,8 +9,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from coursepages.models import PlatformSettings
-
-from .models import LedgerEntry, PayoutRequest
+from payments.models import LedgerEntry, PayoutRequest
 
 K = LedgerEntry.Kind
 EARNING_KINDS = (K.SALE, K.REFUND)

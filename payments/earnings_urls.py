@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import earnings_views
+from payments import earnings_views
 
 app_name = "earnings"
 

@@ -13,18 +13,17 @@ from django.views.decorators.http import require_POST
 
 from core.money import format_money
 from coursepages.models import PlatformSettings
-
-from .crypto import BankDetailsUnreadable
-from .earnings_selectors import (
+from payments.crypto import BankDetailsUnreadable
+from payments.earnings_selectors import (
     balances_for,
     earnings_by_course_for,
     earnings_by_month_for,
     ledger_for,
     payouts_for,
 )
-from .ledger import earnings_profile_for
-from .payouts import ACCOUNT_TYPES, PayoutError, bank_details_for, bank_details_update, payout_request
-from .permissions import user_has_earnings
+from payments.ledger import earnings_profile_for
+from payments.payouts import ACCOUNT_TYPES, PayoutError, bank_details_for, bank_details_update, payout_request
+from payments.permissions import user_has_earnings
 
 
 def _instructor(view):

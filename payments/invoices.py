@@ -6,8 +6,7 @@ from django.template.loader import render_to_string
 from xhtml2pdf import pisa
 
 from coursepages.models import PlatformSettings
-
-from .models import InvoiceCounter, Order
+from payments.models import InvoiceCounter, Order
 
 COUNTER = "tax-invoice"
 

@@ -12,9 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coursepages.models import CourseInstructor, CoursePage, PlatformSettings
-
-from .models import InstructorEarningsProfile, LedgerEntry
-from .vat import vat_from_gross
+from payments.models import InstructorEarningsProfile, LedgerEntry
+from payments.vat import vat_from_gross
 
 HUNDRED = Decimal(100)
 

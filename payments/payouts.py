@@ -11,12 +11,11 @@ from core.errors import DomainError
 from core.money import format_money
 from core.notify import notify
 from coursepages.models import PlatformSettings
-
-from .crypto import decrypt_json, encrypt_json, mask_account_number
-from .earnings_selectors import balances_for
-from .ledger import earnings_profile_for, lock_earnings_profiles
-from .models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
-from .permissions import payout_deciders, user_may_decide_payouts
+from payments.crypto import decrypt_json, encrypt_json, mask_account_number
+from payments.earnings_selectors import balances_for
+from payments.ledger import earnings_profile_for, lock_earnings_profiles
+from payments.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
+from payments.permissions import payout_deciders, user_may_decide_payouts
 
 DASHBOARD_URL = "/payments/earnings/"
 ACCOUNT_TYPES = {"cheque": "Cheque / current", "savings": "Savings", "transmission": "Transmission"}

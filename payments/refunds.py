@@ -4,10 +4,10 @@ the ledger reversed (PAYMENT_REFUNDED_HOOKS) and the action logged."""
 from django.db import transaction
 from wagtail.log_actions import log
 
-from .errors import PaymentError
-from .gateways import GatewayError, get_gateway
-from .models import Payment
-from .settlement import Outcome, refund_apply
+from payments.errors import PaymentError
+from payments.gateways import GatewayError, get_gateway
+from payments.models import Payment
+from payments.settlement import Outcome, refund_apply
 
 LOG_ACTION = "lectern.payment.refunded"
 

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from .models import Order, Subscription
+from payments.models import Order, Subscription
 
 # A cancelled or past-due subscription keeps access until the period it paid for ends.
 ACCESS_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.CANCELLED, Subscription.Status.PAST_DUE)
@@ -54,8 +54,8 @@ def revenue_by_course_for_day(*, day) -> dict[int, tuple[int, int]]:
 
     from django.utils import timezone
 
-    from .models import OrderItem, Payment
-    from .vat import vat_from_gross
+    from payments.models import OrderItem, Payment
+    from payments.vat import vat_from_gross
 
     start = datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
     items = OrderItem.objects.filter(

@@ -17,12 +17,11 @@ from core.errors import DomainError
 from coursepages.models import PlatformSettings
 from learners.models import Enrollment
 from learners.services import enrollment_create, enrollment_revoke
-
-from .coupons import coupon_redeem_for_order
-from .invoices import invoice_number_allocate
-from .models import Order, Payment, Subscription
-from .subscriptions import subscription_activate, subscription_extend
-from .vat import vat_from_gross
+from payments.coupons import coupon_redeem_for_order
+from payments.invoices import invoice_number_allocate
+from payments.models import Order, Payment, Subscription
+from payments.subscriptions import subscription_activate, subscription_extend
+from payments.vat import vat_from_gross
 
 logger = logging.getLogger("payments")
 
@@ -56,8 +55,7 @@ def _check_money(*, order: Order, gateway: str, amount_cents: int | None, curren
 
 def _receipt_after_commit(order: Order) -> None:
     from outbox.services import task_send_on_commit
-
-    from .tasks import send_receipt_task
+    from payments.tasks import send_receipt_task
 
     task_send_on_commit(task=send_receipt_task, kwargs={"order_id": order.pk})
 

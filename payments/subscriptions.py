@@ -11,10 +11,9 @@ from django.utils import timezone
 from coursepages.models import CoursePage
 from learners.models import Enrollment
 from learners.services import enrollment_create
-
-from .errors import PaymentError
-from .gateways import GatewayError, get_gateway
-from .models import Plan, Subscription
+from payments.errors import PaymentError
+from payments.gateways import GatewayError, get_gateway
+from payments.models import Plan, Subscription
 
 logger = logging.getLogger("payments")
 
@@ -105,7 +104,7 @@ def subscriptions_expire(*, now: datetime | None = None) -> int:
 
 def subscription_course_start(*, user, course: CoursePage) -> Enrollment:
     """Open an 'included in subscription' course for a subscriber."""
-    from .selectors import subscription_active_for
+    from payments.selectors import subscription_active_for
 
     if course.pricing != CoursePage.Pricing.SUBSCRIPTION:
         raise PaymentError("That course is not included in the subscription.", "not_included")

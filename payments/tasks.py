@@ -10,9 +10,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .invoices import invoice_pdf
-from .models import Order
-from .subscriptions import subscriptions_expire
+from payments.invoices import invoice_pdf
+from payments.models import Order
+from payments.subscriptions import subscriptions_expire
 
 logger = logging.getLogger("payments")
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .ledger import ledger_release_due
+from payments.ledger import ledger_release_due
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

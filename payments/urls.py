@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from payments import views
 
 app_name = "payments"
 

@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from coursepages.models import CoursePage
-
-from .checkout import (
+from payments.checkout import (
     cart_add,
     cart_clear,
     cart_ids,
@@ -25,15 +24,15 @@ from .checkout import (
     purchasable_courses,
     quote_courses,
 )
-from .errors import PaymentError
-from .gateways import GatewayError, enabled_gateways, get_gateway
-from .gateways.sandbox import build_event
-from .invoices import invoice_pdf
-from .models import Order, Plan
-from .permissions import user_may_open_order
-from .selectors import order_history_for, subscription_active_for, subscription_current_for
-from .subscriptions import subscription_cancel, subscription_course_start
-from .webhooks import event_record_and_apply, webhook_receive
+from payments.errors import PaymentError
+from payments.gateways import GatewayError, enabled_gateways, get_gateway
+from payments.gateways.sandbox import build_event
+from payments.invoices import invoice_pdf
+from payments.models import Order, Plan
+from payments.permissions import user_may_open_order
+from payments.selectors import order_history_for, subscription_active_for, subscription_current_for
+from payments.subscriptions import subscription_cancel, subscription_course_start
+from payments.webhooks import event_record_and_apply, webhook_receive
 
 
 def _own_order(request, reference) -> Order:

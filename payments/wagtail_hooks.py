@@ -16,13 +16,12 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from core.money import format_money
-
-from . import wagtail_hooks_earnings  # noqa: F401, E402  (instructor earnings and payouts admin)
-from .admin_columns import MoneyColumn
-from .errors import PaymentError
-from .models import Coupon, Order, Payment, Plan, Subscription, WebhookEvent
-from .permissions import user_may_refund
-from .refunds import LOG_ACTION, payment_refund
+from payments import wagtail_hooks_earnings  # noqa: F401, E402  (instructor earnings and payouts admin)
+from payments.admin_columns import MoneyColumn
+from payments.errors import PaymentError
+from payments.models import Coupon, Order, Payment, Plan, Subscription, WebhookEvent
+from payments.permissions import user_may_refund
+from payments.refunds import LOG_ACTION, payment_refund
 
 
 class ReadOnlyPermissionPolicy(ModelPermissionPolicy):

@@ -21,19 +21,12 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from core.errors import status_for
-
-from .admin_columns import MoneyColumn
-from .crypto import BankDetailsUnreadable
-from .earnings_selectors import balances_for, platform_overview
-from .models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
-from .payouts import (
-    ACCOUNT_TYPES,
-    PayoutError,
-    bank_details_for,
-    payout_approve,
-    payout_reject,
-)
-from .permissions import user_may_decide_payouts
+from payments.admin_columns import MoneyColumn
+from payments.crypto import BankDetailsUnreadable
+from payments.earnings_selectors import balances_for, platform_overview
+from payments.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
+from payments.payouts import ACCOUNT_TYPES, PayoutError, bank_details_for, payout_approve, payout_reject
+from payments.permissions import user_may_decide_payouts
 
 
 @hooks.register("register_log_actions")

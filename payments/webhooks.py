@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .gateways import EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, get_gateway
-from .models import Order, Payment, WebhookEvent
-from .settlement import (
+from payments.gateways import EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, get_gateway
+from payments.models import Order, Payment, WebhookEvent
+from payments.settlement import (
     Outcome,
     Refused,
     order_fail,
@@ -28,7 +28,7 @@ from .settlement import (
     subscription_link,
     subscription_renew,
 )
-from .subscriptions import subscription_mark_cancelled, subscription_mark_past_due
+from payments.subscriptions import subscription_mark_cancelled, subscription_mark_past_due
 
 logger = logging.getLogger("payments.webhooks")
 

@@ -1,11 +1,11 @@
-from .activity import ActivityBlock
-from .analytics import DailyCourseStats, DailySiteStats, LessonFunnel
-from .assignments import AssignmentSubmission, SubmissionFile
-from .enrollment import Enrollment
-from .interactive import AIToolSession, DocumentDownload, H5PResult, VideoProgress, XAPIStatement
-from .progress import BlockCompletion, LessonProgress
-from .quiz import QuizAttempt
-from .reviews import Review
+from learners.models.activity import ActivityBlock
+from learners.models.analytics import DailyCourseStats, DailySiteStats, LessonFunnel
+from learners.models.assignments import AssignmentSubmission, SubmissionFile
+from learners.models.enrollment import Enrollment
+from learners.models.interactive import AIToolSession, DocumentDownload, H5PResult, VideoProgress, XAPIStatement
+from learners.models.progress import BlockCompletion, LessonProgress
+from learners.models.quiz import QuizAttempt
+from learners.models.reviews import Review
 
 __all__ = [
     "AIToolSession",

@@ -1,12 +1,11 @@
 """Payment gateways, one module each, behind one interface (base.Gateway)."""
 
 from coursepages.models import PlatformSettings
-
-from .base import CheckoutStart, EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused
-from .payfast import PayfastGateway
-from .paystack import PaystackGateway
-from .sandbox import SandboxGateway
-from .stripe import StripeGateway
+from payments.gateways.base import CheckoutStart, EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused
+from payments.gateways.payfast import PayfastGateway
+from payments.gateways.paystack import PaystackGateway
+from payments.gateways.sandbox import SandboxGateway
+from payments.gateways.stripe import StripeGateway
 
 GATEWAYS: dict[str, Gateway] = {
     gateway.name: gateway for gateway in (SandboxGateway(), PaystackGateway(), PayfastGateway(), StripeGateway())

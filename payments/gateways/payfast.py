@@ -15,8 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.money import format_units
-
-from .base import CheckoutStart, EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, http
+from payments.gateways.base import CheckoutStart, EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, http
 
 logger = logging.getLogger("payments.gateways")
 NAME = "PayFast"

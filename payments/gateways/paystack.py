@@ -7,7 +7,7 @@ import json
 
 from django.conf import settings
 
-from .base import (
+from payments.gateways.base import (
     CheckoutStart,
     EventKind,
     Gateway,

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
-from .base import CheckoutStart, EventKind, Gateway, GatewayEvent, WebhookRefused, header
+from payments.gateways.base import CheckoutStart, EventKind, Gateway, GatewayEvent, WebhookRefused, header
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 

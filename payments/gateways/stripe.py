@@ -9,7 +9,7 @@ import time
 
 from django.conf import settings
 
-from .base import (
+from payments.gateways.base import (
     CheckoutStart,
     EventKind,
     Gateway,
