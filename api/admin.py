@@ -18,7 +18,7 @@ from accounts.selectors import people
 from accounts.services import user_change_access
 from core.money import money_json
 from coursepages.models import PlatformSettings
-from learners import analytics
+from learners.analytics import services as analytics
 
 from .auth import user_auth
 from .errors import ApiError, refusals

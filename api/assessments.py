@@ -1,5 +1,5 @@
 """Quizzes and assignments (../shared/API.md). A quiz's or assignment's {id} is its block
-id; the rules live in learners.quiz and learners.assignments."""
+id; the rules live in learners.assessments.quiz and learners.assessments.assignments."""
 
 from datetime import datetime
 from typing import Any
@@ -12,13 +12,12 @@ from ninja.pagination import paginate
 from coursepages.models import CoursePage
 from coursepages.permissions import user_is_course_staff
 from learners.activity_blocks import activity_get
-from learners.assignments import (
+from learners.assessments.assignments import (
     assignment_get,
     assignment_submit,
     submission_grade,
 )
-from learners.models import AssignmentSubmission, QuizAttempt
-from learners.quiz import (
+from learners.assessments.quiz import (
     attempt_result,
     feedback_allowed,
     questions_public,
@@ -26,7 +25,8 @@ from learners.quiz import (
     quiz_attempt_submit,
     quiz_snapshot,
 )
-from learners.quiz import quiz_get as quiz_state_get
+from learners.assessments.quiz import quiz_get as quiz_state_get
+from learners.models import AssignmentSubmission, QuizAttempt
 
 from .auth import user_auth
 from .errors import ApiError, refusals

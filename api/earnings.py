@@ -1,7 +1,7 @@
 """Instructor earnings and payouts in the JSON API (../shared/API.md).
 
 `router` is mounted at /api/v1/instructor/ and `admin_router` at /api/v1/admin/ by api/v1.py.
-Thin: reads come from payments.earnings_selectors, writes from payments.payouts."""
+Thin: reads come from payments.earnings.selectors, writes from payments.earnings.payouts."""
 
 from datetime import date, datetime
 
@@ -14,9 +14,9 @@ from api.pagination import PageNumber, PageSize, page_of
 from api.schemas import MoneyOut, RowId
 from core.money import money_json
 from coursepages.models import PlatformSettings
-from payments.earnings_selectors import balances_for, earnings_by_course_for, earnings_by_month_for, ledger_for
+from payments.earnings.payouts import payout_approve, payout_reject, payout_request
+from payments.earnings.selectors import balances_for, earnings_by_course_for, earnings_by_month_for, ledger_for
 from payments.models import PayoutRequest
-from payments.payouts import payout_approve, payout_reject, payout_request
 from payments.permissions import user_has_earnings, user_may_decide_payouts
 
 router = Router(tags=["instructor earnings"], auth=user_auth)

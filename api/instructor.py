@@ -15,8 +15,8 @@ from accounts.permissions import is_teaching_staff
 from core.money import money_json
 from coursepages.models import PlatformSettings
 from coursepages.permissions import courses_staffed_by
-from learners import analytics
-from learners.selectors import instructor_courses, instructor_students
+from learners.analytics import services as analytics
+from learners.enrollment.selectors import instructor_courses, instructor_students
 
 from .auth import user_auth
 from .errors import ApiError, refusals

@@ -9,9 +9,9 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from learners.access import learning_context_for
-from learners.ai_tools import ai_tool_complete, ai_tool_validate
-from learners.media import lesson_for, video_progress_report
-from learners.xapi import h5p_state_for, h5p_state_save, xapi_statement_record
+from learners.interactive.ai_tools import ai_tool_complete, ai_tool_validate
+from learners.interactive.media import lesson_for, video_progress_report
+from learners.interactive.xapi import h5p_state_for, h5p_state_save, xapi_statement_record
 
 from .auth import user_auth
 from .errors import ApiError, refusals

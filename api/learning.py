@@ -11,15 +11,15 @@ from coursepages.models import CoursePage, LessonPage
 from coursepages.selectors import category_for, category_tree
 from learners.access import LearningContext, course_access_for, learning_context_for
 from learners.catalog import catalog_with_stats, with_course_stats
-from learners.models import Enrollment
-from learners.selectors import course_outline
-from learners.services import (
+from learners.enrollment.selectors import course_outline
+from learners.enrollment.services import (
     LearningError,
     enrollment_request,
     lesson_complete,
     lesson_completion_rule,
     progress_heartbeat,
 )
+from learners.models import Enrollment
 
 from .auth import user_auth
 from .errors import ApiError, refusals

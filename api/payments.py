@@ -8,17 +8,17 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from core.money import money_json
-from payments.checkout import (
+from payments.commerce.checkout import (
     checkout_start,
     order_create_for_courses,
     order_create_for_plan,
     purchasable_courses,
     quote_courses,
 )
+from payments.commerce.selectors import order_history_for, subscription_current_for
+from payments.commerce.webhooks import webhook_receive
 from payments.errors import PaymentError
 from payments.models import Plan
-from payments.selectors import order_history_for, subscription_current_for
-from payments.webhooks import webhook_receive
 
 from .auth import user_auth
 from .errors import ApiError, refusals
@@ -207,7 +207,7 @@ class SubscriptionOut(Schema):
 @router.get("/subscriptions/me/", response=SubscriptionOut, auth=user_auth)
 def subscription_me(request):
     """The current plan and status; renews_at while it renews, ends_at once it will not."""
-    from payments.selectors import subscription_active_for
+    from payments.commerce.selectors import subscription_active_for
 
     current = subscription_current_for(user=request.user)
     if current is None:

@@ -12,7 +12,7 @@ from bench.learning_common import run  # noqa: E402
 
 SETUP = """
 from learners.models import Review
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.factories import make_course, make_user
 
 for n in range(40):

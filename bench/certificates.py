@@ -24,7 +24,7 @@ import json, time, statistics
 from certificates.models import Certificate
 from certificates.pdf import render_certificate_pdf
 from learners.access import learning_context_for
-from learners.services import enrollment_create, lesson_complete
+from learners.enrollment.services import enrollment_create, lesson_complete
 from tests.factories import make_course, make_user
 course = make_course(title="Bench certificate course", lessons=1)
 user = make_user(first_name="Bench", last_name="Student")
@@ -42,7 +42,7 @@ print("RESULT " + json.dumps({"median_ms": statistics.median(times), "p95_ms": t
 ISSUE_SETUP = r"""
 import json
 from learners.models import Enrollment
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.factories import make_course, make_user
 course = make_course(title="Bench issue course", lessons=1)
 users = [make_user() for _ in range(COUNT)]
@@ -57,7 +57,7 @@ from learners.access import learning_context_for
 from accounts.models import User
 from certificates.models import Certificate
 from coursepages.models import LessonPage
-from learners.services import lesson_complete
+from learners.enrollment.services import lesson_complete
 facts = json.loads(FACTS)
 lesson = LessonPage.objects.get(pk=facts["lesson"])
 start = time.time()

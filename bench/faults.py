@@ -160,7 +160,7 @@ def sign_in(session: requests.Session, base: str, email: str, password: str) -> 
 
 WORKER_SETUP = r"""
 import json
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.factories import make_course, make_user
 course = make_course(title="Drill: the worker is killed", lessons=1)
 users = [make_user(password=None) for _ in range(COUNT)]
@@ -175,7 +175,7 @@ import json
 from learners.access import learning_context_for
 from accounts.models import User
 from coursepages.models import LessonPage
-from learners.services import lesson_complete
+from learners.enrollment.services import lesson_complete
 facts = json.loads(FACTS)
 lesson = LessonPage.objects.get(pk=facts["lesson"])
 for user in User.objects.filter(pk__in=facts["users"]).order_by("pk"):
@@ -278,7 +278,7 @@ REDIS_SETUP = r"""
 import json
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.cached_db import SessionStore
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.factories import make_course, make_user
 course = make_course(title="Drill: Redis stops", lessons=2)
 reader = make_user(email="reader@faults.test", password="faults-reader-pw", first_name="Rea", last_name="Der")
@@ -436,7 +436,7 @@ def drill_redis(drills: Drills) -> str:
 
 PAYMENTS_SETUP = r"""
 import json
-from payments.checkout import order_create_for_courses
+from payments.commerce.checkout import order_create_for_courses
 from payments.gateways.sandbox import build_event
 from tests.factories import make_course, make_user
 course = make_course(title="Drill: the database restarts", pricing="one_time", price_cents=49900, lessons=1)

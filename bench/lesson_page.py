@@ -15,7 +15,7 @@ SETUP = f"""
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from learners.access import learning_context_for
-from learners.services import enrollment_create, lesson_complete
+from learners.enrollment.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, make_user
 
 course = make_course(title="Bench course", lessons={int(os.environ.get("BENCH_LESSONS", "60"))})

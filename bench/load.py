@@ -69,7 +69,7 @@ from django.test import Client
 from accounts.models import User
 from coursepages.models import CoursePage, LessonPage
 from learners.access import learning_context_for
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.factories import make_course, make_user
 params = json.loads('__PARAMS__')
 course = CoursePage.objects.filter(slug__startswith="course-").filter(title=f"Bench course {params['lessons']}").first()
@@ -95,7 +95,7 @@ cookie = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}
 # Students moving through the course: each request of the lesson row is a random student
 # opening a random lesson, so no response is a repeat of the one before and every visit is
 # recorded (resume point moved, progress row touched), as when a class works through a course.
-from learners.services import lesson_complete
+from learners.enrollment.services import lesson_complete
 lessons = list(course.lessons())
 learner_cookies = []
 for n in range(params["learners"]):
@@ -126,8 +126,8 @@ from accounts.models import User
 from accounts.tokens import token_pair_issue
 from coursepages.models import CoursePage, LessonPage
 from learners.access import learning_context_for
-from learners.quiz import quiz_attempt_start
-from learners.services import enrollment_create, lesson_complete
+from learners.assessments.quiz import quiz_attempt_start
+from learners.enrollment.services import enrollment_create, lesson_complete
 params = json.loads('__PARAMS__')
 course = CoursePage.objects.get(slug="python-for-beginners")
 prerequisite = LessonPage.objects.get(title="VAT arithmetic", path__startswith=course.path)
@@ -161,7 +161,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from accounts.models import User
 from coursepages.models import CoursePage, PlatformSettings
-from payments.checkout import order_create_for_courses
+from payments.commerce.checkout import order_create_for_courses
 from payments.gateways.paystack import signature_for
 from tests.payments.conftest import fixture_json
 params = json.loads('__PARAMS__')

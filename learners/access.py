@@ -194,7 +194,7 @@ class LearningContext:
     def learner(self, not_enrolled: str = NOT_ENROLLED_MESSAGE) -> Enrollment:
         """The open enrollment of a student allowed in this lesson, else the refusal as a
         LearningError with the policy's reason (or `not_enrolled` with the given sentence)."""
-        from learners.services import LearningError
+        from learners.enrollment.services import LearningError
 
         if not self.verdict.allowed:
             raise LearningError(self.verdict.message, self.verdict.reason)
@@ -213,6 +213,6 @@ def learning_context_for(*, user, lesson: LessonPage, course: CoursePage | None 
 
 
 def _course_of(lesson: LessonPage) -> CoursePage:
-    from learners.selectors import course_of
+    from learners.enrollment.selectors import course_of
 
     return course_of(lesson)

@@ -13,8 +13,8 @@ from django.db.models.functions import Cast
 
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from coursepages.models import CoursePage, LessonPage
+from learners.enrollment.services import LearningError
 from learners.models import ActivityBlock
-from learners.services import LearningError
 
 if TYPE_CHECKING:
     from learners.access import LearningContext

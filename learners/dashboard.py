@@ -3,7 +3,7 @@ and the panels of the apps above — certificates, upcoming live classes, recent
 registered in its app's AppConfig.ready(), so learners never imports them (README "Layers")."""
 
 from core.providers import Contributions
-from learners.selectors import dashboard_for
+from learners.enrollment.selectors import dashboard_for
 
 # panel(*, user) -> dict of template context, e.g. {"certificates": ...}.
 panels = Contributions("the student dashboard's panels")

@@ -15,10 +15,10 @@ from blocks.ai_tool import origin_of
 from blocks.video import vimeo_id, youtube_id
 from learners.access import LearningContext
 from learners.activity_blocks import Activity
-from learners.assignments import AssignmentState, assignment_settings
+from learners.assessments.assignments import AssignmentState, assignment_settings
+from learners.assessments.quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
+from learners.interactive.xapi import activity_iri
 from learners.models import AssignmentSubmission, H5PResult, QuizAttempt, VideoProgress
-from learners.quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
-from learners.xapi import activity_iri
 
 
 def _children(lesson, block_type: str) -> list:

@@ -10,9 +10,7 @@ from coursepages.selectors import category_for, category_tree
 from coursepages.structure import course_minutes
 from learners.access import LockReason, course_access_for, learning_context_for
 from learners.catalog import catalog_with_stats
-from learners.lesson_blocks import lesson_block_states, lesson_quiz_attempts_expire
-from learners.models import Enrollment, Review
-from learners.selectors import (
+from learners.enrollment.selectors import (
     Outline,
     course_instructors,
     course_of,
@@ -21,7 +19,9 @@ from learners.selectors import (
     course_stats,
     resume_lesson,
 )
-from learners.services import lesson_completion_rule, lesson_visit
+from learners.enrollment.services import lesson_completion_rule, lesson_visit
+from learners.lesson_blocks import lesson_block_states, lesson_quiz_attempts_expire
+from learners.models import Enrollment, Review
 
 CATALOG_PAGE_SIZE = 12
 

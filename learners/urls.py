@@ -1,17 +1,11 @@
-from django.urls import include, path
+"""The learning area's pages, one URL module per part, all in the `learners` namespace."""
 
-from learners import views
+from django.urls import include, path
 
 app_name = "learners"
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("learn/courses/<int:course_id>/enroll/", views.course_enroll, name="course_enroll"),
-    path("learn/courses/<int:course_id>/review/", views.course_review, name="course_review"),
-    path("learn/lessons/<int:lesson_id>/complete/", views.lesson_mark_complete, name="lesson_complete"),
-    path("instructor/", views.instructor_home, name="instructor_home"),
-    path("instructor/courses/<int:course_id>/students/", views.instructor_course_students,
-         name="instructor_course_students"),
-    path("", include("learners.urls_assessments")),
-    path("", include("learners.urls_interactive")),
+    path("", include("learners.enrollment.urls")),
+    path("", include("learners.assessments.urls")),
+    path("", include("learners.interactive.urls")),
 ]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from coursepages.models import CourseInstructor
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 
 from .models import LiveSession, WeeklyAvailability
 from .selectors import free_slots_for

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from coursepages.models import CoursePage
-from learners.selectors import teachers_for_student
+from learners.enrollment.selectors import teachers_for_student
 
 from . import selectors, services
 from .forms import BookForm, ExceptionForm, ReasonForm, WindowForm

@@ -2,7 +2,7 @@
 
 from accounts.models import User
 from coursepages.models import CourseInstructor
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 
 from .models import Conversation
 from .services import conversation_start, message_send

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from core.errors import status_for
 from core.storage import private_file_response
 from coursepages.models import CoursePage
-from learners.selectors import teachers_for_student
+from learners.enrollment.selectors import teachers_for_student
 
 from . import selectors, services
 from .models import Conversation, Message, MessageAttachment

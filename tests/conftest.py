@@ -11,8 +11,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-
-from .factories import make_course, make_user
+from tests.factories import make_course, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -148,7 +147,7 @@ def _site_tree_for_transactional_tests(request):
     marker = request.node.get_closest_marker("django_db")
     if transactional or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
-        from .site_tree import ensure_site_tree
+        from tests.site_tree import ensure_site_tree
 
         ensure_site_tree()
     yield

@@ -15,11 +15,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from coursepages.models import CoursePage
+from learners.enrollment.services import enrollment_create
 from learners.models import Enrollment
-from learners.services import enrollment_create
-
-from .conftest import ROOT
-from .factories import make_course, make_user
+from tests.conftest import ROOT
+from tests.factories import make_course, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

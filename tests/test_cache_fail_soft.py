@@ -7,8 +7,8 @@ import socket
 import pytest
 
 from core.cache import FailSoftRedisCache
+from learners.enrollment.services import enrollment_create
 from learners.models import LessonProgress
-from learners.services import enrollment_create
 from tests.factories import lessons_of, make_course
 
 

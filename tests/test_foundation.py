@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.urls import reverse
 
-from . import conftest
+from tests import conftest
 
 
 @pytest.mark.django_db

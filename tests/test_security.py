@@ -8,8 +8,7 @@ import sys
 import pytest
 
 from core.security import build_policy
-
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 
 def test_check_deploy_is_clean_with_production_settings():

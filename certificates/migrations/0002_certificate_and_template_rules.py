@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('certificates', '0001_initial'),
         ('coursepages', '0002_site_structure'),
-        ('learners', '0001_initial'),
+        ('learners', '0001_initial_squashed'),
         ('wagtailimages', '0027_image_description'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

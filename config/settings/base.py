@@ -266,8 +266,8 @@ BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 
 # Steps that run (after commit) when an enrollment is created or a course is completed;
 # each is a dotted path to a function taking enrollment_id.
-ENROLLMENT_CREATED_HOOKS: list[str] = ["learners.notifications.enrollment_created_notify"]
-COURSE_COMPLETED_HOOKS: list[str] = ["learners.notifications.course_completed_notify"]
+ENROLLMENT_CREATED_HOOKS: list[str] = ["learners.enrollment.notifications.enrollment_created_notify"]
+COURSE_COMPLETED_HOOKS: list[str] = ["learners.enrollment.notifications.course_completed_notify"]
 
 # JSON API (api/): JWT signing key (defaults to SECRET_KEY) and rate limits ("count/period").
 JWT_SIGNING_KEY = env("JWT_SIGNING_KEY", default="")
@@ -284,12 +284,11 @@ USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
 ACCOUNT_DELETION_HOOKS: list[str] = []
 
 # Analytics roll-up: revenue per course per day comes from these (dotted paths taking day=).
-ANALYTICS_REVENUE_SOURCES: list[str] = ["payments.selectors.revenue_by_course_for_day"]
-CELERY_IMPORTS = ["learners.tasks_analytics"]
+ANALYTICS_REVENUE_SOURCES: list[str] = ["payments.commerce.selectors.revenue_by_course_for_day"]
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE["analytics-rollup"] = {
-    "task": "learners.tasks_analytics.analytics_rollup_task",
+    "task": "learners.analytics.tasks.analytics_rollup_task",
     "schedule": crontab(hour=0, minute=30),
     "kwargs": {"days": 2},
 }
@@ -344,9 +343,8 @@ CELERY_BEAT_SCHEDULE["messaging-unread-digest"] = {"task": "messaging.tasks.send
 # (comma-separate several to rotate: the first encrypts); dev and tests derive one from
 # SECRET_KEY when it is empty, production requires it.
 EARNINGS_ENCRYPTION_KEY = env("EARNINGS_ENCRYPTION_KEY", default="")
-CELERY_IMPORTS += ["payments.tasks_earnings"]
 CELERY_BEAT_SCHEDULE["earnings-release-due"] = {
-    "task": "payments.tasks_earnings.earnings_release_due",
+    "task": "payments.earnings.tasks.earnings_release_due",
     "schedule": env.int("EARNINGS_RELEASE_EVERY_SECONDS", default=3600),
 }
 
@@ -354,7 +352,7 @@ CELERY_BEAT_SCHEDULE["earnings-release-due"] = {
 # its deadline (network latency); later, the attempt is submitted with the answers saved.
 QUIZ_DEADLINE_GRACE_SECONDS = env.int("QUIZ_DEADLINE_GRACE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE["quiz-attempts-expire-overdue"] = {
-    "task": "learners.tasks.quiz_attempts_expire_overdue_task",
+    "task": "learners.assessments.tasks.quiz_attempts_expire_overdue_task",
     "schedule": 300.0,
 }
 
@@ -399,10 +397,10 @@ PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
 # Dotted paths called inside the settle / refund transaction, once per order item:
 # settled: hook(source_key=, course=, gross_cents=, currency=, occurred_at=)
 # refunded: hook(source_key=, occurred_at=)
-PAYMENT_SETTLED_HOOKS: list[str] = ["payments.ledger.ledger_record_sale"]
-PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.ledger.ledger_reverse_sale"]
+PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_record_sale"]
+PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_reverse_sale"]
 CELERY_BEAT_SCHEDULE["payments-expire-subscriptions"] = {
-    "task": "payments.tasks.subscriptions_expire_task",
+    "task": "payments.commerce.tasks.subscriptions_expire_task",
     "schedule": 24 * 60 * 60,
 }
 

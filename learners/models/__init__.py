@@ -1,11 +1,8 @@
+from learners.analytics.models import DailyCourseStats, DailySiteStats, LessonFunnel
+from learners.assessments.models import AssignmentSubmission, QuizAttempt, SubmissionFile
+from learners.enrollment.models import BlockCompletion, Enrollment, LessonProgress, Review
+from learners.interactive.models import AIToolSession, DocumentDownload, H5PResult, VideoProgress, XAPIStatement
 from learners.models.activity import ActivityBlock
-from learners.models.analytics import DailyCourseStats, DailySiteStats, LessonFunnel
-from learners.models.assignments import AssignmentSubmission, SubmissionFile
-from learners.models.enrollment import Enrollment
-from learners.models.interactive import AIToolSession, DocumentDownload, H5PResult, VideoProgress, XAPIStatement
-from learners.models.progress import BlockCompletion, LessonProgress
-from learners.models.quiz import QuizAttempt
-from learners.models.reviews import Review
 
 __all__ = [
     "AIToolSession",

@@ -24,7 +24,7 @@ class GatewayError(UpstreamError):
 class WebhookRefused(DomainError):
     """A webhook that must not be applied. `code`: "bad_signature", "not_from_gateway" (a sender
     that is not the gateway), "not_configured" (here), or "invalid_event" (anything else);
-    payments.webhooks turns it into the reply the gateway gets."""
+    payments.commerce.webhooks turns it into the reply the gateway gets."""
 
     default_code = "invalid_event"
 

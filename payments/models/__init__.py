@@ -1,9 +1,15 @@
-from payments.models.coupons import Coupon, CouponRedemption
-from payments.models.ledger import LedgerEntry
-from payments.models.orders import InvoiceCounter, Order, OrderItem, Payment
-from payments.models.payouts import InstructorEarningsProfile, PayoutRequest
-from payments.models.subscriptions import Plan, Subscription
-from payments.models.webhooks import WebhookEvent
+from payments.commerce.models import (
+    Coupon,
+    CouponRedemption,
+    InvoiceCounter,
+    Order,
+    OrderItem,
+    Payment,
+    Plan,
+    Subscription,
+    WebhookEvent,
+)
+from payments.earnings.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
 
 __all__ = [
     "Coupon", "CouponRedemption", "InstructorEarningsProfile", "InvoiceCounter", "LedgerEntry", "Order",

@@ -9,8 +9,8 @@ from allauth.account.models import EmailAddress
 from accounts.models import User
 from core.notify import notify
 from learners.access import learning_context_for
+from learners.enrollment.services import enrollment_create, lesson_complete
 from learners.models import Enrollment, LessonProgress
-from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of
 
 

@@ -8,11 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from learners.analytics import analytics_rollup
-from learners.services import enrollment_create
+from learners.analytics.services import analytics_rollup
+from learners.enrollment.services import enrollment_create
+from tests.api.test_learning_api import bearer
 from tests.factories import make_course, make_user
-
-from .test_learning_api import bearer
 
 pytestmark = pytest.mark.django_db
 

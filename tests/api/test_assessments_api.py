@@ -3,9 +3,9 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from learners.assignments import assignment_submit
+from learners.assessments.assignments import assignment_submit
 from learners.models import AssignmentSubmission, QuizAttempt
-from tests.learners.assessment_helpers import assignment_value, course_with, questions_of, quiz_value
+from tests.learners.assessments.assessment_helpers import assignment_value, course_with, questions_of, quiz_value
 
 pytestmark = pytest.mark.django_db
 

@@ -30,16 +30,16 @@ from core.backup import BackupError
 from core.errors import DEFAULT_STATUS, STATUS_BY_CODE, DomainError, UpstreamError, status_for
 from coursepages.models import CoursePage
 from coursepages.services import CategoryError
-from learners.ai_tools import ToolTokenError
-from learners.assignments import SubmissionGradeError
-from learners.services import LearningError, enrollment_create
+from learners.assessments.assignments import SubmissionGradeError
+from learners.enrollment.services import LearningError, enrollment_create
+from learners.interactive.ai_tools import ToolTokenError
 from live.meetings import MeetingError
 from live.services import LiveError, MeetingUnavailable
 from messaging.services import MessagingError
+from payments.commerce.settlement import Refused
+from payments.earnings.payouts import PayoutError
 from payments.errors import PaymentError
 from payments.gateways import GatewayError, WebhookRefused
-from payments.payouts import PayoutError
-from payments.settlement import Refused
 from tests.factories import make_course, make_user
 
 SERVICE_ERRORS = [

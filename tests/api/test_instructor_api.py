@@ -8,13 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from learners.access import learning_context_for
-from learners.analytics import analytics_rollup
-from learners.quiz import quiz_attempt_start, quiz_attempt_submit
-from learners.services import enrollment_create, lesson_complete
+from learners.analytics.services import analytics_rollup
+from learners.assessments.quiz import quiz_attempt_start, quiz_attempt_submit
+from learners.enrollment.services import enrollment_create, lesson_complete
+from tests.api.test_learning_api import bearer
 from tests.factories import lessons_of, make_course, make_user
-from tests.learners.assessment_helpers import course_with, questions_of, quiz_value
-
-from .test_learning_api import bearer
+from tests.learners.assessments.assessment_helpers import course_with, questions_of, quiz_value
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 from accounts.tokens import token_pair_issue
 from coursepages.models import Category
 from learners.access import learning_context_for
+from learners.enrollment.services import enrollment_create, lesson_complete
 from learners.models import Enrollment, LessonProgress, Review
-from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, text_lesson
 
 pytestmark = pytest.mark.django_db

@@ -29,12 +29,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.tokens import token_pair_issue
-from learners.assignments import assignment_submit
-from learners.quiz import quiz_attempt_start
-from learners.services import enrollment_create
+from learners.assessments.assignments import assignment_submit
+from learners.assessments.quiz import quiz_attempt_start
+from learners.enrollment.services import enrollment_create
 from messaging.services import conversation_start
 from tests.factories import make_course, make_user
-from tests.learners.assessment_helpers import assignment_value, quiz_value
+from tests.learners.assessments.assessment_helpers import assignment_value, quiz_value
 
 pytestmark = [pytest.mark.schema, pytest.mark.django_db]
 

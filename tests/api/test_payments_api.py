@@ -5,9 +5,9 @@ import pytest
 
 from accounts.tokens import token_pair_issue
 from coursepages.models import CoursePage
-from payments.checkout import order_create_for_courses
+from payments.commerce.checkout import order_create_for_courses
+from payments.commerce.settlement import order_settle
 from payments.models import Coupon, Order, Plan
-from payments.settlement import order_settle
 from tests.factories import make_course
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_coupon_validate(api, paid_course):
 def test_subscription_me(api, student, plan):
     assert api("get", "/api/v1/subscriptions/me/").json() == {
         "active": False, "plan": None, "status": None, "gateway": None, "renews_at": None, "ends_at": None}
-    from payments.checkout import order_create_for_plan
+    from payments.commerce.checkout import order_create_for_plan
 
     order = order_create_for_plan(user=student, plan=plan, gateway="sandbox")
     order_settle(order_reference=str(order.reference), gateway="sandbox", transaction_reference="t2",

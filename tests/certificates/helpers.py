@@ -1,8 +1,8 @@
 """Builders for certificate tests: a student who has completed a small course."""
 
 from learners.access import learning_context_for
+from learners.enrollment.services import enrollment_create, lesson_complete
 from learners.models import Enrollment
-from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course
 
 

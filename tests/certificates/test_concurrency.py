@@ -9,8 +9,8 @@ from django.db import connection
 
 from certificates.models import Certificate
 from certificates.services import certificate_issue
+from learners.enrollment.services import course_complete, enrollment_create
 from learners.models import Enrollment
-from learners.services import course_complete, enrollment_create
 from tests.factories import make_course
 
 

@@ -7,7 +7,7 @@ from django.core.files.storage import storages
 from certificates.models import Certificate
 from certificates.services import certificate_issue, certificate_revoke
 from certificates.tasks import certificate_issue_task
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.certificates.helpers import complete_course
 from tests.factories import make_course
 

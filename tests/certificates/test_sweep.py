@@ -10,8 +10,8 @@ from django.utils import timezone
 from certificates.models import Certificate
 from certificates.services import certificate_issue, certificate_revoke, certificates_issue_missing
 from certificates.tasks import certificates_issue_missing_task
+from learners.enrollment.services import enrollment_create
 from learners.models import Enrollment
-from learners.services import enrollment_create
 from tests.factories import make_course, make_user
 
 pytestmark = pytest.mark.django_db

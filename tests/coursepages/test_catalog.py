@@ -5,8 +5,8 @@ import pytest
 
 from coursepages.models import Category
 from learners.catalog import catalog_with_stats
+from learners.enrollment.services import enrollment_create
 from learners.models import Review
-from learners.services import enrollment_create
 from tests.factories import make_course, make_user
 
 pytestmark = pytest.mark.django_db

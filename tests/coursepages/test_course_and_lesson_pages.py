@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from coursepages.models import LessonPage
 from learners.access import learning_context_for
+from learners.enrollment.services import enrollment_create, lesson_complete
 from learners.models import Enrollment, LessonProgress
-from learners.services import enrollment_create, lesson_complete
 from payments.models import Plan, Subscription
 from tests.factories import lessons_of, make_course, text_lesson
 

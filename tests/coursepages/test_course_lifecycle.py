@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from coursepages.models import CourseIndexPage, CoursePage, LessonPage
 from coursepages.selectors import catalog_courses
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.factories import make_course
 
 pytestmark = pytest.mark.django_db

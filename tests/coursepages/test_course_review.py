@@ -10,9 +10,8 @@ from accounts.models import User
 from coursepages.models import CourseIndexPage, CoursePage, LessonPage, SectionPage
 from coursepages.selectors import catalog_courses
 from messaging.models import Notification
+from tests.coursepages.editor import post_edit, post_new_page
 from tests.factories import make_user
-
-from .editor import post_edit, post_new_page
 
 pytestmark = pytest.mark.django_db
 

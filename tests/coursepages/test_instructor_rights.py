@@ -6,9 +6,8 @@ from wagtail.test.utils.form_data import streamfield
 
 from accounts.models import User
 from coursepages.models import CourseIndexPage, CourseInstructor, CoursePage, LessonPage, SectionPage
+from tests.coursepages.editor import edit_url, post_edit, post_new_page
 from tests.factories import make_course, make_user
-
-from .editor import edit_url, post_edit, post_new_page
 
 pytestmark = pytest.mark.django_db
 

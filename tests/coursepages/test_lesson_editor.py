@@ -13,9 +13,8 @@ from wagtail.test.utils.form_data import rich_text, streamfield
 
 from blocks.lesson_body import LessonBodyBlock
 from coursepages.models import H5PPackage, LessonPage
+from tests.coursepages.editor import add_url, editor_data, listblock, post_edit, post_new_page
 from tests.factories import make_course
-
-from .editor import add_url, editor_data, listblock, post_edit, post_new_page
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from wagtail.images.tests.utils import get_test_image_file
 
 from blocks.lesson_body import LessonBodyBlock
 from coursepages.models import H5PPackage, LessonPage
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from tests.factories import make_course
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,9 @@ from coursepages.models import Category, CoursePage, PlatformSettings
 from coursepages.page_cache import GENERATION_KEY, page_cache_invalidate
 from coursepages.services import category_update
 from learners.access import learning_context_for
-from learners.services import enrollment_create, lesson_complete
+from learners.enrollment.services import enrollment_create, lesson_complete
+from tests.coursepages.editor import edit_url, editor_data, post_edit
 from tests.factories import lessons_of, make_course, make_user
-
-from .editor import edit_url, editor_data, post_edit
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from coursepages.models import CourseIndexPage, CoursePage, HomePage, LessonPage, SectionPage
+from tests.coursepages.editor import edit_url, editor_data
 from tests.factories import make_course
-
-from .editor import edit_url, editor_data
 
 
 class PageTreeTests(WagtailPageTestCase):

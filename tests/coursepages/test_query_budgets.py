@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from coursepages.models import Category
 from coursepages.page_cache import page_cache_invalidate
 from learners.access import learning_context_for
+from learners.enrollment.services import enrollment_create, lesson_complete
 from learners.models import Review
-from learners.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, make_user
 
 pytestmark = pytest.mark.django_db

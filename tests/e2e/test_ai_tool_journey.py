@@ -10,7 +10,7 @@ from coursepages.models import LessonPage
 from learners.models import AIToolSession, LessonProgress
 from tests.e2e.conftest import sign_in
 from tests.factories import make_course, make_user
-from tests.learners.interactive_helpers import enrolled, ensure_site_tree
+from tests.learners.interactive.interactive_helpers import enrolled, ensure_site_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

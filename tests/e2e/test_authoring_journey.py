@@ -8,9 +8,8 @@ import pytest
 from accounts.models import User
 from coursepages.models import CourseIndexPage, CoursePage, LessonPage, SectionPage
 from messaging.models import Notification
+from tests.e2e.conftest import sign_in
 from tests.factories import make_user
-
-from .conftest import sign_in
 
 # The catalog page and the review workflow come from a data migration: keep them for this test.
 pytestmark = pytest.mark.django_db(transaction=True)

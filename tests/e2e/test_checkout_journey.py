@@ -5,10 +5,9 @@ import pytest
 
 from coursepages.models import CoursePage
 from payments.models import Coupon, Order, Plan
+from tests.e2e.conftest import sign_in
 from tests.factories import lessons_of, make_course, make_user
 from tests.payments.conftest import ensure_site_tree
-
-from .conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,11 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from payments.ledger import ledger_record_sale, ledger_release_due
+from payments.earnings.ledger import ledger_record_sale, ledger_release_due
 from payments.models import PayoutRequest
-from tests.payments.earnings_helpers import paid_course, site_settings
-
-from .conftest import sign_in
+from tests.e2e.conftest import sign_in
+from tests.payments.earnings.earnings_helpers import paid_course, site_settings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

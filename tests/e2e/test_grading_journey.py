@@ -5,12 +5,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import User
-from learners.assignments import assignment_submit
+from learners.assessments.assignments import assignment_submit
+from learners.enrollment.services import enrollment_create
 from learners.models import AssignmentSubmission
-from learners.services import enrollment_create
 from tests.e2e.conftest import sign_in
 from tests.factories import make_course, make_user
-from tests.learners.assessment_helpers import assignment_value, ensure_site_tree
+from tests.learners.assessments.assessment_helpers import assignment_value, ensure_site_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ from coursepages.models import LessonPage
 from learners.models import BlockCompletion, H5PResult, LessonProgress, XAPIStatement
 from tests.e2e.conftest import sign_in
 from tests.factories import make_user
-from tests.learners.interactive_helpers import enrolled, ensure_site_tree, h5p_course, stored_package
+from tests.learners.interactive.interactive_helpers import enrolled, ensure_site_tree, h5p_course, stored_package
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,8 @@ in order, meets a lesson locked behind a prerequisite and sees why, and finishes
 import pytest
 
 from learners.models import Enrollment
+from tests.e2e.conftest import sign_in
 from tests.factories import make_course, make_user, text_lesson
-
-from .conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,9 +8,8 @@ import pytest
 
 from live.models import LiveSession
 from messaging.models import Message
+from tests.e2e.conftest import sign_in
 from tests.live.helpers import enrolled_student, teacher_with_course
-
-from .conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

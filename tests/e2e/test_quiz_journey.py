@@ -3,11 +3,11 @@ the countdown runs, and after submitting they see the feedback the quiz's mode a
 
 import pytest
 
+from learners.enrollment.services import enrollment_create
 from learners.models import QuizAttempt
-from learners.services import enrollment_create
 from tests.e2e.conftest import sign_in
 from tests.factories import make_course, make_user
-from tests.learners.assessment_helpers import ensure_site_tree, quiz_value
+from tests.learners.assessments.assessment_helpers import ensure_site_tree, quiz_value
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

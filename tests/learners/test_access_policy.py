@@ -14,8 +14,8 @@ from learners.access import (
     lesson_access,
     user_is_course_staff,
 )
+from learners.enrollment.services import enrollment_create, enrollment_revoke, lesson_complete
 from learners.models import Enrollment
-from learners.services import enrollment_create, enrollment_revoke, lesson_complete
 from payments.models import Plan, Subscription
 from tests.factories import lessons_of, make_course, make_user, text_lesson
 

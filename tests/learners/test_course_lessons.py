@@ -22,11 +22,11 @@ from coursepages.page_cache import page_cache_invalidate
 from coursepages.selectors import catalog_queryset
 from coursepages.structure import course_lesson_ids, course_lessons, course_minutes, course_structures
 from learners.access import course_access_for
-from learners.analytics import analytics_rollup_funnels
-from learners.gradebook import gradebook_for
+from learners.analytics.services import analytics_rollup_funnels
+from learners.assessments.gradebook import gradebook_for
+from learners.enrollment.selectors import course_outline, course_students, dashboard_for, instructor_courses
+from learners.enrollment.services import course_progress_for, enrollment_create, lesson_complete
 from learners.models import Enrollment, LessonFunnel
-from learners.selectors import course_outline, course_students, dashboard_for, instructor_courses
-from learners.services import course_progress_for, enrollment_create, lesson_complete
 from tests.api.test_learning_api import bearer
 from tests.factories import lessons_of, make_course, text_lesson
 

@@ -13,8 +13,8 @@ from blocks.raw import lesson_body
 from coursepages.models import CoursePage, LessonPage, SectionPage
 from coursepages.structure import course_structure
 from learners.access import course_access_for, learning_context_for
-from learners.selectors import course_outline
-from learners.services import enrollment_create, lesson_complete
+from learners.enrollment.selectors import course_outline
+from learners.enrollment.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of, make_course, make_user
 
 pytestmark = pytest.mark.django_db

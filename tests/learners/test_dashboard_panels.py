@@ -4,7 +4,7 @@ payments and upcoming live classes."""
 import pytest
 
 from learners.access import learning_context_for
-from learners.services import enrollment_create, lesson_complete
+from learners.enrollment.services import enrollment_create, lesson_complete
 from tests.factories import lessons_of
 
 

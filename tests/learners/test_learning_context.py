@@ -13,11 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from learners.access import learning_context_for
-from learners.lesson_blocks import lesson_block_states
-from learners.media import video_progress_report
-from learners.models import BlockCompletion, LessonProgress, QuizAttempt
-from learners.quiz import quiz_attempt_start
-from learners.services import (
+from learners.assessments.quiz import quiz_attempt_start
+from learners.enrollment.services import (
     LearningError,
     activity_complete,
     enrollment_create,
@@ -25,9 +22,11 @@ from learners.services import (
     lesson_visit,
     progress_heartbeat,
 )
+from learners.interactive.media import video_progress_report
+from learners.lesson_blocks import lesson_block_states
+from learners.models import BlockCompletion, LessonProgress, QuizAttempt
 from tests.factories import lessons_of, make_course, text_lesson
-
-from .assessment_helpers import course_with, quiz_value
+from tests.learners.assessments.assessment_helpers import course_with, quiz_value
 
 pytestmark = pytest.mark.django_db
 

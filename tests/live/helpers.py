@@ -3,7 +3,7 @@
 from datetime import time
 
 from accounts.models import User
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from live.models import WeeklyAvailability
 from tests.factories import make_course, make_user
 

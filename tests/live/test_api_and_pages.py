@@ -9,8 +9,7 @@ from django.utils import timezone
 from live.models import AvailabilityException, LiveAttendance, LiveSession
 from live.services import session_approve, session_request
 from tests.factories import make_user
-
-from .helpers import enrolled_student, next_weekday_at, teacher_with_course
+from tests.live.helpers import enrolled_student, next_weekday_at, teacher_with_course
 
 pytestmark = pytest.mark.django_db(transaction=True)
 API = "/api/v1/live"

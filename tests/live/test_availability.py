@@ -8,8 +8,7 @@ import pytest
 
 from live.models import AvailabilityException, LiveSession, WeeklyAvailability
 from live.selectors import free_slots_for, slots_by_local_day
-
-from .helpers import enrolled_student, teacher_with_course
+from tests.live.helpers import enrolled_student, teacher_with_course
 
 JOHANNESBURG = zoneinfo.ZoneInfo("Africa/Johannesburg")
 LONDON = zoneinfo.ZoneInfo("Europe/London")

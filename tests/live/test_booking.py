@@ -21,8 +21,7 @@ from live.services import (
 )
 from messaging.models import Notification
 from tests.factories import make_user
-
-from .helpers import enrolled_student, next_weekday_at, teacher_with_course
+from tests.live.helpers import enrolled_student, next_weekday_at, teacher_with_course
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

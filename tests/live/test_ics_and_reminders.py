@@ -12,8 +12,7 @@ from live.models import LiveSession
 from live.services import reminders_send_due, session_approve, session_request
 from live.tasks import send_live_reminders
 from messaging.models import Notification
-
-from .helpers import enrolled_student, next_weekday_at, teacher_with_course
+from tests.live.helpers import enrolled_student, next_weekday_at, teacher_with_course
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

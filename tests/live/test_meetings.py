@@ -15,8 +15,7 @@ from core.errors import status_for
 from live import meetings
 from live.models import LiveSession
 from live.services import LiveError, session_approve, session_request
-
-from .helpers import enrolled_student, next_weekday_at, teacher_with_course
+from tests.live.helpers import enrolled_student, next_weekday_at, teacher_with_course
 
 FIXTURES = Path("/work/shared/fixtures/live")
 if not FIXTURES.exists():

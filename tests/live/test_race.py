@@ -8,8 +8,7 @@ from django.db import connection
 
 from live.models import LiveSession
 from live.services import LiveError, session_request
-
-from .helpers import enrolled_student, next_weekday_at, teacher_with_course
+from tests.live.helpers import enrolled_student, next_weekday_at, teacher_with_course
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from accounts.models import User
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from messaging.models import Conversation, Message, MessageReport, Notification
 from messaging.selectors import conversations_for, unread_counts
 from messaging.services import (

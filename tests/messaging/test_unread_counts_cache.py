@@ -39,7 +39,7 @@ def test_counts_are_each_users_own(student, instructor):
 def conversation(instructor):
     """A student of the instructor's course has written to them: one unread message and notice."""
     from accounts.models import User
-    from learners.services import enrollment_create
+    from learners.enrollment.services import enrollment_create
     from messaging.services import conversation_start
     from tests.factories import make_course, make_user
 

@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from accounts.models import User
-from learners.services import enrollment_create
+from learners.enrollment.services import enrollment_create
 from messaging.services import conversation_start, message_send
 from tests.factories import make_course, make_user
 

@@ -12,12 +12,12 @@ from kombu.exceptions import OperationalError
 from certificates.models import Certificate
 from certificates.tasks import certificate_issue_task
 from config.celery import app
+from learners.enrollment.services import enrollment_create
 from learners.models import Enrollment
-from learners.services import enrollment_create
 from outbox import services
 from outbox.models import PendingTask
 from outbox.services import outbox_flush, task_send
-from payments.tasks import send_receipt_task
+from payments.commerce.tasks import send_receipt_task
 from tests.factories import lessons_of, make_course
 
 pytestmark = pytest.mark.django_db
@@ -138,4 +138,4 @@ def test_broker_and_database_both_down_is_logged_not_raised(broker, monkeypatch,
     monkeypatch.setattr(PendingTask.objects, "create", no_database)
     with caplog.at_level(logging.ERROR, logger="outbox.services"):
         assert task_send(task=send_receipt_task, kwargs={"order_id": 7}) is False
-    assert "task lost: payments.tasks.send_receipt_task({'order_id': 7})" in caplog.text
+    assert "task lost: payments.commerce.tasks.send_receipt_task({'order_id': 7})" in caplog.text

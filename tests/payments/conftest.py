@@ -6,8 +6,7 @@ import pytest
 from coursepages.models import CoursePage, PlatformSettings
 from payments.models import Coupon, Plan
 from tests.factories import make_course
-
-from . import hooks
+from tests.payments import hooks
 
 FIXTURES = Path("/work/shared/fixtures/payments")
 

@@ -1,0 +1,96 @@
+"""The instructor's gradebook of a course: students × quizzes and assignments."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+
+from coursepages.structure import course_lesson_ids
+from learners.enrollment.services import CourseProgress
+from learners.models import AssignmentSubmission, Enrollment, LessonProgress, QuizAttempt
+
+
+@dataclass
+class Column:
+    block_id: str
+    block_type: str
+    title: str
+    lesson_title: str
+
+
+@dataclass
+class Row:
+    enrollment: Enrollment
+    cells: list = field(default_factory=list)  # per column: display string
+    completion_percent: int = 0
+
+
+def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
+    """Best quiz score (%) and latest assignment grade per student, plus course completion;
+    a fixed number of queries whatever the number of students."""
+    lessons = list(course.lessons())  # the course's lessons (coursepages.structure), with their bodies
+    columns = [
+        Column(block_id=child.id, block_type=child.block_type, title=str(child.value.get("title") or child.block_type),
+               lesson_title=lesson.title)
+        for lesson in lessons
+        for child in lesson.body
+        if child.block_type in ("quiz", "assignment")
+    ]
+    enrollments = list(
+        Enrollment.objects.filter(course=course).exclude(status=Enrollment.Status.REVOKED)
+        .select_related("user").order_by("user__last_name", "user__first_name", "user__email")
+    )
+    best = {
+        (row["enrollment_id"], row["block_id"]): row["best"]
+        for row in QuizAttempt.objects.filter(enrollment__course=course, status=QuizAttempt.Status.SUBMITTED)
+        .values("enrollment_id", "block_id").annotate(best=Max("score_percent"))
+    }
+    latest: dict = {}
+    for submission in AssignmentSubmission.objects.filter(enrollment__course=course).order_by("number"):
+        latest[(submission.enrollment_id, submission.block_id)] = submission
+    lesson_ids = course_lesson_ids(course)
+    completed = {
+        row["enrollment_id"]: row["n"]
+        for row in LessonProgress.objects.filter(
+            enrollment__course=course, status=LessonProgress.Status.COMPLETED, lesson_id__in=lesson_ids
+        ).values("enrollment_id").annotate(n=Count("id"))
+    }
+    rows = []
+    for enrollment in enrollments:
+        row = Row(enrollment=enrollment)
+        progress = CourseProgress(completed=completed.get(enrollment.pk, 0), total=len(lesson_ids))
+        row.completion_percent = progress.percent
+        for column in columns:
+            key = (enrollment.pk, column.block_id)
+            if column.block_type == "quiz":
+                value = best.get(key)
+                row.cells.append("" if value is None else f"{value:g}%")
+            else:
+                submission = latest.get(key)
+                if submission is None:
+                    row.cells.append("")
+                elif submission.score is None:
+                    row.cells.append("submitted" + (" (late)" if submission.is_late else ""))
+                else:
+                    late = " (late)" if submission.is_late else ""
+                    row.cells.append(f"{submission.score}/{submission.max_score}{late}")
+        rows.append(row)
+    return columns, rows
+
+
+def gradebook_csv(*, course) -> str:
+    columns, rows = gradebook_for(course=course)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Student", "Email", "Completion %"] + [f"{c.title} ({c.block_type})" for c in columns])
+    for row in rows:
+        user = row.enrollment.user
+        name = user.get_full_name() or user.email
+        writer.writerow([_safe(name), user.email, row.completion_percent] + [_safe(cell) for cell in row.cells])
+    return out.getvalue()
+
+
+def _safe(value: str) -> str:
+    """Keep spreadsheet programs from running a cell as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

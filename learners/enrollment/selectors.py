@@ -1,0 +1,267 @@
+"""Reads for the learning pages: outline, lesson player, course page, dashboard, instructor
+views. Each loads what it needs in a fixed number of queries, whatever the course size."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Avg, Count, F, FloatField, IntegerField, Max, OuterRef, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from core.querysets import after_fetch
+from coursepages.models import CourseInstructor, CoursePage, LessonPage
+from coursepages.page_cache import cached_until_pages_change
+from coursepages.permissions import courses_staffed_by
+from coursepages.selectors import _subquery_aggregate
+from coursepages.structure import OutlinePage, course_structure, course_structures
+from learners.access import CourseAccess, LessonAccess, LockReason
+from learners.catalog import with_course_stats
+from learners.enrollment.services import CourseProgress
+from learners.models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
+
+
+@dataclass
+class OutlineLesson:
+    lesson: OutlinePage
+    access: LessonAccess
+    is_completed: bool
+    is_current: bool = False
+
+    @property
+    def is_locked(self) -> bool:
+        return not self.access.allowed
+
+    @property
+    def lock_note(self) -> str:
+        """The reason shown beside this lesson: only reasons of its own (prerequisite, drip);
+        a course-wide lock (enroll, buy, subscribe) is said once for the whole course."""
+        if self.access.reason in (LockReason.PREREQUISITE_MISSING, LockReason.NOT_YET_AVAILABLE):
+            return self.access.message
+        return ""
+
+
+@dataclass
+class OutlineSection:
+    section: OutlinePage
+    lessons: list[OutlineLesson] = field(default_factory=list)
+
+
+@dataclass
+class Outline:
+    sections: list[OutlineSection]
+    lessons: list[OutlineLesson]
+
+    @property
+    def progress(self) -> CourseProgress:
+        return CourseProgress(completed=sum(1 for item in self.lessons if item.is_completed), total=len(self.lessons))
+
+    def neighbours(self, lesson) -> tuple[OutlineLesson | None, OutlineLesson | None]:
+        ids = [item.lesson.pk for item in self.lessons]
+        if lesson.pk not in ids:
+            return None, None
+        index = ids.index(lesson.pk)
+        previous = self.lessons[index - 1] if index > 0 else None
+        following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        return previous, following
+
+    def first_open(self) -> OutlineLesson | None:
+        return next((item for item in self.lessons if item.access.allowed and not item.is_completed), None) or next(
+            (item for item in self.lessons if item.access.allowed), None
+        )
+
+
+def course_outline(*, access: CourseAccess, current=None) -> Outline:
+    """Sections and their live lessons in tree order, each lesson with the viewer's access and
+    completion: no query once the course's structure is cached, whatever the number of lessons."""
+    completed = access.completed_lesson_ids
+    current_pk = current.pk if current is not None else None
+    sections: list[OutlineSection] = []
+    flat: list[OutlineLesson] = []
+    for section, lessons in course_structure(access.course).sections:
+        items = [
+            OutlineLesson(lesson=lesson, access=access.lesson(lesson), is_completed=lesson.pk in completed,
+                          is_current=lesson.pk == current_pk)
+            for lesson in lessons
+        ]
+        sections.append(OutlineSection(section=section, lessons=items))
+        flat.extend(items)
+    return Outline(sections=sections, lessons=flat)
+
+
+def course_of(lesson: LessonPage) -> CoursePage:
+    """The course of a lesson, found by its path: from the cache until a page changes,
+    else one query."""
+    course_path = lesson.path[: -2 * LessonPage.steplen]
+    return cached_until_pages_change(f"course-at:v1:{course_path}",
+                                     lambda: CoursePage.objects.select_related("category").get(path=course_path))
+
+
+def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | None:
+    """Where the student continues: the last lesson they opened, else the first open one."""
+    enrollment = access.enrollment
+    if enrollment and enrollment.last_lesson_id:
+        for item in outline.lessons:
+            if item.lesson.pk == enrollment.last_lesson_id and item.access.allowed:
+                return item
+    return outline.first_open()
+
+
+def course_stats(*, course: CoursePage) -> dict:
+    """Student count and rating of one course (two queries)."""
+    students = Enrollment.objects.filter(course=course).exclude(status=Enrollment.Status.REVOKED).count()
+    ratings = Review.objects.filter(course=course).aggregate(avg=Avg("rating"), count=Count("pk"))
+    return {"student_count": students, "rating_avg": ratings["avg"], "rating_count": ratings["count"]}
+
+
+def course_instructors(*, course: CoursePage) -> list:
+    return [
+        ci.user for ci in CourseInstructor.objects.filter(page=course).select_related("user").order_by("sort_order")
+    ]
+
+
+def _attach_progress(enrollments: list[Enrollment]) -> None:
+    """Set lessons_done, lessons_total and progress on each enrollment: its completed progress
+    rows whose lesson is one of its course's lessons, out of those lessons (the one definition,
+    coursepages.structure). One query and one cache read for any number of enrollments (their
+    courses loaded with them); courses whose structure is not cached are built together."""
+    structures = course_structures([enrollment.course for enrollment in enrollments])
+    completed: dict[int, set[int]] = {}
+    for enrollment_id, lesson_id in LessonProgress.objects.filter(
+            enrollment_id__in=[enrollment.pk for enrollment in enrollments],
+            status=LessonProgress.Status.COMPLETED).values_list("enrollment_id", "lesson_id"):
+        completed.setdefault(enrollment_id, set()).add(lesson_id)
+    for enrollment in enrollments:
+        lesson_ids = structures[enrollment.course_id].lesson_ids
+        enrollment.lessons_done = len(completed.get(enrollment.pk, set()).intersection(lesson_ids))
+        enrollment.lessons_total = len(lesson_ids)
+        enrollment.progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
+
+
+def dashboard_for(*, user) -> dict:
+    """The student's courses with progress, resume lesson and completion: two queries (the
+    enrollments with their courses, their completed lessons) and the courses' cached structures,
+    whatever the number of courses."""
+    enrollments = list(
+        Enrollment.objects.filter(user=user)
+        .exclude(status=Enrollment.Status.REVOKED)
+        .select_related("course", "last_lesson")
+        .order_by(F("last_accessed_at").desc(nulls_last=True), "-enrolled_at")
+    )
+    if enrollments:
+        _attach_progress(enrollments)
+    return {
+        "in_progress": [e for e in enrollments if e.status == Enrollment.Status.ACTIVE],
+        "completed": [e for e in enrollments if e.status == Enrollment.Status.COMPLETED],
+    }
+
+
+def instructor_courses(*, user) -> QuerySet[CoursePage]:
+    """`courses_staffed_by` (the courses whose instructor views this user sees) with
+    lesson_count, student_count (not revoked), completed_count and rating, all in one query."""
+    completed = Enrollment.objects.filter(course_id=OuterRef("pk"), status=Enrollment.Status.COMPLETED)
+    return (
+        with_course_stats(CoursePage.objects.filter(pk__in=courses_staffed_by(user).order_by().values("pk")))
+        .annotate(completed_count=Coalesce(_subquery_aggregate(completed, "COUNT", "pk", IntegerField()), Value(0)))
+        .order_by("title", "pk")
+    )
+
+
+def instructor_courses_for(*, user) -> list[CoursePage]:
+    """The courses the user staffs (owner or listed instructor; all for admins and
+    moderators), with counts."""
+    return list(instructor_courses(user=user))
+
+
+def instructor_students(*, user, course_id: int | None = None) -> QuerySet[Enrollment]:
+    """Enrollments (not revoked) in the courses `user` staffs, or in one of them, each with
+    time_spent and the student's submitted quiz attempts in that course: quiz_attempt_count,
+    quiz_best_percent and quiz_average_percent, in one query whatever the number of students;
+    and, once fetched, lessons_done / lessons_total / progress (`_attach_progress`: one more
+    query for the page of enrollments fetched, and their courses' cached structures)."""
+    courses = courses_staffed_by(user).order_by().values("pk")
+    if course_id is not None:
+        courses = courses.filter(pk=course_id)
+    time_spent = LessonProgress.objects.filter(enrollment_id=OuterRef("pk"))
+    attempts = QuizAttempt.objects.filter(enrollment_id=OuterRef("pk"), status=QuizAttempt.Status.SUBMITTED)
+    enrollments = after_fetch(Enrollment.objects.all(), _attach_progress)
+    return (
+        enrollments.filter(course_id__in=courses)
+        .exclude(status=Enrollment.Status.REVOKED)
+        .select_related("user", "course")
+        .annotate(
+            time_spent=Coalesce(_subquery_aggregate(time_spent, "SUM", "time_spent_seconds", IntegerField()),
+                                Value(0)),
+            quiz_attempt_count=Coalesce(_subquery_aggregate(attempts, "COUNT", "pk", IntegerField()), Value(0)),
+            quiz_best_percent=_subquery_aggregate(attempts, "MAX", "score_percent", FloatField()),
+            quiz_average_percent=_subquery_aggregate(attempts, "AVG", "score_percent", FloatField()),
+        )
+        .order_by("course__title", "course_id", "user__last_name", "user__first_name", "user__email", "pk")
+    )
+
+
+@dataclass
+class StudentRow:
+    enrollment: Enrollment
+    progress: CourseProgress
+    time_spent_seconds: int
+    scores: dict[str, float | None]
+
+
+def course_activities(*, course: CoursePage) -> list[dict]:
+    """Every activity block of the course in order: {lesson, block_id, type, title}."""
+    from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
+
+    activities = []
+    for lesson in course.lessons():
+        for block in lesson.body:
+            if block.block_type in ACTIVITY_BLOCK_TYPES:
+                title = block.value.get("title") if hasattr(block.value, "get") else None
+                activities.append({"lesson": lesson, "block_id": block.id, "type": block.block_type,
+                                   "title": title or f"{block.block_type.replace('_', ' ').title()} in {lesson.title}"})
+    return activities
+
+
+def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]]:
+    """The course's students with progress, time spent, last activity and best score per
+    activity (a fixed number of queries for any number of students)."""
+    activities = course_activities(course=course)
+    enrollments = list(
+        Enrollment.objects.filter(course=course)
+        .exclude(status=Enrollment.Status.REVOKED)
+        .select_related("user")
+        .annotate(time_spent=Coalesce(Sum("lesson_progress__time_spent_seconds"), Value(0)))
+        .order_by("user__last_name", "user__first_name", "user__email")
+    )
+    for enrollment in enrollments:
+        enrollment.course = course  # one structure for all of them
+    if enrollments:
+        _attach_progress(enrollments)
+    best: dict[tuple[int, str], float | None] = {}
+    for enrollment_id, block_id, score in (
+        BlockCompletion.objects.filter(enrollment__course=course).values("enrollment_id", "block_id")
+        .annotate(best=Max("score_percent")).values_list("enrollment_id", "block_id", "best")
+    ):
+        best[(enrollment_id, block_id)] = score if score is not None else "done"
+    rows = [
+        StudentRow(
+            enrollment=enrollment,
+            progress=enrollment.progress,
+            time_spent_seconds=enrollment.time_spent,
+            scores={a["block_id"]: best.get((enrollment.pk, a["block_id"])) for a in activities},
+        )
+        for enrollment in enrollments
+    ]
+    return activities, rows
+
+
+def course_reviews(*, course: CoursePage, limit: int = 20) -> list[Review]:
+    return list(Review.objects.filter(course=course).select_related("user").order_by("-updated_at")[:limit])
+
+
+def teachers_for_student(*, student) -> list[tuple[CoursePage, object]]:
+    """(course, teacher) pairs the student may book a live class with or message: teachers of
+    courses the student is enrolled in (active or completed)."""
+    course_ids = Enrollment.objects.filter(
+        user=student, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
+    ).values("course_id")
+    rows = (CourseInstructor.objects.filter(page_id__in=course_ids).exclude(user=student)
+            .select_related("page", "user").order_by("page__title", "sort_order"))
+    return [(row.page, row.user) for row in rows]

@@ -1,0 +1,119 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import is_teaching_staff
+from coursepages.models import CoursePage, LessonPage
+from coursepages.permissions import user_is_course_staff
+from learners.access import learning_context_for
+from learners.dashboard import dashboard_context
+from learners.enrollment.selectors import course_students, instructor_courses_for
+from learners.enrollment.services import LearningError, enrollment_request, lesson_complete, review_save
+
+
+@login_required
+def dashboard(request):
+    return render(request, "learners/dashboard.html", dashboard_context(user=request.user))
+
+
+@login_required
+@require_POST
+def course_enroll(request, course_id: int):
+    """Join a free course, or one included in the student's subscription; twice is a no-op."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        enrollment, created = enrollment_request(user=request.user, course=course)
+    except LearningError as error:
+        messages.error(request, str(error))
+        return redirect(course.url)
+    if created:
+        messages.success(request, f"You are enrolled in “{course.title}”.")
+    else:
+        messages.info(request, f"You are already enrolled in “{course.title}”.")
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def lesson_mark_complete(request, lesson_id: int):
+    """The "mark complete" form of a text lesson (the player's JS uses the API instead)."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    try:
+        lesson_complete(context=learning_context_for(user=request.user, lesson=lesson))
+    except LearningError as error:
+        messages.error(request, str(error))
+        return redirect(lesson.url)
+    messages.success(request, f"“{lesson.title}” is complete.")
+    following = request.POST.get("next")
+    if following and following.startswith("/") and not following.startswith("//"):
+        return redirect(following)
+    return redirect(lesson.url)
+
+
+@login_required
+@require_POST
+def course_review(request, course_id: int):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        _review, created = review_save(
+            user=request.user, course=course, rating=request.POST.get("rating"), body=request.POST.get("body", "")
+        )
+    except LearningError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Thank you for your review." if created else "Your review is updated.")
+    return redirect(f"{course.url}#reviews")
+
+
+def _instructor_or_403(user):
+    if not is_teaching_staff(user):
+        raise PermissionDenied("This page is for instructors.")
+
+
+@login_required
+def instructor_home(request):
+    _instructor_or_403(request.user)
+    return render(request, "learners/instructor_home.html", {"courses": instructor_courses_for(user=request.user)})
+
+
+@login_required
+def instructor_course_students(request, course_id: int):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    if not user_is_course_staff(user=request.user, course=course):
+        raise PermissionDenied("Only this course's instructors can see its students.")
+    activities, rows = course_students(course=course)
+    if request.GET.get("format") == "csv":
+        return _students_csv(course, activities, rows)
+    return render(request, "learners/instructor_students.html",
+                  {"course": course, "activities": activities, "rows": rows})
+
+
+def _csv_safe(value) -> str:
+    """Neutralise spreadsheet formulas in user-provided text (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _students_csv(course, activities, rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{course.slug}-students-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["name", "email", "status", "enrolled_at", "last_active", "lessons_completed", "lessons_total",
+                     "progress_percent", "time_spent_minutes", *[f"{a['title']} (best %)" for a in activities]])
+    for row in rows:
+        enrollment = row.enrollment
+        writer.writerow([
+            _csv_safe(enrollment.user.get_full_name()), _csv_safe(enrollment.user.email), enrollment.status,
+            enrollment.enrolled_at.isoformat(),
+            enrollment.last_accessed_at.isoformat() if enrollment.last_accessed_at else "",
+            row.progress.completed, row.progress.total, row.progress.percent, row.time_spent_seconds // 60,
+            *["" if row.scores[a["block_id"]] is None else row.scores[a["block_id"]] for a in activities],
+        ])
+    return response

@@ -1,0 +1,190 @@
+"""Embedded AI tools: launch, validate, complete (docs/interactive.md, "AI tools").
+
+1. Launch: an enrolled student opens the lesson; the tool's iframe loads our launch view,
+   which creates an AIToolSession and sends the browser to the tool with `?token=<JWT>`.
+   The JWT (HS256, AI_TOOL_SIGNING_KEY) names the user, lesson, block and permissions, lives
+   ten minutes, and its `jti` is the session id.
+2. Validate: the tool posts the token to /api/v1/ai-tools/validate-token/. The token is
+   consumed (single use: a conditional UPDATE, so two concurrent validations cannot both
+   win) and the tool receives a session token: a random secret that only its hash is
+   stored of, valid AI_TOOL_SESSION_HOURS.
+3. Complete: the tool posts {token: <session token>, score, time_spent, data} to
+   /api/v1/ai-tools/complete/. One completion per session; the block's rule (any
+   completion, or a minimum score) decides whether the lesson activity is done.
+
+The launch token travels in a URL and may leak (logs, history): it is worth nothing once
+validated. The session token travels only in API bodies.
+"""
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import timedelta
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import jwt
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from blocks.ai_tool import origin_of
+from learners.access import learning_context_for
+from learners.enrollment.services import LearningError, activity_complete
+from learners.interactive.media import interactive_block, learner_context
+from learners.models import AIToolSession, LessonProgress
+
+AUDIENCE = "lectern:ai-tool"
+MAX_DATA_BYTES = 32 * 1024
+
+
+class ToolTokenError(LearningError):
+    """A launch or session token was refused; the API answers 401 with this code."""
+
+    default_code = "invalid_token"
+
+
+def _key() -> str:
+    return settings.AI_TOOL_SIGNING_KEY or hashlib.sha256(f"ai-tools:{settings.SECRET_KEY}".encode()).hexdigest()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def tool_origin(*, block_value, site_origin: str) -> str:
+    """The origin allowed to report completion by postMessage: the block's, else ours."""
+    return (block_value.get("allowed_origin") or "").rstrip("/") or site_origin
+
+
+def tool_launch_url(*, tool_url: str, token: str, site_origin: str) -> str:
+    """The tool's address with the launch token and our origin (where to postMessage)."""
+    base = tool_url if origin_of(tool_url) else site_origin + tool_url
+    parts = urlsplit(base)
+    query = "&".join(filter(None, [parts.query, urlencode({"token": token, "origin": site_origin})]))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+@transaction.atomic
+def ai_tool_launch(*, user, lesson, block_id: str) -> tuple[AIToolSession, str]:
+    """Start a session of the tool for an enrolled student: (session, launch JWT)."""
+    block = interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
+    learner_context(user=user, lesson=lesson)
+    now = timezone.now()
+    session = AIToolSession.objects.create(
+        id=uuid.uuid4(), user=user, lesson=lesson, block_id=block_id, tool_url=block.value["tool_url"],
+        permissions=list(block.value.get("permissions") or []),
+        launch_expires_at=now + timedelta(seconds=settings.AI_TOOL_LAUNCH_SECONDS),
+    )
+    claims = {
+        "iss": settings.SITE_URL, "aud": AUDIENCE, "jti": str(session.id), "sub": str(user.pk),
+        "iat": int(now.timestamp()), "exp": int(session.launch_expires_at.timestamp()),
+        "lesson": lesson.pk, "block": block_id, "permissions": session.permissions,
+    }
+    return session, jwt.encode(claims, _key(), algorithm="HS256")
+
+
+def _decode(token: str) -> dict:
+    try:
+        return jwt.decode(token, _key(), algorithms=["HS256"], audience=AUDIENCE, issuer=settings.SITE_URL,
+                          options={"require": ["exp", "jti", "sub", "aud", "iss"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise ToolTokenError("The launch token has expired; reload the lesson to launch again.",
+                             "token_expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise ToolTokenError("The launch token is not valid.", "invalid_token") from exc
+
+
+def ai_tool_validate(*, token: str) -> dict:
+    """Check and consume a launch token; returns what the tool may know, and its session token."""
+    claims = _decode(token or "")
+    try:
+        session_id = uuid.UUID(claims["jti"])
+    except ValueError as exc:
+        raise ToolTokenError("The launch token is not valid.", "invalid_token") from exc
+    now = timezone.now()
+    session_token = secrets.token_urlsafe(32)
+    consumed = AIToolSession.objects.filter(
+        pk=session_id, status=AIToolSession.Status.LAUNCHED, validated_at__isnull=True,
+        launch_expires_at__gt=now, user_id=claims["sub"],
+    ).update(
+        status=AIToolSession.Status.ACTIVE, validated_at=now, session_token_hash=_hash(session_token),
+        session_expires_at=now + timedelta(hours=settings.AI_TOOL_SESSION_HOURS),
+    )
+    if not consumed:
+        if AIToolSession.objects.filter(pk=session_id, validated_at__isnull=False).exists():
+            raise ToolTokenError("This launch token was already used.", "token_used")
+        raise ToolTokenError("The launch token is not valid.", "invalid_token")
+    session = AIToolSession.objects.select_related("user", "lesson").get(pk=session_id)
+    block = interactive_block(lesson=session.lesson, block_id=session.block_id, block_type="ai_tool")
+    user = {"id": session.user_id}
+    if "read_profile" in session.permissions:
+        user.update(first_name=session.user.first_name, name=session.user.get_full_name() or "")
+    return {
+        "session_token": session_token,
+        "session_expires_at": session.session_expires_at,
+        "user": user,
+        "lesson": {"id": session.lesson_id, "title": session.lesson.title},
+        "tool": {
+            "block_id": session.block_id,
+            "title": block.value.get("title") or "",
+            "parameters": {p["name"]: p.get("value") or "" for p in block.value.get("parameters") or []},
+            "completion_rule": block.value.get("completion_rule") or "complete",
+            "min_score": block.value.get("min_score"),
+        },
+        "permissions": session.permissions,
+    }
+
+
+def ai_tool_complete(*, token: str, score: float | None, time_spent: int | None, data: dict | None) -> AIToolSession:
+    """Record a tool's completion, authorised by the session token issued at validation."""
+    if score is not None and not 0 <= score <= 100:
+        raise LearningError("score is a percentage between 0 and 100.", "invalid")
+    if time_spent is not None and not 0 <= time_spent <= 7 * 24 * 3600:
+        raise LearningError("time_spent is a number of seconds (at most a week).", "invalid")
+    if data is not None and len(json.dumps(data)) > MAX_DATA_BYTES:
+        raise LearningError("data is larger than 32 KB.", "invalid")
+    with transaction.atomic():
+        session = (AIToolSession.objects.select_for_update().select_related("lesson", "user")
+                   .filter(session_token_hash=_hash(token or "")).first())
+        if session is None:
+            raise ToolTokenError("The session token is not valid.", "invalid_token")
+        if session.session_expires_at and session.session_expires_at <= timezone.now():
+            raise ToolTokenError("The session has expired; launch the tool again.", "token_expired")
+        if session.status == AIToolSession.Status.COMPLETED:
+            raise LearningError("This session already reported its completion.", "already_submitted")
+        if score is not None and "report_score" not in session.permissions:
+            raise LearningError("This tool may not report a score.", "permission_denied")
+        block = interactive_block(lesson=session.lesson, block_id=session.block_id, block_type="ai_tool")
+        rule = block.value.get("completion_rule") or "complete"
+        minimum = block.value.get("min_score") or 0
+        meets_rule = rule == "complete" or (score is not None and score >= minimum)
+        session.status = AIToolSession.Status.COMPLETED
+        session.completed_at = timezone.now()
+        session.score, session.time_spent_seconds, session.data = score, time_spent, data or {}
+        session.activity_completed = meets_rule
+        session.save()
+    if meets_rule:
+        context = learning_context_for(user=session.user, lesson=session.lesson)
+        activity_complete(context=context, block_id=session.block_id, score_percent=score)
+    return session
+
+
+def ai_tool_status(*, user, lesson, block_id: str) -> dict:
+    """What the lesson page shows after the tool says it finished: the server's record."""
+    interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
+    learner_context(user=user, lesson=lesson)
+    latest = (AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id,
+                                           status=AIToolSession.Status.COMPLETED)
+              .order_by("-completed_at").first())
+    best = (AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, activity_completed=True)
+            .order_by("-score").first())
+    lesson_done = LessonProgress.objects.filter(
+        enrollment__user=user, lesson=lesson, status=LessonProgress.Status.COMPLETED).exists()
+    return {
+        "completed": best is not None,
+        "last_score": latest.score if latest else None,
+        "last_completed_at": latest.completed_at.isoformat() if latest else None,
+        "met_rule": bool(latest and latest.activity_completed),
+        "lesson_completed": lesson_done,
+    }

@@ -1,0 +1,112 @@
+"""Views of interactive content: H5P package files and lesson files behind the access
+policy, the AI-tool launch and status, and the demo AI tool."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import storages
+from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from learners.access import LearningContext, learning_context_for
+from learners.enrollment.services import LearningError
+from learners.interactive.ai_tools import ai_tool_launch as launch_service
+from learners.interactive.ai_tools import ai_tool_status as status_service
+from learners.interactive.ai_tools import tool_launch_url
+from learners.interactive.h5p import h5p_file_name
+from learners.interactive.media import (
+    document_download_record,
+    file_response,
+    interactive_block,
+    lesson_file_document,
+    lesson_for,
+)
+
+
+def _lesson_context(request, lesson_id) -> LearningContext:
+    """The viewer's learning context in the live lesson (404 when there is none)."""
+    try:
+        lesson = lesson_for(lesson_id=lesson_id)
+    except LearningError as exc:
+        raise Http404(str(exc)) from exc
+    return learning_context_for(user=request.user, lesson=lesson)
+
+
+@require_GET
+def h5p_file(request, lesson_id: int, block_id: str, path: str):
+    """One file of the H5P package of a lesson block, for a user who may open the lesson."""
+    context = _lesson_context(request, lesson_id)
+    if not context.verdict.allowed:
+        return HttpResponseForbidden("You do not have access to this lesson.")
+    lesson = context.lesson
+    try:
+        block = interactive_block(lesson=lesson, block_id=block_id, block_type="h5p")
+    except LearningError as exc:
+        raise Http404(str(exc)) from exc
+    package = block.value.get("package")
+    name = h5p_file_name(package=package, path=path) if package else None
+    storage = storages["private"]
+    if not name or not storage.exists(name):
+        raise Http404("No such file in this package.")
+    # The folder of an extracted package never changes (a new upload gets a new folder),
+    # so browsers may keep its files for an hour.
+    return file_response(request=request, storage=storage, name=name, download_name=path.rsplit("/", 1)[-1],
+                         cache_seconds=3600)
+
+
+@require_GET
+def lesson_file(request, lesson_id: int, block_id: str, field: str):
+    """A document, uploaded video or captions file of a lesson block; `?download=1` saves
+    it as an attachment and counts the download."""
+    context = _lesson_context(request, lesson_id)
+    if not context.verdict.allowed:
+        return HttpResponseForbidden("You do not have access to this lesson.")
+    lesson = context.lesson
+    try:
+        block, document = lesson_file_document(lesson=lesson, block_id=block_id, field=field)
+    except LearningError as exc:
+        raise Http404(str(exc)) from exc
+    download = request.GET.get("download") == "1"
+    if download:
+        if block.block_type == "document" and not block.value.get("allow_download"):
+            return HttpResponseForbidden("This document can be read here but not downloaded.")
+        if request.user.is_authenticated:
+            document_download_record(context=context, block_id=block_id, document=document)
+    return file_response(request=request, storage=document.file.storage, name=document.file.name,
+                         download_name=document.filename, as_attachment=download)
+
+
+@login_required
+@xframe_options_sameorigin
+def ai_tool_launch(request, lesson_id: int, block_id: str):
+    """Runs inside the lesson's iframe: start a session and send the browser to the tool."""
+    try:
+        lesson = lesson_for(lesson_id=lesson_id)
+        session, token = launch_service(user=request.user, lesson=lesson, block_id=block_id)
+    except LearningError as exc:
+        if exc.code == "not_found":
+            raise Http404(str(exc)) from exc
+        return render(request, "learners/interactive/ai_tool_unavailable.html", {"message": str(exc)}, status=403)
+    site_origin = f"{request.scheme}://{request.get_host()}"
+    return HttpResponseRedirect(tool_launch_url(tool_url=session.tool_url, token=token, site_origin=site_origin))
+
+
+@login_required
+@require_GET
+def ai_tool_status(request, lesson_id: int, block_id: str):
+    """The server's record of the tool's completion, which the page shows after a
+    completion message (a message alone proves nothing)."""
+    try:
+        lesson = lesson_for(lesson_id=lesson_id)
+        return JsonResponse(status_service(user=request.user, lesson=lesson, block_id=block_id))
+    except LearningError as exc:
+        status = 404 if exc.code == "not_found" else 403
+        return JsonResponse({"detail": str(exc), "code": exc.code}, status=status)
+
+
+@xframe_options_sameorigin
+@require_GET
+def ai_tool_demo(request):
+    """A small AI tool served by this site: VAT practice, graded in the browser, reporting
+    through the launch/validate/complete protocol."""
+    return render(request, "learners/interactive/ai_tool_demo.html")

@@ -1,0 +1,205 @@
+"""Applying money to orders: settle a payment (grant access, count the coupon, number the
+invoice, run the earnings hooks), record a failure, renew a subscription, apply a refund.
+
+Every function here runs inside one transaction with the order (or subscription, or
+payment) row locked, and checks the current state first, so a duplicate, a replay or a
+concurrent twin finds the work done and changes nothing."""
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core.errors import DomainError
+from coursepages.models import PlatformSettings
+from learners.enrollment.services import enrollment_create, enrollment_revoke
+from learners.models import Enrollment
+from payments.commerce.coupons import coupon_redeem_for_order
+from payments.commerce.invoices import invoice_number_allocate
+from payments.commerce.subscriptions import subscription_activate, subscription_extend
+from payments.models import Order, Payment, Subscription
+from payments.vat import vat_from_gross
+
+logger = logging.getLogger("payments")
+
+
+class Refused(DomainError):
+    """The event does not fit the order (amount, currency, gateway): nothing was written."""
+
+    default_code = "event_refused"
+
+
+@dataclass
+class Outcome:
+    applied: bool
+    message: str
+    order: Order | None = None
+
+
+def _run_hooks(setting_name: str, **kwargs) -> None:
+    for path in getattr(settings, setting_name, []):
+        import_string(path)(**kwargs)
+
+
+def _check_money(*, order: Order, gateway: str, amount_cents: int | None, currency: str) -> None:
+    if gateway != order.gateway:
+        raise Refused(f"order {order.pk} was placed with {order.gateway}, the event came from {gateway}")
+    if amount_cents is None or int(amount_cents) != order.total_cents:
+        raise Refused(f"amount {amount_cents} does not match order {order.pk} total {order.total_cents}")
+    if (currency or "").upper() != order.currency.upper():
+        raise Refused(f"currency {currency!r} does not match order {order.pk} currency {order.currency}")
+
+
+def _receipt_after_commit(order: Order) -> None:
+    from outbox.services import task_send_on_commit
+    from payments.commerce.tasks import send_receipt_task
+
+    task_send_on_commit(task=send_receipt_task, kwargs={"order_id": order.pk})
+
+
+@transaction.atomic
+def order_settle(*, order_reference: str, gateway: str, transaction_reference: str, amount_cents: int | None,
+                 currency: str, subscription_reference: str = "", period_end_ts: int | None = None) -> Outcome:
+    """The gateway says the order is paid. Grants access once, whatever arrives twice."""
+    order = Order.objects.select_for_update().filter(reference=order_reference).first()
+    if order is None:
+        raise Refused(f"no order with reference {order_reference!r}")
+    if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
+        first = Payment.objects.filter(order=order).values_list("gateway_reference", flat=True).first()
+        if (order.kind == Order.Kind.SUBSCRIPTION and subscription_reference and transaction_reference
+                and transaction_reference != first):
+            # PayFast repeats the first order's m_payment_id on every recurring payment.
+            return subscription_renew(gateway=gateway, subscription_reference=subscription_reference,
+                                      transaction_reference=transaction_reference, amount_cents=amount_cents,
+                                      currency=currency, period_end_ts=period_end_ts)
+        return Outcome(False, f"order {order.pk} is already {order.status}", order)
+    _check_money(order=order, gateway=gateway, amount_cents=amount_cents, currency=currency)
+    now = timezone.now()
+    payment = Payment.objects.create(order=order, gateway=gateway, gateway_reference=transaction_reference
+                                     or f"{gateway}:{order.reference}", amount_cents=int(amount_cents),
+                                     currency=order.currency, settled_at=now)
+    order.status = Order.Status.PAID
+    order.paid_at = now
+    order.failure_reason = ""
+    order.invoice_number = invoice_number_allocate()
+    order.save(update_fields=["status", "paid_at", "failure_reason", "invoice_number"])
+    coupon_redeem_for_order(order=order)
+    if order.kind == Order.Kind.COURSES:
+        for item in order.items.select_related("course"):
+            enrollment_create(user=order.user, course=item.course, source=Enrollment.Source.PAYMENT)
+            _run_hooks("PAYMENT_SETTLED_HOOKS", source_key=f"order-item:{item.pk}", course=item.course,
+                       gross_cents=item.paid_cents, currency=order.currency, occurred_at=payment.settled_at)
+    elif order.subscription_id:
+        subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
+        subscription_activate(subscription=subscription, gateway_subscription_id=subscription_reference,
+                              paid_at=now)
+    _receipt_after_commit(order)
+    logger.info("order %s settled by %s %s", order.pk, gateway, transaction_reference)
+    return Outcome(True, f"order {order.pk} paid", order)
+
+
+@transaction.atomic
+def order_fail(*, order_reference: str, gateway: str, reason: str) -> Outcome:
+    order = Order.objects.select_for_update().filter(reference=order_reference, gateway=gateway).first()
+    if order is None:
+        raise Refused(f"no {gateway} order with reference {order_reference!r}")
+    if order.status != Order.Status.PENDING:
+        return Outcome(False, f"order {order.pk} is already {order.status}", order)
+    order.status = Order.Status.FAILED
+    order.failure_reason = reason[:255]
+    order.save(update_fields=["status", "failure_reason"])
+    if order.subscription_id:
+        Subscription.objects.filter(pk=order.subscription_id, status=Subscription.Status.PENDING).update(
+            status=Subscription.Status.EXPIRED
+        )
+    return Outcome(True, f"order {order.pk} failed", order)
+
+
+def subscription_for(*, gateway: str, subscription_reference: str = "", customer_email: str = "",
+                     plan_code: str = "") -> Subscription | None:
+    """Find (and lock) a subscription by the gateway's id, or by customer email and plan code."""
+    queryset = Subscription.objects.select_for_update().filter(gateway=gateway)
+    if subscription_reference:
+        found = queryset.filter(gateway_subscription_id=subscription_reference).first()
+        if found:
+            return found
+    if customer_email and plan_code:
+        candidates = (queryset.filter(user__email__iexact=customer_email)
+                      .exclude(status=Subscription.Status.EXPIRED).order_by("-created_at").select_related("plan"))
+        return next((s for s in candidates if (s.plan.gateway_plan_codes or {}).get(gateway) == plan_code), None)
+    return None
+
+
+@transaction.atomic
+def subscription_renew(*, gateway: str, subscription_reference: str = "", transaction_reference: str,
+                       amount_cents: int | None, currency: str, period_end_ts: int | None = None,
+                       customer_email: str = "", plan_code: str = "") -> Outcome:
+    """A renewal payment: a paid renewal order (with its own invoice) and a longer period."""
+    subscription = subscription_for(gateway=gateway, subscription_reference=subscription_reference,
+                                    customer_email=customer_email, plan_code=plan_code)
+    if subscription is None:
+        raise Refused(f"no {gateway} subscription {subscription_reference or customer_email!r}")
+    if Payment.objects.filter(gateway=gateway, gateway_reference=transaction_reference).exists():
+        return Outcome(False, f"renewal {transaction_reference} already recorded")
+    plan = subscription.plan
+    if amount_cents is None or int(amount_cents) != plan.price_cents or currency.upper() != plan.currency:
+        raise Refused(f"renewal of {amount_cents} {currency} does not match plan {plan.price_cents} {plan.currency}")
+    now = timezone.now()
+    rate = PlatformSettings.load().vat_rate
+    order = Order.objects.create(
+        user=subscription.user, kind=Order.Kind.RENEWAL, status=Order.Status.PAID, plan=plan,
+        subscription=subscription, gateway=gateway, currency=plan.currency, subtotal_cents=plan.price_cents,
+        total_cents=plan.price_cents, vat_rate=rate, vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
+        paid_at=now,
+        invoice_number=invoice_number_allocate(),
+    )
+    Payment.objects.create(order=order, gateway=gateway, gateway_reference=transaction_reference,
+                           amount_cents=int(amount_cents), currency=plan.currency, settled_at=now)
+    if subscription_reference and not subscription.gateway_subscription_id:
+        subscription.gateway_subscription_id = subscription_reference
+        subscription.save(update_fields=["gateway_subscription_id"])
+    subscription_extend(subscription=subscription, paid_at=now, period_end_ts=period_end_ts)
+    _receipt_after_commit(order)
+    return Outcome(True, f"subscription {subscription.pk} renewed to {subscription.current_period_end:%Y-%m-%d}",
+                   order)
+
+
+@transaction.atomic
+def subscription_link(*, gateway: str, subscription_reference: str, customer_email: str, plan_code: str) -> Outcome:
+    """PayStack's subscription.create names the subscription code after the first charge."""
+    subscription = subscription_for(gateway=gateway, customer_email=customer_email, plan_code=plan_code)
+    if subscription is None:
+        return Outcome(False, f"no subscription for {customer_email} on {plan_code}")
+    if subscription.gateway_subscription_id != subscription_reference:
+        subscription.gateway_subscription_id = subscription_reference
+        subscription.save(update_fields=["gateway_subscription_id"])
+    return Outcome(True, f"subscription {subscription.pk} is {subscription_reference}")
+
+
+@transaction.atomic
+def refund_apply(*, payment_id: int, refund_reference: str, reason: str, user=None) -> Outcome:
+    """Money went back: access revoked, ledger reversed (PAYMENT_REFUNDED_HOOKS). Once only."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    if payment.status == Payment.Status.REFUNDED:
+        return Outcome(False, f"payment {payment.pk} was already refunded", order)
+    now = timezone.now()
+    payment.status = Payment.Status.REFUNDED
+    payment.refunded_at = now
+    payment.refund_reference = refund_reference[:255]
+    payment.refund_reason = reason[:255]
+    payment.refunded_by = user
+    payment.save(update_fields=["status", "refunded_at", "refund_reference", "refund_reason", "refunded_by"])
+    order.status = Order.Status.REFUNDED
+    order.save(update_fields=["status"])
+    for item in order.items.select_related("course"):
+        enrollment_revoke(user=order.user, course=item.course)
+        _run_hooks("PAYMENT_REFUNDED_HOOKS", source_key=f"order-item:{item.pk}", occurred_at=now)
+    if order.subscription_id and order.kind in (Order.Kind.SUBSCRIPTION, Order.Kind.RENEWAL):
+        Subscription.objects.filter(pk=order.subscription_id).update(
+            status=Subscription.Status.EXPIRED, current_period_end=now, cancelled_at=now
+        )
+    return Outcome(True, f"payment {payment.pk} refunded", order)

@@ -1,0 +1,45 @@
+"""Background work for payments: receipts with the PDF tax invoice, and the daily expiry of
+subscriptions whose paid period is over. Both are safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from payments.commerce.invoices import invoice_pdf
+from payments.commerce.subscriptions import subscriptions_expire
+from payments.models import Order
+
+logger = logging.getLogger("payments")
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_receipt_task(self, *, order_id: int) -> bool:
+    """Email the receipt with the tax invoice attached, once per order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).select_related("user", "plan").filter(pk=order_id).first()
+        if order is None or order.receipt_sent_at or order.invoice_number is None or not order.user.email:
+            return False
+        context = {"order": order, "items": list(order.items.all()), "user": order.user, "site_url": settings.SITE_URL}
+        message = EmailMultiAlternatives(
+            subject=f"Your receipt and tax invoice {order.invoice_label}",
+            body=render_to_string("payments/emails/receipt.txt", context),
+            to=[order.user.email],
+        )
+        message.attach(f"{order.invoice_label}.pdf", invoice_pdf(order), "application/pdf")
+        message.send()
+        order.receipt_sent_at = timezone.now()
+        order.save(update_fields=["receipt_sent_at"])
+    return True
+
+
+@shared_task
+def subscriptions_expire_task() -> int:
+    count = subscriptions_expire()
+    if count:
+        logger.info("expired %s subscriptions", count)
+    return count

@@ -1,0 +1,207 @@
+"""Enrollment, completion rules, progress maths, heartbeats and course completion."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import TestCase
+from django.utils import timezone
+
+from learners.access import course_access_for, learning_context_for
+from learners.enrollment.services import (
+    VISIT_RECORD_SECONDS,
+    LearningError,
+    activity_complete,
+    course_progress_for,
+    enrollment_request,
+    lesson_complete,
+    lesson_completion_rule,
+    lesson_visit,
+    progress_heartbeat,
+)
+from learners.models import BlockCompletion, Enrollment, LessonProgress
+from payments.models import Plan, Subscription
+from tests.factories import lessons_of, make_course, make_user, text_lesson
+
+pytestmark = pytest.mark.django_db
+
+VIDEO = (
+    "video",
+    {
+        "title": "Intro",
+        "source": "youtube",
+        "url": "https://www.youtube.com/watch?v=F5mRW0jo-U4",
+        "completion_threshold": 80,
+    },
+)
+
+
+def test_enrolling_twice_is_a_no_op(student, free_course):
+    first, created = enrollment_request(user=student, course=free_course)
+    again, created_again = enrollment_request(user=student, course=free_course)
+    assert (created, created_again) == (True, False)
+    assert first.pk == again.pk
+    assert Enrollment.objects.filter(user=student, course=free_course).count() == 1
+
+
+def test_enrollment_request_refuses_a_paid_course_and_requires_a_subscription(student):
+    paid = make_course(pricing="one_time", price_cents=49900)
+    with pytest.raises(LearningError) as refused:
+        enrollment_request(user=student, course=paid)
+    assert refused.value.code == "not_paid"
+    included = make_course(pricing="subscription")
+    with pytest.raises(LearningError) as refused:
+        enrollment_request(user=student, course=included)
+    assert refused.value.code == "subscription_inactive"
+    plan = Plan.objects.create(name="Monthly", slug="monthly", price_cents=19900)
+    Subscription.objects.create(
+        user=student, plan=plan, status="active", current_period_end=timezone.now() + timedelta(days=30)
+    )
+    enrollment, created = enrollment_request(user=student, course=included)
+    assert created and enrollment.source == Enrollment.Source.SUBSCRIPTION
+    assert not Enrollment.objects.filter(course=paid).exists()
+
+
+def test_completion_rule_is_manual_for_text_and_activities_otherwise(student):
+    course = make_course(sections=[("S", [text_lesson("Read"), ("Watch", [VIDEO], {})])])
+    read, watch = lessons_of(course)
+    assert lesson_completion_rule(read) == "manual"
+    assert lesson_completion_rule(watch) == "activities"
+    enrollment_create_for(student, course)
+    with pytest.raises(LearningError) as refused:
+        lesson_complete(context=learning_context_for(user=student, lesson=watch))
+    assert refused.value.code == "activities_incomplete"
+    block_id = watch.body[0].id
+    activity_complete(context=learning_context_for(user=student, lesson=watch), block_id=block_id, score_percent=85)
+    assert LessonProgress.objects.get(lesson=watch).status == LessonProgress.Status.COMPLETED
+
+
+def enrollment_create_for(user, course):
+    enrollment, _ = enrollment_request(user=user, course=course)
+    return enrollment
+
+
+def test_progress_is_completed_over_live_lessons_and_100_completes_the_course(student, settings):
+    settings.COURSE_COMPLETED_HOOKS = ["tests.learners.enrollment.test_progress.record_completion"]
+    RECORDED.clear()
+    course = make_course(lessons=4)
+    lessons = lessons_of(course)
+    enrollment = enrollment_create_for(student, course)
+    lesson_complete(context=learning_context_for(user=student, lesson=lessons[0]))
+    assert course_progress_for(enrollment=enrollment).percent == 25
+    lessons[3].unpublish()  # a lesson taken down no longer counts
+    lesson_complete(context=learning_context_for(user=student, lesson=lessons[1]))
+    progress = course_progress_for(enrollment=enrollment)
+    assert (progress.completed, progress.total, progress.percent) == (2, 3, 66)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lesson_complete(context=learning_context_for(user=student, lesson=lessons[2]))
+    enrollment.refresh_from_db()
+    assert enrollment.status == Enrollment.Status.COMPLETED
+    assert RECORDED == [enrollment.pk]
+
+
+RECORDED: list[int] = []
+
+
+def record_completion(*, enrollment_id):
+    RECORDED.append(enrollment_id)
+
+
+def test_visit_sets_resume_point_and_heartbeat_records_time_and_video(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    lesson = lessons_of(free_course)[1]
+    assert lesson_visit(context=learning_context_for(user=student, lesson=lesson)) is True
+    enrollment.refresh_from_db()
+    assert enrollment.last_lesson_id == lesson.pk
+    first_seen = enrollment.last_accessed_at
+    # A reload within a minute writes nothing; another lesson, or the same one later, does.
+    assert lesson_visit(context=learning_context_for(user=student, lesson=lesson)) is False
+    enrollment.refresh_from_db()
+    assert enrollment.last_accessed_at == first_seen
+    other = lessons_of(free_course)[2]
+    assert lesson_visit(context=learning_context_for(user=student, lesson=other)) is True
+    assert lesson_visit(context=learning_context_for(user=student, lesson=lesson)) is True
+    enrollment.refresh_from_db()
+    assert enrollment.last_lesson_id == lesson.pk
+    assert LessonProgress.objects.get(enrollment=enrollment, lesson=other).status == LessonProgress.Status.IN_PROGRESS
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        last_accessed_at=enrollment.last_accessed_at - timedelta(seconds=VISIT_RECORD_SECONDS + 1))
+    assert lesson_visit(context=learning_context_for(user=student, lesson=lesson)) is True
+    progress_heartbeat(context=learning_context_for(user=student, lesson=lesson), seconds=30)
+    progress = progress_heartbeat(
+        context=learning_context_for(user=student, lesson=lesson),
+        seconds=10_000,
+        video_position=42.5,
+        video_duration=300,
+    )
+    assert progress.time_spent_seconds == 30 + 120  # one beat is clamped
+    assert (progress.video_position, progress.video_duration) == (42.5, 300)
+    assert progress.status == LessonProgress.Status.IN_PROGRESS
+    # A position alone is clamped to the duration already stored; a first beat creates the row.
+    assert (
+        progress_heartbeat(
+            context=learning_context_for(user=student, lesson=lesson), seconds=5, video_position=900
+        ).video_position
+        == 300
+    )
+    first_beat = progress_heartbeat(
+        context=learning_context_for(user=student, lesson=lessons_of(free_course)[0]), seconds=7, video_position=12
+    )
+    assert (first_beat.time_spent_seconds, first_beat.video_position) == (7, 12)
+    with pytest.raises(LearningError):
+        progress_heartbeat(context=learning_context_for(user=student, lesson=lesson), seconds=-5)
+    someone_else = make_user()
+    enrollment_create_for(someone_else, free_course)
+    theirs = course_access_for(user=someone_else, course=free_course)
+    # A course access handed in must be the user's own: another's is not used.
+    context = learning_context_for(user=student, lesson=lessons_of(free_course)[0], access=theirs)
+    assert context.user == student and context.enrollment.user_id == student.pk
+
+
+def test_heartbeat_refused_without_enrollment(student, free_course):
+    with pytest.raises(LearningError) as refused:
+        progress_heartbeat(context=learning_context_for(user=student, lesson=lessons_of(free_course)[0]), seconds=5)
+    assert refused.value.code == "not_enrolled"
+    assert not BlockCompletion.objects.exists()
+
+
+def test_a_lesson_with_two_activities_needs_both(student):
+    course = make_course(sections=[("S", [("Two", [VIDEO, VIDEO], {})])])
+    lesson = lessons_of(course)[0]
+    assert len(lesson.body) == 2
+    enrollment_create_for(student, course)
+    activity_complete(context=learning_context_for(user=student, lesson=lesson), block_id=lesson.body[0].id)
+    assert not LessonProgress.objects.filter(lesson=lesson, status="completed").exists()
+    activity_complete(context=learning_context_for(user=student, lesson=lesson), block_id=lesson.body[1].id)
+    assert LessonProgress.objects.get(lesson=lesson).status == "completed"
+
+
+def test_visit_starts_a_lesson_once_and_never_undoes_a_completion(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    first, second, third = lessons_of(free_course)[:3]
+    assert lesson_visit(context=learning_context_for(user=student, lesson=first))  # no row yet: inserted
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=first)
+    assert row.status == LessonProgress.Status.IN_PROGRESS and row.first_accessed_at == row.last_accessed_at
+    # A row made by something else first (not started) is started by the visit.
+    LessonProgress.objects.create(enrollment=enrollment, lesson=second)
+    lesson_visit(context=learning_context_for(user=student, lesson=second))
+    started = LessonProgress.objects.get(enrollment=enrollment, lesson=second)
+    assert started.status == LessonProgress.Status.IN_PROGRESS and started.first_accessed_at is not None
+    # Made not started by a heartbeat a moment ago: the visit still starts it.
+    LessonProgress.objects.filter(enrollment=enrollment, lesson=second).update(
+        status=LessonProgress.Status.NOT_STARTED, last_accessed_at=timezone.now()
+    )
+    lesson_visit(context=learning_context_for(user=student, lesson=second))
+    started_now = LessonProgress.objects.get(enrollment=enrollment, lesson=second)
+    assert started_now.status == LessonProgress.Status.IN_PROGRESS
+    # Completed, then visited by a request that read "no row" before the completion committed.
+    stale = learning_context_for(user=student, lesson=third)
+    lesson_complete(context=learning_context_for(user=student, lesson=third))
+    lesson_visit(context=stale)
+    assert LessonProgress.objects.get(enrollment=enrollment, lesson=third).status == LessonProgress.Status.COMPLETED
+    # A later visit to a completed lesson touches its last access and keeps it completed.
+    LessonProgress.objects.filter(lesson=third).update(last_accessed_at=timezone.now() - timedelta(hours=1))
+    lesson_visit(context=learning_context_for(user=student, lesson=third))
+    done = LessonProgress.objects.get(enrollment=enrollment, lesson=third)
+    assert done.status == LessonProgress.Status.COMPLETED
+    assert timezone.now() - done.last_accessed_at < timedelta(minutes=1)
+    assert LessonProgress.objects.filter(enrollment=enrollment).count() == 3

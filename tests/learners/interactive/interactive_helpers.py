@@ -1,0 +1,95 @@
+"""Builders shared by the interactive-content tests: real H5P packages from the shared
+fixtures, crafted bad packages, and courses with interactive blocks."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from coursepages.models import H5PPackage
+from learners.enrollment.services import enrollment_create
+from learners.interactive.h5p import h5p_package_store
+from tests.factories import make_course
+
+FIXTURES = Path("/work/shared/fixtures")
+H5P_FIXTURES = FIXTURES / "h5p"
+XAPI_FIXTURES = FIXTURES / "xapi"
+
+
+def fixture_upload(name: str = "H5P.TrueFalse.h5p") -> File:
+    return File(open(H5P_FIXTURES / name, "rb"), name=name)
+
+
+def stored_package(name: str = "H5P.TrueFalse.h5p", title: str = "") -> H5PPackage:
+    upload = fixture_upload(name)
+    try:
+        return h5p_package_store(package=H5PPackage(title=title), upload=upload)
+    finally:
+        upload.close()
+
+
+def xapi_fixture(name: str) -> dict:
+    return json.loads((XAPI_FIXTURES / name).read_text())
+
+
+def crafted_zip(files: dict[str, bytes | str], *, name: str = "crafted.h5p") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/zip")
+
+
+def minimal_package_files(**overrides) -> dict:
+    """The smallest valid package: one library with no dependencies."""
+    files = {
+        "h5p.json": json.dumps({"title": "Tiny", "mainLibrary": "H5P.Tiny", "language": "en",
+                                "embedTypes": ["div"],
+                                "preloadedDependencies": [{"machineName": "H5P.Tiny", "majorVersion": 1,
+                                                           "minorVersion": 0}]}),
+        "content/content.json": json.dumps({"text": "hello"}),
+        "H5P.Tiny-1.0/library.json": json.dumps({"title": "Tiny", "machineName": "H5P.Tiny", "majorVersion": 1,
+                                                  "minorVersion": 0, "patchVersion": 0, "runnable": 1,
+                                                  "preloadedJs": [{"path": "tiny.js"}]}),
+        "H5P.Tiny-1.0/tiny.js": "var H5P = H5P || {};",
+    }
+    files.update(overrides)
+    return {path: data for path, data in files.items() if data is not None}
+
+
+def h5p_course(package: H5PPackage, *, completion: str = "completed", pricing: str = "free", price_cents: int = 0,
+               extra_items=()):
+    course = make_course(pricing=pricing, price_cents=price_cents, sections=[
+        ("Activities", [("H5P lesson", [("h5p", {"title": "Try it", "package": package.pk,
+                                                  "completion": completion}), *extra_items], {})]),
+    ])
+    lesson = course.lessons().specific().get()
+    block_id = next(child.id for child in lesson.body if child.block_type == "h5p")
+    return course, lesson, block_id
+
+
+def enrolled(user, course):
+    enrollment_create(user=user, course=course)
+    return user
+
+
+def ensure_site_tree():
+    """Browser journeys flush the database between tests, which removes the page tree and
+    root collection the migrations built: put back root → home → catalog, the default site
+    and the root collection if missing."""
+    from wagtail.models import Collection, Locale, Page, Site
+
+    from coursepages.models import CourseIndexPage, HomePage
+
+    if not Collection.get_first_root_node():
+        Collection.add_root(name="Root")
+    if CourseIndexPage.objects.exists():
+        return
+    locale, _ = Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    home = HomePage.objects.first() or root.add_child(instance=HomePage(title="Home", slug="home", locale=locale))
+    Site.objects.get_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": home})
+    home.add_child(instance=CourseIndexPage(title="Courses", slug="courses", locale=locale))

@@ -1,0 +1,183 @@
+"""Embedded AI tools: the launch (a session row and a signed, ten-minute, single-use JWT),
+validation (expiry, reuse, wrong signature), completion with the session token and the
+block's rule, the status the page confirms with, and the demo tool's framing."""
+
+import json
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import pytest
+from django.utils import timezone
+
+from learners.interactive.ai_tools import AUDIENCE
+from learners.models import AIToolSession, BlockCompletion, LessonProgress
+from tests.factories import make_course
+from tests.learners.interactive.interactive_helpers import enrolled
+
+pytestmark = pytest.mark.django_db
+
+
+def _course(rule="min_score", min_score=60, permissions=("read_profile", "report_score")):
+    course = make_course(pricing="one_time", price_cents=49900, sections=[("Tools", [("Practice", [
+        ("ai_tool", {"title": "VAT tutor", "tool_url": "/ai-tools/demo/", "allowed_origin": "",
+                     "parameters": [{"name": "topic", "value": "vat"}], "permissions": list(permissions),
+                     "completion_rule": rule, "min_score": min_score, "height": 520})], {})])])
+    lesson = course.lessons().specific().get()
+    return course, lesson, lesson.body[0].id
+
+
+def _launch(client, lesson, block_id) -> str:
+    response = client.get(f"/ai-tools/launch/{lesson.pk}/{block_id}/")
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert response["Location"].startswith("http://testserver/ai-tools/demo/?")
+    assert query["origin"] == ["http://testserver"]
+    return query["token"][0]
+
+
+def _api(client, path, body):
+    return client.post(f"/api/v1/ai-tools/{path}/", json.dumps(body), content_type="application/json")
+
+
+def test_launch_creates_a_session_and_a_signed_token(client, student):
+    course, lesson, block_id = _course()
+    enrolled(student, course)
+    client.force_login(student)
+    token = _launch(client, lesson, block_id)
+    session = AIToolSession.objects.get()
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    assert (claims["jti"], claims["sub"], claims["lesson"], claims["block"]) == (
+        str(session.id), str(student.pk), lesson.pk, block_id)
+    assert claims["exp"] - claims["iat"] == 600
+    assert claims["permissions"] == ["read_profile", "report_score"]
+
+
+def test_validate_returns_user_lesson_tool_and_permissions_once(client, student):
+    course, lesson, block_id = _course()
+    enrolled(student, course)
+    client.force_login(student)
+    token = _launch(client, lesson, block_id)
+    client.logout()  # the tool is not the student's browser session
+
+    response = _api(client, "validate-token", {"token": token})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["user"] == {"id": student.pk, "first_name": "Sam", "name": "Sam Student"}
+    assert body["lesson"] == {"id": lesson.pk, "title": "Practice"}
+    assert body["tool"]["parameters"] == {"topic": "vat"} and body["tool"]["min_score"] == 60
+    assert body["permissions"] == ["read_profile", "report_score"] and body["session_token"]
+
+    again = _api(client, "validate-token", {"token": token})
+    assert again.status_code == 401 and again.json()["code"] == "token_used"
+
+
+def test_the_name_is_withheld_without_read_profile(client, student):
+    course, lesson, block_id = _course(permissions=("report_score",))
+    enrolled(student, course)
+    client.force_login(student)
+    body = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()
+    assert body["user"] == {"id": student.pk}
+
+
+def test_an_expired_token_is_refused(client, student):
+    course, lesson, block_id = _course()
+    enrolled(student, course)
+    client.force_login(student)
+    token = _launch(client, lesson, block_id)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    from learners.interactive.ai_tools import _key
+
+    claims["exp"] = int((timezone.now() - timedelta(seconds=1)).timestamp())
+    expired = jwt.encode(claims, _key(), algorithm="HS256")
+    response = _api(client, "validate-token", {"token": expired})
+    assert response.status_code == 401 and response.json()["code"] == "token_expired"
+    assert AIToolSession.objects.get().status == "launched"
+
+
+def test_a_token_with_a_wrong_signature_is_refused(client, student, settings):
+    course, lesson, block_id = _course()
+    enrolled(student, course)
+    client.force_login(student)
+    claims = jwt.decode(_launch(client, lesson, block_id), options={"verify_signature": False})
+    forged = jwt.encode(claims, "not-our-key-but-long-enough-for-hs256-0123", algorithm="HS256")
+    response = _api(client, "validate-token", {"token": forged})
+    assert response.status_code == 401 and response.json()["code"] == "invalid_token"
+    unsigned = jwt.encode(claims, None, algorithm="none")
+    assert _api(client, "validate-token", {"token": unsigned}).json()["code"] == "invalid_token"
+    assert claims["aud"] == AUDIENCE
+
+
+def test_completion_with_the_session_token_completes_the_lesson(client, student):
+    course, lesson, block_id = _course(min_score=60)
+    enrolled(student, course)
+    client.force_login(student)
+    launch = _launch(client, lesson, block_id)
+    session_token = _api(client, "validate-token", {"token": launch}).json()["session_token"]
+
+    # The launch token is no key to completion.
+    assert _api(client, "complete", {"token": launch, "score": 100}).status_code == 401
+
+    response = _api(client, "complete", {"token": session_token, "score": 80, "time_spent": 95,
+                                         "data": {"answers": [1, 2]}})
+    assert response.status_code == 200, response.content
+    assert response.json()["activity_completed"] is True
+    session = AIToolSession.objects.get()
+    assert (session.status, session.score, session.time_spent_seconds, session.data) == (
+        "completed", 80, 95, {"answers": [1, 2]})
+    assert BlockCompletion.objects.get(block_id=block_id).score_percent == 80
+    assert LessonProgress.objects.get(lesson=lesson).status == "completed"
+    assert client.get(f"/ai-tools/status/{lesson.pk}/{block_id}/").json()["completed"] is True
+
+    twice = _api(client, "complete", {"token": session_token, "score": 90})
+    assert twice.status_code == 409
+
+
+def test_a_score_below_the_minimum_is_recorded_without_completing(client, student):
+    course, lesson, block_id = _course(min_score=60)
+    enrolled(student, course)
+    client.force_login(student)
+    session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()[
+        "session_token"]
+    body = _api(client, "complete", {"token": session_token, "score": 40}).json()
+    assert body["activity_completed"] is False
+    assert not BlockCompletion.objects.exists()
+    status = client.get(f"/ai-tools/status/{lesson.pk}/{block_id}/").json()
+    assert (status["completed"], status["last_score"]) == (False, 40)
+
+
+def test_bad_completion_input_is_refused(client, student):
+    course, lesson, block_id = _course(permissions=())
+    enrolled(student, course)
+    client.force_login(student)
+    session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()[
+        "session_token"]
+    assert _api(client, "complete", {"token": session_token, "score": 140}).status_code == 400
+    assert _api(client, "complete", {"token": session_token, "score": 90}).status_code == 403  # no report_score
+    assert AIToolSession.objects.get().status == "active"
+
+
+def test_only_enrolled_students_can_launch(client, other_student):
+    course, lesson, block_id = _course()
+    client.force_login(other_student)
+    response = client.get(f"/ai-tools/launch/{lesson.pk}/{block_id}/")
+    assert response.status_code == 403
+    assert not AIToolSession.objects.exists()
+
+
+def test_the_demo_tool_may_be_framed_by_this_site_only(client):
+    response = client.get("/ai-tools/demo/")
+    assert response.status_code == 200
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert "js/ai-tool-demo.js" in response.content.decode()
+
+
+def test_the_lesson_frames_the_launch_in_a_sandbox(client, student):
+    course, lesson, block_id = _course()
+    enrolled(student, course)
+    client.force_login(student)
+    html = client.get(lesson.url).content.decode()
+    assert f'src="/ai-tools/launch/{lesson.pk}/{block_id}/"' in html
+    assert 'sandbox="allow-scripts allow-same-origin"' in html
+    assert '"allowedOrigin": "http://testserver"' in html

@@ -1,0 +1,159 @@
+"""xAPI from the H5P player, with the real statements in the shared fixtures: stored raw,
+results applied, the block's completion rule respected, child statements never completing
+the activity, and the checks on activity, enrollment and score bounds."""
+
+import copy
+import json
+
+import pytest
+
+from learners.interactive.xapi import activity_iri
+from learners.models import BlockCompletion, H5PResult, LessonProgress, XAPIStatement
+from tests.learners.interactive.interactive_helpers import enrolled, h5p_course, stored_package, xapi_fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def package():
+    return stored_package("H5P.TrueFalse.h5p")
+
+
+def _for_block(statement: dict, lesson, block_id) -> dict:
+    """The fixture statement as our player would send it: our activity IRI as object id."""
+    statement = copy.deepcopy(statement)
+    iri = activity_iri(lesson_id=lesson.pk, block_id=block_id)
+    old = statement["object"]["id"].split("?")[0]
+    statement["object"]["id"] = statement["object"]["id"].replace(old, iri)
+    for parent in statement.get("context", {}).get("contextActivities", {}).get("parent", []):
+        parent["id"] = iri
+    return statement
+
+
+def _post(client, block_id, statement):
+    return client.post(f"/api/v1/h5p/{block_id}/xapi/", json.dumps(statement), content_type="application/json")
+
+
+def test_answered_statement_is_stored_and_completes_under_the_completed_rule(client, student, package):
+    course, lesson, block_id = h5p_course(package, completion="completed")
+    enrolled(student, course)
+    client.force_login(student)
+    statement = _for_block(xapi_fixture("h5p-truefalse-answered_h5p-php-report.json"), lesson, block_id)
+
+    response = _post(client, block_id, statement)
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["activity_completed"] is True and body["lesson_completed"] is True
+    assert body["result"] == {"score_raw": 0, "score_max": 1, "score_scaled": 0, "success": False,
+                              "completion": True}
+    stored = XAPIStatement.objects.get()
+    assert stored.statement == statement and stored.verb.endswith("/answered") and not stored.is_child
+    assert BlockCompletion.objects.get(block_id=block_id).score_percent == 0
+    assert LessonProgress.objects.get(lesson=lesson).status == "completed"
+
+
+def test_the_passed_rule_waits_for_success(client, student, package):
+    course, lesson, block_id = h5p_course(package, completion="passed")
+    enrolled(student, course)
+    client.force_login(student)
+
+    failed = _post(client, block_id, _for_block(
+        xapi_fixture("h5p-truefalse-answered_h5p-php-report.json"), lesson, block_id)).json()
+    assert failed["activity_completed"] is False
+    assert not BlockCompletion.objects.exists()
+
+    passed = _post(client, block_id, _for_block(
+        xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)).json()
+    assert passed["activity_completed"] is True
+    result = H5PResult.objects.get(user=student, block_id=block_id)
+    assert (result.success, result.score_raw, result.best_score_scaled, result.attempts) == (True, 1, 1, 2)
+    assert BlockCompletion.objects.get(block_id=block_id).score_percent == 100
+
+
+def test_a_completed_statement_without_success_completes_only_the_completed_rule(client, student, package):
+    course, lesson, block_id = h5p_course(package, completion="passed")
+    enrolled(student, course)
+    client.force_login(student)
+    statement = _for_block(xapi_fixture("h5p-completed-2015_h5p-org-blog.json"), lesson, block_id)
+    body = _post(client, block_id, statement).json()
+    assert body["activity_completed"] is False
+    assert body["result"]["score_raw"] == 2 and round(body["result"]["score_scaled"], 4) == 0.6667
+
+
+def test_child_statements_are_stored_but_do_not_complete_the_activity(client, student, package):
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    client.force_login(student)
+    report = xapi_fixture("h5p-singlechoiceset-getXAPIData_h5p-php-report.json")
+    for child in report["children"]:
+        response = _post(client, block_id, _for_block(child["statement"], lesson, block_id))
+        assert response.status_code == 201 and response.json()["activity_completed"] is False
+    assert XAPIStatement.objects.filter(is_child=True).count() == 3
+    assert not BlockCompletion.objects.exists() and not H5PResult.objects.exists()
+
+    parent = _post(client, block_id, _for_block(report["statement"], lesson, block_id)).json()
+    assert parent["activity_completed"] is True
+    assert parent["result"]["score_max"] == 3
+
+
+def test_a_statement_about_another_activity_is_refused(client, student, package):
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    client.force_login(student)
+    statement = xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json")  # studio.libretexts.org IRI
+    response = _post(client, block_id, statement)
+    assert response.status_code == 400 and response.json()["code"] == "activity_mismatch"
+    other = _for_block(statement, lesson, "00000000-0000-0000-0000-000000000000")
+    assert _post(client, block_id, other).json()["code"] == "activity_mismatch"
+    assert not XAPIStatement.objects.exists()
+
+
+def test_scores_outside_their_bounds_are_refused(client, student, package):
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    client.force_login(student)
+    statement = _for_block(xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)
+    statement["result"]["score"]["raw"] = 5
+    response = _post(client, block_id, statement)
+    assert response.status_code == 400 and response.json()["code"] == "score_out_of_bounds"
+    statement["result"]["score"].update(raw=1, scaled=3)
+    assert _post(client, block_id, statement).json()["code"] == "score_out_of_bounds"
+    assert not XAPIStatement.objects.exists() and not BlockCompletion.objects.exists()
+
+
+def test_only_enrolled_students_may_post(client, student, other_student, package):
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    statement = _for_block(xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)
+    assert _post(client, block_id, statement).status_code == 401
+    client.force_login(other_student)
+    response = _post(client, block_id, statement)
+    assert response.status_code == 403 and response.json()["code"] == "not_enrolled"
+    assert not XAPIStatement.objects.exists()
+
+
+def test_a_statement_with_an_id_is_applied_once(client, student, package):
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    client.force_login(student)
+    statement = _for_block(xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)
+    statement["id"] = "4f0a2bd2-2a5c-4a8e-9f3d-3b4a1c2d5e6f"
+    assert _post(client, block_id, statement).status_code == 201
+    assert _post(client, block_id, statement).status_code == 200
+    assert XAPIStatement.objects.count() == 1 and H5PResult.objects.get().attempts == 1
+
+
+def test_state_is_saved_and_given_back_to_the_player(client, student, package):
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    client.force_login(student)
+    url = f"/api/v1/h5p/{block_id}/state/"
+    saved = client.put(url, json.dumps({"lesson_id": lesson.pk, "state": '{"answer":true}'}),
+                       content_type="application/json")
+    assert saved.status_code == 200 and saved.json()["state"] == '{"answer":true}'
+    assert client.get(url, {"lesson_id": lesson.pk}).json()["state"] == '{"answer":true}'
+    html = client.get(lesson.url).content.decode()
+    assert '"state": "{\\"answer\\":true}"' in html  # preloaded into the player's contentUserData
+    bad = client.put(url, json.dumps({"lesson_id": lesson.pk, "state": "{not json"}), content_type="application/json")
+    assert bad.status_code == 400
