@@ -19,11 +19,11 @@ from certificates.models import Certificate
 from certificates.services import _course_hours
 from coursepages.models import CoursePage, LessonPage, SectionPage
 from coursepages.page_cache import page_cache_invalidate
-from coursepages.selectors import catalog_queryset
 from coursepages.structure import course_lesson_ids, course_lessons, course_minutes, course_structures
-from learners.access import course_access_for
+from learners.access import course_access_for, learning_context_for
 from learners.analytics.services import analytics_rollup_funnels
 from learners.assessments.gradebook import gradebook_for
+from learners.catalog import catalog_with_stats
 from learners.enrollment.selectors import course_outline, course_students, dashboard_for, instructor_courses
 from learners.enrollment.services import course_progress_for, enrollment_create, lesson_complete
 from learners.models import Enrollment, LessonFunnel
@@ -63,9 +63,9 @@ def half_done(withdrawn, instructor, student):
     course = _course(instructor)
     one, two, three = lessons_of(course)
     enrollment_create(user=student, course=course)
-    lesson_complete(user=student, lesson=three)
+    lesson_complete(context=learning_context_for(user=student, lesson=three))
     _withdraw(course, withdrawn)
-    lesson_complete(user=student, lesson=one)
+    lesson_complete(context=learning_context_for(user=student, lesson=one))
     return CoursePage.objects.get(pk=course.pk), Enrollment.objects.get(user=student, course=course)
 
 
@@ -128,7 +128,7 @@ def test_student_dashboard(half_done, student, client):
 
 def test_catalog_card_and_api_courses_list(half_done, client):
     course, _enrollment = half_done
-    assert catalog_queryset().get(pk=course.pk).lesson_count == 2
+    assert catalog_with_stats().get(pk=course.pk).lesson_count == 2
     assert "2 lessons" in client.get("/courses/").content.decode()
     listed = client.get("/api/v1/courses/").json()["results"]
     assert [c["lesson_count"] for c in listed if c["id"] == course.pk] == [2]
@@ -190,11 +190,11 @@ def test_a_course_with_a_withdrawn_part_completes_and_issues_its_certificate(
     course = _course(instructor, title="Glazing")
     one, two, three = lessons_of(course)
     enrollment_create(user=student, course=course)
-    lesson_complete(user=student, lesson=three)
+    lesson_complete(context=learning_context_for(user=student, lesson=three))
     _withdraw(course, withdrawn)
     with django_capture_on_commit_callbacks(execute=True):
-        lesson_complete(user=student, lesson=one)
-        lesson_complete(user=student, lesson=two)
+        lesson_complete(context=learning_context_for(user=student, lesson=one))
+        lesson_complete(context=learning_context_for(user=student, lesson=two))
     enrollment = Enrollment.objects.get(user=student, course=course)
     assert enrollment.status == Enrollment.Status.COMPLETED and enrollment.completed_at
     certificate = Certificate.objects.get(enrollment=enrollment)
@@ -208,7 +208,7 @@ def test_a_course_with_a_withdrawn_part_completes_and_issues_its_certificate(
     assert _as_dict(dashboard_for(user=student)["completed"][0].progress) == full
     assert [row.completion_percent for row in gradebook_for(course=course)[1]] == [100]
     assert [_as_dict(row.progress) for row in course_students(course=course)[1]] == [full]
-    assert catalog_queryset().get(pk=course.pk).lesson_count == 2
+    assert catalog_with_stats().get(pk=course.pk).lesson_count == 2
     assert client.get(f"/api/v1/courses/{course.pk}/", **bearer(student)).json()["progress"] == full
     students = client.get(f"/api/v1/instructor/students/?course={course.pk}", **bearer(instructor)).json()
     assert [row["progress"] for row in students["results"]] == [full]
@@ -223,7 +223,7 @@ def _dashboard_queries(student, instructor, courses: int) -> tuple[int, int]:
     for n in range(courses):
         course = _course(instructor, title=f"Course {n}")
         enrollment_create(user=student, course=course)
-        lesson_complete(user=student, lesson=lessons_of(course)[0])
+        lesson_complete(context=learning_context_for(user=student, lesson=lessons_of(course)[0]))
     page_cache_invalidate()
     with CaptureQueriesContext(connection) as cold:
         in_progress = dashboard_for(user=student)["in_progress"]
