@@ -1,5 +1,5 @@
 """Demo interactive content: an H5P True/False question in the free course "Python for
-Beginners" (the package is the H5P Hub example in learners/demo_content/). Idempotent."""
+Beginners" (the package is the H5P Hub example in learners/interactive/demo_content/). Idempotent."""
 
 from pathlib import Path
 
