@@ -1,4 +1,4 @@
-"""The platform-wide staff policy (DESIGN.md §3): who is a platform admin, a moderator or
+"""The platform-wide staff policy (docs/architecture.md §3): who is a platform admin, a moderator or
 teaching staff. Every "may this staff member…" question elsewhere is built on these, in the
 app's own `permissions.py` (coursepages, learners, payments, live, messaging, certificates);
 views, services, the API and wagtail_hooks ask those and never read `role`, `is_superuser` or

@@ -1,4 +1,4 @@
-"""Platform administration in the JSON API (../shared/API.md): people and their roles, and
+"""Platform administration in the JSON API (docs/api.md): people and their roles, and
 the platform analytics. Mounted at /api/v1/admin/ beside the payouts router.
 
 Thin: who may is accounts.permissions.PlatformAdminPolicy (as on the People screen); role

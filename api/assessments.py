@@ -1,4 +1,4 @@
-"""Quizzes and assignments (../shared/API.md). A quiz's or assignment's {id} is its block
+"""Quizzes and assignments (docs/api.md). A quiz's or assignment's {id} is its block
 id; the rules live in learners.assessments.quiz and learners.assessments.assignments."""
 
 from datetime import datetime

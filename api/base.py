@@ -1,4 +1,4 @@
-"""LecternAPI: the NinjaAPI with the conventions of ../shared/API.md built in.
+"""LecternAPI: the NinjaAPI with the conventions of docs/api.md built in.
 
 Request bodies are JSON objects: any other JSON value is a 400 (Ninja would otherwise read
 the fields of an all-optional schema off a list or a number and find none).

@@ -1,5 +1,5 @@
 """GET /api/v1/certificates/ (own certificates) and GET /api/v1/certificates/verify/{code}/
-(anyone), per ../shared/API.md. Signed-in users by JWT or session (api.auth.user_auth), the
+(anyone), per docs/api.md. Signed-in users by JWT or session (api.auth.user_auth), the
 list paginated as {count, next, previous, results}, errors as {"detail", "code"}."""
 
 from datetime import date, datetime

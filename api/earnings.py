@@ -1,4 +1,4 @@
-"""Instructor earnings and payouts in the JSON API (../shared/API.md).
+"""Instructor earnings and payouts in the JSON API (docs/api.md).
 
 `router` is mounted at /api/v1/instructor/ and `admin_router` at /api/v1/admin/ by api/v1.py.
 Thin: reads come from payments.earnings.selectors, writes from payments.earnings.payouts."""

@@ -1,5 +1,5 @@
 """One error shape for the whole API: {"detail": "human sentence", "code": "machine_code"},
-plus "errors" {field: [messages]} for bad input (../shared/API.md, Conventions)."""
+plus "errors" {field: [messages]} for bad input (docs/api.md, Conventions)."""
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError

@@ -1,4 +1,4 @@
-"""The instructor's view of their teaching in the JSON API (../shared/API.md): own courses
+"""The instructor's view of their teaching in the JSON API (docs/api.md): own courses
 with enrollments and completion, their students' progress and quiz scores, and analytics
 over time. Mounted at /api/v1/instructor/ beside the earnings router.
 

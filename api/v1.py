@@ -1,4 +1,4 @@
-"""The versioned JSON API (../shared/API.md): /api/v1/, OpenAPI at /api/v1/openapi.json,
+"""The versioned JSON API (docs/api.md): /api/v1/, OpenAPI at /api/v1/openapi.json,
 docs at /api/v1/docs. Each area's endpoints are a Router in api/<area>.py, mounted here."""
 
 from . import errors

@@ -1,4 +1,4 @@
-"""Certificates: the time to render one PDF (DESIGN.md §9 goal: under 300 ms), and the time
+"""Certificates: the time to render one PDF (docs/architecture.md §9 goal: under 300 ms), and the time
 to issue N certificates through a real Celery worker on PostgreSQL and Redis.
 
     .venv/bin/python bench/certificates.py render [--count 50]

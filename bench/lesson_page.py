@@ -1,4 +1,4 @@
-"""Lesson page for an enrolled student (DESIGN.md §9: p95 < 200 ms at 50 concurrent users on
+"""Lesson page for an enrolled student (docs/architecture.md §9: p95 < 200 ms at 50 concurrent users on
 2 cores; throughput at least half a bare Django view). Usage:
     .venv/bin/python bench/lesson_page.py            # BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_LESSONS
 """

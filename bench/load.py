@@ -7,7 +7,7 @@ per second and its throughput as a ratio of a bare Django view measured in the s
 Two loads per target:
 - saturation: N connections with no pause (closed loop): the server's throughput;
 - users: N connections each pausing 0.5-1.5 s between requests (wrk's delay()), i.e. N
-  people clicking; DESIGN.md §9's "p95 under 200 ms at 50 concurrent users" is read here.
+  people clicking; docs/architecture.md §9's "p95 under 200 ms at 50 concurrent users" is read here.
 
 Targets: the bare view; the anonymous catalog and a course page; a lesson page (enrolled
 student, course of 200 lessons); the progress heartbeat (PUT with the session cookie and CSRF

@@ -1,4 +1,4 @@
-"""Issuing, rendering, revoking and reissuing certificates (DESIGN.md §5).
+"""Issuing, rendering, revoking and reissuing certificates (docs/architecture.md §5).
 
 `certificate_issue` is what the Celery task runs: it is safe to run twice or at the same
 time as a twin. The partial unique index "one valid certificate per enrollment" is the

@@ -1,4 +1,4 @@
-"""Private files (DESIGN.md §3): assignment uploads, paid-course PDFs and H5P packages,
+"""Private files (docs/architecture.md §3): assignment uploads, paid-course PDFs and H5P packages,
 certificates. They live in the "private" storage, which is never served by URL: a view
 asks the access policy, then calls `private_file_response`, which streams the file from
 local disk or redirects to a short-lived signed S3 URL."""

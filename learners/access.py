@@ -1,5 +1,5 @@
 """The access policy: the one place that answers "may this user open this lesson, and if
-not, why" (DESIGN.md §3). Pages, the outline, file downloads and the API all ask it.
+not, why" (docs/architecture.md §3). Pages, the outline, file downloads and the API all ask it.
 
 `course_access_for` loads everything one course needs in a fixed number of queries, so an
 outline of 200 lessons costs what an outline of 10 does; `CourseAccess.lesson` then decides

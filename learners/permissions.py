@@ -1,4 +1,4 @@
-"""Who may grade and read students' records (DESIGN.md §3). Built on the staff policy:
+"""Who may grade and read students' records (docs/architecture.md §3). Built on the staff policy:
 `accounts.permissions` (who is an admin, a moderator, teaching staff) and
 `coursepages.permissions` (who is staff of which course)."""
 

@@ -1,4 +1,4 @@
-"""Who may moderate conversations (DESIGN.md §3, docs/messaging.md): platform admins may
+"""Who may moderate conversations (docs/architecture.md §3, docs/messaging.md): platform admins may
 open any conversation and its files; every such opening is logged by the caller."""
 
 from accounts.permissions import is_platform_admin

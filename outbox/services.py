@@ -5,7 +5,7 @@ takes the message, that is all. When it cannot be reached, the task is written t
 PendingTask table instead and the request carries on; `outbox_flush` (celery beat, every
 OUTBOX_FLUSH_SECONDS) sends the stored tasks once the broker is back. Delivery is at least
 once: a flush that dies between publishing and deleting its row sends that task again,
-which is why every task is idempotent (DESIGN.md §5).
+which is why every task is idempotent (docs/architecture.md §5).
 
 After a failed publication the process writes straight to the table for
 BROKER_RETRY_SECONDS rather than waiting on the broker in every request."""

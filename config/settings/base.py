@@ -1,5 +1,5 @@
 """Settings shared by every environment. Everything comes from environment variables,
-with embedded defaults that let a fresh clone run with no services at all (DESIGN.md §6)."""
+with embedded defaults that let a fresh clone run with no services at all (docs/architecture.md §6)."""
 
 from pathlib import Path
 
@@ -243,7 +243,7 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 
-# Money (DESIGN.md §4). Site-editable values (VAT rate, hold days, threshold) live in the
+# Money (docs/architecture.md §4). Site-editable values (VAT rate, hold days, threshold) live in the
 # PlatformSettings Wagtail setting; these are the defaults it starts from.
 DEFAULT_CURRENCY = "ZAR"
 

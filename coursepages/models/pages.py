@@ -1,4 +1,4 @@
-"""The page tree: Home → Catalog → Course → Section → Lesson (DESIGN.md §2)."""
+"""The page tree: Home → Catalog → Course → Section → Lesson (docs/architecture.md §2)."""
 
 from decimal import Decimal
 
@@ -56,7 +56,7 @@ class HomePage(ViewRestrictionShortcutMixin, Page):
 
     def route(self, request, path_components):
         """/courses/<course>/<section>/<lesson>/ in one query, skipping the course index's two
-        (the lesson page's query budget, DESIGN.md §9); anything else as Wagtail routes it."""
+        (the lesson page's query budget, docs/architecture.md §9); anything else as Wagtail routes it."""
         page = _course_tree_page(self, path_components, first_depth=2)
         return page.route(request, []) if page is not None else super().route(request, path_components)
 
@@ -77,7 +77,7 @@ class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
 
     def route(self, request, path_components):
         """Resolve /courses/<course>/<section>/<lesson>/ in one query instead of two per level
-        (the lesson page's query budget, DESIGN.md §9)."""
+        (the lesson page's query budget, docs/architecture.md §9)."""
         if not 1 <= len(path_components) <= 3:
             return super().route(request, path_components)
         page = _course_tree_page(self, path_components, first_depth=1)

@@ -1,4 +1,4 @@
-"""The earnings ledger: append-only rows that every balance is summed from (DESIGN.md §4)."""
+"""The earnings ledger: append-only rows that every balance is summed from (docs/architecture.md §4)."""
 
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""The one interface every gateway implements (DESIGN.md §4): start a checkout, verify a
+"""The one interface every gateway implements (docs/architecture.md §4): start a checkout, verify a
 webhook, parse its event, refund, cancel a subscription."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from ninja import Schema
 
 from api.v1 import api
 
-# The endpoints of ../shared/API.md: clients are written against these paths.
+# The endpoints of docs/api.md: clients are written against these paths.
 API_PAGE = """
 post auth/register/ · post auth/verify-email/ · post auth/login/ · post auth/refresh/ · post auth/logout/
 post auth/password-reset/ · post auth/password-reset-confirm/ · get me/ · patch me/ · delete me/ · get me/export/

@@ -1,4 +1,4 @@
-"""DESIGN.md §9: the lesson page (enrolled student) and the catalog cost a constant number of
+"""docs/architecture.md §9: the lesson page (enrolled student) and the catalog cost a constant number of
 SQL queries, whatever the course or catalog size, within budget."""
 
 import pytest

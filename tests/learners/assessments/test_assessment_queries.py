@@ -1,6 +1,6 @@
 """The quiz and assignment blocks cost a lesson page a fixed two queries (the student's
 attempts; their submissions — the enrollment comes from the lesson player's access check),
-however many attempts and submissions there are, within the 20-query budget (DESIGN.md §9)."""
+however many attempts and submissions there are, within the 20-query budget (docs/architecture.md §9)."""
 
 import pytest
 from django.db import connection
