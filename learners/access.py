@@ -24,6 +24,7 @@ class LockReason:
     SUBSCRIPTION_INACTIVE = "subscription_inactive"
     PREREQUISITE_MISSING = "prerequisite_missing"
     NOT_YET_AVAILABLE = "not_yet_available"
+    NOT_IN_COURSE = "not_found"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class LessonAccess:
 
 
 OPEN = LessonAccess(allowed=True)
+# A live lesson whose section is a draft: not part of the published course, for anyone but staff.
+WITHDRAWN = LessonAccess(False, LockReason.NOT_IN_COURSE, "This lesson is not part of the published course.")
 
 # has_active_subscription(user=) -> bool: whether a subscription opens "included" courses for
 # the user now. Payments answers it (PaymentsConfig.ready); the policy never imports payments.
@@ -59,6 +62,9 @@ class CourseAccess:
     # lesson id → (status, last access) of each progress row of the enrollment
     progress: dict[int, tuple[str, datetime | None]] = field(default_factory=dict)
     prerequisites: dict[int, tuple[tuple[int, str], ...]] = field(default_factory=dict)
+    # The course's lessons (coursepages.structure): a live lesson under a withdrawn section is
+    # not one of them. None: not known (every lesson counts as the course's).
+    lesson_ids: frozenset[int] | None = None
     _subscription_active: bool | None = None
 
     @property
@@ -96,7 +102,11 @@ class CourseAccess:
         return None
 
     def lesson(self, lesson: LessonPage) -> LessonAccess:
-        if self.is_staff or lesson.free_preview:
+        if self.is_staff:
+            return OPEN
+        if self.lesson_ids is not None and lesson.pk not in self.lesson_ids:
+            return WITHDRAWN
+        if lesson.free_preview:
             return OPEN
         lock = self.course_lock()
         if lock:
@@ -139,6 +149,7 @@ def course_access_for(*, user, course: CoursePage) -> CourseAccess:
             progress = {lesson_id: (status, last) for lesson_id, status, last in LessonProgress.objects.filter(
                 enrollment=enrollment).values_list("lesson_id", "status", "last_accessed_at")}
             completed = {pk for pk, (status, _last) in progress.items() if status == LessonProgress.Status.COMPLETED}
+    structure = course_structure(course)
     return CourseAccess(
         user=user,
         course=course,
@@ -146,7 +157,8 @@ def course_access_for(*, user, course: CoursePage) -> CourseAccess:
         is_staff=user_is_course_staff(user=user, course=course),
         completed_lesson_ids=completed,
         progress=progress,
-        prerequisites=course_structure(course).prerequisites,
+        prerequisites=structure.prerequisites,
+        lesson_ids=frozenset(structure.lesson_ids),
     )
 
 

@@ -130,3 +130,23 @@ def test_template_tags_never_touch_the_database():
             if marker in text:
                 offenders.append(f"{path.relative_to(root)}: {marker}")
     assert offenders == []
+
+
+def test_a_live_lesson_under_a_withdrawn_section_is_not_open_to_students(client, student, instructor):
+    course = make_course(instructor=instructor, sections=[("Open", [text_lesson("Kept")]),
+                                                          ("Withdrawn", [text_lesson("Hidden")])])
+    kept, hidden = lessons_of(course)
+    enrollment_create(user=student, course=course)
+    hidden.get_parent().specific.unpublish()
+    hidden.refresh_from_db()
+    assert hidden.live  # the lesson page itself stays live in the tree
+    context = learning_context_for(user=student, lesson=hidden)
+    assert (context.verdict.allowed, context.verdict.reason) == (False, "not_found")
+    with pytest.raises(LearningError) as refused:
+        lesson_complete(context=context)
+    assert refused.value.code == "not_found"
+    client.force_login(student)
+    api = client.get(f"/api/v1/lessons/{hidden.pk}/")
+    assert (api.status_code, api.json()["code"]) == (404, "not_found")
+    assert learning_context_for(user=student, lesson=kept).verdict.allowed
+    assert learning_context_for(user=instructor, lesson=hidden).verdict.allowed  # staff preview it
