@@ -134,18 +134,9 @@ def submission_allowed(*, latest, settings: dict) -> bool:
     return latest is None or settings["allow_resubmission"] or latest.reopened
 
 
-_LOOKUP = object()
-
-
-def assignment_state_for(*, user, activity: Activity, enrollment=_LOOKUP) -> AssignmentState:
-    """The student's submissions of one assignment (two queries, one with `enrollment` given)."""
+def assignment_state_for(*, activity: Activity, enrollment: Enrollment | None) -> AssignmentState:
+    """The student's submissions of one assignment (one query; none without an open enrollment)."""
     submissions = []
-    if enrollment is _LOOKUP:
-        enrollment = None
-        if user.is_authenticated:
-            enrollment = Enrollment.objects.filter(user=user, course_id=activity.course.pk).first()
-            if enrollment and not enrollment.is_open:
-                enrollment = None
     if enrollment:
         submissions = list(AssignmentSubmission.objects.filter(enrollment=enrollment, block_id=activity.block_id))
     return AssignmentState(activity=activity, enrollment=enrollment, submissions=submissions,
@@ -158,8 +149,8 @@ def _assignment_for(*, user, block_id: str) -> tuple[Activity, LearningContext]:
 
 
 def assignment_get(*, user, block_id: str) -> AssignmentState:
-    activity, _ = _assignment_for(user=user, block_id=block_id)
-    return assignment_state_for(user=user, activity=activity)
+    activity, context = _assignment_for(user=user, block_id=block_id)
+    return assignment_state_for(activity=activity, enrollment=context.enrollment)
 
 
 # ---------------------------------------------------------------- submitting

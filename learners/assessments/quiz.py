@@ -184,19 +184,10 @@ def feedback_allowed(*, mode: str, attempts_left: int | None, open_attempt: bool
     return False
 
 
-_LOOKUP = object()
-
-
-def quiz_state_for(*, user, activity: Activity, enrollment=_LOOKUP) -> QuizState:
-    """The student's attempts at one quiz (two queries, one with `enrollment` given: the
-    open enrollment or None). Reads only: `quiz_get` closes overdue attempts first."""
+def quiz_state_for(*, activity: Activity, enrollment: Enrollment | None) -> QuizState:
+    """The student's attempts at one quiz (one query; none without an open enrollment). Reads
+    only: `quiz_get` closes overdue attempts first."""
     attempts = []
-    if enrollment is _LOOKUP:
-        enrollment = None
-        if user.is_authenticated:
-            enrollment = Enrollment.objects.filter(user=user, course_id=activity.course.pk).first()
-            if enrollment and not enrollment.is_open:
-                enrollment = None
     if enrollment:
         attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, block_id=activity.block_id))
     return QuizState(activity=activity, enrollment=enrollment, attempts=attempts,
@@ -217,12 +208,12 @@ def quiz_get(*, user, block_id: str) -> QuizState:
     """A quiz the user may open (enrolled, lesson open), with their attempts; an open attempt
     whose time is up is submitted first."""
     activity, context = _quiz_for(user=user, block_id=block_id)
-    state = quiz_state_for(user=user, activity=activity, enrollment=context.enrollment)
+    state = quiz_state_for(activity=activity, enrollment=context.enrollment)
     if any(attempt.is_open and overdue(attempt) for attempt in state.attempts):
         for attempt in state.attempts:
             if attempt.is_open and overdue(attempt):
                 quiz_attempt_expire(attempt_id=attempt.pk)
-        state = quiz_state_for(user=user, activity=activity, enrollment=context.enrollment)
+        state = quiz_state_for(activity=activity, enrollment=context.enrollment)
     return state
 
 

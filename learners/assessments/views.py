@@ -65,7 +65,8 @@ def quiz_attempt(request, pk):
         raise Http404 from exc
     if attempt.is_open and overdue(attempt):  # time is up: it is submitted with what was saved
         quiz_attempt_expire(attempt_id=attempt.pk)
-    state = quiz_state_for(user=request.user, activity=activity)
+    enrollment = attempt.enrollment if attempt.enrollment.is_open else None
+    state = quiz_state_for(activity=activity, enrollment=enrollment)
     attempt = next((a for a in state.attempts if a.pk == attempt.pk), None)
     if attempt is None:  # the enrollment was revoked
         raise Http404
