@@ -24,8 +24,9 @@ class PersonForm(WagtailAdminModelForm):
     def clean(self):
         cleaned = super().clean()
         try:
-            user_access_change_check(user=self.instance, actor=self.for_user,
-                                     role=cleaned.get("role"), active=cleaned.get("is_active"))
+            user_access_change_check(
+                user=self.instance, actor=self.for_user, role=cleaned.get("role"), active=cleaned.get("is_active")
+            )
         except AccountChangeRefused as refusal:
             raise forms.ValidationError(str(refusal), code=refusal.code)
         return cleaned
@@ -34,8 +35,12 @@ class PersonForm(WagtailAdminModelForm):
 class PersonEditView(generic.EditView):
     def save_instance(self):
         # The form only validated the input; the services make the change and log it.
-        return user_change_access(user=User.objects.get(pk=self.object.pk), actor=self.request.user,
-                                  role=self.form.cleaned_data["role"], active=self.form.cleaned_data["is_active"])
+        return user_change_access(
+            user=User.objects.get(pk=self.object.pk),
+            actor=self.request.user,
+            role=self.form.cleaned_data["role"],
+            active=self.form.cleaned_data["is_active"],
+        )
 
 
 class PeopleIndexView(generic.IndexView):

@@ -24,7 +24,11 @@ def seed(*, stdout):
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email=email, password=password, first_name=first, last_name=last, is_superuser=superuser,
+                email=email,
+                password=password,
+                first_name=first,
+                last_name=last,
+                is_superuser=superuser,
                 is_staff=superuser,
             )
             stdout.write(f"created {role} {email}")

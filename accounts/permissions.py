@@ -78,8 +78,9 @@ def moderator_users():
     from accounts.models import User
 
     in_group = Exists(Group.objects.filter(name=MODERATORS_GROUP, user=OuterRef("pk")))
-    return User.objects.filter(Q(is_superuser=True) | Q(role=ADMIN_ROLE) | (in_group & ~Q(role=STUDENT_ROLE)),
-                               is_active=True)
+    return User.objects.filter(
+        Q(is_superuser=True) | Q(role=ADMIN_ROLE) | (in_group & ~Q(role=STUDENT_ROLE)), is_active=True
+    )
 
 
 def teaching_staff_users():

@@ -27,8 +27,17 @@ EXCLUDED_MODELS = {
     "admin.logentry",
     "sessions.session",
 }
-EXCLUDED_APPS = {"wagtailcore", "wagtailadmin", "wagtaildocs", "wagtailimages", "wagtailembeds", "wagtailsearch",
-                 "taggit", "contenttypes", "auth"}
+EXCLUDED_APPS = {
+    "wagtailcore",
+    "wagtailadmin",
+    "wagtaildocs",
+    "wagtailimages",
+    "wagtailembeds",
+    "wagtailsearch",
+    "taggit",
+    "contenttypes",
+    "auth",
+}
 SECRET_FIELD_WORDS = ("password", "secret", "encrypted", "token")
 
 

@@ -5,8 +5,9 @@ from django.db.models import Q, QuerySet
 from .models import User
 
 
-def people(*, queryset: QuerySet[User] | None = None, q: str = "", role: str = "",
-           active: bool | None = None) -> QuerySet[User]:
+def people(
+    *, queryset: QuerySet[User] | None = None, q: str = "", role: str = "", active: bool | None = None
+) -> QuerySet[User]:
     """Accounts of people: deleted (anonymised) ones are gone. `q` matches email and names,
     `role` one of User.Role, `active` the is_active flag; email order."""
     queryset = (User.objects.all() if queryset is None else queryset).filter(anonymised_at__isnull=True)

@@ -22,8 +22,9 @@ class AccountChangeRefused(DomainError):
     default_code = "account_change_refused"
 
 
-def user_access_change_check(*, user: User, actor: User | None, role: str | None = None,
-                             active: bool | None = None) -> None:
+def user_access_change_check(
+    *, user: User, actor: User | None, role: str | None = None, active: bool | None = None
+) -> None:
     """Refuse (AccountChangeRefused) an admin deactivating themselves or giving up their own
     admin role: one click would lock them out of the screen they are using."""
     if actor is None or actor.pk != user.pk:
@@ -35,8 +36,7 @@ def user_access_change_check(*, user: User, actor: User | None, role: str | None
 
 
 @transaction.atomic
-def user_change_access(*, user: User, actor: User | None, role: str | None = None,
-                       active: bool | None = None) -> User:
+def user_change_access(*, user: User, actor: User | None, role: str | None = None, active: bool | None = None) -> User:
     """Change role and/or active flag together (all or nothing), after the self-lockout check."""
     user_access_change_check(user=user, actor=actor, role=role, active=active)
     if role is not None:

@@ -54,12 +54,14 @@ def _decode(token: str, expected_type: str) -> dict:
 
 def _issue(user: User, family: str) -> TokenPair:
     now = timezone.now()
-    access = _encode({"sub": str(user.pk), "typ": "access", "iat": now, "exp": now + ACCESS_LIFETIME,
-                      "jti": secrets.token_hex(8)})
+    access = _encode(
+        {"sub": str(user.pk), "typ": "access", "iat": now, "exp": now + ACCESS_LIFETIME, "jti": secrets.token_hex(8)}
+    )
     jti = secrets.token_hex(16)
     RefreshToken.objects.create(jti=jti, family=family, user=user, expires_at=now + REFRESH_LIFETIME)
-    refresh = _encode({"sub": str(user.pk), "typ": "refresh", "iat": now, "exp": now + REFRESH_LIFETIME,
-                       "jti": jti, "fam": family})
+    refresh = _encode(
+        {"sub": str(user.pk), "typ": "refresh", "iat": now, "exp": now + REFRESH_LIFETIME, "jti": jti, "fam": family}
+    )
     return TokenPair(access=access, refresh=refresh)
 
 

@@ -107,21 +107,26 @@ def register(request, payload: RegisterIn):
         message = "Enter a valid email address."
         raise ApiError(400, message, "invalid", errors={"email": [message]})
     if User.objects.filter(email__iexact=email).exists():
-        raise ApiError(400, "An account with this email already exists.", "invalid",
-                       errors={"email": ["An account with this email already exists."]})
+        raise ApiError(
+            400,
+            "An account with this email already exists.",
+            "invalid",
+            errors={"email": ["An account with this email already exists."]},
+        )
     _password_errors(payload.password, User(email=email, first_name=payload.first_name, last_name=payload.last_name))
     with transaction.atomic():
-        user = User.objects.create_user(email=email, password=payload.password,
-                                        first_name=payload.first_name, last_name=payload.last_name)
+        user = User.objects.create_user(
+            email=email, password=payload.password, first_name=payload.first_name, last_name=payload.last_name
+        )
         EmailAddress.objects.add_email(request, user, email, confirm=True, signup=True)
     return Status(201, user)
 
 
 @router.post("/auth/verify-email/", response={200: DetailOut}, auth=None)
 def verify_email(request, payload: KeyIn):
-    confirmation = EmailConfirmationHMAC.from_key(payload.key) or EmailConfirmation.objects.filter(
-        key=payload.key.lower()
-    ).first()
+    confirmation = (
+        EmailConfirmationHMAC.from_key(payload.key) or EmailConfirmation.objects.filter(key=payload.key.lower()).first()
+    )
     if confirmation is None or (hasattr(confirmation, "key_expired") and confirmation.key_expired()):
         raise ApiError(400, "This verification link is invalid or has expired.", "invalid_key")
     confirmation.confirm(request)
@@ -163,7 +168,11 @@ def password_reset(request, payload: EmailIn):
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user:
         notify(
-            user=user, kind="password_reset", title="Reset your Lectern password", in_app=False, essential=True,
+            user=user,
+            kind="password_reset",
+            title="Reset your Lectern password",
+            in_app=False,
+            essential=True,
             email_template="password_reset_api",
             context={
                 "uid": urlsafe_base64_encode(force_bytes(user.pk)),

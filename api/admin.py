@@ -131,20 +131,35 @@ def platform_analytics(request, filters: Query[PeriodFilters]):
     return {
         "start": period.start,
         "end": period.end,
-        "totals": {"new_users": totals["new_users"], "enrollments": totals["enrollments"],
-                   "completions": totals["completions"], "revenue": money_json(totals["revenue_cents"], currency),
-                   "vat": money_json(totals["vat_cents"], currency)},
+        "totals": {
+            "new_users": totals["new_users"],
+            "enrollments": totals["enrollments"],
+            "completions": totals["completions"],
+            "revenue": money_json(totals["revenue_cents"], currency),
+            "vat": money_json(totals["vat_cents"], currency),
+        },
         "series": [
-            {"date": row["date"], "new_users": row["new_users"], "active_learners": row["active_learners"],
-             "enrollments": row["enrollments"], "completions": row["completions"],
-             "revenue": money_json(row["revenue_cents"], currency), "vat": money_json(row["vat_cents"], currency)}
+            {
+                "date": row["date"],
+                "new_users": row["new_users"],
+                "active_learners": row["active_learners"],
+                "enrollments": row["enrollments"],
+                "completions": row["completions"],
+                "revenue": money_json(row["revenue_cents"], currency),
+                "vat": money_json(row["vat_cents"], currency),
+            }
             for row in series
         ],
         "top_courses": course_rows(analytics.top_courses(period=period), currency),
         "instructors": [
-            {"instructor_id": row["instructor_id"], "name": row["instructor"], "courses": row["courses"],
-             "enrollments": row["enrollments"], "completions": row["completions"],
-             "revenue": money_json(row["revenue_cents"], currency)}
+            {
+                "instructor_id": row["instructor_id"],
+                "name": row["instructor"],
+                "courses": row["courses"],
+                "enrollments": row["enrollments"],
+                "completions": row["completions"],
+                "revenue": money_json(row["revenue_cents"], currency),
+            }
             for row in analytics.instructor_performance(period=period)
         ],
     }

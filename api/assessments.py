@@ -114,31 +114,43 @@ def quiz_detail(request, block_id: str):
 def quiz_attempt_create(request, block_id: str):
     """Start an attempt (or resume the open one) → its questions in this attempt's order."""
     attempt = quiz_attempt_start(user=request.user, block_id=block_id)
-    return Status(201, {
-        "attempt_id": attempt.pk, "number": attempt.number, "started_at": attempt.started_at,
-        "deadline": attempt.deadline, "answers": attempt.answers, "questions": questions_public(attempt.snapshot),
-    })
+    return Status(
+        201,
+        {
+            "attempt_id": attempt.pk,
+            "number": attempt.number,
+            "started_at": attempt.started_at,
+            "deadline": attempt.deadline,
+            "answers": attempt.answers,
+            "questions": questions_public(attempt.snapshot),
+        },
+    )
 
 
 def _result(request, attempt: QuizAttempt) -> dict:
     state = quiz_state_get(user=request.user, block_id=attempt.block_id)
-    return attempt_result(attempt, with_feedback=feedback_allowed(
-        mode=state.settings["feedback_mode"],
-        attempts_left=state.attempts_left, open_attempt=state.open_attempt is not None,
-    ))
+    return attempt_result(
+        attempt,
+        with_feedback=feedback_allowed(
+            mode=state.settings["feedback_mode"],
+            attempts_left=state.attempts_left,
+            open_attempt=state.open_attempt is not None,
+        ),
+    )
 
 
-@router.post("/quizzes/{block_id}/submit/", response={200: AttemptResultOut, **refusals(402, 403, 409)},
-             auth=user_auth)
+@router.post("/quizzes/{block_id}/submit/", response={200: AttemptResultOut, **refusals(402, 403, 409)}, auth=user_auth)
 def quiz_submit(request, block_id: str, payload: SubmitIn):
     """Submit an attempt → score, passed, and feedback as the quiz's mode allows."""
-    attempt = quiz_attempt_submit(user=request.user, attempt_id=payload.attempt_id, answers=payload.answers,
-                                  block_id=block_id)
+    attempt = quiz_attempt_submit(
+        user=request.user, attempt_id=payload.attempt_id, answers=payload.answers, block_id=block_id
+    )
     return _result(request, attempt)
 
 
-@router.get("/quizzes/{block_id}/attempts/", response={200: list[AttemptResultOut], **refusals(402, 403)},
-            auth=user_auth)
+@router.get(
+    "/quizzes/{block_id}/attempts/", response={200: list[AttemptResultOut], **refusals(402, 403)}, auth=user_auth
+)
 @paginate(Paginated)
 def quiz_attempts(request, block_id: str):
     """The caller's own attempts, newest first (feedback where the mode allows)."""
@@ -184,8 +196,15 @@ class SubmissionOut(Schema):
     def resolve_files(obj):
         from django.urls import reverse
 
-        return [{"id": f.pk, "name": f.original_name, "size": f.size,
-                 "url": reverse("learners:submission_file", args=[f.pk])} for f in obj.files.all()]
+        return [
+            {
+                "id": f.pk,
+                "name": f.original_name,
+                "size": f.size,
+                "url": reverse("learners:submission_file", args=[f.pk]),
+            }
+            for f in obj.files.all()
+        ]
 
 
 class AssignmentOut(Schema):
@@ -213,32 +232,57 @@ def assignment_detail(request, block_id: str):
     state = assignment_get(user=request.user, block_id=block_id)
     s = state.settings
     return {
-        "id": state.activity.block_id, "lesson_id": state.activity.lesson.pk, **{k: s[k] for k in (
-            "title", "instructions", "rubric", "max_score", "allow_text", "accepted_file_types", "max_files",
-            "max_file_size_mb", "allow_resubmission", "completion", "pass_mark")},
-        "due_at": state.due_at, "can_submit": state.can_submit, "submissions": state.submissions,
+        "id": state.activity.block_id,
+        "lesson_id": state.activity.lesson.pk,
+        **{
+            k: s[k]
+            for k in (
+                "title",
+                "instructions",
+                "rubric",
+                "max_score",
+                "allow_text",
+                "accepted_file_types",
+                "max_files",
+                "max_file_size_mb",
+                "allow_resubmission",
+                "completion",
+                "pass_mark",
+            )
+        },
+        "due_at": state.due_at,
+        "can_submit": state.can_submit,
+        "submissions": state.submissions,
     }
 
 
-@router.post("/assignments/{block_id}/submit/", response={201: SubmissionOut, **refusals(402, 403, 409)},
-             auth=user_auth)
+@router.post(
+    "/assignments/{block_id}/submit/", response={201: SubmissionOut, **refusals(402, 403, 409)}, auth=user_auth
+)
 def assignment_submit_api(request, block_id: str, text: Form[str] = "", files: File[list[UploadedFile]] = None):
     """Hand in text and files (multipart: `text`, `files` repeated)."""
     submission = assignment_submit(user=request.user, block_id=block_id, text=text, files=files or [])
-    return Status(201, AssignmentSubmission.objects.select_related("enrollment__user").prefetch_related("files").get(
-        pk=submission.pk))
+    return Status(
+        201,
+        AssignmentSubmission.objects.select_related("enrollment__user").prefetch_related("files").get(pk=submission.pk),
+    )
 
 
-@router.get("/assignments/{block_id}/submissions/", response={200: list[SubmissionOut], **refusals(403)},
-            auth=user_auth)
+@router.get(
+    "/assignments/{block_id}/submissions/", response={200: list[SubmissionOut], **refusals(403)}, auth=user_auth
+)
 @paginate(Paginated)
 def assignment_submissions(request, block_id: str, status: str = ""):
     """Every submission of an assignment, for the course's instructors (?status=ungraded|graded)."""
     activity = activity_get(block_id=block_id, block_type="assignment")
     if not user_is_course_staff(user=request.user, course=activity.course):
         raise ApiError(403, "Only the course's instructors see its submissions.", "permission_denied")
-    queryset = (AssignmentSubmission.objects.filter(block_id=block_id, enrollment__course_id=activity.course.pk)
-                .select_related("enrollment__user").prefetch_related("files").order_by("submitted_at"))
+    queryset = (
+        AssignmentSubmission.objects.filter(block_id=block_id, enrollment__course_id=activity.course.pk)
+        .select_related("enrollment__user")
+        .prefetch_related("files")
+        .order_by("submitted_at")
+    )
     if status == "ungraded":
         queryset = queryset.filter(status=AssignmentSubmission.Status.SUBMITTED)
     elif status == "graded":
@@ -258,12 +302,17 @@ class GradeIn(Schema):
 @router.put("/submissions/{submission_id}/grade/", response={200: SubmissionOut, **refusals(403)}, auth=user_auth)
 def submission_grade_api(request, submission_id: RowId, payload: GradeIn):
     """Grade with the rubric (the score is the sum of the criteria) and notify the student."""
-    submission = get_object_or_404(
-        AssignmentSubmission.objects.select_related("enrollment__course"), pk=submission_id)
+    submission = get_object_or_404(AssignmentSubmission.objects.select_related("enrollment__course"), pk=submission_id)
     if not user_is_course_staff(user=request.user, course=CoursePage.objects.get(pk=submission.enrollment.course_id)):
         raise ApiError(403, "Only the course's instructors grade its submissions.", "permission_denied")
-    submission = submission_grade(user=request.user, submission=submission, rubric_scores=payload.rubric_scores,
-                                  score=payload.score, feedback=payload.feedback,
-                                  allow_resubmission=payload.allow_resubmission)
-    return AssignmentSubmission.objects.select_related("enrollment__user").prefetch_related("files").get(
-        pk=submission.pk)
+    submission = submission_grade(
+        user=request.user,
+        submission=submission,
+        rubric_scores=payload.rubric_scores,
+        score=payload.score,
+        feedback=payload.feedback,
+        allow_resubmission=payload.allow_resubmission,
+    )
+    return (
+        AssignmentSubmission.objects.select_related("enrollment__user").prefetch_related("files").get(pk=submission.pk)
+    )

@@ -80,13 +80,21 @@ def certificate_list(request, page: PageNumber = 1, page_size: PageSize = DEFAUL
     return page_of(request, certificates_for(user=request.user), page=page, page_size=page_size, serialize=row)
 
 
-@router.get("/verify/{code}/", auth=None, response={200: VerificationOut, 429: ErrorOut},
-            summary="Check a certificate code (rate-limited per IP)")
+@router.get(
+    "/verify/{code}/",
+    auth=None,
+    response={200: VerificationOut, 429: ErrorOut},
+    summary="Check a certificate code (rate-limited per IP)",
+)
 def certificate_verify(request, code: str):
     decision = verify_lookup_allowed(request)
     if not decision.allowed:
-        return _error(429, f"Too many lookups; try again in {decision.retry_after} seconds.", "rate_limited",
-                      Retry_After=str(decision.retry_after))
+        return _error(
+            429,
+            f"Too many lookups; try again in {decision.retry_after} seconds.",
+            "rate_limited",
+            Retry_After=str(decision.retry_after),
+        )
     certificate = certificate_by_code(code=code)
     if certificate is None:
         return {"valid": False, "revoked": False}

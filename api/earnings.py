@@ -122,10 +122,16 @@ class EarningsOut(Schema):
 
 def _payout(payout: PayoutRequest) -> dict:
     return {
-        "id": payout.pk, "instructor_id": payout.instructor_id, "instructor_name": str(payout.instructor),
-        "amount": money_json(payout.amount_cents, payout.currency), "status": payout.status,
-        "bank_account": payout.bank_details_masked, "note": payout.note, "reference": payout.reference,
-        "rejection_reason": payout.rejection_reason, "created_at": payout.created_at,
+        "id": payout.pk,
+        "instructor_id": payout.instructor_id,
+        "instructor_name": str(payout.instructor),
+        "amount": money_json(payout.amount_cents, payout.currency),
+        "status": payout.status,
+        "bank_account": payout.bank_details_masked,
+        "note": payout.note,
+        "reference": payout.reference,
+        "rejection_reason": payout.rejection_reason,
+        "created_at": payout.created_at,
         "decided_at": payout.decided_at,
     }
 
@@ -133,12 +139,20 @@ def _payout(payout: PayoutRequest) -> dict:
 def _ledger_row(row) -> dict:
     c = row.currency
     return {
-        "id": row.pk, "occurred_at": row.occurred_at, "kind": row.kind, "source_key": row.source_key,
-        "course_id": row.course_id, "course_title": row.course_title,
-        "gross": money_json(row.gross_cents, c), "vat": money_json(row.vat_cents, c),
-        "net": money_json(row.net_cents, c), "basis": money_json(row.basis_cents, c),
+        "id": row.pk,
+        "occurred_at": row.occurred_at,
+        "kind": row.kind,
+        "source_key": row.source_key,
+        "course_id": row.course_id,
+        "course_title": row.course_title,
+        "gross": money_json(row.gross_cents, c),
+        "vat": money_json(row.vat_cents, c),
+        "net": money_json(row.net_cents, c),
+        "basis": money_json(row.basis_cents, c),
         "share_percent": None if row.share_percent is None else str(row.share_percent),
-        "amount": money_json(row.amount_cents, c), "status": row.status, "available_at": row.available_at,
+        "amount": money_json(row.amount_cents, c),
+        "status": row.status,
+        "available_at": row.available_at,
         "payout_id": row.payout_id,
     }
 
@@ -158,17 +172,27 @@ def earnings(request, page: PageNumber = 1, page_size: PageSize = 20):
     ledger = page_of(request, ledger_for(user=user), page=page, page_size=page_size)
     ledger["results"] = [_ledger_row(row) for row in ledger["results"]]
     return {
-        "balances": {name: money_json(getattr(balances, name), currency)
-                     for name in ("pending", "available", "in_review", "paid_out", "earned")},
+        "balances": {
+            name: money_json(getattr(balances, name), currency)
+            for name in ("pending", "available", "in_review", "paid_out", "earned")
+        },
         "payout_threshold": money_json(site.payout_threshold_cents, currency),
         "by_course": [
-            {"course_id": row["course_id"], "course_title": row["course_title"], "sales": row["sales"],
-             "refunds": row["refunds"], **{k: money_json(row[k], currency) for k in ("pending", "available", "earned")}}
+            {
+                "course_id": row["course_id"],
+                "course_title": row["course_title"],
+                "sales": row["sales"],
+                "refunds": row["refunds"],
+                **{k: money_json(row[k], currency) for k in ("pending", "available", "earned")},
+            }
             for row in earnings_by_course_for(user=user, currency=currency)
         ],
         "by_month": [
-            {"month": row["month"], "earned": money_json(row["earned"], currency),
-             "paid_out": money_json(row["paid_out"], currency)}
+            {
+                "month": row["month"],
+                "earned": money_json(row["earned"], currency),
+                "paid_out": money_json(row["paid_out"], currency),
+            }
             for row in earnings_by_month_for(user=user, currency=currency)
         ],
         "ledger": ledger,
@@ -190,15 +214,19 @@ def pending_payouts(request, page: PageNumber = 1, page_size: PageSize = 20):
     """Payout requests awaiting a decision, oldest first."""
     if not user_may_decide_payouts(user=request.user):
         return NOT_ADMIN
-    items = (PayoutRequest.objects.filter(status=PayoutRequest.Status.REQUESTED).select_related("instructor")
-             .order_by("created_at", "pk"))
+    items = (
+        PayoutRequest.objects.filter(status=PayoutRequest.Status.REQUESTED)
+        .select_related("instructor")
+        .order_by("created_at", "pk")
+    )
     result = page_of(request, items, page=page, page_size=page_size)
     result["results"] = [_payout(payout) for payout in result["results"]]
     return result
 
 
-@admin_router.put("/payouts/{payout_id}/approve/", response={200: PayoutOut, 400: Error, 403: Error, 404: Error,
-                                                             409: Error})
+@admin_router.put(
+    "/payouts/{payout_id}/approve/", response={200: PayoutOut, 400: Error, 403: Error, 404: Error, 409: Error}
+)
 def approve_payout(request, payout_id: RowId, payload: ApproveIn):
     """Mark the payout paid with the transfer's `reference`. Never one's own."""
     if not user_may_decide_payouts(user=request.user):
@@ -208,8 +236,9 @@ def approve_payout(request, payout_id: RowId, payload: ApproveIn):
     return Status(200, _payout(payout))
 
 
-@admin_router.put("/payouts/{payout_id}/reject/", response={200: PayoutOut, 400: Error, 403: Error, 404: Error,
-                                                            409: Error})
+@admin_router.put(
+    "/payouts/{payout_id}/reject/", response={200: PayoutOut, 400: Error, 403: Error, 404: Error, 409: Error}
+)
 def reject_payout(request, payout_id: RowId, payload: RejectIn):
     """Refuse the payout with a `reason`; the money returns to the instructor's available balance."""
     if not user_may_decide_payouts(user=request.user):

@@ -98,6 +98,14 @@ def install(api):
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
-        codes = {400: "invalid", 401: "not_authenticated", 402: "payment_required", 403: "permission_denied",
-                 404: "not_found", 405: "method_not_allowed", 409: "conflict", 429: "rate_limited"}
+        codes = {
+            400: "invalid",
+            401: "not_authenticated",
+            402: "payment_required",
+            403: "permission_denied",
+            404: "not_found",
+            405: "method_not_allowed",
+            409: "conflict",
+            429: "rate_limited",
+        }
         return respond(request, exc.status_code, _body(str(exc), codes.get(exc.status_code, "error")))

@@ -132,8 +132,11 @@ class InstructorStudentOut(Schema):
         def percent(value):
             return None if value is None else round(value, 1)
 
-        return {"attempts": enrollment.quiz_attempt_count, "best": percent(enrollment.quiz_best_percent),
-                "average": percent(enrollment.quiz_average_percent)}
+        return {
+            "attempts": enrollment.quiz_attempt_count,
+            "best": percent(enrollment.quiz_best_percent),
+            "average": percent(enrollment.quiz_average_percent),
+        }
 
 
 class StudentFilters(Schema):
@@ -146,8 +149,9 @@ class PeriodFilters(Schema):
 
 
 class InstructorAnalyticsFilters(PeriodFilters):
-    course: PageId | None = Field(None, description="The course of the funnel and quiz scores "
-                                                    "(default: the first by title).")
+    course: PageId | None = Field(
+        None, description="The course of the funnel and quiz scores (default: the first by title)."
+    )
 
 
 class CourseDayOut(Schema):
@@ -200,8 +204,13 @@ class InstructorAnalyticsOut(Schema):
 def course_rows(rows: list[dict], currency: str) -> list[dict]:
     """analytics.top_courses rows as API objects."""
     return [
-        {"course_id": row["course_id"], "title": row["course__title"], "enrollments": row["enrollments"] or 0,
-         "completions": row["completions"] or 0, "revenue": money_json(row["revenue_cents"], currency)}
+        {
+            "course_id": row["course_id"],
+            "title": row["course__title"],
+            "enrollments": row["enrollments"] or 0,
+            "completions": row["completions"] or 0,
+            "revenue": money_json(row["revenue_cents"], currency),
+        }
         for row in rows
     ]
 
@@ -245,19 +254,31 @@ def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
         "start": period.start,
         "end": period.end,
         "course_id": selected.pk if selected else None,
-        "totals": {"enrollments": totals["enrollments"], "completions": totals["completions"],
-                   "revenue": money_json(totals["revenue_cents"], currency),
-                   "vat": money_json(totals["vat_cents"], currency)},
+        "totals": {
+            "enrollments": totals["enrollments"],
+            "completions": totals["completions"],
+            "revenue": money_json(totals["revenue_cents"], currency),
+            "vat": money_json(totals["vat_cents"], currency),
+        },
         "series": [
-            {"date": row["date"], "enrollments": row["enrollments"], "completions": row["completions"],
-             "active_learners": row["active_learners"], "revenue": money_json(row["revenue_cents"], currency),
-             "vat": money_json(row["vat_cents"], currency)}
+            {
+                "date": row["date"],
+                "enrollments": row["enrollments"],
+                "completions": row["completions"],
+                "active_learners": row["active_learners"],
+                "revenue": money_json(row["revenue_cents"], currency),
+                "vat": money_json(row["vat_cents"], currency),
+            }
             for row in series
         ],
         "courses": course_rows(analytics.top_courses(period=period, limit=1000, course_ids=course_ids), currency),
         "funnel": [
-            {"position": row["position"], "lesson_title": row["lesson__title"], "started": row["started"],
-             "completed": row["completed"]}
+            {
+                "position": row["position"],
+                "lesson_title": row["lesson__title"],
+                "started": row["started"],
+                "completed": row["completed"],
+            }
             for row in (analytics.lesson_funnel(course=selected) if selected else [])
         ],
         "quiz_scores": analytics.quiz_score_distribution(course=selected) if selected else [],

@@ -36,12 +36,24 @@ class XAPIOut(Schema):
     lesson_completed: bool
 
 
-XAPI_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "One xAPI statement, as the H5P player emits it."}}}}}
+XAPI_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "One xAPI statement, as the H5P player emits it."}
+            }
+        },
+    }
+}
 
 
-@router.post("/h5p/{block_id}/xapi/", auth=user_auth, response={201: XAPIOut, 200: XAPIOut, **refusals(402, 403)},
-             openapi_extra=XAPI_BODY)
+@router.post(
+    "/h5p/{block_id}/xapi/",
+    auth=user_auth,
+    response={201: XAPIOut, 200: XAPIOut, **refusals(402, 403)},
+    openapi_extra=XAPI_BODY,
+)
 def h5p_xapi(request, block_id: str):
     """Store one xAPI statement from the H5P player of block `block_id`; answered,
     completed, passed and failed statements update the result and lesson progress."""
@@ -132,10 +144,16 @@ class CompleteOut(Schema):
 def ai_tools_complete(request, payload: CompleteIn):
     """The tool reports that the student finished, once per session."""
     rate_limit(scope="ai_tool_ip", key=client_ip(request))
-    session = ai_tool_complete(token=payload.token, score=payload.score, time_spent=payload.time_spent,
-                               data=payload.data)
-    return {"session_id": str(session.id), "score": session.score, "time_spent": session.time_spent_seconds,
-            "activity_completed": session.activity_completed, "completed_at": session.completed_at}
+    session = ai_tool_complete(
+        token=payload.token, score=payload.score, time_spent=payload.time_spent, data=payload.data
+    )
+    return {
+        "session_id": str(session.id),
+        "score": session.score,
+        "time_spent": session.time_spent_seconds,
+        "activity_completed": session.activity_completed,
+        "completed_at": session.completed_at,
+    }
 
 
 class VideoIn(Schema):
@@ -160,9 +178,19 @@ def lesson_video(request, lesson_id: PageId, payload: VideoIn):
     """Report the player's position (every few seconds while playing, and on pause, seek
     and end); the server works out how much was really watched."""
     context = learning_context_for(user=request.user, lesson=lesson_for(lesson_id=lesson_id))
-    progress = video_progress_report(context=context, block_id=payload.block_id,
-                                     position=payload.position, duration=payload.duration,
-                                     played_ranges=payload.played_ranges)
-    return {"block_id": progress.block_id, "position": progress.position, "duration": progress.duration,
-            "furthest": progress.furthest, "watched_percent": progress.watched_percent,
-            "watched_ranges": progress.watched_ranges, "completed": progress.completed_at is not None}
+    progress = video_progress_report(
+        context=context,
+        block_id=payload.block_id,
+        position=payload.position,
+        duration=payload.duration,
+        played_ranges=payload.played_ranges,
+    )
+    return {
+        "block_id": progress.block_id,
+        "position": progress.position,
+        "duration": progress.duration,
+        "furthest": progress.furthest,
+        "watched_percent": progress.watched_percent,
+        "watched_ranges": progress.watched_ranges,
+        "completed": progress.completed_at is not None,
+    }

@@ -41,8 +41,6 @@ def _viewer(request):
     return request.user
 
 
-
-
 class CategoryRef(Schema):
     id: int
     name: str
@@ -80,8 +78,10 @@ class CourseOut(Schema):
 
     @staticmethod
     def resolve_price(course):
-        return {"amount": 0 if course.pricing == CoursePage.Pricing.FREE else course.price_cents,
-                "currency": course.currency}
+        return {
+            "amount": 0 if course.pricing == CoursePage.Pricing.FREE else course.price_cents,
+            "currency": course.currency,
+        }
 
     @staticmethod
     def resolve_instructors(course):
@@ -191,8 +191,10 @@ class CompletionOut(Schema):
 
 
 def _live_course(course_id: int) -> CoursePage:
-    queryset = with_course_stats(CoursePage.objects.live()).select_related("category").prefetch_related(
-        "course_instructors__user"
+    queryset = (
+        with_course_stats(CoursePage.objects.live())
+        .select_related("category")
+        .prefetch_related("course_instructors__user")
     )
     return get_object_or_404(queryset, pk=course_id)
 
@@ -214,8 +216,9 @@ def courses(request, filters: Query[CatalogFilters]):
         value = getattr(filters, name)
         if value and value not in allowed:
             raise ApiError(400, f"Unknown {name}.", "invalid", errors={name: [f"Choose one of: {', '.join(allowed)}."]})
-    return catalog_with_stats(q=filters.q[:200], category=category, difficulty=filters.difficulty,
-                              pricing=filters.pricing)
+    return catalog_with_stats(
+        q=filters.q[:200], category=category, difficulty=filters.difficulty, pricing=filters.pricing
+    )
 
 
 @router.get("/courses/{course_id}/", response={200: CourseDetailOut, **refusals(401)}, auth=None)
@@ -303,8 +306,11 @@ def lesson_detail(request, lesson_id: PageId):
     outline = course_outline(access=access, current=lesson)
     previous, following = outline.neighbours(lesson)
     blocks = [
-        {"id": block.id, "type": block.block_type,
-         "value": _public_value(block.block_type, block.block.get_api_representation(block.value, context={}))}
+        {
+            "id": block.id,
+            "type": block.block_type,
+            "value": _public_value(block.block_type, block.block.get_api_representation(block.value, context={})),
+        }
         for block in lesson.body
     ]
     return {
@@ -322,21 +328,26 @@ def lesson_detail(request, lesson_id: PageId):
     }
 
 
-@router.put("/lessons/{lesson_id}/progress/", response={200: LessonProgressOut, **refusals(402, 403)},
-            auth=user_auth)
+@router.put("/lessons/{lesson_id}/progress/", response={200: LessonProgressOut, **refusals(402, 403)}, auth=user_auth)
 def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
     """Heartbeat from a visible lesson page: time spent, and the video's position if any."""
     progress = progress_heartbeat(
-        context=_lesson_context(request, lesson_id), seconds=payload.time_spent_delta,
-        video_position=payload.video_position, video_duration=payload.video_duration,
+        context=_lesson_context(request, lesson_id),
+        seconds=payload.time_spent_delta,
+        video_position=payload.video_position,
+        video_duration=payload.video_duration,
     )
-    return {"lesson_id": lesson_id, "status": progress.status, "time_spent_seconds": progress.time_spent_seconds,
-            "video_position": progress.video_position, "video_duration": progress.video_duration,
-            "watched_percent": progress.watched_percent}
+    return {
+        "lesson_id": lesson_id,
+        "status": progress.status,
+        "time_spent_seconds": progress.time_spent_seconds,
+        "video_position": progress.video_position,
+        "video_duration": progress.video_duration,
+        "watched_percent": progress.watched_percent,
+    }
 
 
-@router.post("/lessons/{lesson_id}/complete/", response={200: CompletionOut, **refusals(402, 403)},
-             auth=user_auth)
+@router.post("/lessons/{lesson_id}/complete/", response={200: CompletionOut, **refusals(402, 403)}, auth=user_auth)
 def lesson_mark_complete(request, lesson_id: PageId):
     """Mark a lesson complete where its rule allows (a lesson without activities)."""
     context = _lesson_context(request, lesson_id)

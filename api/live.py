@@ -74,11 +74,18 @@ def _session_out(session: LiveSession) -> dict:
     if session.status == LiveSession.Status.APPROVED and not session.is_past:
         join = f"/live/{session.pk}/join/"
     return {
-        "id": session.pk, "course_id": session.course_id, "course_title": session.course.title,
+        "id": session.pk,
+        "course_id": session.course_id,
+        "course_title": session.course.title,
         "teacher": {"id": session.teacher_id, "name": session.teacher.display_name},
         "student": {"id": session.student_id, "name": session.student.display_name},
-        "starts_at": session.starts_at, "ends_at": session.ends_at, "minutes": session.minutes,
-        "status": session.status, "topic": session.topic, "note": session.decision_note, "join_url": join,
+        "starts_at": session.starts_at,
+        "ends_at": session.ends_at,
+        "minutes": session.minutes,
+        "status": session.status,
+        "topic": session.topic,
+        "note": session.decision_note,
+        "join_url": join,
     }
 
 
@@ -87,8 +94,9 @@ def _own_session(request, session_id: int) -> LiveSession:
 
 
 @router.get("/sessions/", response=SessionPage)
-def list_sessions(request, status: str | None = None, upcoming: bool | None = None, page: PageNumber = 1,
-                  page_size: PageSize = 20):
+def list_sessions(
+    request, status: str | None = None, upcoming: bool | None = None, page: PageNumber = 1, page_size: PageSize = 20
+):
     """The signed-in user's live classes (as student or teacher), soonest first."""
     from django.db.models import Q
     from django.utils import timezone
@@ -108,8 +116,14 @@ def request_session(request, payload: SessionIn):
     teacher = get_user_model().objects.filter(pk=payload.teacher_id).first()
     if not course or not teacher:
         return 404, {"detail": "No such course or teacher.", "code": "not_found"}
-    session = services.session_request(student=request.user, course=course, teacher=teacher,
-                                       starts_at=payload.starts_at, minutes=payload.minutes, topic=payload.topic)
+    session = services.session_request(
+        student=request.user,
+        course=course,
+        teacher=teacher,
+        starts_at=payload.starts_at,
+        minutes=payload.minutes,
+        topic=payload.topic,
+    )
     return 201, _session_out(session)
 
 
@@ -122,16 +136,18 @@ def approve_session(request, session_id: RowId):
 
 @router.put("/sessions/{session_id}/reject/", response={200: SessionOut, 403: Error, 409: Error})
 def reject_session(request, session_id: RowId, payload: ReasonIn | None = None):
-    session = services.session_reject(session=_own_session(request, session_id), user=request.user,
-                                      reason=payload.reason if payload else "")
+    session = services.session_reject(
+        session=_own_session(request, session_id), user=request.user, reason=payload.reason if payload else ""
+    )
     return 200, _session_out(session)
 
 
 @router.put("/sessions/{session_id}/cancel/", response={200: SessionOut, 403: Error, 409: Error})
 def cancel_session(request, session_id: RowId, payload: ReasonIn | None = None):
     """Either party cancels, up to LIVE_CANCEL_CUTOFF_HOURS before the start."""
-    session = services.session_cancel(session=_own_session(request, session_id), user=request.user,
-                                      reason=payload.reason if payload else "")
+    session = services.session_cancel(
+        session=_own_session(request, session_id), user=request.user, reason=payload.reason if payload else ""
+    )
     return 200, _session_out(session)
 
 
@@ -146,6 +162,9 @@ def availability(request, teacher_id: RowId, minutes: int = 60, days: int | None
         return 400, {"detail": f"minutes must be one of {list(selectors.SLOT_MINUTES)}.", "code": "invalid_length"}
     tz = request.user.tzinfo
     slots = selectors.free_slots_for(teacher=teacher, student=request.user, minutes=minutes, days=days)
-    return 200, {"teacher_id": teacher.pk, "timezone": request.user.timezone, "minutes": minutes,
-                 "slots": [{"starts_at": s.starts_at.astimezone(tz), "ends_at": s.ends_at.astimezone(tz)}
-                           for s in slots]}
+    return 200, {
+        "teacher_id": teacher.pk,
+        "timezone": request.user.timezone,
+        "minutes": minutes,
+        "slots": [{"starts_at": s.starts_at.astimezone(tz), "ends_at": s.ends_at.astimezone(tz)} for s in slots],
+    }

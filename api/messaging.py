@@ -71,8 +71,11 @@ class NotificationOut(Schema):
 
 
 def _page_schema(name, item):
-    return type(name, (Schema,), {"__annotations__": {"count": int, "next": str | None, "previous": str | None,
-                                                      "results": list[item]}})
+    return type(
+        name,
+        (Schema,),
+        {"__annotations__": {"count": int, "next": str | None, "previous": str | None, "results": list[item]}},
+    )
 
 
 ConversationPage = _page_schema("ConversationPage", ConversationOut)
@@ -81,16 +84,22 @@ NotificationPage = _page_schema("NotificationPage", NotificationOut)
 
 
 def _conversation_out(c: Conversation) -> dict:
-    return {"id": c.pk, "course_id": c.course_id, "course_title": c.course.title,
-            "student": {"id": c.student_id, "name": c.student.display_name},
-            "teacher": {"id": c.teacher_id, "name": c.teacher.display_name},
-            "unread": getattr(c, "unread", 0), "last_message_at": c.last_message_at}
+    return {
+        "id": c.pk,
+        "course_id": c.course_id,
+        "course_title": c.course.title,
+        "student": {"id": c.student_id, "name": c.student.display_name},
+        "teacher": {"id": c.teacher_id, "name": c.teacher.display_name},
+        "unread": getattr(c, "unread", 0),
+        "last_message_at": c.last_message_at,
+    }
 
 
 def _participant_conversation(request, conversation_id: int) -> Conversation:
     """Only the two participants use the API; moderation happens in the logged web view."""
-    conversation = get_object_or_404(Conversation.objects.select_related("course", "student", "teacher"),
-                                      pk=conversation_id)
+    conversation = get_object_or_404(
+        Conversation.objects.select_related("course", "student", "teacher"), pk=conversation_id
+    )
     if not conversation.has_participant(request.user):
         raise Http404
     return conversation
@@ -99,8 +108,13 @@ def _participant_conversation(request, conversation_id: int) -> Conversation:
 @router.get("/conversations/", response=ConversationPage)
 def list_conversations(request, page: PageNumber = 1, page_size: PageSize = 20):
     """The user's conversations, latest activity first, with unread counts."""
-    return page_of(request, selectors.conversations_for(user=request.user), page=page, page_size=page_size,
-                   serialize=_conversation_out)
+    return page_of(
+        request,
+        selectors.conversations_for(user=request.user),
+        page=page,
+        page_size=page_size,
+        serialize=_conversation_out,
+    )
 
 
 @router.post("/conversations/", response={201: ConversationOut, 400: Error, 403: Error, 404: Error})
@@ -110,8 +124,9 @@ def start_conversation(request, payload: ConversationIn):
     teacher = get_user_model().objects.filter(pk=payload.teacher_id).first()
     if not course or not teacher:
         return 404, {"detail": "No such course or teacher.", "code": "not_found"}
-    conversation, _ = services.conversation_start(student=request.user, teacher=teacher, course=course,
-                                                  body=payload.body)
+    conversation, _ = services.conversation_start(
+        student=request.user, teacher=teacher, course=course, body=payload.body
+    )
     conversation = selectors.conversations_for(user=request.user).get(pk=conversation.pk)
     return 201, _conversation_out(conversation)
 
@@ -120,15 +135,16 @@ def start_conversation(request, payload: ConversationIn):
 def list_messages(request, conversation_id: RowId, page: PageNumber = 1, page_size: PageSize = 20):
     """History, newest page first (page 1 = the latest messages, each page in time order)."""
     conversation = _participant_conversation(request, conversation_id)
-    qs = (conversation.messages.select_related("sender").prefetch_related("attachments").order_by("-id"))
+    qs = conversation.messages.select_related("sender").prefetch_related("attachments").order_by("-id")
     page = page_of(request, qs, page=page, page_size=page_size, serialize=message_payload)
     page["results"].reverse()
     services.conversation_mark_read(conversation=conversation, user=request.user)
     return 200, page
 
 
-@router.post("/conversations/{conversation_id}/messages/", response={201: MessageOut, 400: Error, 403: Error,
-                                                                    404: Error})
+@router.post(
+    "/conversations/{conversation_id}/messages/", response={201: MessageOut, 400: Error, 403: Error, 404: Error}
+)
 def post_message(request, conversation_id: RowId, body: Form[str] = "", files: File[list[UploadedFile]] = None):
     """Send a message (multipart: `body` and optional `files`); earlier messages to the sender
     are marked read."""

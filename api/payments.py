@@ -48,16 +48,21 @@ class InitiateOut(Schema):
 def initiate(request, payload: InitiateIn):
     """Create an order for courses (or a plan) and get the URL to send the customer to."""
     if bool(payload.course_ids) == bool(payload.plan_id):
-        raise ApiError(400, "Give either course_ids or plan_id.", "invalid",
-                       errors={"course_ids": ["Give either course_ids or plan_id."]})
+        raise ApiError(
+            400,
+            "Give either course_ids or plan_id.",
+            "invalid",
+            errors={"course_ids": ["Give either course_ids or plan_id."]},
+        )
     if payload.plan_id:
         plan = Plan.objects.filter(pk=payload.plan_id, is_active=True).first()
         if plan is None:
             raise ApiError(404, "No such plan.", "not_found")
         order = order_create_for_plan(user=request.user, plan=plan, gateway=payload.gateway)
     else:
-        order = order_create_for_courses(user=request.user, course_ids=payload.course_ids,
-                                         gateway=payload.gateway, coupon_code=payload.coupon_code)
+        order = order_create_for_courses(
+            user=request.user, course_ids=payload.course_ids, gateway=payload.gateway, coupon_code=payload.coupon_code
+        )
     url = checkout_start(order=order, absolute_url=request.build_absolute_uri)
     return Status(201, {"order_id": order.pk, "redirect_url": url})
 
@@ -72,8 +77,9 @@ WEBHOOK_REPLIES = dict.fromkeys((200, 400, 401, 403, 404, 503), WebhookReplyOut)
 
 
 def _webhook(request, gateway: str):
-    result = webhook_receive(gateway_name=gateway, body=request.body, headers=request.headers,
-                             remote_addr=client_ip(request))
+    result = webhook_receive(
+        gateway_name=gateway, body=request.body, headers=request.headers, remote_addr=client_ip(request)
+    )
     return JsonResponse({"detail": result.detail}, status=result.status)
 
 
@@ -141,17 +147,33 @@ def _order_out(request, order) -> dict:
     c = order.currency
     items = list(order.items.all())
     return {
-        "id": order.pk, "kind": order.kind, "status": order.status, "gateway": order.gateway,
-        "created_at": order.created_at, "paid_at": order.paid_at,
+        "id": order.pk,
+        "kind": order.kind,
+        "status": order.status,
+        "gateway": order.gateway,
+        "created_at": order.created_at,
+        "paid_at": order.paid_at,
         "description": order.plan.name if order.plan_id else ", ".join(i.title for i in items),
-        "lines": [{"course_id": i.course_id, "title": i.title, "price": money_json(i.price_cents, c),
-                   "discount": money_json(i.discount_cents, c), "paid": money_json(i.paid_cents, c)} for i in items],
-        "subtotal": money_json(order.subtotal_cents, c), "discount": money_json(order.discount_cents, c),
-        "vat": money_json(order.vat_cents, c), "vat_rate": str(order.vat_rate),
+        "lines": [
+            {
+                "course_id": i.course_id,
+                "title": i.title,
+                "price": money_json(i.price_cents, c),
+                "discount": money_json(i.discount_cents, c),
+                "paid": money_json(i.paid_cents, c),
+            }
+            for i in items
+        ],
+        "subtotal": money_json(order.subtotal_cents, c),
+        "discount": money_json(order.discount_cents, c),
+        "vat": money_json(order.vat_cents, c),
+        "vat_rate": str(order.vat_rate),
         "total": money_json(order.total_cents, c),
-        "coupon_code": order.coupon_code, "invoice_number": order.invoice_label or None,
+        "coupon_code": order.coupon_code,
+        "invoice_number": order.invoice_label or None,
         "receipt_url": request.build_absolute_uri(reverse("payments:order_invoice", args=[order.reference]))
-        if order.invoice_number else None,
+        if order.invoice_number
+        else None,
     }
 
 
@@ -183,9 +205,13 @@ def coupon_validate(request, payload: CouponIn):
     if quote.coupon is None:
         raise PaymentError("Enter a coupon code.", "coupon_not_found")
     c = quote.currency
-    return {"code": quote.coupon.code, "discount": money_json(quote.discount_cents, c),
-            "subtotal": money_json(quote.subtotal_cents, c), "total": money_json(quote.total_cents, c),
-            "vat": money_json(quote.vat_cents, c)}
+    return {
+        "code": quote.coupon.code,
+        "discount": money_json(quote.discount_cents, c),
+        "subtotal": money_json(quote.subtotal_cents, c),
+        "total": money_json(quote.total_cents, c),
+        "vat": money_json(quote.vat_cents, c),
+    }
 
 
 class PlanOut(Schema):
@@ -215,9 +241,14 @@ def subscription_me(request):
     renewing = current.status == current.Status.ACTIVE
     return {
         "active": subscription_active_for(user=request.user) is not None,
-        "plan": {"id": current.plan.pk, "name": current.plan.name, "interval": current.plan.interval,
-                 "price": money_json(current.plan.price_cents, current.plan.currency)},
-        "status": current.status, "gateway": current.gateway,
+        "plan": {
+            "id": current.plan.pk,
+            "name": current.plan.name,
+            "interval": current.plan.interval,
+            "price": money_json(current.plan.price_cents, current.plan.currency),
+        },
+        "status": current.status,
+        "gateway": current.gateway,
         "renews_at": current.current_period_end if renewing else None,
         "ends_at": None if renewing else current.current_period_end,
     }

@@ -14,5 +14,6 @@ def rate_limit(*, scope: str, key: str, rate: str | None = None):
     """Count one hit for (scope, key); over the limit → ApiError 429 with Retry-After."""
     retry_after = rate_hit(scope=scope, key=key, rate=rate or settings.API_RATE_LIMITS[scope])
     if retry_after:
-        raise ApiError(429, "Too many requests; try again later.", "rate_limited",
-                       headers={"Retry-After": str(retry_after)})
+        raise ApiError(
+            429, "Too many requests; try again later.", "rate_limited", headers={"Retry-After": str(retry_after)}
+        )

@@ -1,5 +1,5 @@
 """The catalog page (/courses/) with 40 courses, anonymous visitor. Usage:
-    .venv/bin/python bench/catalog.py                # BENCH_SECONDS, BENCH_CONNECTIONS
+.venv/bin/python bench/catalog.py                # BENCH_SECONDS, BENCH_CONNECTIONS
 """
 
 import os

@@ -78,14 +78,27 @@ def _result(output: str) -> dict:
 
 def render(count: int):
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3", "MEDIA_ROOT": f"{tmp}/m",
-               "PRIVATE_MEDIA_ROOT": f"{tmp}/p", "DJANGO_SETTINGS_MODULE": "config.settings.dev", "PATH": "/usr/bin:/bin"}
+        env = {
+            "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
+            "MEDIA_ROOT": f"{tmp}/m",
+            "PRIVATE_MEDIA_ROOT": f"{tmp}/p",
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            "PATH": "/usr/bin:/bin",
+        }
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        output = subprocess.run([sys.executable, "manage.py", "shell", "-c", RENDER.replace("COUNT", str(count))],
-                                cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        output = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", RENDER.replace("COUNT", str(count))],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     result = _result(output)
-    print(f"render one certificate PDF: median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms "
-          f"over {result['count']} renders (goal < 300 ms)")
+    print(
+        f"render one certificate PDF: median {result['median_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms "
+        f"over {result['count']} renders (goal < 300 ms)"
+    )
 
 
 def issue(count: int):
@@ -95,20 +108,50 @@ def issue(count: int):
     for key in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL"):
         cluster.env.pop(key)
     try:
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
-                        f'CREATE DATABASE "{cluster.env["DATABASE_URL"].rsplit("/", 1)[1]}"'], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                f'CREATE DATABASE "{cluster.env["DATABASE_URL"].rsplit("/", 1)[1]}"',
+            ],
+            check=True,
+            capture_output=True,
+        )
         cluster.manage("migrate", "--noinput")
-        facts = re.search(r"^ISSUE (.*)$", cluster.manage("shell", "-c", ISSUE_SETUP.replace("COUNT", str(count))),
-                          re.M).group(1)
-        cluster.start("worker", [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q",
-                                 cluster.env["CELERY_QUEUE"], "-l", "warning", "--concurrency", "2"])
+        facts = re.search(
+            r"^ISSUE (.*)$", cluster.manage("shell", "-c", ISSUE_SETUP.replace("COUNT", str(count))), re.M
+        ).group(1)
+        cluster.start(
+            "worker",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-Q",
+                cluster.env["CELERY_QUEUE"],
+                "-l",
+                "warning",
+                "--concurrency",
+                "2",
+            ],
+        )
         log(f"issuing {count} certificates through the worker")
         result = _result(cluster.manage("shell", "-c", ISSUE_RUN.replace("FACTS", repr(facts)), timeout=2400))
     finally:
         cluster.stop()
-    print(f"issue {result['count']} certificates through a Celery worker (2 processes): {result['total_s']:.1f} s "
-          f"in all ({result['count'] / result['total_s']:.1f}/s; enqueueing took {result['enqueue_s']:.1f} s)")
+    print(
+        f"issue {result['count']} certificates through a Celery worker (2 processes): {result['total_s']:.1f} s "
+        f"in all ({result['count'] / result['total_s']:.1f}/s; enqueueing took {result['enqueue_s']:.1f} s)"
+    )
 
 
 if __name__ == "__main__":

@@ -73,15 +73,17 @@ class Cluster:
 
     def start(self, name, args, **kwargs):
         logfile = open(self.workdir / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
-                                   start_new_session=True, **kwargs)
+        process = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True, **kwargs
+        )
         process.name = name
         self.processes.append(process)
         return process
 
     def manage(self, *args, timeout=600):
-        result = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
-                                timeout=timeout)
+        result = subprocess.run(
+            [PY, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
@@ -105,8 +107,20 @@ class Cluster:
                     os.killpg(process.pid, signal.SIGKILL)
         self.processes = []
         if self.owns_shared_database:
-            subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
-                            f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'], capture_output=True)
+            subprocess.run(
+                [
+                    "psql",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-c",
+                    f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)',
+                ],
+                capture_output=True,
+            )
 
 
 def wait_for(url, timeout=60):
@@ -134,9 +148,9 @@ http {{
   uwsgi_temp_path {workdir}/nginx-uwsgi;
   scgi_temp_path {workdir}/nginx-scgi;
   client_max_body_size 50m;
-  upstream lectern {{ server 127.0.0.1:{PORTS['a']}; server 127.0.0.1:{PORTS['b']}; }}
+  upstream lectern {{ server 127.0.0.1:{PORTS["a"]}; server 127.0.0.1:{PORTS["b"]}; }}
   server {{
-    listen 127.0.0.1:{PORTS['nginx']};
+    listen 127.0.0.1:{PORTS["nginx"]};
     location / {{
       proxy_pass http://lectern;
       proxy_set_header Host $http_host;
@@ -151,15 +165,23 @@ http {{
 
 def boot(cluster: Cluster):
     env = cluster.env
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
-                    f'CREATE DATABASE "{DB_NAME}"'], check=True, capture_output=True)
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", f'CREATE DATABASE "{DB_NAME}"'],
+        check=True,
+        capture_output=True,
+    )
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
     cluster.start("s3", [PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(PORTS["s3"])])
     wait_for(f"http://127.0.0.1:{PORTS['s3']}/moto-api/")
     import boto3
 
-    boto3.client("s3", endpoint_url=env["AWS_S3_ENDPOINT_URL"], region_name="us-east-1",
-                 aws_access_key_id="testing", aws_secret_access_key="testing").create_bucket(Bucket=BUCKET)
+    boto3.client(
+        "s3",
+        endpoint_url=env["AWS_S3_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=BUCKET)
     log("migrating and seeding the demo")
     cluster.manage("migrate", "--noinput")
     cluster.manage("collectstatic", "--noinput")
@@ -169,12 +191,55 @@ def boot(cluster: Cluster):
     output = cluster.manage("shell", "-c", cluster_steps.SETUP)
     cluster.facts = json.loads(re.search(r"^CLUSTER (.*)$", output, re.M).group(1))
     for name in ("a", "b"):
-        cluster.start(f"app-{name}", [PY, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind",
-                                      f"127.0.0.1:{PORTS[name]}", "--workers", "2", "config.wsgi"])
-    cluster.start("worker", [PY, "-m", "celery", "-A", "config", "worker", "-Q", env["CELERY_QUEUE"], "-l", "info",
-                             "--concurrency", "2", "-n", f"cluster-{RUN_ID}@localhost"])
-    cluster.start("beat", [PY, "-m", "celery", "-A", "config", "beat", "-l", "info", "--schedule",
-                           str(cluster.workdir / "beat-schedule")])
+        cluster.start(
+            f"app-{name}",
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "-c",
+                "deploy/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{PORTS[name]}",
+                "--workers",
+                "2",
+                "config.wsgi",
+            ],
+        )
+    cluster.start(
+        "worker",
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            env["CELERY_QUEUE"],
+            "-l",
+            "info",
+            "--concurrency",
+            "2",
+            "-n",
+            f"cluster-{RUN_ID}@localhost",
+        ],
+    )
+    cluster.start(
+        "beat",
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "beat",
+            "-l",
+            "info",
+            "--schedule",
+            str(cluster.workdir / "beat-schedule"),
+        ],
+    )
     cluster.start("nginx", ["nginx", "-c", str(nginx_conf(cluster.workdir)), "-g", "daemon off;"])
     for port in (PORTS["a"], PORTS["b"], PORTS["nginx"]):
         wait_for(f"http://127.0.0.1:{port}/healthz")
@@ -193,9 +258,12 @@ def journey(cluster: Cluster):
     lb = f"http://127.0.0.1:{PORTS['nginx']}"
     session = requests.Session()
     token = csrf(session, f"{a}/accounts/login/")
-    response = session.post(f"{a}/accounts/login/", data={"login": "sipho@lectern.local", "password": "lectern-student",
-                                                          "csrfmiddlewaretoken": token},
-                            headers={"Referer": f"{a}/accounts/login/"}, timeout=10)
+    response = session.post(
+        f"{a}/accounts/login/",
+        data={"login": "sipho@lectern.local", "password": "lectern-student", "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{a}/accounts/login/"},
+        timeout=10,
+    )
     assert response.ok and "/accounts/login/" not in response.url, "sign-in on instance A failed"
     dashboard = session.get(f"{b}/dashboard/", timeout=10, allow_redirects=False)
     assert dashboard.status_code == 200, f"instance B does not know the session from A ({dashboard.status_code})"
@@ -210,8 +278,13 @@ def journey(cluster: Cluster):
     assert not local_files, f"files were written to an app machine's local disk: {local_files}"
     import boto3
 
-    s3 = boto3.client("s3", endpoint_url=cluster.env["AWS_S3_ENDPOINT_URL"], region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=cluster.env["AWS_S3_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     private = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="private/").get("Contents", [])]
     assert any(key.endswith(".pdf") for key in private), f"no certificate PDF in S3: {private}"
     assert any("notes" in key for key in private), f"no uploaded submission in S3: {private}"

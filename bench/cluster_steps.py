@@ -42,9 +42,13 @@ def learn_and_get_certificate(session: requests.Session, base: str, facts: dict)
     assert enroll.status_code in (200, 201, 409), enroll.text
     done = session.post(f"{base}/api/v1/lessons/{facts['text_lesson']}/complete/", headers=headers, timeout=10)
     assert done.status_code == 200, done.text
-    upload = session.post(f"{base}/api/v1/assignments/{facts['assignment_block']}/submit/", headers=headers,
-                          data={"text": "my notes"}, files={"files": ("notes.txt", b"notes from the cluster\n")},
-                          timeout=20)
+    upload = session.post(
+        f"{base}/api/v1/assignments/{facts['assignment_block']}/submit/",
+        headers=headers,
+        data={"text": "my notes"},
+        files={"files": ("notes.txt", b"notes from the cluster\n")},
+        timeout=20,
+    )
     assert upload.status_code == 201, upload.text
     print("[cluster] enrolled, completed a lesson and uploaded an assignment through nginx")
     deadline = time.monotonic() + 90

@@ -95,20 +95,23 @@ class Drills:
         cluster = Cluster(workdir, database_url=self.pg.url("lectern"), redis_url=self.redis.url(5))
         for key in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL"):
             cluster.env.pop(key)
-        cluster.env.update({
-            "MEDIA_ROOT": str(self.workdir / "media"),
-            "PRIVATE_MEDIA_ROOT": str(self.workdir / "private"),
-            "CELERY_QUEUE": f"faults-{name}",
-            "CACHE_KEY_PREFIX": f"faults-{name}",
-            "SANDBOX_WEBHOOK_SECRET": "faults-drill-webhook-secret",
-            "EMAIL_URL": f"filemail:///{workdir / 'mail'}",  # django-environ drops one leading slash
-            **env,
-        })
+        cluster.env.update(
+            {
+                "MEDIA_ROOT": str(self.workdir / "media"),
+                "PRIVATE_MEDIA_ROOT": str(self.workdir / "private"),
+                "CELERY_QUEUE": f"faults-{name}",
+                "CACHE_KEY_PREFIX": f"faults-{name}",
+                "SANDBOX_WEBHOOK_SECRET": "faults-drill-webhook-secret",
+                "EMAIL_URL": f"filemail:///{workdir / 'mail'}",  # django-environ drops one leading slash
+                **env,
+            }
+        )
         return cluster
 
     def sql(self, query, *args):
-        with psycopg.connect(f"host=127.0.0.1 port={self.pg.port} user=postgres dbname=lectern",
-                             autocommit=True, connect_timeout=5) as connection:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.pg.port} user=postgres dbname=lectern", autocommit=True, connect_timeout=5
+        ) as connection:
             return connection.execute(query, args).fetchall()
 
     def destroy(self):
@@ -131,29 +134,54 @@ def shell(cluster: Cluster, code: str, marker: str, timeout=600, *, numbers_from
 
 def start_app(cluster: Cluster) -> str:
     port = free_port()
-    cluster.start("app", [PY, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-                          "config.wsgi"])
+    cluster.start(
+        "app", [PY, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "config.wsgi"]
+    )
     base = f"http://127.0.0.1:{port}"
     wait_for(f"{base}/healthz", timeout=90)
     return base
 
 
 def start_worker(cluster: Cluster, name="worker"):
-    return cluster.start(name, [PY, "-m", "celery", "-A", "config", "worker", "-Q", cluster.env["CELERY_QUEUE"],
-                                "-l", "info", "--concurrency", "2", "-n", f"{name}-{free_port()}@localhost"])
+    return cluster.start(
+        name,
+        [
+            PY,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            cluster.env["CELERY_QUEUE"],
+            "-l",
+            "info",
+            "--concurrency",
+            "2",
+            "-n",
+            f"{name}-{free_port()}@localhost",
+        ],
+    )
 
 
 def wait_for_log(cluster: Cluster, name: str, text: str, timeout=90):
     logfile = cluster.workdir / f"{name}.log"
-    wait_until(lambda: logfile.exists() and text in logfile.read_text(errors="replace"), timeout=timeout,
-               what=f"{text!r} in {name}.log")
+    wait_until(
+        lambda: logfile.exists() and text in logfile.read_text(errors="replace"),
+        timeout=timeout,
+        what=f"{text!r} in {name}.log",
+    )
 
 
 def sign_in(session: requests.Session, base: str, email: str, password: str) -> requests.Response:
     token = csrf(session, f"{base}/accounts/login/")
-    return session.post(f"{base}/accounts/login/", data={"login": email, "password": password,
-                                                         "csrfmiddlewaretoken": token},
-                        headers={"Referer": f"{base}/accounts/login/"}, timeout=30, allow_redirects=False)
+    return session.post(
+        f"{base}/accounts/login/",
+        data={"login": email, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=30,
+        allow_redirects=False,
+    )
 
 
 # ---------------------------------------------------------------- (a) the worker is killed
@@ -210,14 +238,20 @@ print("CHECK " + json.dumps({
 
 
 def certificates_with_pdf(drills: Drills, course_id: int) -> int:
-    return drills.sql("SELECT count(*) FROM certificates_certificate c JOIN learners_enrollment e "
-                      "ON e.id = c.enrollment_id WHERE e.course_id = %s AND c.pdf <> ''", course_id)[0][0]
+    return drills.sql(
+        "SELECT count(*) FROM certificates_certificate c JOIN learners_enrollment e "
+        "ON e.id = c.enrollment_id WHERE e.course_id = %s AND c.pdf <> ''",
+        course_id,
+    )[0][0]
 
 
 def emails_sent(cluster: Cluster, subject: str) -> int:
     folder = cluster.workdir / "mail"
-    return sum(path.read_text(errors="replace").count(f"Subject: {subject}") for path in folder.glob("*")) \
-        if folder.exists() else 0
+    return (
+        sum(path.read_text(errors="replace").count(f"Subject: {subject}") for path in folder.glob("*"))
+        if folder.exists()
+        else 0
+    )
 
 
 def verify_certificates(cluster: Cluster, course_id: int, expected: int) -> dict:
@@ -227,8 +261,10 @@ def verify_certificates(cluster: Cluster, course_id: int, expected: int) -> dict
     check(facts["without"] == 0, f"{facts['without']} completed enrollments have no certificate")
     check(facts["certificates"] == facts["valid"] == expected, f"{facts['valid']} certificates for {expected}")
     check(facts["pdfs"] == expected, f"{facts['pdfs']} of {expected} certificates have their PDF")
-    check(facts["notified"] == facts["notices"] == expected,
-          f"{facts['notified']} certificates notified, {facts['notices']} notices, for {expected}")
+    check(
+        facts["notified"] == facts["notices"] == expected,
+        f"{facts['notified']} certificates notified, {facts['notices']} notices, for {expected}",
+    )
     return facts
 
 
@@ -236,38 +272,54 @@ def drill_worker(drills: Drills) -> str:
     count = WORKER_ENROLLMENTS
     # A message taken by a worker that dies goes back to the queue after the visibility
     # timeout (an hour by default); shortened here so the drill takes minutes.
-    cluster = drills.cluster("worker", CELERY_BROKER_TRANSPORT_OPTIONS=json.dumps(
-        {"visibility_timeout": 20, "unacked_restore_interval": 2, "unacked_restore_throttle": 1}))
+    cluster = drills.cluster(
+        "worker",
+        CELERY_BROKER_TRANSPORT_OPTIONS=json.dumps(
+            {"visibility_timeout": 20, "unacked_restore_interval": 2, "unacked_restore_throttle": 1}
+        ),
+    )
     try:
         facts = shell(cluster, WORKER_SETUP.replace("COUNT", str(count)), "SETUP", numbers_from=10_000)
         worker = start_worker(cluster)
         log(f"worker: {count} students complete the course; the worker issues their certificates")
         started = time.monotonic()
-        completing = cluster.start("complete", [PY, "manage.py", "shell", "-c",
-                                                COMPLETE_LESSON.replace("FACTS", repr(json.dumps(facts)))])
+        completing = cluster.start(
+            "complete", [PY, "manage.py", "shell", "-c", COMPLETE_LESSON.replace("FACTS", repr(json.dumps(facts)))]
+        )
         kill_at = count // 3
-        issued_at_kill = wait_until(lambda: (n := certificates_with_pdf(drills, facts["course"])) >= kill_at and n,
-                                    timeout=300, every=0.2, what=f"{kill_at} certificates issued")
+        issued_at_kill = wait_until(
+            lambda: (n := certificates_with_pdf(drills, facts["course"])) >= kill_at and n,
+            timeout=300,
+            every=0.2,
+            what=f"{kill_at} certificates issued",
+        )
         cluster.kill(worker)  # SIGKILL to the worker and its pool processes
         broker = redis.Redis.from_url(drills.redis.url(5))
         in_flight = broker.hlen("unacked")
         issued_at_kill = certificates_with_pdf(drills, facts["course"])
-        log(f"worker: killed with SIGKILL after {issued_at_kill} of {count} certificates; "
-            f"{in_flight} messages taken and not acknowledged")
+        log(
+            f"worker: killed with SIGKILL after {issued_at_kill} of {count} certificates; "
+            f"{in_flight} messages taken and not acknowledged"
+        )
         time.sleep(2)
         start_worker(cluster, "worker-restarted")
         wait_until(lambda: completing.poll() is not None, timeout=300, what="all completions")
         check(completing.returncode == 0, "completing the lessons failed")
-        wait_until(lambda: certificates_with_pdf(drills, facts["course"]) >= count, timeout=300,
-                   what=f"{count} certificates with PDFs")
+        wait_until(
+            lambda: certificates_with_pdf(drills, facts["course"]) >= count,
+            timeout=300,
+            what=f"{count} certificates with PDFs",
+        )
         elapsed = time.monotonic() - started
         time.sleep(3)  # anything still in flight (a redelivered twin) gets the chance to duplicate
         result = verify_certificates(cluster, facts["course"], count)
         emails = emails_sent(cluster, "Your certificate for")
-        return (f"{count} enrollments completed; worker SIGKILLed after {issued_at_kill} issued with {in_flight} "
-                f"unacknowledged; restarted: {result['certificates']} certificates with PDFs, "
-                f"{result['duplicates']} duplicates, {result['without']} enrollments without one, "
-                f"{emails} emails ({elapsed:.0f} s in all)")
+        return (
+            f"{count} enrollments completed; worker SIGKILLed after {issued_at_kill} issued with {in_flight} "
+            f"unacknowledged; restarted: {result['certificates']} certificates with PDFs, "
+            f"{result['duplicates']} duplicates, {result['without']} enrollments without one, "
+            f"{emails} emails ({elapsed:.0f} s in all)"
+        )
     finally:
         cluster.stop()
 
@@ -332,9 +384,14 @@ def complete_course_as(timed: Timed, base: str, session_key: str, facts: dict) -
         ok = ok and page is not None and page.status_code == 200 and token is not None
         if not ok:
             return False
-        done = timed(session, "POST", f"{base}/learn/lessons/{lesson_id}/complete/",
-                     data={"csrfmiddlewaretoken": token.group(1)}, headers={"Referer": f"{base}{url}"},
-                     allow_redirects=False)
+        done = timed(
+            session,
+            "POST",
+            f"{base}/learn/lessons/{lesson_id}/complete/",
+            data={"csrfmiddlewaretoken": token.group(1)},
+            headers={"Referer": f"{base}{url}"},
+            allow_redirects=False,
+        )
         ok = done is not None and done.status_code == 302
     return ok
 
@@ -345,8 +402,9 @@ def signed_in_lesson(timed: Timed, session: requests.Session, base: str, facts: 
 
 
 def outbox_certificate_tasks(drills: Drills) -> int:
-    return drills.sql("SELECT count(*) FROM outbox_pendingtask WHERE task = %s",
-                      "certificates.tasks.certificate_issue_task")[0][0]
+    return drills.sql(
+        "SELECT count(*) FROM outbox_pendingtask WHERE task = %s", "certificates.tasks.certificate_issue_task"
+    )[0][0]
 
 
 def drill_redis(drills: Drills) -> str:
@@ -357,13 +415,28 @@ def drill_redis(drills: Drills) -> str:
         facts = shell(cluster, REDIS_SETUP.replace("COUNT", str(count)), "SETUP", numbers_from=20_000)
         base = start_app(cluster)
         start_worker(cluster)
-        cluster.start("beat", [PY, "-m", "celery", "-A", "config", "beat", "-l", "info", "--schedule",
-                               str(cluster.workdir / "beat-schedule")])
+        cluster.start(
+            "beat",
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "beat",
+                "-l",
+                "info",
+                "--schedule",
+                str(cluster.workdir / "beat-schedule"),
+            ],
+        )
         wait_for_log(cluster, "worker", "ready.")
-        wait_for_log(cluster, "worker", "outbox.tasks.outbox_flush_task")   # beat sends, the worker runs
+        wait_for_log(cluster, "worker", "outbox.tasks.outbox_flush_task")  # beat sends, the worker runs
         reader = requests.Session()
-        check(sign_in(reader, base, "reader@faults.test", "faults-reader-pw").status_code == 302,
-              "the reader could not sign in with Redis up")
+        check(
+            sign_in(reader, base, "reader@faults.test", "faults-reader-pw").status_code == 302,
+            "the reader could not sign in with Redis up",
+        )
         check(signed_in_lesson(timed, reader, base, facts), "the reader's lesson page is wrong with Redis up")
 
         drills.redis.stop()
@@ -375,11 +448,15 @@ def drill_redis(drills: Drills) -> str:
         course = timed(anonymous, "GET", f"{base}{facts['course_url']}")
         check(catalog is not None and catalog.status_code == 200, "the catalog failed with Redis down")
         check(course is not None and course.status_code == 200, "the course page failed with Redis down")
-        check(signed_in_lesson(timed, reader, base, facts),
-              "the signed-in reader lost the session or the lesson page with Redis down")
+        check(
+            signed_in_lesson(timed, reader, base, facts),
+            "the signed-in reader lost the session or the lesson page with Redis down",
+        )
         late = requests.Session()
-        check(sign_in(late, base, "late@faults.test", "faults-late-pw").status_code == 302,
-              "signing in failed with Redis down")
+        check(
+            sign_in(late, base, "late@faults.test", "faults-late-pw").status_code == 302,
+            "signing in failed with Redis down",
+        )
         check(signed_in_lesson(timed, late, base, facts), "a session made with Redis down did not hold")
         with ThreadPoolExecutor(4) as pool:
             completed = list(pool.map(lambda key: complete_course_as(timed, base, key, facts), facts["sessions"]))
@@ -411,21 +488,29 @@ def drill_redis(drills: Drills) -> str:
                 start_worker(cluster)
             return True
 
-        wait_until(lambda: supervise() and certificates_with_pdf(drills, facts["course"]) >= count
-                   and not outbox_certificate_tasks(drills), timeout=180,
-                   what=f"{count} certificates after Redis returned")
+        wait_until(
+            lambda: (
+                supervise()
+                and certificates_with_pdf(drills, facts["course"]) >= count
+                and not outbox_certificate_tasks(drills)
+            ),
+            timeout=180,
+            what=f"{count} certificates after Redis returned",
+        )
         recovered = time.monotonic() - back_at
         result = verify_certificates(cluster, facts["course"], count)
         check(signed_in_lesson(timed, reader, base, facts), "the reader's session did not survive the outage")
         check(signed_in_lesson(timed, late, base, facts), "the session made during the outage did not survive")
         exited = [process.name for process in cluster.processes if process.poll() is not None]
         check(not exited, f"processes gave up during the outage: {exited}")  # the app and beat reconnect
-        return (f"Redis down {down_for:.0f} s: {len(during)} requests (catalog, course, signed-in lessons, a sign-in, "
-                f"{count} courses completed), 0 errors, slowest {slowest:.2f} s; /healthz said "
-                f"{health.status_code} {health_checks}; {waiting} tasks kept in the "
-                f"outbox; Redis back: {result['certificates']} certificates with PDFs {recovered:.0f} s later, "
-                f"{result['duplicates']} duplicates; sessions survived"
-                + (f"; restarted by the supervisor: {', '.join(restarted)}" if restarted else ""))
+        return (
+            f"Redis down {down_for:.0f} s: {len(during)} requests (catalog, course, signed-in lessons, a sign-in, "
+            f"{count} courses completed), 0 errors, slowest {slowest:.2f} s; /healthz said "
+            f"{health.status_code} {health_checks}; {waiting} tasks kept in the "
+            f"outbox; Redis back: {result['certificates']} certificates with PDFs {recovered:.0f} s later, "
+            f"{result['duplicates']} duplicates; sessions survived"
+            + (f"; restarted by the supervisor: {', '.join(restarted)}" if restarted else "")
+        )
     finally:
         if drills.redis.process is None:
             drills.redis.start()
@@ -489,8 +574,12 @@ class Gateway:
         while True:
             started = time.monotonic()
             try:
-                response = session.post(self.url, data=event["body"].encode(), timeout=30,
-                                        headers={"Content-Type": "application/json", **event["headers"]})
+                response = session.post(
+                    self.url,
+                    data=event["body"].encode(),
+                    timeout=30,
+                    headers={"Content-Type": "application/json", **event["headers"]},
+                )
                 status, detail = response.status_code, response.text
             except requests.RequestException:
                 status, detail = 0, ""
@@ -532,17 +621,23 @@ def drill_postgres(drills: Drills) -> str:
         check(all(status == 200 for status in statuses), f"deliveries never acknowledged: {statuses.count(0)}")
         failed = [(started, status) for started, status in gateway.attempts if status != 200]
         after_recovery = [attempt for attempt in failed if attempt[0] > back_at + 1]
-        check(not after_recovery, f"{len(after_recovery)} requests failed after the database was back: "
-                                  f"the app processes did not reconnect")
+        check(
+            not after_recovery,
+            f"{len(after_recovery)} requests failed after the database was back: the app processes did not reconnect",
+        )
         result = shell(cluster, PAYMENTS_CHECK.replace("COURSE", str(facts["course"])), "CHECK")
         check(result["paid"] == result["orders"] == count, f"{result['paid']} of {count} orders are paid")
         check(result["payments"] == count, f"{result['payments']} payments for {count} orders")
         check(result["events"] == result["applied"] == count, f"{result['applied']} events applied of {count}")
-        check(result["ledger_sales"] == count and result["ledger_rows"] == 2 * count,
-              f"ledger: {result['ledger_sales']} sales in {result['ledger_rows']} rows for {count} payments")
+        check(
+            result["ledger_sales"] == count and result["ledger_rows"] == 2 * count,
+            f"ledger: {result['ledger_sales']} sales in {result['ledger_rows']} rows for {count} payments",
+        )
         check(result["ledger_gross"] == 49900 * count, f"ledger gross {result['ledger_gross']}")
-        check(result["enrollments"] == count and result["double_enrolled"] == 0,
-              f"{result['enrollments']} paid enrollments, {result['double_enrolled']} doubled")
+        check(
+            result["enrollments"] == count and result["double_enrolled"] == 0,
+            f"{result['enrollments']} paid enrollments, {result['double_enrolled']} doubled",
+        )
 
         # A crash while the app is idle leaves every kept connection dead without any request
         # noticing; the health check before reuse must replace them, so the next requests (the
@@ -552,20 +647,29 @@ def drill_postgres(drills: Drills) -> str:
         with ThreadPoolExecutor(6) as pool:
             replies = list(pool.map(lambda event: gateway.deliver(event, give_up_after=0), facts["events"]))
         first_try = sum(status == 200 for status, _ in replies)
-        check(first_try == count, f"after a crash while idle, {count - first_try} of {count} requests failed: "
-                                  f"the app kept dead database connections")
-        check(all("Already received" in detail for _, detail in replies),
-              "a replayed webhook was not recognised as a duplicate")
+        check(
+            first_try == count,
+            f"after a crash while idle, {count - first_try} of {count} requests failed: "
+            f"the app kept dead database connections",
+        )
+        check(
+            all("Already received" in detail for _, detail in replies),
+            "a replayed webhook was not recognised as a duplicate",
+        )
         again = shell(cluster, PAYMENTS_CHECK.replace("COURSE", str(facts["course"])), "CHECK")
-        check({k: v for k, v in again.items() if k != "deliveries"} == {k: v for k, v in result.items()
-                                                                       if k != "deliveries"},
-              f"the replay changed the money: {again} vs {result}")
-        return (f"{count} webhooks, PostgreSQL crashed (pg_ctl stop -m immediate) after {settled_before} acknowledged "
-                f"and was back {back_at - crash_at:.1f} s later; {len(failed)} deliveries failed meanwhile and were retried; "
-                f"0 failures after it was back; {result['paid']} orders paid, {result['payments']} payments, "
-                f"{result['ledger_sales']} sales in {result['ledger_rows']} ledger rows, {result['applied']} events "
-                f"applied once; crashed again while idle: {first_try}/{count} replays answered at the first attempt "
-                f"(dead kept connections replaced) and changed nothing")
+        check(
+            {k: v for k, v in again.items() if k != "deliveries"}
+            == {k: v for k, v in result.items() if k != "deliveries"},
+            f"the replay changed the money: {again} vs {result}",
+        )
+        return (
+            f"{count} webhooks, PostgreSQL crashed (pg_ctl stop -m immediate) after {settled_before} acknowledged "
+            f"and was back {back_at - crash_at:.1f} s later; {len(failed)} deliveries failed meanwhile and were retried; "
+            f"0 failures after it was back; {result['paid']} orders paid, {result['payments']} payments, "
+            f"{result['ledger_sales']} sales in {result['ledger_rows']} ledger rows, {result['applied']} events "
+            f"applied once; crashed again while idle: {first_try}/{count} replays answered at the first attempt "
+            f"(dead kept connections replaced) and changed nothing"
+        )
     finally:
         cluster.stop()
 
@@ -593,8 +697,10 @@ def main():
             except Exception as exc:  # a drill that breaks is a failed drill; the others still run
                 outcomes[name] = (False, f"{exc.__class__.__name__}: {exc}")
                 for logfile in sorted((drills.workdir / name).glob("*.log")):
-                    print(f"--- {name}/{logfile.name} (last lines)\n"
-                          + "\n".join(logfile.read_text(errors="replace").splitlines()[-25:]))
+                    print(
+                        f"--- {name}/{logfile.name} (last lines)\n"
+                        + "\n".join(logfile.read_text(errors="replace").splitlines()[-25:])
+                    )
     finally:
         with contextlib.suppress(Exception):
             drills.destroy()

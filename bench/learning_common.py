@@ -53,8 +53,20 @@ def prepare(env: dict, setup_code: str) -> dict:
 
 def serve(env: dict, port: int) -> subprocess.Popen:
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "config.wsgi:application", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning"], cwd=ROOT, env=env,
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -71,8 +83,20 @@ def load(url: str, *, cookie: str = "", seconds: int = 15, connections: int = 50
     if shutil.which("wrk"):
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(LUA)
-        command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s", "-s",
-                   script.name, url]
+        command = [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "30s",
+            "-s",
+            script.name,
+            url,
+        ]
         if cookie:
             command[1:1] = ["-H", f"Cookie: {cookie}"]
         output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -104,8 +128,13 @@ def _threaded_load(url, *, cookie, seconds, connections) -> dict:
         thread.join()
     timings.sort()
     pick = lambda q: timings[min(len(timings) - 1, int(q * len(timings)))] * 1000 if timings else 0  # noqa: E731
-    return {"p50_ms": pick(0.5), "p95_ms": pick(0.95), "rps": len(timings) / seconds, "requests": len(timings),
-            "errors": errors[0]}
+    return {
+        "p50_ms": pick(0.5),
+        "p95_ms": pick(0.95),
+        "rps": len(timings) / seconds,
+        "requests": len(timings),
+        "errors": errors[0],
+    }
 
 
 def run(name: str, setup_code: str, *, port: int):
@@ -124,7 +153,11 @@ def run(name: str, setup_code: str, *, port: int):
         server.wait(timeout=30)
         shutil.rmtree(env["BENCH_WORK"], ignore_errors=True)
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
-    print(f"{name}: p50 {page['p50_ms']:.1f} ms, p95 {page['p95_ms']:.1f} ms, {page['rps']:.1f} req/s "
-          f"({page['requests']} requests, {page['errors']} errors, {connections} connections, {seconds} s)")
-    print(f"bare Django view (/healthz): p50 {bare['p50_ms']:.1f} ms, p95 {bare['p95_ms']:.1f} ms, "
-          f"{bare['rps']:.1f} req/s; page/bare throughput {page['rps'] / bare['rps']:.2f}")
+    print(
+        f"{name}: p50 {page['p50_ms']:.1f} ms, p95 {page['p95_ms']:.1f} ms, {page['rps']:.1f} req/s "
+        f"({page['requests']} requests, {page['errors']} errors, {connections} connections, {seconds} s)"
+    )
+    print(
+        f"bare Django view (/healthz): p50 {bare['p50_ms']:.1f} ms, p95 {bare['p95_ms']:.1f} ms, "
+        f"{bare['rps']:.1f} req/s; page/bare throughput {page['rps'] / bare['rps']:.2f}"
+    )

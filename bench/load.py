@@ -247,7 +247,11 @@ def pool_script(entries: list[dict], *, host: str, folder: Path) -> str:
     for thread in range(THREADS):
         lines = []
         for entry in entries[thread::THREADS]:
-            fields = [entry["path"], entry["body"], *(f"{k}: {v}" for k, v in {"Host": host, **entry["headers"]}.items())]
+            fields = [
+                entry["path"],
+                entry["body"],
+                *(f"{k}: {v}" for k, v in {"Host": host, **entry["headers"]}.items()),
+            ]
             if any(not field or "\t" in field or "\n" in field for field in fields):
                 raise ValueError(f"cannot pass {entry['path']} to wrk: empty field, tab or newline")
             lines.append("\t".join(fields))
@@ -295,7 +299,7 @@ class Pool:
         unsent = []
         for thread, position in enumerate(sent):
             mine = entries[thread::THREADS]
-            unsent += mine[min(position, len(mine)):]
+            unsent += mine[min(position, len(mine)) :]
         self.entries = unsent + self.entries
 
 
@@ -311,12 +315,20 @@ def quiz_pool(cluster, block_id: str) -> tuple[str, Pool]:
 
     def build(count, first):
         facts = run_setup(cluster, QUIZ_SETUP, count=count, tag=f"{first}", block_id=block_id)
-        return [{"path": path, "body": json.dumps({"attempt_id": e["attempt_id"], "answers": e["answers"]}),
-                 "headers": {"Authorization": f"Bearer {e['token']}", "Content-Type": "application/json"}}
-                for e in facts["entries"]]
+        return [
+            {
+                "path": path,
+                "body": json.dumps({"attempt_id": e["attempt_id"], "answers": e["answers"]}),
+                "headers": {"Authorization": f"Bearer {e['token']}", "Content-Type": "application/json"},
+            }
+            for e in facts["entries"]
+        ]
 
-    return path, Pool(build, "quiz submit: each request submits a distinct open attempt (3 questions, right "
-                             "answers: graded, passed, quiz activity and lesson completed) with its student's JWT")
+    return path, Pool(
+        build,
+        "quiz submit: each request submits a distinct open attempt (3 questions, right "
+        "answers: graded, passed, quiz activity and lesson completed) with its student's JWT",
+    )
 
 
 def webhook_pool(cluster) -> tuple[str, Pool]:
@@ -326,13 +338,21 @@ def webhook_pool(cluster) -> tuple[str, Pool]:
 
     def build(count, first):
         facts = run_setup(cluster, WEBHOOK_SETUP, count=count, tag=f"{first}", first_id=900_000_000 + first)
-        return [{"path": path, "body": e["body"],
-                 "headers": {"Content-Type": "application/json", "x-paystack-signature": e["signature"]}}
-                for e in facts["entries"]]
+        return [
+            {
+                "path": path,
+                "body": e["body"],
+                "headers": {"Content-Type": "application/json", "x-paystack-signature": e["signature"]},
+            }
+            for e in facts["entries"]
+        ]
 
-    return path, Pool(build, "PayStack webhook: each delivery settles one pending order (webhook event stored, "
-                             "payment, invoice number, enrollment and its notice, ledger rows; receipt and "
-                             "enrollment email tasks queued)")
+    return path, Pool(
+        build,
+        "PayStack webhook: each delivery settles one pending order (webhook event stored, "
+        "payment, invoice number, enrollment and its notice, ledger rows; receipt and "
+        "enrollment email tasks queued)",
+    )
 
 
 def probe(url, pool: Pool, *, duration: int, connections: int) -> str:
@@ -341,14 +361,19 @@ def probe(url, pool: Pool, *, duration: int, connections: int) -> str:
     pool.fill(3 + pool.needed(duration=PROBE_SECONDS, connections=connections, think=False))
     status = ""
     for entry in pool.take(3):
-        status = str(requests.post(urljoin(url, entry["path"]), data=entry["body"].encode(),
-                                   headers=entry["headers"], timeout=30).status_code)
+        status = str(
+            requests.post(
+                urljoin(url, entry["path"]), data=entry["body"].encode(), headers=entry["headers"], timeout=30
+            ).status_code
+        )
     result = wrk(url, duration=PROBE_SECONDS, connections=connections, pool=pool)
     rate = (result["requests"] - result["exhausted"]) / (result["seconds"] or 1)
     pool.rate = rate * 2 if result["exhausted"] else rate
     log(f"probe: {rate:.0f} requests/s, {result['errors'] + result['non2xx']} errors")
-    pool.fill(pool.needed(duration=duration, connections=connections, think=False)
-              + pool.needed(duration=duration, connections=connections, think=True))
+    pool.fill(
+        pool.needed(duration=duration, connections=connections, think=False)
+        + pool.needed(duration=duration, connections=connections, think=True)
+    )
     return status
 
 
@@ -384,11 +409,13 @@ def warm_up(url, *, method="GET", body=None, headers=()) -> tuple[str, bool]:
 def redis_forget(env: dict):
     """Drop this run's keys (cache, sessions, the Celery queue of tasks no worker ran)."""
     client = redis.Redis.from_url(env["REDIS_URL"])
-    keys = [*client.scan_iter(match=f"{env['CACHE_KEY_PREFIX']}*", count=1000),
-            *client.scan_iter(match=f"{env['CELERY_QUEUE']}*", count=1000),
-            *client.scan_iter(match=f"_kombu.binding*.{env['CELERY_QUEUE']}", count=1000)]
+    keys = [
+        *client.scan_iter(match=f"{env['CACHE_KEY_PREFIX']}*", count=1000),
+        *client.scan_iter(match=f"{env['CELERY_QUEUE']}*", count=1000),
+        *client.scan_iter(match=f"_kombu.binding*.{env['CELERY_QUEUE']}", count=1000),
+    ]
     for start in range(0, len(keys), 1000):
-        client.delete(*keys[start:start + 1000])
+        client.delete(*keys[start : start + 1000])
 
 
 def wrk(url, *, duration, connections, think=False, method="GET", body=None, headers=(), pool=None, rotate=None):
@@ -426,11 +453,18 @@ def main():
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--write-readme", action="store_true")
-    parser.add_argument("--only", default="",
-                        help="comma-separated words: run only the targets whose name has one (the bare view always "
-                             "runs), e.g. --only lesson,heartbeat")
-    parser.add_argument("--page-cache-seconds", type=int, default=None,
-                        help="PAGE_CACHE_SECONDS of the server (default: the settings' default; 0 = off)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated words: run only the targets whose name has one (the bare view always "
+        "runs), e.g. --only lesson,heartbeat",
+    )
+    parser.add_argument(
+        "--page-cache-seconds",
+        type=int,
+        default=None,
+        help="PAGE_CACHE_SECONDS of the server (default: the settings' default; 0 = off)",
+    )
     options = parser.parse_args()
     if options.only and options.write_readme:
         parser.error("--write-readme records a whole run: leave out --only")
@@ -447,17 +481,44 @@ def main():
     cluster.env["PAYSTACK_SECRET_KEY"] = f"sk_test_bench_{os.urandom(8).hex()}"  # webhook_pool signs with it
     rows = []
     try:
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c",
-                        f'CREATE DATABASE "{cluster.env["DATABASE_URL"].rsplit("/", 1)[1]}"'], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                f'CREATE DATABASE "{cluster.env["DATABASE_URL"].rsplit("/", 1)[1]}"',
+            ],
+            check=True,
+            capture_output=True,
+        )
         log("migrating, seeding the demo and a course of 200 lessons")
         cluster.manage("migrate", "--noinput")
         cluster.manage("collectstatic", "--noinput")
         cluster.manage("seed_demo")
         setup = SETUP.replace("__PARAMS__", json.dumps({"lessons": 200, "learners": options.connections}))
         facts = json.loads(re.search(r"^BENCH (.*)$", cluster.manage("shell", "-c", setup), re.M).group(1))
-        cluster.start("gunicorn", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--bind",
-                                   f"127.0.0.1:{PORT}", "--workers", "4", "--threads", "4", "config.wsgi"])
+        cluster.start(
+            "gunicorn",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "deploy/gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                "4",
+                "--threads",
+                "4",
+                "config.wsgi",
+            ],
+        )
         base = f"http://127.0.0.1:{PORT}"
         wait_for(f"{base}/healthz")
         cookie = f"Cookie: sessionid={facts['session']}"
@@ -470,17 +531,32 @@ def main():
         webhook_path, webhooks = webhook_pool(cluster) if wanted("paystack webhook") else ("", None)
         targets = [
             ("bare Django view", f"{base}/bench/bare/", {}),
-            ("bare view, signed in (session and user loaded, nothing else)", f"{base}/bench/bare-signed-in/",
-             {"headers": [cookie]}),
+            (
+                "bare view, signed in (session and user loaded, nothing else)",
+                f"{base}/bench/bare-signed-in/",
+                {"headers": [cookie]},
+            ),
             ("anonymous catalog", f"{base}/courses/", {}),
             ("course page", f"{base}{facts['course_url']}", {}),
             ("lesson page, enrolled, course of 200 lessons", f"{base}{facts['lesson_url']}", {"headers": [cookie]}),
-            (f"lesson pages, {options.connections} students moving through a course of 200 lessons", f"{base}{facts['lesson_url']}",
-             {"headers": [cookie], "rotate": {"paths": facts["lesson_urls"], "cookies": facts["learner_cookies"]}}),
-            ("progress heartbeat (PUT)", f"{base}/api/v1/lessons/{facts['lesson_id']}/progress/",
-             {"method": "PUT", "body": json.dumps({"time_spent_delta": 15}),
-              "headers": [f"Cookie: {facts['cookie']}", f"X-CSRFToken: {facts['csrf_token']}",
-                          "Content-Type: application/json"]}),
+            (
+                f"lesson pages, {options.connections} students moving through a course of 200 lessons",
+                f"{base}{facts['lesson_url']}",
+                {"headers": [cookie], "rotate": {"paths": facts["lesson_urls"], "cookies": facts["learner_cookies"]}},
+            ),
+            (
+                "progress heartbeat (PUT)",
+                f"{base}/api/v1/lessons/{facts['lesson_id']}/progress/",
+                {
+                    "method": "PUT",
+                    "body": json.dumps({"time_spent_delta": 15}),
+                    "headers": [
+                        f"Cookie: {facts['cookie']}",
+                        f"X-CSRFToken: {facts['csrf_token']}",
+                        "Content-Type: application/json",
+                    ],
+                },
+            ),
             ("quiz submit (POST, JWT)", f"{base}{quiz_path}", {"pool": quiz}),
             ("PayStack webhook, charge.success", f"{base}{webhook_path}", {"pool": webhooks}),
         ]
@@ -488,14 +564,23 @@ def main():
             if not wanted(name):
                 continue
             if "pool" in extra:
-                status, cached = probe(url, extra["pool"], duration=options.duration,
-                                       connections=options.connections), False
+                status, cached = (
+                    probe(url, extra["pool"], duration=options.duration, connections=options.connections),
+                    False,
+                )
             else:
                 status, cached = warm_up(url, **{key: value for key, value in extra.items() if key != "rotate"})
             saturated = wrk(url, duration=options.duration, connections=options.connections, **extra)
             users = wrk(url, duration=options.duration, connections=options.connections, think=True, **extra)
-            rows.append({"name": name + (" [page cache hit]" if cached else ""), "status": status,
-                         "saturated": saturated, "users": users, "pool": extra.get("pool")})
+            rows.append(
+                {
+                    "name": name + (" [page cache hit]" if cached else ""),
+                    "status": status,
+                    "saturated": saturated,
+                    "users": users,
+                    "pool": extra.get("pool"),
+                }
+            )
             log(f"{name}: {saturated['rps']:.0f} rps saturated, users p95 {users['p95']:.1f} ms")
             time.sleep(1)
     finally:
@@ -518,8 +603,10 @@ def main():
         errors = f"{s['errors'] + s['non2xx'] + u['errors'] + u['non2xx']}"
         if s["exhausted"] + u["exhausted"]:
             errors += f" ({s['exhausted'] + u['exhausted']} past the end of the pool)"
-        lines.append(f"| {row['name']} (HTTP {row['status']}) | {s['rps']:.0f} | {s['rps'] / bare:.2f} | "
-                     f"{s['p50']:.1f} / {s['p95']:.1f} | {u['p50']:.1f} / {u['p95']:.1f} | {errors} |")
+        lines.append(
+            f"| {row['name']} (HTTP {row['status']}) | {s['rps']:.0f} | {s['rps'] / bare:.2f} | "
+            f"{s['p50']:.1f} / {s['p95']:.1f} | {u['p50']:.1f} / {u['p95']:.1f} | {errors} |"
+        )
         if row["pool"]:
             sent = sum(s["sent"]) + sum(u["sent"]) - s["exhausted"] - u["exhausted"]
             notes.append(f"- {row['pool'].note}; {sent} sent in the two runs, {row['pool'].built} prepared.")

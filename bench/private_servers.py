@@ -56,19 +56,33 @@ class PrivatePostgres:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args, timeout=120):
-        return subprocess.run([*self.as_postgres, *map(str, args)], check=True, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [*self.as_postgres, *map(str, args)], check=True, capture_output=True, text=True, timeout=timeout
+        )
 
     def _pg_ctl(self, *args, timeout=120):
-        return self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.root / "postgres.log", *args,
-                         timeout=timeout)
+        return self._run(self.bin / "pg_ctl", "-D", self.data, "-l", self.root / "postgres.log", *args, timeout=timeout)
 
     def create(self, database: str):
-        self._run(self.bin / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync",
-                  "-E", "UTF8", "--locale", "C")
+        self._run(
+            self.bin / "initdb",
+            "-D",
+            self.data,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C",
+        )
         with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{self.root}'\nmax_connections = 200\n")
+            conf.write(
+                f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{self.root}'\nmax_connections = 200\n"
+            )
         self.start()
         self._run(self.bin / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", database)
 
@@ -104,9 +118,24 @@ class PrivateRedis:
 
     def start(self, timeout=30):
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
-             "--dir", str(self.root), "--logfile", str(self.root / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                str(self.root),
+                "--logfile",
+                str(self.root / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while not port_open(self.port):

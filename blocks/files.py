@@ -16,9 +16,15 @@ class DocumentBlock(blocks.StructBlock):
         from wagtail.documents import get_document_model
 
         document = get_document_model().objects.order_by("-pk").first()
-        return self.to_python({"title": "Course handbook", "document": document.pk if document else None,
-                               "description": "Everything you need for the course, in one PDF.",
-                               "show_preview": True, "allow_download": True})
+        return self.to_python(
+            {
+                "title": "Course handbook",
+                "document": document.pk if document else None,
+                "description": "Everything you need for the course, in one PDF.",
+                "show_preview": True,
+                "allow_download": True,
+            }
+        )
 
     class Meta:
         description = "A PDF or other file, previewed in the page and offered for download."

@@ -14,8 +14,9 @@ class H5PBlock(blocks.StructBlock):
     def get_preview_value(self):
         # The chooser resolves "coursepages.H5PPackage" by name: blocks never imports coursepages.
         package = self.child_blocks["package"].target_model.objects.order_by("-pk").first()
-        return self.to_python({"title": "Interactive exercise", "package": package.pk if package else None,
-                               "completion": "completed"})
+        return self.to_python(
+            {"title": "Interactive exercise", "package": package.pk if package else None, "completion": "completed"}
+        )
 
     class Meta:
         description = "An interactive H5P activity from an uploaded .h5p package."

@@ -28,8 +28,13 @@ class ImageBlock(blocks.StructBlock):
         from wagtail.images import get_image_model
 
         image = get_image_model().objects.order_by("-pk").first()
-        return self.to_python({"image": image.pk if image else None, "alt_text": "An example image",
-                               "caption": "A caption explains what the picture shows."})
+        return self.to_python(
+            {
+                "image": image.pk if image else None,
+                "alt_text": "An example image",
+                "caption": "A caption explains what the picture shows.",
+            }
+        )
 
     class Meta:
         description = "A picture with a text alternative and an optional caption."

@@ -35,8 +35,13 @@ def validate_body_placeholders(value: str):
         raise ValidationError(
             "Unbalanced braces: write placeholders as {student_name}, and a literal brace as {{ or }}."
         ) from exc
-    unknown = sorted({field for _text, field, spec, conversion in parts
-                      if field is not None and (field not in PLACEHOLDERS or spec or conversion)})
+    unknown = sorted(
+        {
+            field
+            for _text, field, spec, conversion in parts
+            if field is not None and (field not in PLACEHOLDERS or spec or conversion)
+        }
+    )
     if unknown:
         listed = ", ".join("{" + name + "}" for name in unknown)
         allowed = " ".join("{" + name + "}" for name in PLACEHOLDERS)
@@ -101,8 +106,9 @@ class CertificateTemplate(models.Model):
 class Certificate(models.Model):
     """A certificate issued for one completed enrollment, with what was true at issue time."""
 
-    code = models.CharField(max_length=32, unique=True, editable=False,
-                            help_text="Verification code, stored without dashes.")
+    code = models.CharField(
+        max_length=32, unique=True, editable=False, help_text="Verification code, stored without dashes."
+    )
     enrollment = models.ForeignKey(
         "learners.Enrollment", null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
     )
@@ -110,25 +116,34 @@ class Certificate(models.Model):
     course = models.ForeignKey(
         "coursepages.CoursePage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    template = models.ForeignKey(CertificateTemplate, null=True, blank=True, on_delete=models.SET_NULL,
-                                 related_name="certificates")
+    template = models.ForeignKey(
+        CertificateTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="certificates"
+    )
     # The snapshot: the text printed on the certificate.
     student_name = models.CharField(max_length=300)
     course_title = models.CharField(max_length=300)
     hours = models.DecimalField(max_digits=6, decimal_places=1)
     completed_on = models.DateField()
-    design = models.JSONField(default=dict, blank=True,
-                              help_text="The template's fields (wording, signer, colours, images) at issue time.")
+    design = models.JSONField(
+        default=dict, blank=True, help_text="The template's fields (wording, signer, colours, images) at issue time."
+    )
 
     issued_at = models.DateTimeField(auto_now_add=True, db_index=True)
     pdf = models.FileField(upload_to="certificates/%Y/%m/", storage=private_storage, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revoked_reason = models.TextField(blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="replaced_by", help_text="The certificate this one was reissued for.")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaced_by",
+        help_text="The certificate this one was reissued for.",
+    )
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

@@ -16,6 +16,7 @@ class RateDecision:
 
 def verify_lookup_allowed(request) -> RateDecision:
     """Count one lookup from this request's IP; refuse once the window's budget is spent."""
-    retry_after = rate_hit(scope="certificates:verify", key=client_ip(request),
-                           rate=getattr(settings, "CERTIFICATE_VERIFY_RATE", "30/10m"))
+    retry_after = rate_hit(
+        scope="certificates:verify", key=client_ip(request), rate=getattr(settings, "CERTIFICATE_VERIFY_RATE", "30/10m")
+    )
     return RateDecision(retry_after == 0, retry_after)

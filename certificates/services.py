@@ -114,8 +114,9 @@ def _create_certificate(*, enrollment: Enrollment, replaces: Certificate | None 
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return Certificate.objects.create(enrollment=enrollment, code=code_generate(), replaces=replaces,
-                                                  **fields)
+                return Certificate.objects.create(
+                    enrollment=enrollment, code=code_generate(), replaces=replaces, **fields
+                )
         except IntegrityError:
             existing = _valid_certificate_for(enrollment)
             if existing:
@@ -235,8 +236,7 @@ def certificate_reissue(*, certificate: Certificate, by, reason: str) -> Certifi
         if other:
             raise CertificateError("The enrollment already has another valid certificate.", "already_valid")
         new = _create_certificate(enrollment=enrollment, replaces=old)
-        log(instance=new, action="certificates.reissue", user=by,
-            data={"reason": reason, "replaces": old.display_code})
+        log(instance=new, action="certificates.reissue", user=by, data={"reason": reason, "replaces": old.display_code})
     new = certificate_render_pdf(certificate=new)
     _notify_issued(new)
     return new

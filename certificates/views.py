@@ -44,8 +44,9 @@ def verify_form(request):
         if code:
             shown = format_code(code) if is_well_formed(code) else code
             return redirect(reverse("certificates:verify_code", args=[shown]))
-        return render(request, "certificates/verify.html", {"error": "Type the code printed on the certificate."},
-                      status=400)
+        return render(
+            request, "certificates/verify.html", {"error": "Type the code printed on the certificate."}, status=400
+        )
     return render(request, "certificates/verify.html", {})
 
 
@@ -59,8 +60,12 @@ def verify_code(request, code: str):
         response["Retry-After"] = str(decision.retry_after)
         return response
     certificate = certificate_by_code(code=code)
-    return render(request, "certificates/verify.html", {
-        "looked_up": True,
-        "typed_code": code,
-        "certificate": certificate,
-    })
+    return render(
+        request,
+        "certificates/verify.html",
+        {
+            "looked_up": True,
+            "typed_code": code,
+            "certificate": certificate,
+        },
+    )

@@ -63,13 +63,14 @@ def _action_buttons(certificate, *, menu: bool):
     kind = MenuItem if menu else Button
     buttons = [kind("Download PDF", url=certificate.get_download_url(), icon_name="download", priority=10)]
     if not certificate.is_revoked:
-        buttons.append(kind("Revoke", url=reverse("certificate:revoke", args=[certificate.pk]), icon_name="cross",
-                            priority=20))
+        buttons.append(
+            kind("Revoke", url=reverse("certificate:revoke", args=[certificate.pk]), icon_name="cross", priority=20)
+        )
     if not Certificate.objects.filter(replaces=certificate).exists():
-        buttons.append(kind("Reissue", url=reverse("certificate:reissue", args=[certificate.pk]), icon_name="rotate",
-                            priority=30))
-    buttons.append(kind("Verification page", url=certificate.get_verify_url(), icon_name="link-external",
-                        priority=40))
+        buttons.append(
+            kind("Reissue", url=reverse("certificate:reissue", args=[certificate.pk]), icon_name="rotate", priority=30)
+        )
+    buttons.append(kind("Verification page", url=certificate.get_verify_url(), icon_name="link-external", priority=40))
     return buttons
 
 
@@ -101,7 +102,8 @@ class CertificateInspectView(generic.InspectView):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
         help_text="Recorded in the certificate's history.",
     )
 
@@ -135,8 +137,12 @@ class CertificateActionView(WagtailAdminTemplateMixin, FormView):
         ]
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(object=self.object, action=self.action,
-                                        cancel_url=reverse("certificate:inspect", args=[self.object.pk]), **kwargs)
+        return super().get_context_data(
+            object=self.object,
+            action=self.action,
+            cancel_url=reverse("certificate:inspect", args=[self.object.pk]),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         try:
@@ -165,8 +171,10 @@ class CertificateReissueView(CertificateActionView):
         return certificate_reissue(certificate=self.object, by=self.request.user, reason=reason)
 
     def success_message(self, certificate):
-        return (f"Certificate reissued with code {certificate.display_code}; "
-                f"{certificate.replaces.display_code} is revoked. The student was emailed.")
+        return (
+            f"Certificate reissued with code {certificate.display_code}; "
+            f"{certificate.replaces.display_code} is revoked. The student was emailed."
+        )
 
 
 class CertificateViewSet(ModelViewSet):
@@ -195,13 +203,28 @@ class CertificateViewSet(ModelViewSet):
         StatusTagColumn("status", label="Status", accessor="status", primary=lambda c: not c.is_revoked),
     ]
     inspect_view_fields = [
-        "code", "student_name", "course_title", "hours", "completed_on", "issued_at", "user", "course",
-        "template", "revoked_at", "revoked_reason", "revoked_by", "replaces",
+        "code",
+        "student_name",
+        "course_title",
+        "hours",
+        "completed_on",
+        "issued_at",
+        "user",
+        "course",
+        "template",
+        "revoked_at",
+        "revoked_reason",
+        "revoked_by",
+        "replaces",
     ]
 
     def get_common_view_kwargs(self, **kwargs):
-        return {**super().get_common_view_kwargs(**kwargs), "add_url_name": None, "edit_url_name": None,
-                "delete_url_name": None}
+        return {
+            **super().get_common_view_kwargs(**kwargs),
+            "add_url_name": None,
+            "edit_url_name": None,
+            "delete_url_name": None,
+        }
 
     def get_urlpatterns(self):
         return [

@@ -56,9 +56,18 @@ def backup_create(*, output: Path) -> Path:
         work = Path(tmp)
         if connection.vendor == "postgresql":
             subprocess.run(
-                ["pg_dump", *_pg_args(), "--format=custom", "--no-owner", "--file", str(work / "database.dump"),
-                 connection.settings_dict["NAME"]],
-                check=True, env=_pg_env(), capture_output=True,
+                [
+                    "pg_dump",
+                    *_pg_args(),
+                    "--format=custom",
+                    "--no-owner",
+                    "--file",
+                    str(work / "database.dump"),
+                    connection.settings_dict["NAME"],
+                ],
+                check=True,
+                env=_pg_env(),
+                capture_output=True,
             )
             database = "database.dump"
         elif connection.vendor == "sqlite":
@@ -79,8 +88,12 @@ def backup_create(*, output: Path) -> Path:
                 with storage.open(name, "rb") as source, open(destination, "wb") as sink:
                     shutil.copyfileobj(source, sink)
                 counts[alias] += 1
-        manifest = {"created_at": timezone.now().isoformat(), "database": database, "vendor": connection.vendor,
-                    "files": counts}
+        manifest = {
+            "created_at": timezone.now().isoformat(),
+            "database": database,
+            "vendor": connection.vendor,
+            "files": counts,
+        }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2))
         output.parent.mkdir(parents=True, exist_ok=True)
         with tarfile.open(output, "w:gz") as archive:
@@ -101,9 +114,20 @@ def backup_restore(*, archive: Path) -> dict:
         if connection.vendor == "postgresql":
             connection.close()
             result = subprocess.run(
-                ["pg_restore", *_pg_args(), "--no-owner", "--clean", "--if-exists", "--exit-on-error",
-                 "-d", connection.settings_dict["NAME"], str(work / manifest["database"])],
-                env=_pg_env(), capture_output=True, text=True,
+                [
+                    "pg_restore",
+                    *_pg_args(),
+                    "--no-owner",
+                    "--clean",
+                    "--if-exists",
+                    "--exit-on-error",
+                    "-d",
+                    connection.settings_dict["NAME"],
+                    str(work / manifest["database"]),
+                ],
+                env=_pg_env(),
+                capture_output=True,
+                text=True,
             )
             if result.returncode != 0:
                 raise BackupError(f"pg_restore failed: {result.stderr.strip()[-2000:]}")

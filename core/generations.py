@@ -109,8 +109,15 @@ def generation_current(found: dict, generation_key: str, *, timeout: int | None 
     return generation
 
 
-def generation_cached(key: str, build, *, generation_key: str, timeout: int = 3600,
-                      generation_timeout: int | None = None, local: bool = False):
+def generation_cached(
+    key: str,
+    build,
+    *,
+    generation_key: str,
+    timeout: int = 3600,
+    generation_timeout: int | None = None,
+    local: bool = False,
+):
     """The value stored under `key` in the current generation, else `build()`, stored (unless
     None). With `local`, also kept in this process (for values read on most requests)."""
     snapshot = _snapshot.get()
@@ -150,8 +157,15 @@ def generation_cached(key: str, build, *, generation_key: str, timeout: int = 36
     return value
 
 
-def generation_cached_many(items: dict, build_many, *, generation_key: str, timeout: int = 3600,
-                           generation_timeout: int | None = None, local: bool = False) -> dict:
+def generation_cached_many(
+    items: dict,
+    build_many,
+    *,
+    generation_key: str,
+    timeout: int = 3600,
+    generation_timeout: int | None = None,
+    local: bool = False,
+) -> dict:
     """`generation_cached` for many keys at once: `items` maps each cache key to what
     `build_many` needs to build its value; the values stored in the current generation are
     read in one round trip (none for those kept in this process with `local`), and the rest
@@ -190,8 +204,11 @@ def generation_cached_many(items: dict, build_many, *, generation_key: str, time
                 _local_put(key, generation, entry[1])
     missing = {key: item for key, item in items.items() if key not in values}
     if missing:
-        built = {key: value for key, value in build_many(list(missing.values())).items()
-                 if key in missing and value is not None}
+        built = {
+            key: value
+            for key, value in build_many(list(missing.values())).items()
+            if key in missing and value is not None
+        }
         try:
             cache.set_many({key: (generation, value) for key, value in built.items()}, timeout)
         except Exception:

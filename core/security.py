@@ -18,8 +18,13 @@ def _media_sources() -> list[str]:
 
 def build_policy() -> str:
     media = _media_sources()
-    frames = ["'self'", "https://www.youtube-nocookie.com", "https://www.youtube.com", "https://player.vimeo.com",
-              *settings.AI_TOOL_ALLOWED_ORIGINS]
+    frames = [
+        "'self'",
+        "https://www.youtube-nocookie.com",
+        "https://www.youtube.com",
+        "https://player.vimeo.com",
+        *settings.AI_TOOL_ALLOWED_ORIGINS,
+    ]
     directives = {
         "default-src": ["'self'"],
         # H5P content types build functions from strings; nothing outside this site may run.

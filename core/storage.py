@@ -41,7 +41,9 @@ def private_file_response(name: str, *, download_name: str | None = None, as_att
         )
     content_type, _ = mimetypes.guess_type(filename)
     response = FileResponse(
-        storage.open(name, "rb"), as_attachment=as_attachment, filename=filename,
+        storage.open(name, "rb"),
+        as_attachment=as_attachment,
+        filename=filename,
         content_type=content_type or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"

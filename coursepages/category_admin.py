@@ -122,7 +122,10 @@ class CategoryEditView(generic.EditView):
     def save_instance(self):
         data = self.form.cleaned_data
         category = category_update(
-            category=self.object, name=data["name"], slug=data["slug"], description=data["description"],
+            category=self.object,
+            name=data["name"],
+            slug=data["slug"],
+            description=data["description"],
             parent=data.get("parent"),
         )
         log(instance=category, action="wagtail.edit", user=self.request.user)

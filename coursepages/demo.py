@@ -67,7 +67,11 @@ def _quiz(title: str) -> dict:
                 "explanation": "VAT = gross × rate / (1 + rate) = 115 × 0.15 / 1.15 = R15.",
                 "options": [
                     {"text": "R15.00", "is_correct": True, "feedback": "Right: 115 × 15/115."},
-                    {"text": "R17.25", "is_correct": False, "feedback": "That is 15% of R115, but the price already includes VAT."},
+                    {
+                        "text": "R17.25",
+                        "is_correct": False,
+                        "feedback": "That is 15% of R115, but the price already includes VAT.",
+                    },
                     {"text": "R11.50", "is_correct": False, "feedback": "That is 10%."},
                 ],
             },
@@ -79,7 +83,11 @@ def _quiz(title: str) -> dict:
                 "options": [
                     {"text": "list", "is_correct": True, "feedback": ""},
                     {"text": "dict", "is_correct": True, "feedback": ""},
-                    {"text": "array", "is_correct": False, "feedback": "array is in the standard library's array module."},
+                    {
+                        "text": "array",
+                        "is_correct": False,
+                        "feedback": "array is in the standard library's array module.",
+                    },
                 ],
             },
             {
@@ -122,71 +130,174 @@ def _courses(image, document):
     text = lambda html: ("rich_text", html)  # noqa: E731
     return [
         (
-            {"title": "Python for Beginners", "slug": "python-for-beginners", "pricing": CoursePage.Pricing.FREE,
-             "price_cents": 0, "difficulty": CoursePage.Difficulty.BEGINNER,
-             "summary": "Write your first programs: values, names, functions and a little VAT arithmetic."},
+            {
+                "title": "Python for Beginners",
+                "slug": "python-for-beginners",
+                "pricing": CoursePage.Pricing.FREE,
+                "price_cents": 0,
+                "difficulty": CoursePage.Difficulty.BEGINNER,
+                "summary": "Write your first programs: values, names, functions and a little VAT arithmetic.",
+            },
             "thandi@lectern.local",
             "Programming",
             [
-                ("Getting started", [
-                    ("Welcome", [text("<p>Welcome to the course. Each lesson takes about ten minutes.</p>"),
-                                 ("callout", {"style": "tip", "title": "How to use this course",
-                                              "body": "<p>Work through the lessons in order; mark each complete.</p>"}),
-                                 ("image", {"image": image.pk, "alt_text": "Course banner", "caption": "Let's begin"})],
-                     {"free_preview": True}),
-                    ("Your first program", [("markdown", "## Hello\n\n```python\nprint('Hello, Lectern!')\n```\n\n"
-                                                         "Run it with `python hello.py`.")], {}),
-                ]),
-                ("Working with numbers", [
-                    ("VAT arithmetic", [text("<p>Prices include VAT. VAT = gross × rate ÷ (1 + rate).</p>"),
-                                        ("document", {"title": "VAT cheat sheet", "document": document.pk,
-                                                      "show_preview": True, "allow_download": True})], {}),
-                    ("Check your understanding", [("quiz", _quiz("Numbers quiz"))], {"prerequisites": ["VAT arithmetic"]}),
-                ]),
+                (
+                    "Getting started",
+                    [
+                        (
+                            "Welcome",
+                            [
+                                text("<p>Welcome to the course. Each lesson takes about ten minutes.</p>"),
+                                (
+                                    "callout",
+                                    {
+                                        "style": "tip",
+                                        "title": "How to use this course",
+                                        "body": "<p>Work through the lessons in order; mark each complete.</p>",
+                                    },
+                                ),
+                                ("image", {"image": image.pk, "alt_text": "Course banner", "caption": "Let's begin"}),
+                            ],
+                            {"free_preview": True},
+                        ),
+                        (
+                            "Your first program",
+                            [
+                                (
+                                    "markdown",
+                                    "## Hello\n\n```python\nprint('Hello, Lectern!')\n```\n\n"
+                                    "Run it with `python hello.py`.",
+                                )
+                            ],
+                            {},
+                        ),
+                    ],
+                ),
+                (
+                    "Working with numbers",
+                    [
+                        (
+                            "VAT arithmetic",
+                            [
+                                text("<p>Prices include VAT. VAT = gross × rate ÷ (1 + rate).</p>"),
+                                (
+                                    "document",
+                                    {
+                                        "title": "VAT cheat sheet",
+                                        "document": document.pk,
+                                        "show_preview": True,
+                                        "allow_download": True,
+                                    },
+                                ),
+                            ],
+                            {},
+                        ),
+                        (
+                            "Check your understanding",
+                            [("quiz", _quiz("Numbers quiz"))],
+                            {"prerequisites": ["VAT arithmetic"]},
+                        ),
+                    ],
+                ),
             ],
         ),
         (
-            {"title": "Web Development with Django", "slug": "django-web-development",
-             "pricing": CoursePage.Pricing.ONE_TIME, "price_cents": 49900,
-             "difficulty": CoursePage.Difficulty.INTERMEDIATE,
-             "summary": "Build and deploy a Django site: models, views, templates and tests."},
+            {
+                "title": "Web Development with Django",
+                "slug": "django-web-development",
+                "pricing": CoursePage.Pricing.ONE_TIME,
+                "price_cents": 49900,
+                "difficulty": CoursePage.Difficulty.INTERMEDIATE,
+                "summary": "Build and deploy a Django site: models, views, templates and tests.",
+            },
             "pieter@lectern.local",
             "Web development",
             [
-                ("Foundations", [
-                    ("Course overview", [text("<p>What we will build, and how.</p>"),
-                                         ("video", {"title": "Overview", "source": "youtube",
-                                                    "url": "https://www.youtube.com/watch?v=F5mRW0jo-U4",
-                                                    "completion_threshold": 80})], {"free_preview": True}),
-                    ("Models and migrations", [("markdown", "```python\nclass Course(models.Model):\n"
-                                                            "    title = models.CharField(max_length=200)\n```")], {}),
-                ]),
-                ("Going further", [
-                    ("Project: a price calculator", [("assignment", _assignment())], {}),
-                    ("Practice with the tutor", [("ai_tool", {"title": "VAT practice tutor", "tool_url": "/ai-tools/demo/",
-                                                              "allowed_origin": "", "parameters": [{"name": "topic", "value": "vat"}],
-                                                              "permissions": ["read_profile", "report_score"],
-                                                              "completion_rule": "min_score", "min_score": 60, "height": 520})],
-                     {"unlock_after_days": 7}),
-                ]),
+                (
+                    "Foundations",
+                    [
+                        (
+                            "Course overview",
+                            [
+                                text("<p>What we will build, and how.</p>"),
+                                (
+                                    "video",
+                                    {
+                                        "title": "Overview",
+                                        "source": "youtube",
+                                        "url": "https://www.youtube.com/watch?v=F5mRW0jo-U4",
+                                        "completion_threshold": 80,
+                                    },
+                                ),
+                            ],
+                            {"free_preview": True},
+                        ),
+                        (
+                            "Models and migrations",
+                            [
+                                (
+                                    "markdown",
+                                    "```python\nclass Course(models.Model):\n"
+                                    "    title = models.CharField(max_length=200)\n```",
+                                )
+                            ],
+                            {},
+                        ),
+                    ],
+                ),
+                (
+                    "Going further",
+                    [
+                        ("Project: a price calculator", [("assignment", _assignment())], {}),
+                        (
+                            "Practice with the tutor",
+                            [
+                                (
+                                    "ai_tool",
+                                    {
+                                        "title": "VAT practice tutor",
+                                        "tool_url": "/ai-tools/demo/",
+                                        "allowed_origin": "",
+                                        "parameters": [{"name": "topic", "value": "vat"}],
+                                        "permissions": ["read_profile", "report_score"],
+                                        "completion_rule": "min_score",
+                                        "min_score": 60,
+                                        "height": 520,
+                                    },
+                                )
+                            ],
+                            {"unlock_after_days": 7},
+                        ),
+                    ],
+                ),
             ],
         ),
         (
-            {"title": "Data Analysis with Spreadsheets", "slug": "data-analysis-spreadsheets",
-             "pricing": CoursePage.Pricing.SUBSCRIPTION, "price_cents": 0,
-             "difficulty": CoursePage.Difficulty.BEGINNER,
-             "summary": "Clean, summarise and chart data. Included in the Lectern subscription."},
+            {
+                "title": "Data Analysis with Spreadsheets",
+                "slug": "data-analysis-spreadsheets",
+                "pricing": CoursePage.Pricing.SUBSCRIPTION,
+                "price_cents": 0,
+                "difficulty": CoursePage.Difficulty.BEGINNER,
+                "summary": "Clean, summarise and chart data. Included in the Lectern subscription.",
+            },
             "thandi@lectern.local",
             "Data",
             [
-                ("Cleaning data", [
-                    ("Tidy tables", [text("<p>One row per observation, one column per variable.</p>")], {}),
-                    ("Spotting errors", [text("<p>Look for blanks, duplicates and outliers.</p>")], {}),
-                ]),
-                ("Summaries", [
-                    ("Pivot tables", [text("<p>Group, count and sum.</p>")], {}),
-                    ("Charts that tell the truth", [text("<p>Start bars at zero.</p>")], {}),
-                ]),
+                (
+                    "Cleaning data",
+                    [
+                        ("Tidy tables", [text("<p>One row per observation, one column per variable.</p>")], {}),
+                        ("Spotting errors", [text("<p>Look for blanks, duplicates and outliers.</p>")], {}),
+                    ],
+                ),
+                (
+                    "Summaries",
+                    [
+                        ("Pivot tables", [text("<p>Group, count and sum.</p>")], {}),
+                        ("Charts that tell the truth", [text("<p>Start bars at zero.</p>")], {}),
+                    ],
+                ),
             ],
         ),
     ]
@@ -196,8 +307,9 @@ def _build_course(catalog, fields, instructor, category, sections, *, publish=Tr
     course = CoursePage.objects.filter(slug=fields["slug"]).first()
     if course:
         return course
-    course = CoursePage(**fields, category=category, owner=instructor, live=publish,
-                        description=f"<p>{fields['summary']}</p>")
+    course = CoursePage(
+        **fields, category=category, owner=instructor, live=publish, description=f"<p>{fields['summary']}</p>"
+    )
     catalog.add_child(instance=course)
     CourseInstructor.objects.create(page=course, user=instructor, weight=1)
     for section_title, lessons in sections:
@@ -210,7 +322,10 @@ def _build_course(catalog, fields, instructor, category, sections, *, publish=Tr
             section.add_child(instance=lesson)
             if prerequisite_titles:
                 lesson.prerequisites.set(
-                    [created.get(t) or LessonPage.objects.descendant_of(course).get(title=t) for t in prerequisite_titles]
+                    [
+                        created.get(t) or LessonPage.objects.descendant_of(course).get(title=t)
+                        for t in prerequisite_titles
+                    ]
                 )
                 lesson.save()
             created[lesson_title] = lesson
@@ -242,9 +357,14 @@ def seed(*, stdout):
         instructor = demo_user("pieter@lectern.local")
         course = _build_course(
             catalog,
-            {"title": "Introduction to Statistics", "slug": "intro-to-statistics", "pricing": CoursePage.Pricing.FREE,
-             "price_cents": 0, "difficulty": CoursePage.Difficulty.BEGINNER,
-             "summary": "Averages, spread and why samples mislead. Waiting for a moderator's review."},
+            {
+                "title": "Introduction to Statistics",
+                "slug": "intro-to-statistics",
+                "pricing": CoursePage.Pricing.FREE,
+                "price_cents": 0,
+                "difficulty": CoursePage.Difficulty.BEGINNER,
+                "summary": "Averages, spread and why samples mislead. Waiting for a moderator's review.",
+            },
             instructor,
             categories["Data"],
             [("Describing data", [("Mean, median, mode", [("rich_text", "<p>Three kinds of average.</p>")], {})])],

@@ -37,10 +37,19 @@ HEADER = "X-Page-Cache"
 ENTRY_FORMAT = "v1"  # entries are (generation, body, headers); change this if that shape changes
 # Fields Wagtail saves on a live page when a draft is saved, locked or a child added; none of
 # them changes what the published page shows.
-_BOOKKEEPING_FIELDS = frozenset({
-    "wagtail_admin_comments", "latest_revision", "latest_revision_created_at", "draft_title",
-    "has_unpublished_changes", "locked", "locked_at", "locked_by", "numchild",
-})
+_BOOKKEEPING_FIELDS = frozenset(
+    {
+        "wagtail_admin_comments",
+        "latest_revision",
+        "latest_revision_created_at",
+        "draft_title",
+        "has_unpublished_changes",
+        "locked",
+        "locked_at",
+        "locked_by",
+        "numchild",
+    }
+)
 
 
 def page_cache_seconds() -> int:

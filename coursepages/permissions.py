@@ -152,6 +152,14 @@ class CourseAuthoringPermissionsMixin:
         return CourseAuthoringPermissionTester(user, self)
 
 
-__all__ = ["CourseAuthoringPermissionTester", "CourseAuthoringPermissionsMixin", "course_of",
-           "courses_owned_or_instructed_by", "courses_staffed_by", "restrict_to_taught_courses",
-           "user_is_course_staff", "user_may_edit_documents", "user_teaches"]
+__all__ = [
+    "CourseAuthoringPermissionTester",
+    "CourseAuthoringPermissionsMixin",
+    "course_of",
+    "courses_owned_or_instructed_by",
+    "courses_staffed_by",
+    "restrict_to_taught_courses",
+    "user_is_course_staff",
+    "user_may_edit_documents",
+    "user_teaches",
+]

@@ -53,10 +53,16 @@ def catalog_queryset(
         matches = catalog_courses().order_by().search(q, operator="and")
         queryset = queryset.filter(pk__in=[page.pk for page in matches])
     images = get_image_model().objects.prefetch_renditions(CATALOG_THUMBNAIL)
-    return queryset.select_related("category").prefetch_related(
-        Prefetch("course_instructors", queryset=CourseInstructor.objects.select_related("user").order_by("sort_order")),
-        Prefetch("thumbnail", queryset=images),
-    ).order_by("-first_published_at", "-pk")
+    return (
+        queryset.select_related("category")
+        .prefetch_related(
+            Prefetch(
+                "course_instructors", queryset=CourseInstructor.objects.select_related("user").order_by("sort_order")
+            ),
+            Prefetch("thumbnail", queryset=images),
+        )
+        .order_by("-first_published_at", "-pk")
+    )
 
 
 def category_tree() -> list[dict]:

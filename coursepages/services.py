@@ -160,16 +160,22 @@ def review_finished(*, workflow_state, user, approved: bool) -> None:
     reviewer = (user.get_full_name() or user.email) if user else "A moderator"
     edit_url = reverse("wagtailadmin_pages:edit", args=[page.pk])
     if approved:
-        notify(user=requester, kind="course_review", title=f"“{page.title}” was approved",
-               body=f"{reviewer} approved “{page.title}”; it is now published.", url=page.url or edit_url)
+        notify(
+            user=requester,
+            kind="course_review",
+            title=f"“{page.title}” was approved",
+            body=f"{reviewer} approved “{page.title}”; it is now published.",
+            url=page.url or edit_url,
+        )
     else:
         task_state = workflow_state.current_task_state
         comment = task_state.get_comment() if task_state else ""
         body = f"{reviewer} asked for changes to “{page.title}”."
         if comment:
             body += f" Comment: {comment}"
-        notify(user=requester, kind="course_review", title=f"Changes requested on “{page.title}”", body=body,
-               url=edit_url)
+        notify(
+            user=requester, kind="course_review", title=f"Changes requested on “{page.title}”", body=body, url=edit_url
+        )
 
 
 def course_copy_relink_prerequisites(*, source: CoursePage, copy: CoursePage, user=None) -> int:

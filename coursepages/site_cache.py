@@ -29,6 +29,7 @@ class CachedSiteMiddleware:
         if view_func is wagtail_views.serve and not hasattr(request, "_wagtail_site"):
             # Wagtail matches a site by hostname and port (the request's port when the Host has none).
             hostname = split_domain_port(request.get_host())[0]
-            request._wagtail_site = cached_until_pages_change(f"wagtail-site:v1:{hostname}:{request.get_port()}",
-                                                              lambda: _site_for(request))
+            request._wagtail_site = cached_until_pages_change(
+                f"wagtail-site:v1:{hostname}:{request.get_port()}", lambda: _site_for(request)
+            )
         return None

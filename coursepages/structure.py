@@ -81,7 +81,7 @@ def _build_course_structures(courses: list[CoursePage]) -> dict[str, CourseStruc
     """{cache key: structure} of these courses, BUILD_BATCH courses at a time."""
     built: dict[str, CourseStructure] = {}
     for start in range(0, len(courses), BUILD_BATCH):
-        built.update(_build_batch(courses[start:start + BUILD_BATCH]))
+        built.update(_build_batch(courses[start : start + BUILD_BATCH]))
     return built
 
 
@@ -96,8 +96,12 @@ def _build_batch(courses: list[CoursePage]) -> dict[str, CourseStructure]:
 
     rows = (
         Page.objects.live()
-        .filter(reduce(or_, (Q(path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2))
-                             for course in courses)))
+        .filter(
+            reduce(
+                or_,
+                (Q(path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2)) for course in courses),
+            )
+        )
         .order_by("path")
         .values("id", "title", "path", "depth", "url_path", *(f"lessonpage__{name}" for name in OUTLINE_LESSON_FIELDS))
     )
@@ -112,8 +116,14 @@ def _build_batch(courses: list[CoursePage]) -> dict[str, CourseStructure]:
         section = sections[course_path].get(row["path"][: -LessonPage.steplen])
         if section is None or row["lessonpage__estimated_minutes"] is None:
             continue  # its section is a draft (the lesson is not part of the live course), or not a lesson
-        section[1].append(OutlinePage(pk=row["id"], title=row["title"], url=url,
-                                      **{name: row[f"lessonpage__{name}"] for name in OUTLINE_LESSON_FIELDS}))
+        section[1].append(
+            OutlinePage(
+                pk=row["id"],
+                title=row["title"],
+                url=url,
+                **{name: row[f"lessonpage__{name}"] for name in OUTLINE_LESSON_FIELDS},
+            )
+        )
     lesson_ids = {
         path: {lesson.pk for _section, lessons in course_sections.values() for lesson in lessons}
         for path, course_sections in sections.items()
@@ -123,7 +133,8 @@ def _build_batch(courses: list[CoursePage]) -> dict[str, CourseStructure]:
         reduce(or_, (Q(from_lessonpage__path__startswith=path) for path in by_path))
     ).order_by("to_lessonpage__path")
     for from_id, from_path, to_id, title in edges.values_list(
-            "from_lessonpage_id", "from_lessonpage__path", "to_lessonpage_id", "to_lessonpage__title"):
+        "from_lessonpage_id", "from_lessonpage__path", "to_lessonpage_id", "to_lessonpage__title"
+    ):
         course_path = course_path_of(from_path)
         # A prerequisite that is not one of the course's lessons (a draft, or in an
         # unpublished section) cannot be completed, so it must not lock anything.
@@ -145,8 +156,9 @@ def course_structures(courses) -> dict[int, CourseStructure]:
     their number. Not kept on the instances: a page changed later in the same request or task
     is seen by the next read."""
     wanted = {_key(course): course for course in courses}
-    found = generation_cached_many(wanted, _build_course_structures, generation_key=GENERATION_KEY,
-                                   timeout=STRUCTURE_SECONDS, local=True)
+    found = generation_cached_many(
+        wanted, _build_course_structures, generation_key=GENERATION_KEY, timeout=STRUCTURE_SECONDS, local=True
+    )
     return {course.pk: found[key] for key, course in wanted.items()}
 
 

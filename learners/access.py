@@ -111,8 +111,9 @@ class CourseAccess:
         lock = self.course_lock()
         if lock:
             return lock
-        missing = [(pk, title) for pk, title in self.prerequisites.get(lesson.pk, [])
-                   if pk not in self.completed_lesson_ids]
+        missing = [
+            (pk, title) for pk, title in self.prerequisites.get(lesson.pk, []) if pk not in self.completed_lesson_ids
+        ]
         if missing:
             return LessonAccess(
                 False,
@@ -146,8 +147,12 @@ def course_access_for(*, user, course: CoursePage) -> CourseAccess:
     if user.is_authenticated:
         enrollment = Enrollment.objects.filter(user=user, course_id=course.pk).first()
         if enrollment:
-            progress = {lesson_id: (status, last) for lesson_id, status, last in LessonProgress.objects.filter(
-                enrollment=enrollment).values_list("lesson_id", "status", "last_accessed_at")}
+            progress = {
+                lesson_id: (status, last)
+                for lesson_id, status, last in LessonProgress.objects.filter(enrollment=enrollment).values_list(
+                    "lesson_id", "status", "last_accessed_at"
+                )
+            }
             completed = {pk for pk, (status, _last) in progress.items() if status == LessonProgress.Status.COMPLETED}
     structure = course_structure(course)
     return CourseAccess(
@@ -215,8 +220,9 @@ class LearningContext:
         return self.access.enrollment
 
 
-def learning_context_for(*, user, lesson: LessonPage, course: CoursePage | None = None,
-                         access: CourseAccess | None = None) -> LearningContext:
+def learning_context_for(
+    *, user, lesson: LessonPage, course: CoursePage | None = None, access: CourseAccess | None = None
+) -> LearningContext:
     """The learning context of `user` in `lesson`: the course access (loaded here unless the
     caller already has it for the same user and course) and the verdict."""
     if access is None or access.user != user:

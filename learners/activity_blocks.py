@@ -45,8 +45,13 @@ def activity_blocks_index(*, lesson: LessonPage) -> list[ActivityBlock]:
             title = str(child.value.get("title") or "")[:255]
         row, _ = ActivityBlock.objects.update_or_create(
             block_id=child.id,
-            defaults={"block_type": child.block_type, "lesson": lesson, "course": course, "title": title,
-                      "position": position},
+            defaults={
+                "block_type": child.block_type,
+                "lesson": lesson,
+                "course": course,
+                "title": title,
+                "position": position,
+            },
         )
         rows.append(row)
         seen.append(child.id)
@@ -92,8 +97,9 @@ def activity_get(*, block_id: str, block_type: str | None = None) -> Activity:
     return Activity(block_id=block_id, block_type=child.block_type, lesson=lesson, course=course, value=child.value)
 
 
-def activity_for_student(*, user, block_id: str, block_type: str,
-                         not_enrolled: str) -> tuple[Activity, "LearningContext"]:
+def activity_for_student(
+    *, user, block_id: str, block_type: str, not_enrolled: str
+) -> tuple[Activity, "LearningContext"]:
     """The activity a student works on, with their learning context in its lesson; the
     activity's services refuse through `context.learner(not_enrolled)` (the access policy's
     reason, or `not_enrolled` with the given sentence)."""

@@ -26,8 +26,9 @@ def _children(lesson, block_type: str) -> list:
 
 
 def _activity(context: LearningContext, child) -> Activity:
-    return Activity(block_id=child.id, block_type=child.block_type, lesson=context.lesson, course=context.course,
-                    value=child.value)
+    return Activity(
+        block_id=child.id, block_type=child.block_type, lesson=context.lesson, course=context.course, value=child.value
+    )
 
 
 def _grouped(rows, key: str = "block_id") -> dict[str, list]:
@@ -43,9 +44,15 @@ def _quiz_states(context: LearningContext) -> dict[str, QuizState]:
         return {}
     enrollment = context.enrollment
     attempts = _grouped(QuizAttempt.objects.filter(enrollment=enrollment, lesson=context.lesson)) if enrollment else {}
-    return {child.id: QuizState(activity=_activity(context, child), enrollment=enrollment,
-                                attempts=attempts.get(child.id, []), settings=quiz_settings(child.value))
-            for child in children}
+    return {
+        child.id: QuizState(
+            activity=_activity(context, child),
+            enrollment=enrollment,
+            attempts=attempts.get(child.id, []),
+            settings=quiz_settings(child.value),
+        )
+        for child in children
+    }
 
 
 def _assignment_states(context: LearningContext) -> dict[str, AssignmentState]:
@@ -53,22 +60,36 @@ def _assignment_states(context: LearningContext) -> dict[str, AssignmentState]:
     if not children:
         return {}
     enrollment = context.enrollment
-    submissions = _grouped(AssignmentSubmission.objects.filter(enrollment=enrollment, lesson=context.lesson)) \
-        if enrollment else {}
-    return {child.id: AssignmentState(activity=_activity(context, child), enrollment=enrollment,
-                                      submissions=submissions.get(child.id, []),
-                                      settings=assignment_settings(child.value))
-            for child in children}
+    submissions = (
+        _grouped(AssignmentSubmission.objects.filter(enrollment=enrollment, lesson=context.lesson))
+        if enrollment
+        else {}
+    )
+    return {
+        child.id: AssignmentState(
+            activity=_activity(context, child),
+            enrollment=enrollment,
+            submissions=submissions.get(child.id, []),
+            settings=assignment_settings(child.value),
+        )
+        for child in children
+    }
 
 
 def _h5p_players(context: LearningContext) -> dict[str, dict]:
-    children = [child for child in _children(context.lesson, "h5p")
-                if child.value.get("package") and child.value["package"].content_path]
+    children = [
+        child
+        for child in _children(context.lesson, "h5p")
+        if child.value.get("package") and child.value["package"].content_path
+    ]
     if not children:
         return {}
     lesson, can_record = context.lesson, context.may_record
-    saved = dict(H5PResult.objects.filter(user=context.user, lesson=lesson).values_list("block_id", "state")) \
-        if can_record else {}
+    saved = (
+        dict(H5PResult.objects.filter(user=context.user, lesson=lesson).values_list("block_id", "state"))
+        if can_record
+        else {}
+    )
     players = {}
     for child in children:
         base = reverse("learners:h5p-file", args=[lesson.pk, child.id, "h5p.json"]).rsplit("/", 1)[0]
@@ -94,14 +115,23 @@ def _video_players(context: LearningContext) -> dict[str, dict]:
     if not children:
         return {}
     lesson, can_record = context.lesson, context.may_record
-    watched = {row.block_id: row for row in VideoProgress.objects.filter(user=context.user, lesson=lesson)} \
-        if can_record else {}
+    watched = (
+        {row.block_id: row for row in VideoProgress.objects.filter(user=context.user, lesson=lesson)}
+        if can_record
+        else {}
+    )
     players = {}
     for child in children:
         value, source = child.value, child.value.get("source")
-        player = {"blockId": child.id, "source": source, "canRecord": can_record,
-                  "reportUrl": f"/api/v1/lessons/{lesson.pk}/video/",
-                  "threshold": value.get("completion_threshold") or 90, "position": 0, "watchedPercent": 0}
+        player = {
+            "blockId": child.id,
+            "source": source,
+            "canRecord": can_record,
+            "reportUrl": f"/api/v1/lessons/{lesson.pk}/video/",
+            "threshold": value.get("completion_threshold") or 90,
+            "position": 0,
+            "watchedPercent": 0,
+        }
         if source == "youtube":
             player["embedId"] = youtube_id(value.get("url") or "")
         elif source == "vimeo":

@@ -128,9 +128,13 @@ def lesson_context(request, lesson) -> dict:
     # Where "mark complete and continue" goes: the next lesson, if open now or opened by
     # completing this one (its only missing prerequisite).
     continue_to = None
-    if following and (following.access.allowed or (
+    if following and (
+        following.access.allowed
+        or (
             following.access.reason == LockReason.PREREQUISITE_MISSING
-            and set(following.access.missing_prerequisite_ids) == {lesson.pk})):
+            and set(following.access.missing_prerequisite_ids) == {lesson.pk}
+        )
+    ):
         continue_to = following
     return {
         "course": course,
@@ -150,7 +154,8 @@ def lesson_context(request, lesson) -> dict:
         "block_states": blocks,
         "completion_rule": lesson_completion_rule(lesson),
         "can_track": lesson_access.allowed and access.is_enrolled,
-        "prerequisite_lessons": [item for item in outline.lessons
-                                 if item.lesson.pk in lesson_access.missing_prerequisite_ids],
+        "prerequisite_lessons": [
+            item for item in outline.lessons if item.lesson.pk in lesson_access.missing_prerequisite_ids
+        ],
         "is_preview": lesson_access.allowed and lesson.free_preview and not access.is_enrolled and not access.is_staff,
     }

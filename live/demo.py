@@ -21,7 +21,8 @@ def seed(*, stdout):
         if not WeeklyAvailability.objects.filter(teacher=teacher).exists():
             WeeklyAvailability.objects.bulk_create(
                 WeeklyAvailability(teacher=teacher, weekday=d, start_time=s, end_time=e, timezone=teacher.timezone)
-                for d, s, e in HOURS)
+                for d, s, e in HOURS
+            )
             stdout.write(f"live: weekly hours for {teacher.email}")
     student = User.objects.filter(email="sipho@lectern.local").first()
     link = CourseInstructor.objects.filter(user__in=teachers).select_related("page", "user").order_by("page_id").first()
@@ -31,6 +32,12 @@ def seed(*, stdout):
     slots = free_slots_for(teacher=link.user, student=student, minutes=60)
     slot = next((s for s in slots if s.starts_at > timezone.now() + timedelta(days=2)), None)
     if slot:
-        LiveSession.objects.create(course=link.page, teacher=link.user, student=student, starts_at=slot.starts_at,
-                                   ends_at=slot.ends_at, topic="Going over the first section")
+        LiveSession.objects.create(
+            course=link.page,
+            teacher=link.user,
+            student=student,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            topic="Going over the first section",
+        )
         stdout.write(f"live: {student.email} requested a class with {link.user.email}")

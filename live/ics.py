@@ -26,8 +26,11 @@ def session_ics(*, session, method: str = "REQUEST") -> str:
     event.add("dtstart", session.starts_at.astimezone(UTC))
     event.add("dtend", session.ends_at.astimezone(UTC))
     event.add("summary", f"Live class: {session.course.title}")
-    event.add("description", f"{session.topic or 'Live class'} with {session.teacher.display_name} and "
-                             f"{session.student.display_name}.\nJoin: {join_url}")
+    event.add(
+        "description",
+        f"{session.topic or 'Live class'} with {session.teacher.display_name} and "
+        f"{session.student.display_name}.\nJoin: {join_url}",
+    )
     event.add("location", join_url)
     event.add("url", join_url)
     event.add("sequence", 1 if method == "CANCEL" else 0)

@@ -31,12 +31,30 @@ def unguessable_room_name() -> str:
 
 # --- Jitsi -------------------------------------------------------------------------------
 
-def jitsi_token(*, app_id: str, app_secret: str, room: str, subject: str, user_context: dict, group: str = "",
-                audience: str = "jitsi", not_before: int, expires: int) -> str:
+
+def jitsi_token(
+    *,
+    app_id: str,
+    app_secret: str,
+    room: str,
+    subject: str,
+    user_context: dict,
+    group: str = "",
+    audience: str = "jitsi",
+    not_before: int,
+    expires: int,
+) -> str:
     """An HS256 token for the Prosody token plugin (lib-jitsi-meet doc/tokens.md). Every
     value in context.user must be a string, or Prosody raises."""
-    payload = {"aud": audience, "iss": app_id, "sub": subject, "room": room, "nbf": not_before, "exp": expires,
-               "context": {"user": {key: str(value) for key, value in user_context.items()}}}
+    payload = {
+        "aud": audience,
+        "iss": app_id,
+        "sub": subject,
+        "room": room,
+        "nbf": not_before,
+        "exp": expires,
+        "context": {"user": {key: str(value) for key, value in user_context.items()}},
+    }
     if group:
         payload["context"]["group"] = group
     return jwt.encode(payload, app_secret, algorithm="HS256")
@@ -47,10 +65,18 @@ def jitsi_join_url(*, session, user) -> str:
     url = f"{base}/{session.room_name}"
     if settings.JITSI_APP_ID and settings.JITSI_APP_SECRET:
         token = jitsi_token(
-            app_id=settings.JITSI_APP_ID, app_secret=settings.JITSI_APP_SECRET, audience=settings.JITSI_AUDIENCE,
-            subject=(urlsplit(base).hostname or "").lower(), room=session.room_name,
-            user_context={"id": user.pk, "name": user.display_name, "email": user.email, "avatar": "",
-                          "moderator": "true" if user.pk == session.teacher_id else "false"},
+            app_id=settings.JITSI_APP_ID,
+            app_secret=settings.JITSI_APP_SECRET,
+            audience=settings.JITSI_AUDIENCE,
+            subject=(urlsplit(base).hostname or "").lower(),
+            room=session.room_name,
+            user_context={
+                "id": user.pk,
+                "name": user.display_name,
+                "email": user.email,
+                "avatar": "",
+                "moderator": "true" if user.pk == session.teacher_id else "false",
+            },
             group=f"course-{session.course_id}",
             not_before=int((session.starts_at - timedelta(hours=1)).timestamp()),
             expires=int((session.ends_at + timedelta(hours=1)).timestamp()),
@@ -61,6 +87,7 @@ def jitsi_join_url(*, session, user) -> str:
 
 # --- BigBlueButton -----------------------------------------------------------------------
 
+
 def bbb_checksum(call: str, query: str, secret: str, algorithm: str = "sha1") -> str:
     """checksum = hex(HASH(callName + queryString + sharedSecret)) over the exact query sent."""
     if algorithm not in BBB_DIGEST_LENGTHS:
@@ -68,8 +95,14 @@ def bbb_checksum(call: str, query: str, secret: str, algorithm: str = "sha1") ->
     return hashlib.new(algorithm, f"{call}{query}{secret}".encode()).hexdigest()
 
 
-def bbb_signed_url(call: str, params: list[tuple[str, str]], *, base_url: str | None = None,
-                   secret: str | None = None, algorithm: str | None = None) -> str:
+def bbb_signed_url(
+    call: str,
+    params: list[tuple[str, str]],
+    *,
+    base_url: str | None = None,
+    secret: str | None = None,
+    algorithm: str | None = None,
+) -> str:
     """<BBB_URL>api/<call>?<query>&checksum=…; the query is built once, then signed and sent."""
     base_url = (base_url or settings.BBB_URL).rstrip("/")
     secret = secret if secret is not None else settings.BBB_SECRET
@@ -119,6 +152,7 @@ def bbb_join_url(*, session, user) -> str:
 
 # --- one entry point for the services ------------------------------------------------------
 
+
 def meeting_create(*, session) -> dict:
     """Fields to store on the session once its meeting exists."""
     provider = settings.LIVE_PROVIDER
@@ -134,5 +168,3 @@ def meeting_join_url(*, session, user) -> str:
     if session.provider == "bbb":
         return bbb_join_url(session=session, user=user)
     return jitsi_join_url(session=session, user=user)
-
-

@@ -36,6 +36,7 @@ class MeetingUnavailable(LiveError, UpstreamError):
 
 # --- availability ----------------------------------------------------------------------------
 
+
 def availability_add(*, teacher, weekday: int, start_time: time, end_time: time) -> WeeklyAvailability:
     if not user_may_teach_live(teacher):
         raise LiveError("Only teachers publish availability.", "not_teacher")
@@ -43,12 +44,14 @@ def availability_add(*, teacher, weekday: int, start_time: time, end_time: time)
         raise LiveError("The window must end after it starts.", "invalid_window")
     if weekday not in range(7):
         raise LiveError("Choose a day of the week.", "invalid_window")
-    clash = WeeklyAvailability.objects.filter(teacher=teacher, weekday=weekday, start_time__lt=end_time,
-                                              end_time__gt=start_time)
+    clash = WeeklyAvailability.objects.filter(
+        teacher=teacher, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time
+    )
     if clash.exists():
         raise LiveError("That window overlaps one you already have on that day.", "overlapping_window")
-    return WeeklyAvailability.objects.create(teacher=teacher, weekday=weekday, start_time=start_time,
-                                             end_time=end_time, timezone=teacher.timezone)
+    return WeeklyAvailability.objects.create(
+        teacher=teacher, weekday=weekday, start_time=start_time, end_time=end_time, timezone=teacher.timezone
+    )
 
 
 def availability_remove(*, teacher, window_id: int) -> None:
@@ -64,8 +67,9 @@ def exception_add(*, teacher, first_day: date, last_day: date, reason: str = "")
     tz = teacher.tzinfo
     starts_at = datetime.combine(first_day, time.min, tzinfo=tz)
     ends_at = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=tz)
-    return AvailabilityException.objects.create(teacher=teacher, starts_at=starts_at, ends_at=ends_at,
-                                                reason=reason[:200])
+    return AvailabilityException.objects.create(
+        teacher=teacher, starts_at=starts_at, ends_at=ends_at, reason=reason[:200]
+    )
 
 
 def exception_remove(*, teacher, exception_id: int) -> None:
@@ -74,8 +78,10 @@ def exception_remove(*, teacher, exception_id: int) -> None:
 
 # --- booking ---------------------------------------------------------------------------------
 
-def session_request(*, student, course, teacher, starts_at: datetime, minutes: int = 60,
-                    topic: str = "") -> LiveSession:
+
+def session_request(
+    *, student, course, teacher, starts_at: datetime, minutes: int = 60, topic: str = ""
+) -> LiveSession:
     """A student asks for a class in one of the teacher's free slots. The slot is held until
     the teacher decides. Overlaps are refused here and, on PostgreSQL, by exclusion
     constraints when two requests race."""
@@ -100,15 +106,22 @@ def session_request(*, student, course, teacher, starts_at: datetime, minutes: i
             # requests can both pass the check; the exclusion constraint refuses the second.
             if busy_intervals(users=[teacher, student], start=starts_at, end=ends_at):
                 raise LiveError("That time has just been taken. Choose another slot.", "slot_taken")
-            session = LiveSession.objects.create(course=course, teacher=teacher, student=student,
-                                                 starts_at=starts_at, ends_at=ends_at, topic=topic[:200])
+            session = LiveSession.objects.create(
+                course=course, teacher=teacher, student=student, starts_at=starts_at, ends_at=ends_at, topic=topic[:200]
+            )
     except IntegrityError as exc:
         if "live_no_" in str(exc):
             raise LiveError("That time has just been taken. Choose another slot.", "slot_taken")
         raise
-    notify(user=teacher, kind="live_request", title=f"{student.display_name} asked for a live class",
-           body=f"{course.title}, {_when(session, teacher)}.", url=session.get_absolute_url(),
-           email_template="live/requested", context=_context(session, teacher))
+    notify(
+        user=teacher,
+        kind="live_request",
+        title=f"{student.display_name} asked for a live class",
+        body=f"{course.title}, {_when(session, teacher)}.",
+        url=session.get_absolute_url(),
+        email_template="live/requested",
+        context=_context(session, teacher),
+    )
     return session
 
 
@@ -118,10 +131,15 @@ def _when(session, user) -> str:
 
 
 def _context(session, user) -> dict:
-    return {"course_title": session.course.title, "when": _when(session, user),
-            "teacher_name": session.teacher.display_name, "student_name": session.student.display_name,
-            "topic": session.topic, "reason": session.decision_note,
-            "session_url": settings.SITE_URL + session.get_absolute_url()}
+    return {
+        "course_title": session.course.title,
+        "when": _when(session, user),
+        "teacher_name": session.teacher.display_name,
+        "student_name": session.student.display_name,
+        "topic": session.topic,
+        "reason": session.decision_note,
+        "session_url": settings.SITE_URL + session.get_absolute_url(),
+    }
 
 
 def _locked(session: LiveSession) -> LiveSession:
@@ -151,11 +169,19 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
         session.save()
         invite = session_ics(session=session, method="REQUEST")
         for person in (session.student, session.teacher):
-            notify(user=person, kind="live_approved", title=f"Live class confirmed: {session.course.title}",
-                   body=_when(session, person), url=session.get_absolute_url(), email_template="live/approved",
-                   context=_context(session, person), essential=True,
-                   attachments=[{"filename": "live-class.ics", "content": invite,
-                                 "mimetype": "text/calendar; method=REQUEST"}])
+            notify(
+                user=person,
+                kind="live_approved",
+                title=f"Live class confirmed: {session.course.title}",
+                body=_when(session, person),
+                url=session.get_absolute_url(),
+                email_template="live/approved",
+                context=_context(session, person),
+                essential=True,
+                attachments=[
+                    {"filename": "live-class.ics", "content": invite, "mimetype": "text/calendar; method=REQUEST"}
+                ],
+            )
     return session
 
 
@@ -170,9 +196,15 @@ def session_reject(*, session: LiveSession, user, reason: str = "") -> LiveSessi
         session.decision_note = reason[:500]
         session.decided_at = timezone.now()
         session.save(update_fields=["status", "decision_note", "decided_at"])
-        notify(user=session.student, kind="live_rejected", title=f"Live class not possible: {session.course.title}",
-               body=reason or "The teacher could not take this class.", url=session.get_absolute_url(),
-               email_template="live/rejected", context=_context(session, session.student))
+        notify(
+            user=session.student,
+            kind="live_rejected",
+            title=f"Live class not possible: {session.course.title}",
+            body=reason or "The teacher could not take this class.",
+            url=session.get_absolute_url(),
+            email_template="live/rejected",
+            context=_context(session, session.student),
+        )
     return session
 
 
@@ -189,8 +221,10 @@ def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSessi
         if not session.is_active:
             raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_active")
         if timezone.now() > cancel_deadline(session) and not user_may_cancel_after_cutoff(user):
-            raise LiveError(f"Classes can be cancelled up to {settings.LIVE_CANCEL_CUTOFF_HOURS} hours before "
-                            "they start.", "past_cutoff")
+            raise LiveError(
+                f"Classes can be cancelled up to {settings.LIVE_CANCEL_CUTOFF_HOURS} hours before they start.",
+                "past_cutoff",
+            )
         was_approved = session.status == LiveSession.Status.APPROVED
         session.status = LiveSession.Status.CANCELLED
         session.cancelled_by = user
@@ -199,15 +233,27 @@ def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSessi
         session.save(update_fields=["status", "cancelled_by", "decision_note", "decided_at"])
         attachments = None
         if was_approved:
-            attachments = [{"filename": "live-class.ics", "content": session_ics(session=session, method="CANCEL"),
-                            "mimetype": "text/calendar; method=CANCEL"}]
+            attachments = [
+                {
+                    "filename": "live-class.ics",
+                    "content": session_ics(session=session, method="CANCEL"),
+                    "mimetype": "text/calendar; method=CANCEL",
+                }
+            ]
         for person in (session.student, session.teacher):
             if person.pk == user.pk:
                 continue
-            notify(user=person, kind="live_cancelled", title=f"Live class cancelled: {session.course.title}",
-                   body=f"{_when(session, person)}. {reason}".strip(), url=session.get_absolute_url(),
-                   email_template="live/cancelled", context=_context(session, person), essential=True,
-                   attachments=attachments)
+            notify(
+                user=person,
+                kind="live_cancelled",
+                title=f"Live class cancelled: {session.course.title}",
+                body=f"{_when(session, person)}. {reason}".strip(),
+                url=session.get_absolute_url(),
+                email_template="live/cancelled",
+                context=_context(session, person),
+                essential=True,
+                attachments=attachments,
+            )
     return session
 
 
@@ -245,19 +291,26 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for field, ahead, phrase in REMINDERS:
-        due = LiveSession.objects.filter(status=LiveSession.Status.APPROVED, starts_at__gt=now,
-                                         starts_at__lte=now + ahead, **{f"{field}__isnull": True})
+        due = LiveSession.objects.filter(
+            status=LiveSession.Status.APPROVED,
+            starts_at__gt=now,
+            starts_at__lte=now + ahead,
+            **{f"{field}__isnull": True},
+        )
         for session in due.select_related("course", "teacher", "student"):
             with transaction.atomic():
-                claimed = LiveSession.objects.filter(pk=session.pk, **{f"{field}__isnull": True}).update(
-                    **{field: now})
+                claimed = LiveSession.objects.filter(pk=session.pk, **{f"{field}__isnull": True}).update(**{field: now})
                 if not claimed:
                     continue
                 for person in (session.student, session.teacher):
-                    notify(user=person, kind="live_reminder", title=f"Live class {phrase}: {session.course.title}",
-                           body=_when(session, person), url=session.get_absolute_url(),
-                           email_template="live/reminder", context={**_context(session, person), "phrase": phrase})
+                    notify(
+                        user=person,
+                        kind="live_reminder",
+                        title=f"Live class {phrase}: {session.course.title}",
+                        body=_when(session, person),
+                        url=session.get_absolute_url(),
+                        email_template="live/reminder",
+                        context={**_context(session, person), "phrase": phrase},
+                    )
                 sent += 1
     return sent
-
-

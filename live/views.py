@@ -31,14 +31,18 @@ def _session_for(request, pk) -> LiveSession:
 def dashboard(request):
     user = request.user
     upcoming = selectors.upcoming_for(user=user)
-    return render(request, "live/dashboard.html", {
-        "to_decide": [s for s in upcoming if s.teacher_id == user.pk and s.status == LiveSession.Status.REQUESTED],
-        "upcoming": upcoming,
-        "past": selectors.past_for(user=user),
-        "is_teacher": user_may_teach_live(user),
-        "can_book": bool(teachers_for_student(student=user)),
-        "tz": user.tzinfo,
-    })
+    return render(
+        request,
+        "live/dashboard.html",
+        {
+            "to_decide": [s for s in upcoming if s.teacher_id == user.pk and s.status == LiveSession.Status.REQUESTED],
+            "upcoming": upcoming,
+            "past": selectors.past_for(user=user),
+            "is_teacher": user_may_teach_live(user),
+            "can_book": bool(teachers_for_student(student=user)),
+            "tz": user.tzinfo,
+        },
+    )
 
 
 @login_required
@@ -57,8 +61,13 @@ def book_slots(request, course_id: int, teacher_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             session = services.session_request(
-                student=request.user, course=course, teacher=teacher, starts_at=form.cleaned_data["starts_at"],
-                minutes=form.cleaned_data["minutes"], topic=form.cleaned_data["topic"])
+                student=request.user,
+                course=course,
+                teacher=teacher,
+                starts_at=form.cleaned_data["starts_at"],
+                minutes=form.cleaned_data["minutes"],
+                topic=form.cleaned_data["topic"],
+            )
         except services.LiveError as exc:
             messages.error(request, exc.message)
         else:
@@ -70,11 +79,19 @@ def book_slots(request, course_id: int, teacher_id: int):
         minutes = 60
     minutes = minutes if minutes in selectors.SLOT_MINUTES else 60
     slots = selectors.free_slots_for(teacher=teacher, student=request.user, minutes=minutes)
-    return render(request, "live/book_slots.html", {
-        "course": course, "teacher": teacher, "form": form, "minutes": minutes,
-        "minute_choices": selectors.SLOT_MINUTES,
-        "days": selectors.slots_by_local_day(slots, request.user.tzinfo), "tzname": request.user.timezone,
-    })
+    return render(
+        request,
+        "live/book_slots.html",
+        {
+            "course": course,
+            "teacher": teacher,
+            "form": form,
+            "minutes": minutes,
+            "minute_choices": selectors.SLOT_MINUTES,
+            "days": selectors.slots_by_local_day(slots, request.user.tzinfo),
+            "tzname": request.user.timezone,
+        },
+    )
 
 
 @login_required
@@ -109,27 +126,40 @@ def availability(request):
             messages.error(request, exc.message)
         except ValueError:
             messages.error(request, "That item does not exist.")
-    return render(request, "live/availability.html", {
-        "windows": WeeklyAvailability.objects.filter(teacher=user),
-        "exceptions": AvailabilityException.objects.filter(teacher=user, ends_at__gt=timezone.now()),
-        "window_form": window_form, "exception_form": exception_form, "tzname": user.timezone, "tz": user.tzinfo,
-        "preview": selectors.slots_by_local_day(selectors.free_slots_for(teacher=user, days=7), user.tzinfo),
-    })
+    return render(
+        request,
+        "live/availability.html",
+        {
+            "windows": WeeklyAvailability.objects.filter(teacher=user),
+            "exceptions": AvailabilityException.objects.filter(teacher=user, ends_at__gt=timezone.now()),
+            "window_form": window_form,
+            "exception_form": exception_form,
+            "tzname": user.timezone,
+            "tz": user.tzinfo,
+            "preview": selectors.slots_by_local_day(selectors.free_slots_for(teacher=user, days=7), user.tzinfo),
+        },
+    )
 
 
 @login_required
 def detail(request, pk: int):
     session = _session_for(request, pk)
     now = timezone.now()
-    return render(request, "live/detail.html", {
-        "session": session, "tz": request.user.tzinfo, "reason_form": ReasonForm(),
-        "is_teacher": session_may_decide(user=request.user, session=session),
-        "can_cancel": session.is_active and (now <= services.cancel_deadline(session)
-                                             or user_may_cancel_after_cutoff(request.user)),
-        "cancel_deadline": services.cancel_deadline(session),
-        "join_opens_at": session.starts_at - timedelta(minutes=settings.LIVE_JOIN_EARLY_MINUTES),
-        "attendance": session.attendance.select_related("user"),
-    })
+    return render(
+        request,
+        "live/detail.html",
+        {
+            "session": session,
+            "tz": request.user.tzinfo,
+            "reason_form": ReasonForm(),
+            "is_teacher": session_may_decide(user=request.user, session=session),
+            "can_cancel": session.is_active
+            and (now <= services.cancel_deadline(session) or user_may_cancel_after_cutoff(request.user)),
+            "cancel_deadline": services.cancel_deadline(session),
+            "join_opens_at": session.starts_at - timedelta(minutes=settings.LIVE_JOIN_EARLY_MINUTES),
+            "attendance": session.attendance.select_related("user"),
+        },
+    )
 
 
 def _decide(request, pk: int, action):
@@ -149,6 +179,7 @@ def approve(request, pk: int):
     def _approve(*, session, user, reason):
         services.session_approve(session=session, user=user)
         messages.success(request, "Approved: the meeting link is ready and both of you got an invitation.")
+
     return _decide(request, pk, _approve)
 
 
@@ -158,6 +189,7 @@ def reject(request, pk: int):
     def _reject(*, session, user, reason):
         services.session_reject(session=session, user=user, reason=reason)
         messages.success(request, "Rejected; the student was told.")
+
     return _decide(request, pk, _reject)
 
 
@@ -167,6 +199,7 @@ def cancel(request, pk: int):
     def _cancel(*, session, user, reason):
         services.session_cancel(session=session, user=user, reason=reason)
         messages.success(request, "Cancelled; the other person was told.")
+
     return _decide(request, pk, _cancel)
 
 
@@ -189,5 +222,3 @@ def invite(request, pk: int):
     response = HttpResponse(session_ics(session=session), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="live-class-{session.pk}.ics"'
     return response
-
-

@@ -13,11 +13,14 @@ from .selectors import conflicting_sessions, no_show_sessions
 
 class LiveSessionFilterSet(WagtailFilterSet):
     problem = django_filters.ChoiceFilter(
-        label="Problem", method="filter_problem", empty_label="Any",
+        label="Problem",
+        method="filter_problem",
+        empty_label="Any",
         choices=[("conflict", "Conflicts (leave or double booking)"), ("no_show", "No-shows")],
     )
-    when = django_filters.ChoiceFilter(label="When", method="filter_when", empty_label="Any",
-                                       choices=[("upcoming", "Upcoming"), ("past", "Past")])
+    when = django_filters.ChoiceFilter(
+        label="When", method="filter_when", empty_label="Any", choices=[("upcoming", "Upcoming"), ("past", "Past")]
+    )
 
     class Meta:
         model = LiveSession
@@ -77,8 +80,11 @@ class LiveViewSetGroup(ModelViewSetGroup):
     menu_label = "Live classes"
     menu_icon = "date"
     menu_order = 320
-    items = (LiveSessionViewSet("live_sessions"), AvailabilityViewSet("live_availability"),
-             ExceptionViewSet("live_exceptions"))
+    items = (
+        LiveSessionViewSet("live_sessions"),
+        AvailabilityViewSet("live_availability"),
+        ExceptionViewSet("live_exceptions"),
+    )
 
 
 @hooks.register("register_admin_viewset")

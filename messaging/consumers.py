@@ -33,8 +33,13 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "typing":
-            await self.channel_layer.group_send(self.group, {"type": "conversation.event", "event": {
-                "type": "typing", "user_id": self.user.pk, "name": self.user.display_name}})
+            await self.channel_layer.group_send(
+                self.group,
+                {
+                    "type": "conversation.event",
+                    "event": {"type": "typing", "user_id": self.user.pk, "name": self.user.display_name},
+                },
+            )
 
     async def conversation_event(self, message):
         event = message["event"]

@@ -35,7 +35,13 @@ def notify(
         from .tasks import send_templated_email
 
         payload = {"title": title, "body": body, "url": url, **(context or {})}
-        task_send_on_commit(task=send_templated_email, kwargs={
-            "user_id": user.pk, "template": email_template, "context": payload, "attachments": attachments or None,
-        })
+        task_send_on_commit(
+            task=send_templated_email,
+            kwargs={
+                "user_id": user.pk,
+                "template": email_template,
+                "context": payload,
+                "attachments": attachments or None,
+            },
+        )
     return notification

@@ -22,9 +22,11 @@ def conversations_for(*, user):
 
 
 def unread_message_count(*, user) -> int:
-    return Message.objects.filter(
-        Q(conversation__student=user) | Q(conversation__teacher=user), read_at__isnull=True
-    ).exclude(sender=user).count()
+    return (
+        Message.objects.filter(Q(conversation__student=user) | Q(conversation__teacher=user), read_at__isnull=True)
+        .exclude(sender=user)
+        .count()
+    )
 
 
 # The header shows these on every signed-in page: cached per user until one of the user's
@@ -39,9 +41,13 @@ def _unread_generation_key(user_id: int) -> str:
 def unread_counts(*, user) -> dict:
     """Unread notifications and messages (for the header on every page): from the cache, else
     one query."""
-    return generation_cached(f"messaging:unread:v1:{user.pk}", lambda: _unread_counts_query(user),
-                             generation_key=_unread_generation_key(user.pk), timeout=UNREAD_COUNTS_SECONDS,
-                             generation_timeout=UNREAD_COUNTS_SECONDS * 2)
+    return generation_cached(
+        f"messaging:unread:v1:{user.pk}",
+        lambda: _unread_counts_query(user),
+        generation_key=_unread_generation_key(user.pk),
+        timeout=UNREAD_COUNTS_SECONDS,
+        generation_timeout=UNREAD_COUNTS_SECONDS * 2,
+    )
 
 
 def unread_counts_changed(*user_ids: int) -> None:
@@ -54,18 +60,30 @@ def _unread_counts_query(user) -> dict:
     # Each subquery groups on a column that is the same for every row it counts, so it
     # yields one count (or no row, hence Coalesce).
     mine = Q(conversation__student=OuterRef("pk")) | Q(conversation__teacher=OuterRef("pk"))
-    messages = (Message.objects.filter(mine, read_at__isnull=True).exclude(sender=OuterRef("pk"))
-                .order_by().values("read_at").annotate(n=Count("pk")).values("n"))
-    row = (Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True).order_by().values("user")
-           .annotate(n=Count("pk")).values("n"))
+    messages = (
+        Message.objects.filter(mine, read_at__isnull=True)
+        .exclude(sender=OuterRef("pk"))
+        .order_by()
+        .values("read_at")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     counts = User.objects.filter(pk=user.pk).annotate(
         n_notifications=Coalesce(Subquery(row[:1]), 0), n_messages=Coalesce(Subquery(messages[:1]), 0)
     ).values("n_notifications", "n_messages").first() or {"n_notifications": 0, "n_messages": 0}
     return {"notifications": counts["n_notifications"], "messages": counts["n_messages"]}
 
 
-def messages_page(*, conversation, before_id: int | None = None, after_id: int | None = None,
-                  limit: int = PAGE_SIZE) -> tuple[list[Message], bool]:
+def messages_page(
+    *, conversation, before_id: int | None = None, after_id: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Message], bool]:
     """Messages in id order. `before_id`: the page of older history before it (and whether
     there is more); `after_id`: everything newer (for polling)."""
     qs = conversation.messages.select_related("sender").prefetch_related("attachments")

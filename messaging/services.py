@@ -28,8 +28,9 @@ class MessagingError(DomainError):
 
 def may_start(*, student, teacher, course) -> bool:
     return (
-        Enrollment.objects.filter(user=student, course=course,
-                                  status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]).exists()
+        Enrollment.objects.filter(
+            user=student, course=course, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
+        ).exists()
         and CourseInstructor.objects.filter(page=course, user=teacher).exists()
     )
 
@@ -81,10 +82,16 @@ def message_send(*, conversation: Conversation, sender, body: str = "", files=()
         conversation_mark_read(conversation=conversation, user=sender, before_id=message.pk)
         recipient = conversation.other_party(sender)
         # One in-app notification per conversation while it is unread, not one per message.
-        if not Notification.objects.filter(user=recipient, kind="message", url=conversation.get_absolute_url(),
-                                           read_at__isnull=True).exists():
-            notify(user=recipient, kind="message", title=f"New message from {sender.display_name}",
-                   body=body[:200], url=conversation.get_absolute_url())
+        if not Notification.objects.filter(
+            user=recipient, kind="message", url=conversation.get_absolute_url(), read_at__isnull=True
+        ).exists():
+            notify(
+                user=recipient,
+                kind="message",
+                title=f"New message from {sender.display_name}",
+                body=body[:200],
+                url=conversation.get_absolute_url(),
+            )
         payload_id = message.pk
         unread_counts_changed(recipient.pk)
         transaction.on_commit(lambda: _publish_message(payload_id))
@@ -108,8 +115,9 @@ def conversation_mark_read(*, conversation: Conversation, user, before_id: int |
         return 0
     now = timezone.now()
     count = qs.update(read_at=now)
-    Notification.objects.filter(user=user, kind="message", url=conversation.get_absolute_url(),
-                                read_at__isnull=True).update(read_at=now)
+    Notification.objects.filter(
+        user=user, kind="message", url=conversation.get_absolute_url(), read_at__isnull=True
+    ).update(read_at=now)
     unread_counts_changed(user.pk)
     event = {"type": "read", "reader_id": user.pk, "up_to": last, "read_at": now.isoformat()}
     transaction.on_commit(lambda: realtime.publish(conversation.pk, event))
@@ -125,8 +133,9 @@ def message_report(*, message: Message, reporter, reason: str) -> MessageReport:
     if not reason:
         raise MessagingError("Say what is wrong with this message.", "reason_required")
     with transaction.atomic():
-        report, created = MessageReport.objects.get_or_create(message=message, reporter=reporter,
-                                                              defaults={"reason": reason[:2000]})
+        report, created = MessageReport.objects.get_or_create(
+            message=message, reporter=reporter, defaults={"reason": reason[:2000]}
+        )
         if not created:
             raise MessagingError("You have already reported this message.", "already_reported")
     return report
@@ -136,8 +145,12 @@ def conversation_moderate_open(*, conversation: Conversation, moderator) -> None
     """An admin opens someone else's conversation: allowed, and always logged."""
     if not user_may_moderate_conversations(moderator):
         raise MessagingError("You are not part of this conversation.", "not_participant")
-    log(instance=conversation, action="messaging.conversation_opened", user=moderator,
-        data={"student_id": conversation.student_id, "teacher_id": conversation.teacher_id})
+    log(
+        instance=conversation,
+        action="messaging.conversation_opened",
+        user=moderator,
+        data={"student_id": conversation.student_id, "teacher_id": conversation.teacher_id},
+    )
 
 
 def report_resolve(*, report: MessageReport, moderator, status: str, note: str = "") -> MessageReport:
@@ -171,29 +184,46 @@ def digests_send(*, now=None) -> int:
     cutoff = now - timedelta(minutes=settings.MESSAGING_DIGEST_DELAY_MINUTES)
     pending = Message.objects.filter(read_at__isnull=True, digested_at__isnull=True, created_at__lte=cutoff)
     recipients = set()
-    for student_id, teacher_id, sender_id in pending.values_list("conversation__student_id",
-                                                                 "conversation__teacher_id", "sender_id"):
+    for student_id, teacher_id, sender_id in pending.values_list(
+        "conversation__student_id", "conversation__teacher_id", "sender_id"
+    ):
         recipients.add(teacher_id if sender_id == student_id else student_id)
     from accounts.models import User
 
     sent = 0
     for user in User.objects.filter(pk__in=recipients, is_active=True, email_opt_out=False):
         with transaction.atomic():
-            mine = list(pending.filter(Q(conversation__student=user) | Q(conversation__teacher=user))
-                        .exclude(sender=user).select_for_update(of=("self",)).select_related(
-                            "conversation__course", "sender").order_by("conversation_id", "id"))
+            mine = list(
+                pending.filter(Q(conversation__student=user) | Q(conversation__teacher=user))
+                .exclude(sender=user)
+                .select_for_update(of=("self",))
+                .select_related("conversation__course", "sender")
+                .order_by("conversation_id", "id")
+            )
             if not mine:
                 continue
             Message.objects.filter(pk__in=[m.pk for m in mine], digested_at__isnull=True).update(digested_at=now)
             conversations: dict = {}
             for m in mine:
-                entry = conversations.setdefault(m.conversation_id, {
-                    "other": m.sender.display_name, "course": m.conversation.course.title, "count": 0,
-                    "latest": "", "url": m.conversation.get_absolute_url()})
+                entry = conversations.setdefault(
+                    m.conversation_id,
+                    {
+                        "other": m.sender.display_name,
+                        "course": m.conversation.course.title,
+                        "count": 0,
+                        "latest": "",
+                        "url": m.conversation.get_absolute_url(),
+                    },
+                )
                 entry["count"] += 1
                 entry["latest"] = (m.body or "(attachment)")[:120]
-            notify(user=user, kind="message_digest", title="Unread messages", in_app=False,
-                   email_template="messaging/digest",
-                   context={"count": len(mine), "conversations": list(conversations.values())})
+            notify(
+                user=user,
+                kind="message_digest",
+                title="Unread messages",
+                in_app=False,
+                email_template="messaging/digest",
+                context={"count": len(mine), "conversations": list(conversations.values())},
+            )
             sent += 1
     return sent

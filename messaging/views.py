@@ -35,10 +35,14 @@ def _wants_json(request) -> bool:
 
 @login_required
 def inbox(request):
-    return render(request, "messaging/inbox.html", {
-        "conversations": selectors.conversations_for(user=request.user),
-        "can_start": bool(teachers_for_student(student=request.user)),
-    })
+    return render(
+        request,
+        "messaging/inbox.html",
+        {
+            "conversations": selectors.conversations_for(user=request.user),
+            "can_start": bool(teachers_for_student(student=request.user)),
+        },
+    )
 
 
 @login_required
@@ -50,9 +54,13 @@ def new(request):
             course_id, teacher_id = (int(x) for x in request.POST.get("to", "").split(":"))
             course = CoursePage.objects.get(pk=course_id)
             teacher = get_user_model().objects.get(pk=teacher_id)
-            conversation, _ = services.conversation_start(student=request.user, teacher=teacher, course=course,
-                                                          body=request.POST.get("body", ""),
-                                                          files=request.FILES.getlist("files"))
+            conversation, _ = services.conversation_start(
+                student=request.user,
+                teacher=teacher,
+                course=course,
+                body=request.POST.get("body", ""),
+                files=request.FILES.getlist("files"),
+            )
         except (ValueError, CoursePage.DoesNotExist, get_user_model().DoesNotExist):
             messages.error(request, "Choose one of your teachers.")
         except services.MessagingError as exc:
@@ -67,16 +75,26 @@ def conversation(request, pk: int):
     convo = _conversation_for(request, pk, moderate=True)
     participant = convo.has_participant(request.user)
     before = request.GET.get("before")
-    history, has_more = selectors.messages_page(conversation=convo, before_id=int(before) if before and
-                                                before.isdigit() else None)
+    history, has_more = selectors.messages_page(
+        conversation=convo, before_id=int(before) if before and before.isdigit() else None
+    )
     if participant and not before:
         services.conversation_mark_read(conversation=convo, user=request.user)
-    return render(request, "messaging/conversation.html", {
-        "conversation": convo, "history": history, "has_more": has_more,
-        "older_before": history[0].pk if history else None, "participant": participant,
-        "other": convo.other_party(request.user) if participant else None, "tz": request.user.tzinfo,
-        "last_id": history[-1].pk if history else 0, "live_updates": participant and not before,
-    })
+    return render(
+        request,
+        "messaging/conversation.html",
+        {
+            "conversation": convo,
+            "history": history,
+            "has_more": has_more,
+            "older_before": history[0].pk if history else None,
+            "participant": participant,
+            "other": convo.other_party(request.user) if participant else None,
+            "tz": request.user.tzinfo,
+            "last_id": history[-1].pk if history else 0,
+            "live_updates": participant and not before,
+        },
+    )
 
 
 @login_required
@@ -84,8 +102,12 @@ def conversation(request, pk: int):
 def send(request, pk: int):
     convo = _conversation_for(request, pk)
     try:
-        message = services.message_send(conversation=convo, sender=request.user, body=request.POST.get("body", ""),
-                                        files=request.FILES.getlist("files"))
+        message = services.message_send(
+            conversation=convo,
+            sender=request.user,
+            body=request.POST.get("body", ""),
+            files=request.FILES.getlist("files"),
+        )
     except services.MessagingError as exc:
         if _wants_json(request):
             return JsonResponse({"detail": exc.message, "code": exc.code}, status=status_for(exc))
@@ -109,8 +131,12 @@ def poll(request, pk: int):
     if convo.has_participant(request.user) and request.GET.get("mark_read") == "1":
         services.conversation_mark_read(conversation=convo, user=request.user)
     new_messages, _ = selectors.messages_page(conversation=convo, after_id=after)
-    read_up_to = (convo.messages.filter(sender=request.user, read_at__isnull=False)
-                  .order_by("-id").values_list("id", flat=True).first())
+    read_up_to = (
+        convo.messages.filter(sender=request.user, read_at__isnull=False)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
     return JsonResponse({"messages": [message_payload(m) for m in new_messages], "read_up_to": read_up_to or 0})
 
 
@@ -144,12 +170,16 @@ def attachment(request, pk: int):
 def notifications(request):
     if request.method == "POST":
         target = request.POST.get("id")
-        services.notification_mark_read(user=request.user, notification_id=int(target) if target and
-                                        target.isdigit() else None)
+        services.notification_mark_read(
+            user=request.user, notification_id=int(target) if target and target.isdigit() else None
+        )
         goto = request.POST.get("next", "")
         if goto.startswith("/") and not goto.startswith("//"):
             return redirect(goto)
         return redirect("messaging:notifications")
     items = list(selectors.notifications_for(user=request.user)[:100])
-    return render(request, "messaging/notifications.html", {"items": items, "tz": request.user.tzinfo,
-                                                            "unread_here": sum(1 for n in items if not n.read_at)})
+    return render(
+        request,
+        "messaging/notifications.html",
+        {"items": items, "tz": request.user.tzinfo, "unread_here": sum(1 for n in items if not n.read_at)},
+    )

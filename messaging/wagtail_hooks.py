@@ -15,8 +15,7 @@ from .services import report_resolve
 class ConversationLinkColumn(Column):
     def get_value(self, instance):
         conversation = instance if isinstance(instance, Conversation) else instance.message.conversation
-        return format_html('<a href="{}">Open (logged)</a>', reverse("messaging:conversation",
-                                                                      args=[conversation.pk]))
+        return format_html('<a href="{}">Open (logged)</a>', reverse("messaging:conversation", args=[conversation.pk]))
 
 
 class MessageExcerptColumn(Column):
@@ -29,16 +28,26 @@ class ReportEditView(EditView):
 
     def save_instance(self):
         data = self.form.cleaned_data
-        return report_resolve(report=self.form.instance, moderator=self.request.user, status=data["status"],
-                              note=data.get("moderator_note", ""))
+        return report_resolve(
+            report=self.form.instance,
+            moderator=self.request.user,
+            status=data["status"],
+            note=data.get("moderator_note", ""),
+        )
 
 
 class MessageReportViewSet(ModelViewSet):
     model = MessageReport
     icon = "warning"
     menu_label = "Reported messages"
-    list_display = ["__str__", MessageExcerptColumn("excerpt", label="Message"), "reason", "status", "created_at",
-                    ConversationLinkColumn("open", label="Conversation")]
+    list_display = [
+        "__str__",
+        MessageExcerptColumn("excerpt", label="Message"),
+        "reason",
+        "status",
+        "created_at",
+        ConversationLinkColumn("open", label="Conversation"),
+    ]
     list_filter = ["status"]
     form_fields = ["status", "moderator_note"]
     edit_view_class = ReportEditView
@@ -77,6 +86,7 @@ def register_messaging_viewsets():
 
 @hooks.register("register_log_actions")
 def register_messaging_actions(actions):
-    actions.register_action("messaging.conversation_opened", "Open conversation (moderation)",
-                            "Opened a conversation for moderation")
+    actions.register_action(
+        "messaging.conversation_opened", "Open conversation (moderation)", "Opened a conversation for moderation"
+    )
     actions.register_action("messaging.report_resolved", "Resolve report", "Resolved a message report")

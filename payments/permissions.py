@@ -7,8 +7,9 @@ from accounts.permissions import is_superuser, is_teaching_staff, moderator_user
 
 def user_may_refund(user) -> bool:
     """Superusers and holders of payments.refund_payment."""
-    return is_superuser(user) or bool(user.is_authenticated and user.is_active
-                                      and user.has_perm("payments.refund_payment"))
+    return is_superuser(user) or bool(
+        user.is_authenticated and user.is_active and user.has_perm("payments.refund_payment")
+    )
 
 
 def user_may_decide_payouts(*, user) -> bool:

@@ -91,9 +91,29 @@ def celery_worker(transactional_db, settings, tmp_path):
     }
     node = f"{queue}@localhost"
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-n", node, "--pool=solo",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "-n",
+            node,
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     process.mail_dir = tmp_path / "worker-mail"
     previous = {key: app.conf.get(key) for key in ("task_always_eager", "task_default_queue", "broker_url")}
@@ -129,8 +149,10 @@ def _media_in_tmp(settings, tmp_path):
     if "s3" not in settings.STORAGES["default"]["BACKEND"].lower():
         settings.STORAGES = {
             **settings.STORAGES,
-            "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None}},
+            "private": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+            },
         }
     storages._storages = {}
     reset_private_storage()

@@ -12,8 +12,9 @@ from coursepages.models import CourseIndexPage, CourseInstructor, CoursePage, Le
 _counter = itertools.count(1)
 
 
-def make_user(*, role: str = User.Role.STUDENT, email: str | None = None, password: str = "pw-for-tests-1",
-              **fields) -> User:
+def make_user(
+    *, role: str = User.Role.STUDENT, email: str | None = None, password: str = "pw-for-tests-1", **fields
+) -> User:
     email = email or f"user{next(_counter)}@example.test"
     user = User.objects.create_user(email=email, password=password, **fields)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
@@ -49,14 +50,22 @@ def make_course(
         ]
     catalog = CourseIndexPage.objects.get()
     course = CoursePage(
-        title=title, slug=f"course-{n}", summary=f"{title} summary", pricing=pricing, price_cents=price_cents,
-        owner=instructor, **fields,
+        title=title,
+        slug=f"course-{n}",
+        summary=f"{title} summary",
+        pricing=pricing,
+        price_cents=price_cents,
+        owner=instructor,
+        **fields,
     )
     catalog.add_child(instance=course)
     CourseInstructor.objects.create(page=course, user=instructor)
     for section_title, lesson_specs in sections:
-        section = section_title if isinstance(section_title, SectionPage) else SectionPage(title=section_title,
-                                                                                        owner=instructor)
+        section = (
+            section_title
+            if isinstance(section_title, SectionPage)
+            else SectionPage(title=section_title, owner=instructor)
+        )
         course.add_child(instance=section)
         for lesson_title, items, extra in lesson_specs:
             extra = dict(extra)

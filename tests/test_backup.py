@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _restore(archive, env):
     return subprocess.run(
-        [sys.executable, "manage.py", "restore", str(archive)], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "manage.py", "restore", str(archive)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
     )
 
@@ -45,15 +48,22 @@ def test_backup_restores_into_an_empty_database_and_storage(tmp_path, settings):
     if connection.vendor == "postgresql":
         db = connection.settings_dict
         name = f"restore_{uuid.uuid4().hex[:8]}"
-        admin = psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-                                dbname=db["NAME"], autocommit=True)
+        admin = psycopg.connect(
+            host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=db["NAME"], autocommit=True
+        )
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            result = _restore(archive, {**env, "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
-                                                               f"{db['PORT'] or 5432}/{name}"})
+            result = _restore(
+                archive,
+                {
+                    **env,
+                    "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}",
+                },
+            )
             assert result.returncode == 0, result.stderr
-            with psycopg.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-                                 dbname=name) as restored:
+            with psycopg.connect(
+                host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname=name
+            ) as restored:
                 courses = restored.execute("SELECT count(*) FROM coursepages_coursepage").fetchone()[0]
                 enrollments = restored.execute("SELECT count(*) FROM learners_enrollment").fetchone()[0]
         finally:

@@ -38,10 +38,15 @@ def test_each_prepared_quiz_submit_passes_once(client):
     entries = run_setup(QUIZ_SETUP, count=2, tag="t", block_id=block_id)["entries"]
     assert len({e["attempt_id"] for e in entries}) == 2
     for entry in entries:
+
         def submit(entry=entry):
-            return client.post(f"/api/v1/quizzes/{block_id}/submit/", content_type="application/json",
-                               data={"attempt_id": entry["attempt_id"], "answers": entry["answers"]},
-                               headers={"Authorization": f"Bearer {entry['token']}"})
+            return client.post(
+                f"/api/v1/quizzes/{block_id}/submit/",
+                content_type="application/json",
+                data={"attempt_id": entry["attempt_id"], "answers": entry["answers"]},
+                headers={"Authorization": f"Bearer {entry['token']}"},
+            )
+
         response = submit()
         assert response.status_code == 200, response.content
         assert (response.json()["status"], response.json()["passed"]) == ("submitted", True)
@@ -56,9 +61,15 @@ def test_each_prepared_webhook_settles_one_order(client, settings):
     ledger_before = LedgerEntry.objects.count()
     entries = run_setup(WEBHOOK_SETUP, count=2, tag="t", first_id=900_000_000)["entries"]
     for entry in entries:
+
         def deliver(entry=entry):
-            return client.post("/api/v1/payments/webhook/paystack/", data=entry["body"],
-                               content_type="application/json", headers={"x-paystack-signature": entry["signature"]})
+            return client.post(
+                "/api/v1/payments/webhook/paystack/",
+                data=entry["body"],
+                content_type="application/json",
+                headers={"x-paystack-signature": entry["signature"]},
+            )
+
         assert deliver().json()["detail"].endswith(" paid")
         assert deliver().json()["detail"] == "Already received."
     orders = Order.objects.filter(user__email__startswith="bench-buyer-t-")
@@ -73,8 +84,9 @@ def test_the_pool_deals_each_request_to_one_thread_and_takes_back_the_unsent(tmp
     built = []
 
     def build(count, first):
-        made = [{"path": "/x/", "body": f'{{"n": {first + i}}}', "headers": {"X-N": str(first + i)}}
-                for i in range(count)]
+        made = [
+            {"path": "/x/", "body": f'{{"n": {first + i}}}', "headers": {"X-N": str(first + i)}} for i in range(count)
+        ]
         built.extend(made)
         return made
 

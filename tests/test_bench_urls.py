@@ -22,7 +22,11 @@ print(resolve("/bench/bare/").url_name, resolve("/bench/bare-signed-in/").url_na
 def resolved_names(**env) -> str:
     """What the bench paths resolve to in a fresh process (config.urls reads the setting once)."""
     result = subprocess.run(
-        [sys.executable, "-c", RESOLVE], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", RESOLVE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
     )
     assert result.returncode == 0, result.stderr

@@ -75,8 +75,9 @@ def test_a_genuine_redis_error_is_not_swallowed(monkeypatch):
 
 @pytest.fixture
 def redis_down(settings):
-    settings.CACHES = {"default": {"BACKEND": "core.cache.FailSoftRedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "core.cache.FailSoftRedisCache", "LOCATION": f"redis://127.0.0.1:{closed_port()}/0"}
+    }
 
 
 @pytest.mark.django_db

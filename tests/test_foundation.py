@@ -40,7 +40,10 @@ def _import_settings(module, **env):
     environment = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"} | env
     return subprocess.run(
         [sys.executable, "-c", f"import {module} as s; print(len(s.SECRET_KEY))"],
-        cwd=conftest.ROOT, env=environment, capture_output=True, text=True,
+        cwd=conftest.ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -62,19 +65,25 @@ def test_settings_read_database_and_redis_from_the_environment():
         "print(s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'], s.CELERY_TASK_ALWAYS_EAGER)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=conftest.ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=conftest.ROOT,
+        capture_output=True,
+        text=True,
         env=os.environ | {"DATABASE_URL": "postgres://u:p@db.example:5432/lectern", "REDIS_URL": "redis://r:6379/0"},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [
-        "django.db.backends.postgresql", "core.cache.FailSoftRedisCache", "False"
-    ]
+    assert result.stdout.split() == ["django.db.backends.postgresql", "core.cache.FailSoftRedisCache", "False"]
     defaults = subprocess.run(
-        [sys.executable, "-c", code], cwd=conftest.ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", code],
+        cwd=conftest.ROOT,
+        capture_output=True,
+        text=True,
         env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")},
     )
     assert defaults.stdout.split() == [
-        "django.db.backends.sqlite3", "django.core.cache.backends.locmem.LocMemCache", "True"
+        "django.db.backends.sqlite3",
+        "django.core.cache.backends.locmem.LocMemCache",
+        "True",
     ]
 
 

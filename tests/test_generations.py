@@ -112,17 +112,25 @@ def test_many_values_are_built_together_once_then_cached_until_bumped(local):
     build = ManyBuilder()
     items = {f"test:many:{name}": name for name in ("a", "b")}
     assert generation_cached_many(items, build, generation_key=GEN, local=local) == {
-        "test:many:a": "a@1", "test:many:b": "b@1"}
+        "test:many:a": "a@1",
+        "test:many:b": "b@1",
+    }
     more = {**items, "test:many:c": "c"}
     # only the missing one is built; the others are read from the cache
     assert generation_cached_many(more, build, generation_key=GEN, local=local) == {
-        "test:many:a": "a@1", "test:many:b": "b@1", "test:many:c": "c@2"}
+        "test:many:a": "a@1",
+        "test:many:b": "b@1",
+        "test:many:c": "c@2",
+    }
     assert build.calls == [["a", "b"], ["c"]]
     # the single-key reader sees the same entries
     assert generation_cached("test:many:c", lambda: "rebuilt", generation_key=GEN, local=local) == "c@2"
     generation_bump(GEN)
     assert generation_cached_many(more, build, generation_key=GEN, local=local) == {
-        "test:many:a": "a@3", "test:many:b": "b@3", "test:many:c": "c@3"}
+        "test:many:a": "a@3",
+        "test:many:b": "b@3",
+        "test:many:c": "c@3",
+    }
     assert generation_cached_many({}, build, generation_key=GEN, local=local) == {}
     assert len(build.calls) == 3
 

@@ -44,6 +44,8 @@ def test_the_apps_above_register_what_the_layers_below_ask_for():
 
     assert sender.registered
     assert has_active_subscription.registered
-    assert all(provider.registered for provider in (page_context.catalog, page_context.course,
-                                                     page_context.section, page_context.lesson))
+    assert all(
+        provider.registered
+        for provider in (page_context.catalog, page_context.course, page_context.section, page_context.lesson)
+    )
     assert {function.__module__.split(".")[0] for function in panels} == {"certificates", "live", "payments"}

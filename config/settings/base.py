@@ -409,8 +409,10 @@ CELERY_BEAT_SCHEDULE["payments-expire-subscriptions"] = {
 # those pages) makes every cached copy stale at once. 0 switches it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 # Outside the session, CSRF and messages middleware, so it sees every cookie they set.
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
-                  "coursepages.page_cache.AnonymousPageCacheMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "coursepages.page_cache.AnonymousPageCacheMiddleware",
+)
 
 # Faults and recovery (README "Faults and recovery", bench/faults.py). Tasks sent while the
 # broker is unreachable wait in the outbox table and are sent by this flush; completed

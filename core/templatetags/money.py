@@ -1,7 +1,7 @@
 """`{% load money %}`: the one way templates show money (core.money's house style).
 
-    {{ order.total_cents|money:order.currency }}   → R499.00
-    {{ balances.available|money_units }}           → 499.00 (a form value: no symbol, no separators)
+{{ order.total_cents|money:order.currency }}   → R499.00
+{{ balances.available|money_units }}           → 499.00 (a form value: no symbol, no separators)
 """
 
 from django import template

@@ -26,7 +26,8 @@ def _course_tree_page(ancestor: Page, path_components: list[str], *, first_depth
     path in one query (or none, from the cache); the page type follows from the depth, counted so that `first_depth`
     components reach a course. None when there is no such page of that type."""
     model = {first_depth: CoursePage, first_depth + 1: SectionPage, first_depth + 2: LessonPage}.get(
-        len(path_components))
+        len(path_components)
+    )
     if model is None:
         return None
     url_path = ancestor.url_path + "/".join(path_components) + "/"
@@ -128,7 +129,11 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
         help_text="Leave blank to use each instructor's default share.",
     )
     certificate_template = models.ForeignKey(
-        "certificates.CertificateTemplate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "certificates.CertificateTemplate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="Blank uses the site default template.",
     )
     archived = models.BooleanField(
@@ -241,7 +246,10 @@ class LessonPage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
     estimated_minutes = models.PositiveIntegerField(default=10)
     free_preview = models.BooleanField(default=False, help_text="Open to everyone, enrolled or not.")
     prerequisites = ParentalManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="required_by",
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="required_by",
         help_text="Lessons of this course that must be completed first.",
     )
     unlock_after_days = models.PositiveIntegerField(
@@ -253,8 +261,12 @@ class LessonPage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
     content_panels = Page.content_panels + [FieldPanel("body")]
     settings_panels = Page.settings_panels + [
         MultiFieldPanel(
-            [FieldPanel("estimated_minutes"), FieldPanel("free_preview"),
-             FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple), FieldPanel("unlock_after_days")],
+            [
+                FieldPanel("estimated_minutes"),
+                FieldPanel("free_preview"),
+                FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("unlock_after_days"),
+            ],
             heading="Access",
         )
     ]

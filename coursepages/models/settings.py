@@ -11,9 +11,7 @@ class PlatformSettings(BaseGenericSetting):
     """Settings an admin changes in the Wagtail admin: branding, money rules, gateways."""
 
     site_name = models.CharField(max_length=100, default="Lectern")
-    logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     brand_colour = models.CharField(max_length=7, default="#1d4ed8", help_text="Hex colour, e.g. #1d4ed8.")
     support_email = models.EmailField(default="support@lectern.local")
 
@@ -45,15 +43,33 @@ class PlatformSettings(BaseGenericSetting):
     gateway_stripe = models.BooleanField("Stripe enabled", default=False)
 
     panels = [
-        MultiFieldPanel([FieldPanel("site_name"), FieldPanel("logo"), FieldPanel("brand_colour"),
-                         FieldPanel("support_email")], heading="Branding"),
-        MultiFieldPanel([FieldPanel("currency"), FieldPanel("vat_rate"), FieldPanel("vat_number"),
-                         FieldPanel("seller_name"), FieldPanel("seller_address")], heading="Tax"),
-        MultiFieldPanel([FieldPanel("default_revenue_share"), FieldPanel("hold_days"),
-                         FieldPanel("payout_threshold_cents")], heading="Earnings and payouts"),
-        MultiFieldPanel([FieldPanel("gateway_sandbox"), FieldPanel("gateway_paystack"),
-                         FieldPanel("gateway_payfast"), FieldPanel("gateway_stripe")],
-                        heading="Payment gateways (keys stay in the environment)"),
+        MultiFieldPanel(
+            [FieldPanel("site_name"), FieldPanel("logo"), FieldPanel("brand_colour"), FieldPanel("support_email")],
+            heading="Branding",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("currency"),
+                FieldPanel("vat_rate"),
+                FieldPanel("vat_number"),
+                FieldPanel("seller_name"),
+                FieldPanel("seller_address"),
+            ],
+            heading="Tax",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("default_revenue_share"), FieldPanel("hold_days"), FieldPanel("payout_threshold_cents")],
+            heading="Earnings and payouts",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("gateway_sandbox"),
+                FieldPanel("gateway_paystack"),
+                FieldPanel("gateway_payfast"),
+                FieldPanel("gateway_stripe"),
+            ],
+            heading="Payment gateways (keys stay in the environment)",
+        ),
     ]
 
     class Meta:

@@ -48,8 +48,9 @@ class _ScopedInspectView(generic.InspectView):
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        scoped = _scoped(type(obj)._default_manager.filter(pk=obj.pk), user=self.request.user,
-                         course_lookup=self.course_lookup)
+        scoped = _scoped(
+            type(obj)._default_manager.filter(pk=obj.pk), user=self.request.user, course_lookup=self.course_lookup
+        )
         if not scoped.exists():
             raise Http404
         return obj
@@ -87,21 +88,34 @@ class EnrollmentViewSet(_ScopedViewSet):
     export_filename = "enrollments"
 
 
-
 class LessonProgressViewSet(_ScopedViewSet):
     model = LessonProgress
     name = "learning_progress"
     icon = "time"
     menu_label = "Lesson progress"
     course_lookup = "enrollment__course"
-    list_display = ["enrollment", "lesson", "status", "time_spent_seconds", "watched_percent", "last_accessed_at",
-                    "completed_at"]
+    list_display = [
+        "enrollment",
+        "lesson",
+        "status",
+        "time_spent_seconds",
+        "watched_percent",
+        "last_accessed_at",
+        "completed_at",
+    ]
     list_filter = ["status"]
     search_fields = ["enrollment__user__email"]
-    list_export = ["enrollment", "lesson", "status", "time_spent_seconds", "watched_percent", "first_accessed_at",
-                   "last_accessed_at", "completed_at"]
+    list_export = [
+        "enrollment",
+        "lesson",
+        "status",
+        "time_spent_seconds",
+        "watched_percent",
+        "first_accessed_at",
+        "last_accessed_at",
+        "completed_at",
+    ]
     export_filename = "lesson-progress"
-
 
 
 class QuizAttemptViewSet(_ScopedViewSet):
@@ -113,10 +127,21 @@ class QuizAttemptViewSet(_ScopedViewSet):
     list_display = ["enrollment", "lesson", "number", "status", "score_percent", "passed", "submitted_at"]
     list_filter = ["status", "passed"]
     search_fields = ["enrollment__user__email"]
-    list_export = ["enrollment", "lesson", "block_id", "number", "status", "score_points", "max_points",
-                   "score_percent", "passed", "started_at", "submitted_at", "auto_submitted"]
+    list_export = [
+        "enrollment",
+        "lesson",
+        "block_id",
+        "number",
+        "status",
+        "score_points",
+        "max_points",
+        "score_percent",
+        "passed",
+        "started_at",
+        "submitted_at",
+        "auto_submitted",
+    ]
     export_filename = "quiz-attempts"
-
 
 
 class LearningRecordsGroup(ModelViewSetGroup):

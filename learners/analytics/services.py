@@ -41,12 +41,16 @@ def analytics_rollup_day(*, day: date) -> DailySiteStats:
     start, end = _day_bounds(day)
     in_day = {"__gte": start, "__lt": end}
     per_course: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in Enrollment.objects.filter(enrolled_at__gte=start, enrolled_at__lt=end).values("course_id").annotate(
-        n=Count("id")
+    for row in (
+        Enrollment.objects.filter(enrolled_at__gte=start, enrolled_at__lt=end)
+        .values("course_id")
+        .annotate(n=Count("id"))
     ):
         per_course[row["course_id"]]["enrollments"] = row["n"]
-    for row in Enrollment.objects.filter(completed_at__gte=start, completed_at__lt=end).values("course_id").annotate(
-        n=Count("id")
+    for row in (
+        Enrollment.objects.filter(completed_at__gte=start, completed_at__lt=end)
+        .values("course_id")
+        .annotate(n=Count("id"))
     ):
         per_course[row["course_id"]]["completions"] = row["n"]
     active = LessonProgress.objects.filter(**{f"last_accessed_at{k}": v for k, v in in_day.items()})
@@ -97,9 +101,13 @@ def analytics_rollup_funnels() -> int:
         for position, lesson_id in enumerate(lessons, start=1):
             numbers = counts.get(lesson_id, {})
             LessonFunnel.objects.update_or_create(
-                course=course, lesson_id=lesson_id,
-                defaults={"position": position, "started": numbers.get("started", 0),
-                          "completed": numbers.get("completed", 0)},
+                course=course,
+                lesson_id=lesson_id,
+                defaults={
+                    "position": position,
+                    "started": numbers.get("started", 0),
+                    "completed": numbers.get("completed", 0),
+                },
             )
             rows += 1
     return rows
@@ -118,6 +126,7 @@ def analytics_rollup(*, days: int = 2, today: date | None = None) -> list[date]:
 
 
 # Reads for the dashboards -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DateRange:
@@ -172,8 +181,11 @@ def course_series(*, period: DateRange, course_ids) -> list[dict]:
         for row in DailyCourseStats.objects.filter(date__range=(period.start, period.end), course_id__in=course_ids)
         .values("date")
         .annotate(
-            enrollments=Sum("enrollments"), completions=Sum("completions"), active_learners=Sum("active_learners"),
-            revenue_cents=Sum("revenue_cents"), vat_cents=Sum("vat_cents"),
+            enrollments=Sum("enrollments"),
+            completions=Sum("completions"),
+            active_learners=Sum("active_learners"),
+            revenue_cents=Sum("revenue_cents"),
+            vat_cents=Sum("vat_cents"),
         )
     }
     names = ("enrollments", "completions", "active_learners", "revenue_cents", "vat_cents")
@@ -196,9 +208,17 @@ def instructor_performance(*, period: DateRange) -> list[dict]:
     by_course = {row["course_id"]: row for row in top_courses(period=period, limit=10_000)}
     people: dict[int, dict] = {}
     for link in CourseInstructor.objects.select_related("user"):
-        entry = people.setdefault(link.user_id, {"instructor_id": link.user_id,
-                                                  "instructor": link.user.display_name, "courses": 0,
-                                                  "enrollments": 0, "completions": 0, "revenue_cents": 0})
+        entry = people.setdefault(
+            link.user_id,
+            {
+                "instructor_id": link.user_id,
+                "instructor": link.user.display_name,
+                "courses": 0,
+                "enrollments": 0,
+                "completions": 0,
+                "revenue_cents": 0,
+            },
+        )
         entry["courses"] += 1
         numbers = by_course.get(link.page_id, {})
         for name in ("enrollments", "completions", "revenue_cents"):
@@ -208,7 +228,8 @@ def instructor_performance(*, period: DateRange) -> list[dict]:
 
 def lesson_funnel(*, course: CoursePage) -> list[dict]:
     return list(
-        LessonFunnel.objects.filter(course=course).order_by("position")
+        LessonFunnel.objects.filter(course=course)
+        .order_by("position")
         .values("position", "lesson__title", "started", "completed")
     )
 

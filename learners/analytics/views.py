@@ -37,18 +37,26 @@ def admin_dashboard(request):
         return _csv(f"lectern-{request.GET['export']}-{period.start}-{period.end}", charts[request.GET["export"]])
     site = charts["site"]
     totals = analytics.series_totals(site)
-    return TemplateResponse(request, "learners/analytics/admin_dashboard.html", {
-        "period": period, "totals": totals, "site": site, "top_courses": charts["top_courses"],
-        "instructors": charts["instructors"], "currency": PlatformSettings.load(request).currency,
-        "chart_data": {
-            "labels": [row["date"].isoformat() for row in site],
-            "enrollments": [row["enrollments"] for row in site],
-            "completions": [row["completions"] for row in site],
-            "active": [row["active_learners"] for row in site],
-            "revenue": [row["revenue_cents"] / 100 for row in site],
-            "vat": [row["vat_cents"] / 100 for row in site],
+    return TemplateResponse(
+        request,
+        "learners/analytics/admin_dashboard.html",
+        {
+            "period": period,
+            "totals": totals,
+            "site": site,
+            "top_courses": charts["top_courses"],
+            "instructors": charts["instructors"],
+            "currency": PlatformSettings.load(request).currency,
+            "chart_data": {
+                "labels": [row["date"].isoformat() for row in site],
+                "enrollments": [row["enrollments"] for row in site],
+                "completions": [row["completions"] for row in site],
+                "active": [row["active_learners"] for row in site],
+                "revenue": [row["revenue_cents"] / 100 for row in site],
+                "vat": [row["vat_cents"] / 100 for row in site],
+            },
         },
-    })
+    )
 
 
 def instructor_dashboard(request):
@@ -65,22 +73,36 @@ def instructor_dashboard(request):
     series = analytics.course_series(period=period, course_ids=course_ids)
     funnel = analytics.lesson_funnel(course=selected) if selected else []
     scores = analytics.quiz_score_distribution(course=selected) if selected else []
-    charts = {"enrollments": series, "funnel": funnel, "quiz_scores": scores,
-              "courses": analytics.top_courses(period=period, limit=1000, course_ids=course_ids)}
+    charts = {
+        "enrollments": series,
+        "funnel": funnel,
+        "quiz_scores": scores,
+        "courses": analytics.top_courses(period=period, limit=1000, course_ids=course_ids),
+    }
     if request.GET.get("export") in charts:
         return _csv(f"lectern-{request.GET['export']}-{period.start}-{period.end}", charts[request.GET["export"]])
-    return TemplateResponse(request, "learners/analytics/instructor_dashboard.html", {
-        "period": period, "courses": courses, "selected": selected, "funnel": funnel, "scores": scores,
-        "course_rows": charts["courses"], "series": series, "currency": PlatformSettings.load(request).currency,
-        "chart_data": {
-            "labels": [row["date"].isoformat() for row in series],
-            "enrollments": [row["enrollments"] for row in series],
-            "completions": [row["completions"] for row in series],
-            "revenue": [row["revenue_cents"] / 100 for row in series],
-            "funnel_labels": [f"{row['position']}. {row['lesson__title']}" for row in funnel],
-            "funnel_started": [row["started"] for row in funnel],
-            "funnel_completed": [row["completed"] for row in funnel],
-            "score_labels": [row["bucket"] for row in scores],
-            "score_counts": [row["attempts"] for row in scores],
+    return TemplateResponse(
+        request,
+        "learners/analytics/instructor_dashboard.html",
+        {
+            "period": period,
+            "courses": courses,
+            "selected": selected,
+            "funnel": funnel,
+            "scores": scores,
+            "course_rows": charts["courses"],
+            "series": series,
+            "currency": PlatformSettings.load(request).currency,
+            "chart_data": {
+                "labels": [row["date"].isoformat() for row in series],
+                "enrollments": [row["enrollments"] for row in series],
+                "completions": [row["completions"] for row in series],
+                "revenue": [row["revenue_cents"] / 100 for row in series],
+                "funnel_labels": [f"{row['position']}. {row['lesson__title']}" for row in funnel],
+                "funnel_started": [row["started"] for row in funnel],
+                "funnel_completed": [row["completed"] for row in funnel],
+                "score_labels": [row["bucket"] for row in scores],
+                "score_counts": [row["attempts"] for row in scores],
+            },
         },
-    })
+    )

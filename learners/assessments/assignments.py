@@ -78,11 +78,16 @@ def assignment_settings(value) -> dict:
     ids = [child.id for child in getattr(value["rubric"], "bound_blocks", [])] or [None] * len(value["rubric"])
     return {
         "title": value["title"],
-        "instructions": str(value["instructions"].source if hasattr(value["instructions"], "source")
-                            else value["instructions"]),
+        "instructions": str(
+            value["instructions"].source if hasattr(value["instructions"], "source") else value["instructions"]
+        ),
         "rubric": [
-            {"id": criterion_id or f"c{index}", "title": criterion["title"],
-             "description": criterion.get("description") or "", "points": int(criterion["points"])}
+            {
+                "id": criterion_id or f"c{index}",
+                "title": criterion["title"],
+                "description": criterion.get("description") or "",
+                "points": int(criterion["points"]),
+            }
             for index, (criterion_id, criterion) in enumerate(zip(ids, value["rubric"], strict=True))
         ],
         "max_score": int(value["max_score"]),
@@ -139,13 +144,18 @@ def assignment_state_for(*, activity: Activity, enrollment: Enrollment | None) -
     submissions = []
     if enrollment:
         submissions = list(AssignmentSubmission.objects.filter(enrollment=enrollment, block_id=activity.block_id))
-    return AssignmentState(activity=activity, enrollment=enrollment, submissions=submissions,
-                           settings=assignment_settings(activity.value))
+    return AssignmentState(
+        activity=activity, enrollment=enrollment, submissions=submissions, settings=assignment_settings(activity.value)
+    )
 
 
 def _assignment_for(*, user, block_id: str) -> tuple[Activity, LearningContext]:
-    return activity_for_student(user=user, block_id=block_id, block_type="assignment",
-                                not_enrolled="Enroll in this course to hand in its assignments.")
+    return activity_for_student(
+        user=user,
+        block_id=block_id,
+        block_type="assignment",
+        not_enrolled="Enroll in this course to hand in its assignments.",
+    )
 
 
 def assignment_get(*, user, block_id: str) -> AssignmentState:
@@ -170,8 +180,10 @@ def assignment_submit(*, user, block_id: str, text: str = "", files=()) -> Assig
         raise LearningError(f"The text answer is longer than {MAX_TEXT_LENGTH} characters.", "invalid")
     if len(files) > settings["max_files"]:
         raise LearningError(f"Hand in at most {settings['max_files']} files.", "invalid_file")
-    kinds = [file_kind_check(f, accepted=settings["accepted_file_types"], max_size_mb=settings["max_file_size_mb"])
-             for f in files]
+    kinds = [
+        file_kind_check(f, accepted=settings["accepted_file_types"], max_size_mb=settings["max_file_size_mb"])
+        for f in files
+    ]
     if not text and not files:
         raise LearningError("Write an answer or attach a file.", "invalid")
     now = timezone.now()
@@ -185,13 +197,22 @@ def assignment_submit(*, user, block_id: str, text: str = "", files=()) -> Assig
                 raise LearningError("You have already handed in this assignment.", "already_submitted")
             number = (previous.aggregate(n=Max("number"))["n"] or 0) + 1
             submission = AssignmentSubmission.objects.create(
-                enrollment=enrollment, lesson=activity.lesson, block_id=block_id, number=number, text=text,
-                snapshot=settings, due_at=due_at, is_late=bool(due_at and now > due_at),
+                enrollment=enrollment,
+                lesson=activity.lesson,
+                block_id=block_id,
+                number=number,
+                text=text,
+                snapshot=settings,
+                due_at=due_at,
+                is_late=bool(due_at and now > due_at),
             )
             for uploaded, kind in zip(files, kinds, strict=True):
                 SubmissionFile.objects.create(
-                    submission=submission, file=uploaded, original_name=PurePosixPath(uploaded.name).name[:255],
-                    size=uploaded.size, kind=kind,
+                    submission=submission,
+                    file=uploaded,
+                    original_name=PurePosixPath(uploaded.name).name[:255],
+                    size=uploaded.size,
+                    kind=kind,
                 )
             if latest and latest.reopened:
                 AssignmentSubmission.objects.filter(pk=latest.pk).update(reopened=False)
@@ -208,21 +229,31 @@ def assignment_submit(*, user, block_id: str, text: str = "", files=()) -> Assig
 def submissions_for_grader(*, user):
     """Submissions of the courses `user` staffs (all for admins and moderators)."""
     course_ids = list(courses_staffed_by(user).order_by().values_list("pk", flat=True))
-    return (AssignmentSubmission.objects.filter(enrollment__course_id__in=course_ids)
-            .select_related("enrollment__user", "enrollment__course", "lesson"))
+    return AssignmentSubmission.objects.filter(enrollment__course_id__in=course_ids).select_related(
+        "enrollment__user", "enrollment__course", "lesson"
+    )
 
 
 def submission_get(*, user, submission_id) -> AssignmentSubmission:
-    submission = (AssignmentSubmission.objects.select_related("enrollment__user", "enrollment__course", "lesson")
-                  .prefetch_related("files").filter(pk=submission_id).first())
+    submission = (
+        AssignmentSubmission.objects.select_related("enrollment__user", "enrollment__course", "lesson")
+        .prefetch_related("files")
+        .filter(pk=submission_id)
+        .first()
+    )
     if submission is None or not submission_may_view(user=user, submission=submission):
         raise LearningError("There is no such submission.", "not_found")
     return submission
 
 
 def submission_grade(
-    *, user, submission: AssignmentSubmission, rubric_scores: dict, feedback: str = "",
-    allow_resubmission: bool = False, score: int | None = None,
+    *,
+    user,
+    submission: AssignmentSubmission,
+    rubric_scores: dict,
+    feedback: str = "",
+    allow_resubmission: bool = False,
+    score: int | None = None,
 ) -> AssignmentSubmission:
     """Grade a submission with the rubric it was submitted against; the score is the sum
     of the criteria (a bare `score` is accepted only when no criterion is scored). The
@@ -254,8 +285,9 @@ def submission_grade(
             raise SubmissionGradeError(errors={"rubric_scores": "Score every criterion: " + ", ".join(missing) + "."})
         total = sum(clean.values())
         if score is not None and int(score) != total:
-            raise SubmissionGradeError(errors={
-                "score": f"The rubric adds up to {total}; leave the score out or match it."})
+            raise SubmissionGradeError(
+                errors={"score": f"The rubric adds up to {total}; leave the score out or match it."}
+            )
     elif score is not None:
         total = int(score)
         if not 0 <= total <= submission.max_score:
@@ -263,8 +295,11 @@ def submission_grade(
     else:
         raise SubmissionGradeError(errors={"rubric_scores": "Score the rubric."})
     with transaction.atomic():
-        submission = AssignmentSubmission.objects.select_for_update().select_related(
-            "enrollment__user", "enrollment__course", "lesson").get(pk=submission.pk)
+        submission = (
+            AssignmentSubmission.objects.select_for_update()
+            .select_related("enrollment__user", "enrollment__course", "lesson")
+            .get(pk=submission.pk)
+        )
         first_grade = submission.status != AssignmentSubmission.Status.GRADED
         submission.rubric_scores = clean
         submission.score = total
@@ -274,26 +309,38 @@ def submission_grade(
         submission.graded_at = timezone.now()
         submission.reopened = bool(allow_resubmission)
         submission.save()
-        log(instance=submission, action="learners.submission_graded", user=user,
-            data={"score": total, "max_score": submission.max_score, "reopened": submission.reopened})
+        log(
+            instance=submission,
+            action="learners.submission_graded",
+            user=user,
+            data={"score": total, "max_score": submission.max_score, "reopened": submission.reopened},
+        )
         student = submission.enrollment.user
         title = f"Your assignment “{submission.snapshot.get('title', '')}” was graded"
         body = f"Score: {total} / {submission.max_score}."
         if submission.reopened:
             body += " You may hand in a new version."
         notify(
-            user=student, kind="assignment_graded", title=title, body=body,
+            user=student,
+            kind="assignment_graded",
+            title=title,
+            body=body,
             url=reverse("learners:submission_detail", args=[submission.pk]),
             email_template="assignment_graded",
-            context={"assignment": submission.snapshot.get("title", ""), "course": submission.enrollment.course.title,
-                     "score": total, "max_score": submission.max_score, "feedback": submission.feedback,
-                     "reopened": submission.reopened, "regraded": not first_grade},
+            context={
+                "assignment": submission.snapshot.get("title", ""),
+                "course": submission.enrollment.course.title,
+                "score": total,
+                "max_score": submission.max_score,
+                "feedback": submission.feedback,
+                "reopened": submission.reopened,
+                "regraded": not first_grade,
+            },
         )
         if submission.snapshot.get("completion") == "passed" and submission.passed:
             try:
                 context = learning_context_for(user=student, lesson=submission.lesson)
-                activity_complete(context=context, block_id=submission.block_id,
-                                  score_percent=submission.score_percent)
+                activity_complete(context=context, block_id=submission.block_id, score_percent=submission.score_percent)
             except LearningError:  # access closed or the block left the lesson: the grade stands
                 pass
     return submission
@@ -308,7 +355,8 @@ def submission_reopen(*, user, submission: AssignmentSubmission) -> AssignmentSu
         submission.reopened = True
         log(instance=submission, action="learners.submission_reopened", user=user)
         notify(
-            user=submission.enrollment.user, kind="assignment_reopened",
+            user=submission.enrollment.user,
+            kind="assignment_reopened",
             title=f"You may resubmit “{submission.snapshot.get('title', '')}”",
             url=reverse("learners:submission_detail", args=[submission.pk]),
         )
@@ -318,8 +366,9 @@ def submission_reopen(*, user, submission: AssignmentSubmission) -> AssignmentSu
 class SubmissionGradeError(LearningError):
     """A grade with field errors: `errors` is {field or criterion id: message}."""
 
-    def __init__(self, message: str = "Some scores are not valid.", code: str | None = None, *,
-                 errors: dict | None = None):
+    def __init__(
+        self, message: str = "Some scores are not valid.", code: str | None = None, *, errors: dict | None = None
+    ):
         super().__init__(message, code)
         self.errors = errors or {}
 

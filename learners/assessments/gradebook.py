@@ -31,20 +31,27 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
     a fixed number of queries whatever the number of students."""
     lessons = list(course.lessons())  # the course's lessons (coursepages.structure), with their bodies
     columns = [
-        Column(block_id=child.id, block_type=child.block_type, title=str(child.value.get("title") or child.block_type),
-               lesson_title=lesson.title)
+        Column(
+            block_id=child.id,
+            block_type=child.block_type,
+            title=str(child.value.get("title") or child.block_type),
+            lesson_title=lesson.title,
+        )
         for lesson in lessons
         for child in lesson.body
         if child.block_type in ("quiz", "assignment")
     ]
     enrollments = list(
-        Enrollment.objects.filter(course=course).exclude(status=Enrollment.Status.REVOKED)
-        .select_related("user").order_by("user__last_name", "user__first_name", "user__email")
+        Enrollment.objects.filter(course=course)
+        .exclude(status=Enrollment.Status.REVOKED)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
     )
     best = {
         (row["enrollment_id"], row["block_id"]): row["best"]
         for row in QuizAttempt.objects.filter(enrollment__course=course, status=QuizAttempt.Status.SUBMITTED)
-        .values("enrollment_id", "block_id").annotate(best=Max("score_percent"))
+        .values("enrollment_id", "block_id")
+        .annotate(best=Max("score_percent"))
     }
     latest: dict = {}
     for submission in AssignmentSubmission.objects.filter(enrollment__course=course).order_by("number"):
@@ -54,7 +61,9 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
         row["enrollment_id"]: row["n"]
         for row in LessonProgress.objects.filter(
             enrollment__course=course, status=LessonProgress.Status.COMPLETED, lesson_id__in=lesson_ids
-        ).values("enrollment_id").annotate(n=Count("id"))
+        )
+        .values("enrollment_id")
+        .annotate(n=Count("id"))
     }
     rows = []
     for enrollment in enrollments:

@@ -50,8 +50,16 @@ class GradingQueueView(WagtailAdminTemplateMixin, TemplateView):
         if course_id and course_id.isdigit():
             queryset = queryset.filter(enrollment__course_id=int(course_id))
         page = Paginator(queryset, 50).get_page(self.request.GET.get("p"))
-        context.update({"page_obj": page, "submissions": page.object_list, "status": status,
-                        "filters": self.filters, "courses": courses, "course_id": course_id or ""})
+        context.update(
+            {
+                "page_obj": page,
+                "submissions": page.object_list,
+                "status": status,
+                "filters": self.filters,
+                "courses": courses,
+                "course_id": course_id or "",
+            }
+        )
         return context
 
 
@@ -62,8 +70,10 @@ class GradeSubmissionView(WagtailAdminTemplateMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         self.submission = get_object_or_404(
-            AssignmentSubmission.objects.select_related("enrollment__user", "enrollment__course", "lesson")
-            .prefetch_related("files"), pk=kwargs["pk"],
+            AssignmentSubmission.objects.select_related(
+                "enrollment__user", "enrollment__course", "lesson"
+            ).prefetch_related("files"),
+            pk=kwargs["pk"],
         )
         if not submission_may_grade(user=request.user, submission=self.submission):
             raise PermissionDenied
@@ -87,13 +97,21 @@ class GradeSubmissionView(WagtailAdminTemplateMixin, TemplateView):
         for criterion in submission.snapshot.get("rubric", []):
             value = posted.get(criterion["id"], submission.rubric_scores.get(criterion["id"], ""))
             criteria.append({**criterion, "value": value, "error": errors.get(criterion["id"], "")})
-        previous = (AssignmentSubmission.objects.filter(enrollment=submission.enrollment, block_id=submission.block_id)
-                    .exclude(pk=submission.pk).order_by("-number"))
-        context.update({
-            "submission": submission, "criteria": criteria, "errors": errors, "previous": previous,
-            "feedback": kwargs.get("feedback", submission.feedback),
-            "allow_resubmission": kwargs.get("allow_resubmission", submission.reopened),
-        })
+        previous = (
+            AssignmentSubmission.objects.filter(enrollment=submission.enrollment, block_id=submission.block_id)
+            .exclude(pk=submission.pk)
+            .order_by("-number")
+        )
+        context.update(
+            {
+                "submission": submission,
+                "criteria": criteria,
+                "errors": errors,
+                "previous": previous,
+                "feedback": kwargs.get("feedback", submission.feedback),
+                "allow_resubmission": kwargs.get("allow_resubmission", submission.reopened),
+            }
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -101,20 +119,28 @@ class GradeSubmissionView(WagtailAdminTemplateMixin, TemplateView):
             submission_reopen(user=request.user, submission=self.submission)
             messages.success(request, "The student may now hand in a new version.")
             return redirect("learners_grading:queue")
-        scores = {c["id"]: request.POST.get(f"criterion-{c['id']}", "").strip()
-                  for c in self.submission.snapshot.get("rubric", [])}
+        scores = {
+            c["id"]: request.POST.get(f"criterion-{c['id']}", "").strip()
+            for c in self.submission.snapshot.get("rubric", [])
+        }
         feedback = request.POST.get("feedback", "")
         allow = request.POST.get("allow_resubmission") == "on"
         empty = [cid for cid, points in scores.items() if points == ""]
         try:
             if empty:
                 raise SubmissionGradeError(errors={cid: "Give points for this criterion." for cid in empty})
-            submission = submission_grade(user=request.user, submission=self.submission, rubric_scores=scores,
-                                          feedback=feedback, allow_resubmission=allow)
+            submission = submission_grade(
+                user=request.user,
+                submission=self.submission,
+                rubric_scores=scores,
+                feedback=feedback,
+                allow_resubmission=allow,
+            )
         except SubmissionGradeError as exc:
             messages.error(request, "The grade was not saved: check the scores.")
-            return self.render_to_response(self.get_context_data(posted=scores, errors=exc.errors,
-                                                                 feedback=feedback, allow_resubmission=allow))
+            return self.render_to_response(
+                self.get_context_data(posted=scores, errors=exc.errors, feedback=feedback, allow_resubmission=allow)
+            )
         except LearningError as exc:
             raise PermissionDenied(str(exc)) from exc
         messages.success(request, f"Graded {submission.score}/{submission.max_score}; the student was notified.")

@@ -172,8 +172,11 @@ class QuizState:
 
     @property
     def feedback_allowed(self) -> bool:
-        return feedback_allowed(mode=self.settings["feedback_mode"], attempts_left=self.attempts_left,
-                                open_attempt=self.open_attempt is not None)
+        return feedback_allowed(
+            mode=self.settings["feedback_mode"],
+            attempts_left=self.attempts_left,
+            open_attempt=self.open_attempt is not None,
+        )
 
 
 def feedback_allowed(*, mode: str, attempts_left: int | None, open_attempt: bool = False) -> bool:
@@ -190,8 +193,9 @@ def quiz_state_for(*, activity: Activity, enrollment: Enrollment | None) -> Quiz
     attempts = []
     if enrollment:
         attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, block_id=activity.block_id))
-    return QuizState(activity=activity, enrollment=enrollment, attempts=attempts,
-                     settings=quiz_settings(activity.value))
+    return QuizState(
+        activity=activity, enrollment=enrollment, attempts=attempts, settings=quiz_settings(activity.value)
+    )
 
 
 def overdue(attempt: QuizAttempt, now=None) -> bool:
@@ -200,8 +204,9 @@ def overdue(attempt: QuizAttempt, now=None) -> bool:
 
 
 def _quiz_for(*, user, block_id: str) -> tuple[Activity, "LearningContext"]:
-    return activity_for_student(user=user, block_id=block_id, block_type="quiz",
-                                not_enrolled="Enroll in this course to take its quizzes.")
+    return activity_for_student(
+        user=user, block_id=block_id, block_type="quiz", not_enrolled="Enroll in this course to take its quizzes."
+    )
 
 
 def quiz_get(*, user, block_id: str) -> QuizState:
@@ -226,8 +231,9 @@ def quiz_attempt_start(*, user, block_id: str) -> QuizAttempt:
     enrollment = context.enrollment
     settings_ = quiz_settings(activity.value)
     # An overdue open attempt is closed first, so it counts as used.
-    for attempt in QuizAttempt.objects.filter(enrollment=enrollment, block_id=block_id,
-                                              status=QuizAttempt.Status.IN_PROGRESS):
+    for attempt in QuizAttempt.objects.filter(
+        enrollment=enrollment, block_id=block_id, status=QuizAttempt.Status.IN_PROGRESS
+    ):
         if overdue(attempt):
             quiz_attempt_expire(attempt_id=attempt.pk)
     try:
@@ -247,8 +253,13 @@ def quiz_attempt_start(*, user, block_id: str) -> QuizAttempt:
             limit = settings_["time_limit_minutes"]
             deadline = now + timedelta(minutes=limit) if limit else None
             attempt = QuizAttempt.objects.create(
-                enrollment=enrollment, lesson=activity.lesson, block_id=block_id, number=used + 1,
-                started_at=now, deadline=deadline, snapshot=snapshot,
+                enrollment=enrollment,
+                lesson=activity.lesson,
+                block_id=block_id,
+                number=used + 1,
+                started_at=now,
+                deadline=deadline,
+                snapshot=snapshot,
                 max_points=sum(q["points"] for q in snapshot["questions"]),
             )
     except IntegrityError:  # a concurrent start won the same number: that attempt is ours too
@@ -263,15 +274,18 @@ def quiz_attempt_start(*, user, block_id: str) -> QuizAttempt:
         from outbox.services import task_send_on_commit
 
         countdown = (attempt.deadline - timezone.now() + _grace()).total_seconds() + 1
-        task_send_on_commit(task=quiz_attempt_expire_task, kwargs={"attempt_id": attempt.pk},
-                            countdown=max(0, countdown))
+        task_send_on_commit(
+            task=quiz_attempt_expire_task, kwargs={"attempt_id": attempt.pk}, countdown=max(0, countdown)
+        )
     return attempt
 
 
 def _own_attempt(*, user, attempt_id) -> QuizAttempt:
-    attempt = QuizAttempt.objects.select_related("enrollment").filter(
-        pk=attempt_id, enrollment__user_id=getattr(user, "pk", None)
-    ).first()
+    attempt = (
+        QuizAttempt.objects.select_related("enrollment")
+        .filter(pk=attempt_id, enrollment__user_id=getattr(user, "pk", None))
+        .first()
+    )
     if attempt is None:
         raise LearningError("There is no such attempt.", "not_found")
     return attempt
@@ -315,9 +329,7 @@ def _finish(attempt: QuizAttempt, *, auto: bool) -> QuizAttempt:
     return attempt
 
 
-def quiz_attempt_submit(
-    *, user, attempt_id, answers: dict | None = None, block_id: str | None = None
-) -> QuizAttempt:
+def quiz_attempt_submit(*, user, attempt_id, answers: dict | None = None, block_id: str | None = None) -> QuizAttempt:
     """Submit an attempt with its final answers (merged over those saved), grade it, and
     complete the quiz activity when it passes. After the deadline (plus grace) the posted
     answers are ignored and the attempt is submitted with what was saved in time. The attempt
@@ -326,7 +338,8 @@ def quiz_attempt_submit(
         # One query finds the user's own attempt and locks its row and its enrollment's (which
         # serialises this student's starts, submits and completions).
         mine = QuizAttempt.objects.select_for_update(of=("self", "enrollment")).select_related(
-            "enrollment__user", "lesson")
+            "enrollment__user", "lesson"
+        )
         if block_id is not None:
             mine = mine.filter(block_id=block_id)
         attempt = mine.filter(pk=attempt_id, enrollment__user_id=getattr(user, "pk", None)).first()
@@ -345,8 +358,12 @@ def quiz_attempt_expire(*, attempt_id) -> QuizAttempt | None:
     """Submit an open attempt whose deadline (plus grace) has passed; otherwise do nothing.
     Safe to run twice and at any time."""
     with transaction.atomic():
-        attempt = (QuizAttempt.objects.select_for_update().select_related("enrollment__user", "lesson")
-                   .filter(pk=attempt_id).first())
+        attempt = (
+            QuizAttempt.objects.select_for_update()
+            .select_related("enrollment__user", "lesson")
+            .filter(pk=attempt_id)
+            .first()
+        )
         if attempt is None or not attempt.is_open or not overdue(attempt):
             return attempt
         return _finish(attempt, auto=True)
@@ -355,8 +372,11 @@ def quiz_attempt_expire(*, attempt_id) -> QuizAttempt | None:
 def quiz_attempts_expire_overdue() -> int:
     """Submit every overdue open attempt (the periodic sweep); returns how many."""
     cutoff = timezone.now() - _grace()
-    ids = list(QuizAttempt.objects.filter(status=QuizAttempt.Status.IN_PROGRESS, deadline__lt=cutoff)
-               .values_list("pk", flat=True))
+    ids = list(
+        QuizAttempt.objects.filter(status=QuizAttempt.Status.IN_PROGRESS, deadline__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
     for attempt_id in ids:
         quiz_attempt_expire(attempt_id=attempt_id)
     return len(ids)
@@ -386,18 +406,25 @@ def attempt_result(attempt: QuizAttempt, *, with_feedback: bool) -> dict:
     for question in attempt.snapshot["questions"]:
         selected = attempt.answers.get(question["id"], [])
         correct_ids = [o["id"] for o in question["options"] if o["is_correct"]]
-        result["questions"].append({
-            "id": question["id"],
-            "text": question["text"],
-            "points": question["points"],
-            "correct": set(selected) == set(correct_ids),
-            "selected": selected,
-            "correct_option_ids": correct_ids,
-            "explanation": question["explanation"],
-            "options": [
-                {"id": o["id"], "text": o["text"], "is_correct": o["is_correct"], "selected": o["id"] in selected,
-                 "feedback": o["feedback"]}
-                for o in question["options"]
-            ],
-        })
+        result["questions"].append(
+            {
+                "id": question["id"],
+                "text": question["text"],
+                "points": question["points"],
+                "correct": set(selected) == set(correct_ids),
+                "selected": selected,
+                "correct_option_ids": correct_ids,
+                "explanation": question["explanation"],
+                "options": [
+                    {
+                        "id": o["id"],
+                        "text": o["text"],
+                        "is_correct": o["is_correct"],
+                        "selected": o["id"] in selected,
+                        "feedback": o["feedback"],
+                    }
+                    for o in question["options"]
+                ],
+            }
+        )
     return result

@@ -55,8 +55,9 @@ def quiz_start(request, block_id):
 def quiz_attempt(request, pk):
     from learners.models import QuizAttempt
 
-    attempt = QuizAttempt.objects.select_related("enrollment", "lesson").filter(
-        pk=pk, enrollment__user=request.user).first()
+    attempt = (
+        QuizAttempt.objects.select_related("enrollment", "lesson").filter(pk=pk, enrollment__user=request.user).first()
+    )
     if attempt is None:
         raise Http404
     try:
@@ -101,9 +102,7 @@ def quiz_answer(request, pk):
 @login_required
 @require_POST
 def quiz_submit(request, pk):
-    answers = {
-        key.removeprefix("q-"): request.POST.getlist(key) for key in request.POST if key.startswith("q-")
-    }
+    answers = {key.removeprefix("q-"): request.POST.getlist(key) for key in request.POST if key.startswith("q-")}
     try:
         attempt = quiz_attempt_submit(user=request.user, attempt_id=pk, answers=answers)
     except LearningError as exc:
@@ -121,7 +120,9 @@ def quiz_submit(request, pk):
 def assignment_submit_view(request, block_id):
     try:
         assignment_submit(
-            user=request.user, block_id=block_id, text=request.POST.get("text", ""),
+            user=request.user,
+            block_id=block_id,
+            text=request.POST.get("text", ""),
             files=request.FILES.getlist("files"),
         )
     except LearningError as exc:
@@ -142,10 +143,15 @@ def submission_detail(request, pk):
         {**criterion, "awarded": submission.rubric_scores.get(criterion["id"])}
         for criterion in submission.snapshot.get("rubric", [])
     ]
-    return render(request, "learners/assessments/submission_detail.html", {
-        "submission": submission, "rubric": rubric,
-        "is_owner": submission.enrollment.user_id == request.user.pk,
-    })
+    return render(
+        request,
+        "learners/assessments/submission_detail.html",
+        {
+            "submission": submission,
+            "rubric": rubric,
+            "is_owner": submission.enrollment.user_id == request.user.pk,
+        },
+    )
 
 
 @login_required

@@ -14,8 +14,12 @@ def seed(*, stdout):
     lerato = User.objects.filter(email="lerato@lectern.local").first()
     if not (course and sipho and lerato):
         return
-    lessons = [lesson for lesson in course.lessons() if lesson.body and all(
-        block.block_type in ("rich_text", "markdown", "callout", "image", "document") for block in lesson.body)]
+    lessons = [
+        lesson
+        for lesson in course.lessons()
+        if lesson.body
+        and all(block.block_type in ("rich_text", "markdown", "callout", "image", "document") for block in lesson.body)
+    ]
     for user, count, rating, text in (
         (sipho, 2, 5, "Short lessons, clear examples. The VAT arithmetic finally makes sense."),
         (lerato, len(lessons), 4, "Good pace; I would like more exercises."),

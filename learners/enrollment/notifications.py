@@ -11,9 +11,14 @@ def enrollment_created_notify(*, enrollment_id: int) -> None:
     if enrollment is None:
         return
     course = enrollment.course
-    notify(user=enrollment.user, kind="enrollment", title=f"You are enrolled in {course.title}",
-           body=f"Welcome to {course.title}. Start with the first lesson whenever you are ready.",
-           url=course.url or "", email_template="generic")
+    notify(
+        user=enrollment.user,
+        kind="enrollment",
+        title=f"You are enrolled in {course.title}",
+        body=f"Welcome to {course.title}. Start with the first lesson whenever you are ready.",
+        url=course.url or "",
+        email_template="generic",
+    )
 
 
 def course_completed_notify(*, enrollment_id: int) -> None:
@@ -21,6 +26,11 @@ def course_completed_notify(*, enrollment_id: int) -> None:
     if enrollment is None:
         return
     course = enrollment.course
-    notify(user=enrollment.user, kind="completion", title=f"You completed {course.title}",
-           body=f"Congratulations on finishing {course.title}. Your certificate follows in a separate email.",
-           url="/dashboard/", email_template="generic")
+    notify(
+        user=enrollment.user,
+        kind="completion",
+        title=f"You completed {course.title}",
+        body=f"Congratulations on finishing {course.title}. Your certificate follows in a separate email.",
+        url="/dashboard/",
+        email_template="generic",
+    )

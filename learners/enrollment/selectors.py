@@ -77,8 +77,12 @@ def course_outline(*, access: CourseAccess, current=None) -> Outline:
     flat: list[OutlineLesson] = []
     for section, lessons in course_structure(access.course).sections:
         items = [
-            OutlineLesson(lesson=lesson, access=access.lesson(lesson), is_completed=lesson.pk in completed,
-                          is_current=lesson.pk == current_pk)
+            OutlineLesson(
+                lesson=lesson,
+                access=access.lesson(lesson),
+                is_completed=lesson.pk in completed,
+                is_current=lesson.pk == current_pk,
+            )
             for lesson in lessons
         ]
         sections.append(OutlineSection(section=section, lessons=items))
@@ -90,8 +94,9 @@ def course_of(lesson: LessonPage) -> CoursePage:
     """The course of a lesson, found by its path: from the cache until a page changes,
     else one query."""
     course_path = lesson.path[: -2 * LessonPage.steplen]
-    return cached_until_pages_change(f"course-at:v1:{course_path}",
-                                     lambda: CoursePage.objects.select_related("category").get(path=course_path))
+    return cached_until_pages_change(
+        f"course-at:v1:{course_path}", lambda: CoursePage.objects.select_related("category").get(path=course_path)
+    )
 
 
 def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | None:
@@ -125,8 +130,8 @@ def _attach_progress(enrollments: list[Enrollment]) -> None:
     structures = course_structures([enrollment.course for enrollment in enrollments])
     completed: dict[int, set[int]] = {}
     for enrollment_id, lesson_id in LessonProgress.objects.filter(
-            enrollment_id__in=[enrollment.pk for enrollment in enrollments],
-            status=LessonProgress.Status.COMPLETED).values_list("enrollment_id", "lesson_id"):
+        enrollment_id__in=[enrollment.pk for enrollment in enrollments], status=LessonProgress.Status.COMPLETED
+    ).values_list("enrollment_id", "lesson_id"):
         completed.setdefault(enrollment_id, set()).add(lesson_id)
     for enrollment in enrollments:
         lesson_ids = structures[enrollment.course_id].lesson_ids
@@ -187,8 +192,7 @@ def instructor_students(*, user, course_id: int | None = None) -> QuerySet[Enrol
         .exclude(status=Enrollment.Status.REVOKED)
         .select_related("user", "course")
         .annotate(
-            time_spent=Coalesce(_subquery_aggregate(time_spent, "SUM", "time_spent_seconds", IntegerField()),
-                                Value(0)),
+            time_spent=Coalesce(_subquery_aggregate(time_spent, "SUM", "time_spent_seconds", IntegerField()), Value(0)),
             quiz_attempt_count=Coalesce(_subquery_aggregate(attempts, "COUNT", "pk", IntegerField()), Value(0)),
             quiz_best_percent=_subquery_aggregate(attempts, "MAX", "score_percent", FloatField()),
             quiz_average_percent=_subquery_aggregate(attempts, "AVG", "score_percent", FloatField()),
@@ -214,8 +218,14 @@ def course_activities(*, course: CoursePage) -> list[dict]:
         for block in lesson.body:
             if block.block_type in ACTIVITY_BLOCK_TYPES:
                 title = block.value.get("title") if hasattr(block.value, "get") else None
-                activities.append({"lesson": lesson, "block_id": block.id, "type": block.block_type,
-                                   "title": title or f"{block.block_type.replace('_', ' ').title()} in {lesson.title}"})
+                activities.append(
+                    {
+                        "lesson": lesson,
+                        "block_id": block.id,
+                        "type": block.block_type,
+                        "title": title or f"{block.block_type.replace('_', ' ').title()} in {lesson.title}",
+                    }
+                )
     return activities
 
 
@@ -236,8 +246,10 @@ def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]
         _attach_progress(enrollments)
     best: dict[tuple[int, str], float | None] = {}
     for enrollment_id, block_id, score in (
-        BlockCompletion.objects.filter(enrollment__course=course).values("enrollment_id", "block_id")
-        .annotate(best=Max("score_percent")).values_list("enrollment_id", "block_id", "best")
+        BlockCompletion.objects.filter(enrollment__course=course)
+        .values("enrollment_id", "block_id")
+        .annotate(best=Max("score_percent"))
+        .values_list("enrollment_id", "block_id", "best")
     ):
         best[(enrollment_id, block_id)] = score if score is not None else "done"
     rows = [
@@ -262,6 +274,10 @@ def teachers_for_student(*, student) -> list[tuple[CoursePage, object]]:
     course_ids = Enrollment.objects.filter(
         user=student, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
     ).values("course_id")
-    rows = (CourseInstructor.objects.filter(page_id__in=course_ids).exclude(user=student)
-            .select_related("page", "user").order_by("page__title", "sort_order"))
+    rows = (
+        CourseInstructor.objects.filter(page_id__in=course_ids)
+        .exclude(user=student)
+        .select_related("page", "user")
+        .order_by("page__title", "sort_order")
+    )
     return [(row.page, row.user) for row in rows]

@@ -291,9 +291,13 @@ def course_progress_for(*, enrollment: Enrollment) -> CourseProgress:
     """Completed lessons of the course (coursepages.structure's one definition: the live lessons
     of its live sections) out of all of them: one query once the structure is cached."""
     lesson_ids = course_lesson_ids(enrollment.course)
-    completed = LessonProgress.objects.filter(
-        enrollment=enrollment, status=LessonProgress.Status.COMPLETED, lesson_id__in=lesson_ids
-    ).count() if lesson_ids else 0
+    completed = (
+        LessonProgress.objects.filter(
+            enrollment=enrollment, status=LessonProgress.Status.COMPLETED, lesson_id__in=lesson_ids
+        ).count()
+        if lesson_ids
+        else 0
+    )
     return CourseProgress(completed=completed, total=len(lesson_ids))
 
 

@@ -11,6 +11,9 @@ urlpatterns = [
     path("learn/courses/<int:course_id>/review/", views.course_review, name="course_review"),
     path("learn/lessons/<int:lesson_id>/complete/", views.lesson_mark_complete, name="lesson_complete"),
     path("instructor/", views.instructor_home, name="instructor_home"),
-    path("instructor/courses/<int:course_id>/students/", views.instructor_course_students,
-         name="instructor_course_students"),
+    path(
+        "instructor/courses/<int:course_id>/students/",
+        views.instructor_course_students,
+        name="instructor_course_students",
+    ),
 ]

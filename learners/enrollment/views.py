@@ -90,8 +90,9 @@ def instructor_course_students(request, course_id: int):
     activities, rows = course_students(course=course)
     if request.GET.get("format") == "csv":
         return _students_csv(course, activities, rows)
-    return render(request, "learners/instructor_students.html",
-                  {"course": course, "activities": activities, "rows": rows})
+    return render(
+        request, "learners/instructor_students.html", {"course": course, "activities": activities, "rows": rows}
+    )
 
 
 def _csv_safe(value) -> str:
@@ -105,15 +106,34 @@ def _students_csv(course, activities, rows) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{course.slug}-students-{stamp}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["name", "email", "status", "enrolled_at", "last_active", "lessons_completed", "lessons_total",
-                     "progress_percent", "time_spent_minutes", *[f"{a['title']} (best %)" for a in activities]])
+    writer.writerow(
+        [
+            "name",
+            "email",
+            "status",
+            "enrolled_at",
+            "last_active",
+            "lessons_completed",
+            "lessons_total",
+            "progress_percent",
+            "time_spent_minutes",
+            *[f"{a['title']} (best %)" for a in activities],
+        ]
+    )
     for row in rows:
         enrollment = row.enrollment
-        writer.writerow([
-            _csv_safe(enrollment.user.get_full_name()), _csv_safe(enrollment.user.email), enrollment.status,
-            enrollment.enrolled_at.isoformat(),
-            enrollment.last_accessed_at.isoformat() if enrollment.last_accessed_at else "",
-            row.progress.completed, row.progress.total, row.progress.percent, row.time_spent_seconds // 60,
-            *["" if row.scores[a["block_id"]] is None else row.scores[a["block_id"]] for a in activities],
-        ])
+        writer.writerow(
+            [
+                _csv_safe(enrollment.user.get_full_name()),
+                _csv_safe(enrollment.user.email),
+                enrollment.status,
+                enrollment.enrolled_at.isoformat(),
+                enrollment.last_accessed_at.isoformat() if enrollment.last_accessed_at else "",
+                row.progress.completed,
+                row.progress.total,
+                row.progress.percent,
+                row.time_spent_seconds // 60,
+                *["" if row.scores[a["block_id"]] is None else row.scores[a["block_id"]] for a in activities],
+            ]
+        )
     return response

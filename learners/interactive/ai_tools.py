@@ -72,25 +72,42 @@ def ai_tool_launch(*, user, lesson, block_id: str) -> tuple[AIToolSession, str]:
     learner_context(user=user, lesson=lesson)
     now = timezone.now()
     session = AIToolSession.objects.create(
-        id=uuid.uuid4(), user=user, lesson=lesson, block_id=block_id, tool_url=block.value["tool_url"],
+        id=uuid.uuid4(),
+        user=user,
+        lesson=lesson,
+        block_id=block_id,
+        tool_url=block.value["tool_url"],
         permissions=list(block.value.get("permissions") or []),
         launch_expires_at=now + timedelta(seconds=settings.AI_TOOL_LAUNCH_SECONDS),
     )
     claims = {
-        "iss": settings.SITE_URL, "aud": AUDIENCE, "jti": str(session.id), "sub": str(user.pk),
-        "iat": int(now.timestamp()), "exp": int(session.launch_expires_at.timestamp()),
-        "lesson": lesson.pk, "block": block_id, "permissions": session.permissions,
+        "iss": settings.SITE_URL,
+        "aud": AUDIENCE,
+        "jti": str(session.id),
+        "sub": str(user.pk),
+        "iat": int(now.timestamp()),
+        "exp": int(session.launch_expires_at.timestamp()),
+        "lesson": lesson.pk,
+        "block": block_id,
+        "permissions": session.permissions,
     }
     return session, jwt.encode(claims, _key(), algorithm="HS256")
 
 
 def _decode(token: str) -> dict:
     try:
-        return jwt.decode(token, _key(), algorithms=["HS256"], audience=AUDIENCE, issuer=settings.SITE_URL,
-                          options={"require": ["exp", "jti", "sub", "aud", "iss"]})
+        return jwt.decode(
+            token,
+            _key(),
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=settings.SITE_URL,
+            options={"require": ["exp", "jti", "sub", "aud", "iss"]},
+        )
     except jwt.ExpiredSignatureError as exc:
-        raise ToolTokenError("The launch token has expired; reload the lesson to launch again.",
-                             "token_expired") from exc
+        raise ToolTokenError(
+            "The launch token has expired; reload the lesson to launch again.", "token_expired"
+        ) from exc
     except jwt.InvalidTokenError as exc:
         raise ToolTokenError("The launch token is not valid.", "invalid_token") from exc
 
@@ -105,10 +122,15 @@ def ai_tool_validate(*, token: str) -> dict:
     now = timezone.now()
     session_token = secrets.token_urlsafe(32)
     consumed = AIToolSession.objects.filter(
-        pk=session_id, status=AIToolSession.Status.LAUNCHED, validated_at__isnull=True,
-        launch_expires_at__gt=now, user_id=claims["sub"],
+        pk=session_id,
+        status=AIToolSession.Status.LAUNCHED,
+        validated_at__isnull=True,
+        launch_expires_at__gt=now,
+        user_id=claims["sub"],
     ).update(
-        status=AIToolSession.Status.ACTIVE, validated_at=now, session_token_hash=_hash(session_token),
+        status=AIToolSession.Status.ACTIVE,
+        validated_at=now,
+        session_token_hash=_hash(session_token),
         session_expires_at=now + timedelta(hours=settings.AI_TOOL_SESSION_HOURS),
     )
     if not consumed:
@@ -145,8 +167,12 @@ def ai_tool_complete(*, token: str, score: float | None, time_spent: int | None,
     if data is not None and len(json.dumps(data)) > MAX_DATA_BYTES:
         raise LearningError("data is larger than 32 KB.", "invalid")
     with transaction.atomic():
-        session = (AIToolSession.objects.select_for_update().select_related("lesson", "user")
-                   .filter(session_token_hash=_hash(token or "")).first())
+        session = (
+            AIToolSession.objects.select_for_update()
+            .select_related("lesson", "user")
+            .filter(session_token_hash=_hash(token or ""))
+            .first()
+        )
         if session is None:
             raise ToolTokenError("The session token is not valid.", "invalid_token")
         if session.session_expires_at and session.session_expires_at <= timezone.now():
@@ -174,13 +200,19 @@ def ai_tool_status(*, user, lesson, block_id: str) -> dict:
     """What the lesson page shows after the tool says it finished: the server's record."""
     interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
     learner_context(user=user, lesson=lesson)
-    latest = (AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id,
-                                           status=AIToolSession.Status.COMPLETED)
-              .order_by("-completed_at").first())
-    best = (AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, activity_completed=True)
-            .order_by("-score").first())
+    latest = (
+        AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, status=AIToolSession.Status.COMPLETED)
+        .order_by("-completed_at")
+        .first()
+    )
+    best = (
+        AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, activity_completed=True)
+        .order_by("-score")
+        .first()
+    )
     lesson_done = LessonProgress.objects.filter(
-        enrollment__user=user, lesson=lesson, status=LessonProgress.Status.COMPLETED).exists()
+        enrollment__user=user, lesson=lesson, status=LessonProgress.Status.COMPLETED
+    ).exists()
     return {
         "completed": best is not None,
         "last_score": latest.score if latest else None,

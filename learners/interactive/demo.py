@@ -20,8 +20,9 @@ def _package(stdout) -> H5PPackage:
     if package and package.content_path:
         return package
     with open(PACKAGE, "rb") as handle:
-        package = h5p_package_store(package=package or H5PPackage(title=PACKAGE_TITLE),
-                                    upload=File(handle, name=PACKAGE.name))
+        package = h5p_package_store(
+            package=package or H5PPackage(title=PACKAGE_TITLE), upload=File(handle, name=PACKAGE.name)
+        )
     stdout.write(f"uploaded H5P package {package.title} ({package.main_library})")
     return package
 
@@ -36,12 +37,21 @@ def seed(*, stdout):
         return
     instructor = course.owner or demo_user("thandi@lectern.local")
     lesson = LessonPage(
-        title="Quick check: true or false?", slug=LESSON_SLUG, owner=instructor, live=True, estimated_minutes=2,
-        body=lesson_body([
-            ("rich_text", "<p>An interactive question played in the page by H5P. Answer it and press "
-                          "<em>Check</em>: the lesson completes when you have answered.</p>"),
-            ("h5p", {"title": "True or false?", "package": package.pk, "completion": "completed"}),
-        ]),
+        title="Quick check: true or false?",
+        slug=LESSON_SLUG,
+        owner=instructor,
+        live=True,
+        estimated_minutes=2,
+        body=lesson_body(
+            [
+                (
+                    "rich_text",
+                    "<p>An interactive question played in the page by H5P. Answer it and press "
+                    "<em>Check</em>: the lesson completes when you have answered.</p>",
+                ),
+                ("h5p", {"title": "True or false?", "package": package.pk, "completion": "completed"}),
+            ]
+        ),
     )
     section.add_child(instance=lesson)
     lesson.save_revision(user=instructor).publish(user=demo_user("admin@lectern.local"))

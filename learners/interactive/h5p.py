@@ -97,8 +97,12 @@ def _check_dependencies(deps: object, label: str) -> list[dict]:
     if not isinstance(deps, list):
         raise H5PValidationError(f"{label}: preloadedDependencies must be a list.")
     for dep in deps:
-        if not (isinstance(dep, dict) and isinstance(dep.get("machineName"), str)
-                and str(dep.get("majorVersion", "")).isdigit() and str(dep.get("minorVersion", "")).isdigit()):
+        if not (
+            isinstance(dep, dict)
+            and isinstance(dep.get("machineName"), str)
+            and str(dep.get("majorVersion", "")).isdigit()
+            and str(dep.get("minorVersion", "")).isdigit()
+        ):
             raise H5PValidationError(
                 f"{label}: each preloaded dependency needs machineName, majorVersion and minorVersion."
             )
@@ -173,8 +177,9 @@ def h5p_package_inspect(upload) -> PackageInfo:
             top = name.split("/", 1)[0] if "/" in name else ""
             extension = posixpath.splitext(name)[1].lower().lstrip(".")
             if info.file_size > max_file:
-                problems.append(f"“{name}” is {_megabytes(info.file_size)}; one file may be at most "
-                                f"{_megabytes(max_file)}.")
+                problems.append(
+                    f"“{name}” is {_megabytes(info.file_size)}; one file may be at most {_megabytes(max_file)}."
+                )
             if name == "h5p.json":
                 continue
             if extension in LIBRARY_ONLY_EXTENSIONS:
@@ -219,9 +224,12 @@ def h5p_package_inspect(upload) -> PackageInfo:
                 continue
             queue.extend(_check_dependencies(library.get("preloadedDependencies", []), library_json_name))
         if missing:
-            problems.insert(0, "These libraries are missing from the package: " + ", ".join(missing) + ". "
-                            "Export the content again with its libraries included (on h5p.org, download the "
-                            "content type's example .h5p, which bundles them).")
+            problems.insert(
+                0,
+                "These libraries are missing from the package: " + ", ".join(missing) + ". "
+                "Export the content again with its libraries included (on h5p.org, download the "
+                "content type's example .h5p, which bundles them).",
+            )
         if problems:
             raise H5PValidationError(problems)
 

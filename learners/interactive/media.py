@@ -56,15 +56,17 @@ def learner_context(*, user, lesson: LessonPage) -> LearningContext:
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def file_response(*, request, storage, name: str, download_name: str, as_attachment: bool = False,
-                  cache_seconds: int = 0):
+def file_response(
+    *, request, storage, name: str, download_name: str, as_attachment: bool = False, cache_seconds: int = 0
+):
     """Serve a file the caller has authorised: a signed redirect on S3; otherwise a
     streamed response that honours a single byte range (video seeking needs it)."""
     disposition = "attachment" if as_attachment else "inline"
     safe_name = download_name.replace('"', "")
     if hasattr(storage, "bucket_name"):
-        return HttpResponseRedirect(storage.url(
-            name, parameters={"ResponseContentDisposition": f'{disposition}; filename="{safe_name}"'}))
+        return HttpResponseRedirect(
+            storage.url(name, parameters={"ResponseContentDisposition": f'{disposition}; filename="{safe_name}"'})
+        )
     content_type = mimetypes.guess_type(download_name)[0] or mimetypes.guess_type(name)[0]
     content_type = content_type or "application/octet-stream"
     size = storage.size(name)
@@ -86,8 +88,9 @@ def file_response(*, request, storage, name: str, download_name: str, as_attachm
         handle.close()
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
     else:
-        response = FileResponse(storage.open(name, "rb"), as_attachment=as_attachment, filename=safe_name,
-                                content_type=content_type)
+        response = FileResponse(
+            storage.open(name, "rb"), as_attachment=as_attachment, filename=safe_name, content_type=content_type
+        )
     response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = f'{disposition}; filename="{safe_name}"'
     response["Cache-Control"] = f"private, max-age={cache_seconds}" if cache_seconds else "private, no-store"
@@ -131,6 +134,7 @@ def document_download_record(*, context: LearningContext, block_id: str, documen
 
 # ---------------------------------------------------------------- video
 
+
 def merge_ranges(ranges: list[list[float]]) -> list[list[float]]:
     """Sort and merge overlapping or touching [start, end] ranges."""
     merged: list[list[float]] = []
@@ -158,8 +162,15 @@ def _clip(ranges, duration: float) -> list[list[float]]:
 
 
 @transaction.atomic
-def video_progress_report(*, context: LearningContext, block_id: str, position: float, duration: float,
-                          played_ranges: list | None = None, now: datetime | None = None) -> VideoProgress:
+def video_progress_report(
+    *,
+    context: LearningContext,
+    block_id: str,
+    position: float,
+    duration: float,
+    played_ranges: list | None = None,
+    now: datetime | None = None,
+) -> VideoProgress:
     """Record where a student is in a video and how much of it they have really watched.
 
     Watched time is only what the student played: the stretch between two reports counts
@@ -215,8 +226,11 @@ def video_progress_report(*, context: LearningContext, block_id: str, position: 
     except IntegrityError:
         pass
     LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
-        video_position=progress.position, video_duration=progress.duration, video_furthest=progress.furthest,
-        video_watched_ranges=progress.watched_ranges, watched_percent=progress.watched_percent,
+        video_position=progress.position,
+        video_duration=progress.duration,
+        video_furthest=progress.furthest,
+        video_watched_ranges=progress.watched_ranges,
+        watched_percent=progress.watched_percent,
         last_accessed_at=now,
     )
     threshold = block.value.get("completion_threshold") or 90
@@ -237,7 +251,8 @@ def document_is_private(*, document) -> bool:
 
     lesson_type = ContentType.objects.get_for_model(LessonPage)
     lesson_ids = [
-        int(ref.object_id) for ref in ReferenceIndex.get_references_to(document)
+        int(ref.object_id)
+        for ref in ReferenceIndex.get_references_to(document)
         if ref.content_type_id == lesson_type.pk
     ]
     paths = list(LessonPage.objects.filter(pk__in=lesson_ids).values_list("path", flat=True))

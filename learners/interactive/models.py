@@ -56,9 +56,7 @@ class H5PResult(models.Model):
 
     class Meta:
         verbose_name = "H5P result"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "lesson", "block_id"], name="unique_h5p_result")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "lesson", "block_id"], name="unique_h5p_result")]
 
     def __str__(self):
         return f"{self.user_id} · H5P {self.block_id}: {self.score_raw}/{self.score_max}"
@@ -117,9 +115,7 @@ class DocumentDownload(models.Model):
     last_downloaded_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "lesson", "block_id"], name="unique_document_download")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "lesson", "block_id"], name="unique_document_download")]
 
     def __str__(self):
         return f"{self.user_id} downloaded {self.block_id} ×{self.count}"
@@ -144,9 +140,7 @@ class VideoProgress(models.Model):
 
     class Meta:
         verbose_name_plural = "video progress"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "lesson", "block_id"], name="unique_video_progress")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "lesson", "block_id"], name="unique_video_progress")]
 
     def __str__(self):
         return f"{self.user_id} · video {self.block_id}: {self.watched_percent:.0f}%"

@@ -50,8 +50,9 @@ def h5p_file(request, lesson_id: int, block_id: str, path: str):
         raise Http404("No such file in this package.")
     # The folder of an extracted package never changes (a new upload gets a new folder),
     # so browsers may keep its files for an hour.
-    return file_response(request=request, storage=storage, name=name, download_name=path.rsplit("/", 1)[-1],
-                         cache_seconds=3600)
+    return file_response(
+        request=request, storage=storage, name=name, download_name=path.rsplit("/", 1)[-1], cache_seconds=3600
+    )
 
 
 @require_GET
@@ -72,8 +73,13 @@ def lesson_file(request, lesson_id: int, block_id: str, field: str):
             return HttpResponseForbidden("This document can be read here but not downloaded.")
         if request.user.is_authenticated:
             document_download_record(context=context, block_id=block_id, document=document)
-    return file_response(request=request, storage=document.file.storage, name=document.file.name,
-                         download_name=document.filename, as_attachment=download)
+    return file_response(
+        request=request,
+        storage=document.file.storage,
+        name=document.file.name,
+        download_name=document.filename,
+        as_attachment=download,
+    )
 
 
 @login_required

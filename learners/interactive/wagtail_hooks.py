@@ -98,8 +98,12 @@ class H5PPackageViewSet(SnippetViewSet):
     add_to_admin_menu = True
     add_view_class = H5PPackageCreateView
     edit_view_class = H5PPackageEditView
-    list_display = ["title", Column("main_library", label="Main library"), Column("file_count", label="Files"),
-                    Column("created_at", label="Uploaded")]
+    list_display = [
+        "title",
+        Column("main_library", label="Main library"),
+        Column("file_count", label="Files"),
+        Column("created_at", label="Uploaded"),
+    ]
     search_fields = ["title"]
     edit_handler = ObjectList([FieldPanel("title"), FieldPanel("file")], base_form_class=H5PPackageForm)
 

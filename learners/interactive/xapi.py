@@ -35,7 +35,7 @@ def lesson_from_iri(activity_id: str, block_id: str) -> LessonPage:
     """The lesson named by an activity IRI for `block_id`; refuses any other activity."""
     prefix = f"{settings.SITE_URL}/h5p/"
     base = activity_id.split("?", 1)[0]
-    lesson_id, _, tail = base[len(prefix):].partition("/") if base.startswith(prefix) else ("", "", "")
+    lesson_id, _, tail = base[len(prefix) :].partition("/") if base.startswith(prefix) else ("", "", "")
     if tail != block_id or not lesson_id.isdigit():
         raise LearningError("The statement is about another activity, not this H5P block.", "activity_mismatch")
     return lesson_for(lesson_id=lesson_id)
@@ -72,8 +72,10 @@ def _is_child(statement: dict, activity_id: str) -> bool:
     context = statement.get("context") or {}
     parents = (context.get("contextActivities") or {}).get("parent") if isinstance(context, dict) else None
     extensions = ((statement.get("object") or {}).get("definition") or {}).get("extensions") or {}
-    return bool(parents) or "?subContentId=" in activity_id or (
-        isinstance(extensions, dict) and SUB_CONTENT_EXTENSION in extensions
+    return (
+        bool(parents)
+        or "?subContentId=" in activity_id
+        or (isinstance(extensions, dict) and SUB_CONTENT_EXTENSION in extensions)
     )
 
 
@@ -114,13 +116,22 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
         try:
             with transaction.atomic():
                 XAPIStatement.objects.create(
-                    user=user, lesson=lesson, block_id=block_id, statement_id=statement_id, verb=verb[:255],
-                    activity_id=activity[:1000], is_child=is_child, statement=statement,
+                    user=user,
+                    lesson=lesson,
+                    block_id=block_id,
+                    statement_id=statement_id,
+                    verb=verb[:255],
+                    activity_id=activity[:1000],
+                    is_child=is_child,
+                    statement=statement,
                 )
         except IntegrityError:  # the same statement id again: already applied
-            return {"stored": False, "result": H5PResult.objects.filter(
-                user=user, lesson=lesson, block_id=block_id).first(), "activity_completed": False,
-                "lesson_completed": False}
+            return {
+                "stored": False,
+                "result": H5PResult.objects.filter(user=user, lesson=lesson, block_id=block_id).first(),
+                "activity_completed": False,
+                "lesson_completed": False,
+            }
         if is_child or verb not in RESULT_VERBS:
             return {"stored": True, "result": None, "activity_completed": False, "lesson_completed": False}
 
@@ -135,9 +146,14 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
         if h5p_result.completed_at is None:
             H5PResult.objects.filter(pk=h5p_result.pk).update(completed_at=timezone.now())
     lesson_completed = LessonProgress.objects.filter(
-        enrollment=enrollment, lesson=lesson, status=LessonProgress.Status.COMPLETED).exists()
-    return {"stored": True, "result": h5p_result, "activity_completed": activity_completed,
-            "lesson_completed": lesson_completed}
+        enrollment=enrollment, lesson=lesson, status=LessonProgress.Status.COMPLETED
+    ).exists()
+    return {
+        "stored": True,
+        "result": h5p_result,
+        "activity_completed": activity_completed,
+        "lesson_completed": lesson_completed,
+    }
 
 
 def _result_apply(*, user, lesson, block, verb: str, result: dict, score: dict | None) -> H5PResult:
@@ -151,7 +167,11 @@ def _result_apply(*, user, lesson, block, verb: str, result: dict, score: dict |
     row.package_id = getattr(package, "pk", None)
     if score:
         row.score_raw, row.score_min, row.score_max, row.score_scaled = (
-            score["raw"], score["min"], score["max"], score["scaled"])
+            score["raw"],
+            score["min"],
+            score["max"],
+            score["scaled"],
+        )
         if score["scaled"] is not None:
             row.best_score_scaled = max(row.best_score_scaled or score["scaled"], score["scaled"])
     success = result.get("success")
@@ -163,8 +183,11 @@ def _result_apply(*, user, lesson, block, verb: str, result: dict, score: dict |
         # Once passed, a later failed retry does not take the pass away.
         row.success = True if row.success else success
     completion = result.get("completion")
-    row.completion = row.completion or completion is True or (
-        completion is None and verb.rsplit("/", 1)[-1] in ("answered", "completed", "passed", "failed"))
+    row.completion = (
+        row.completion
+        or completion is True
+        or (completion is None and verb.rsplit("/", 1)[-1] in ("answered", "completed", "passed", "failed"))
+    )
     row.attempts += 1
     row.save()
     return row
@@ -195,5 +218,7 @@ def h5p_state_save(*, user, lesson: LessonPage, block_id: str, state: str) -> H5
 def h5p_state_for(*, user, lesson: LessonPage, block_id: str) -> str:
     if not user.is_authenticated:
         return ""
-    return H5PResult.objects.filter(user=user, lesson=lesson, block_id=block_id).values_list(
-        "state", flat=True).first() or ""
+    return (
+        H5PResult.objects.filter(user=user, lesson=lesson, block_id=block_id).values_list("state", flat=True).first()
+        or ""
+    )

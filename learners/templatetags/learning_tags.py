@@ -9,6 +9,7 @@ from coursepages.models import CoursePage
 
 register = template.Library()
 
+
 @register.filter
 def course_price(course: CoursePage) -> str:
     """The price line of a course card: "R499.00 incl. VAT", "Free" or "Included in subscription"
@@ -65,12 +66,18 @@ def outline_list(outline, enrolled=False, show_minutes=False):
     lock_icon = _lock_icon()
     out = ['<ol class="outline">']
     for section in outline.sections:
-        out.append(f'<li class="outline-section"><h3 class="outline-section-title">{escape(section.section.title)}'
-                   '</h3><ol class="outline-lessons">')
+        out.append(
+            f'<li class="outline-section"><h3 class="outline-section-title">{escape(section.section.title)}'
+            '</h3><ol class="outline-lessons">'
+        )
         for entry in section.lessons:
             lesson, done, locked, current = entry.lesson, entry.is_completed, entry.is_locked, entry.is_current
-            classes = "outline-lesson" + (" is-current" if current else "") + (" is-done" if done else "") + (
-                " is-locked" if locked else "")
+            classes = (
+                "outline-lesson"
+                + (" is-current" if current else "")
+                + (" is-done" if done else "")
+                + (" is-locked" if locked else "")
+            )
             state = "done" if done else "locked" if locked else "open"
             mark = "✓" if done else lock_icon if locked else "▶" if current else "○"
             aria_current = ' aria-current="page"' if current else ""
@@ -84,8 +91,10 @@ def outline_list(outline, enrolled=False, show_minutes=False):
                 out.append('<span class="badge badge-preview">Free preview</span>')
             note = entry.lock_note
             if note:
-                out.append(f'<span class="outline-reason" data-lock-reason="{escape(entry.access.reason)}">'
-                           f'{escape(note)}</span>')
+                out.append(
+                    f'<span class="outline-reason" data-lock-reason="{escape(entry.access.reason)}">'
+                    f"{escape(note)}</span>"
+                )
             out.append("</span>")
             if show_minutes:
                 out.append(f'<span class="outline-minutes">{lesson.estimated_minutes} min</span>')

@@ -21,8 +21,11 @@ class WeeklyAvailability(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     start_time = models.TimeField()
     end_time = models.TimeField()
-    timezone = models.CharField(max_length=64, validators=[validate_timezone],
-                                help_text="The wall clock the times are in (the teacher's timezone).")
+    timezone = models.CharField(
+        max_length=64,
+        validators=[validate_timezone],
+        help_text="The wall clock the times are in (the teacher's timezone).",
+    )
 
     class Meta:
         ordering = ["teacher", "weekday", "start_time"]

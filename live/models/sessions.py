@@ -34,8 +34,9 @@ class LiveSession(models.Model):
     room_name = models.CharField(max_length=100, blank=True, help_text="Jitsi room or BigBlueButton meetingID.")
     bbb_create_time = models.CharField(max_length=30, blank=True)
     decision_note = models.CharField(max_length=500, blank=True, help_text="Why it was rejected or cancelled.")
-    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     reminder_24h_sent_at = models.DateTimeField(null=True, blank=True)

@@ -62,9 +62,9 @@ def purchasable_courses(*, user, course_ids) -> list[CoursePage]:
         if course.pricing != CoursePage.Pricing.ONE_TIME or not course.price_cents:
             raise PaymentError(f"“{course.title}” is not sold on its own.", "not_for_sale")
     owned = set(
-        Enrollment.objects.filter(user=user, course__in=ordered, status__in=[Enrollment.Status.ACTIVE,
-                                                                            Enrollment.Status.COMPLETED])
-        .values_list("course_id", flat=True)
+        Enrollment.objects.filter(
+            user=user, course__in=ordered, status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.COMPLETED]
+        ).values_list("course_id", flat=True)
     )
     for course in ordered:
         if course.pk in owned:
@@ -78,8 +78,11 @@ def quote_courses(*, user, courses: list[CoursePage], coupon_code: str = "", str
     """Price these courses for this user. With `strict`, a bad coupon raises; otherwise the
     quote carries the coupon's error and no discount (for the checkout page)."""
     settings_ = PlatformSettings.load()
-    quote = Quote(lines=[Line(course=c, price_cents=c.price_cents) for c in courses],
-                  currency=courses[0].currency if courses else settings_.currency, vat_rate=settings_.vat_rate)
+    quote = Quote(
+        lines=[Line(course=c, price_cents=c.price_cents) for c in courses],
+        currency=courses[0].currency if courses else settings_.currency,
+        vat_rate=settings_.vat_rate,
+    )
     if coupon_code.strip():
         try:
             coupon = coupon_find(code=coupon_code)
@@ -111,16 +114,31 @@ def order_create_for_courses(*, user, course_ids, gateway: str, coupon_code: str
     courses = purchasable_courses(user=user, course_ids=course_ids)
     quote = quote_courses(user=user, courses=courses, coupon_code=coupon_code)
     order = Order.objects.create(
-        user=user, kind=Order.Kind.COURSES, gateway=gateway, currency=quote.currency,
-        subtotal_cents=quote.subtotal_cents, discount_cents=quote.discount_cents, total_cents=quote.total_cents,
-        vat_rate=quote.vat_rate, vat_cents=quote.vat_cents, coupon=quote.coupon,
+        user=user,
+        kind=Order.Kind.COURSES,
+        gateway=gateway,
+        currency=quote.currency,
+        subtotal_cents=quote.subtotal_cents,
+        discount_cents=quote.discount_cents,
+        total_cents=quote.total_cents,
+        vat_rate=quote.vat_rate,
+        vat_cents=quote.vat_cents,
+        coupon=quote.coupon,
         coupon_code=quote.coupon.code if quote.coupon else "",
     )
-    OrderItem.objects.bulk_create([
-        OrderItem(order=order, course=line.course, title=line.course.title, price_cents=line.price_cents,
-                  discount_cents=line.discount_cents, paid_cents=line.paid_cents)
-        for line in quote.lines
-    ])
+    OrderItem.objects.bulk_create(
+        [
+            OrderItem(
+                order=order,
+                course=line.course,
+                title=line.course.title,
+                price_cents=line.price_cents,
+                discount_cents=line.discount_cents,
+                paid_cents=line.paid_cents,
+            )
+            for line in quote.lines
+        ]
+    )
     return order
 
 
@@ -136,8 +154,15 @@ def order_create_for_plan(*, user, plan: Plan, gateway: str) -> Order:
     rate = PlatformSettings.load().vat_rate
     subscription = Subscription.objects.create(user=user, plan=plan, gateway=gateway)
     return Order.objects.create(
-        user=user, kind=Order.Kind.SUBSCRIPTION, plan=plan, subscription=subscription, gateway=gateway,
-        currency=plan.currency, subtotal_cents=plan.price_cents, total_cents=plan.price_cents, vat_rate=rate,
+        user=user,
+        kind=Order.Kind.SUBSCRIPTION,
+        plan=plan,
+        subscription=subscription,
+        gateway=gateway,
+        currency=plan.currency,
+        subtotal_cents=plan.price_cents,
+        total_cents=plan.price_cents,
+        vat_rate=rate,
         vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
     )
 
@@ -173,6 +198,7 @@ def gateway_start(*, order: Order, absolute_url) -> CheckoutStart:
 
 
 # The session cart: a list of course ids.
+
 
 def cart_ids(session) -> list[int]:
     return [int(pk) for pk in session.get(CART_SESSION_KEY, [])]

@@ -95,8 +95,10 @@ def coupon_redeem_for_order(*, order) -> CouponRedemption | None:
     if (coupon.max_redemptions is not None and total >= coupon.max_redemptions) or mine >= coupon.max_per_user:
         order.coupon_over_limit = True
         order.save(update_fields=["coupon_over_limit"])
-        logger.warning("coupon %s exhausted before order %s settled; payment honoured, not counted",
-                       coupon.code, order.pk)
+        logger.warning(
+            "coupon %s exhausted before order %s settled; payment honoured, not counted", coupon.code, order.pk
+        )
         return None
-    return CouponRedemption.objects.create(coupon=coupon, user_id=order.user_id, order=order,
-                                           discount_cents=order.discount_cents)
+    return CouponRedemption.objects.create(
+        coupon=coupon, user_id=order.user_id, order=order, discount_cents=order.discount_cents
+    )

@@ -16,8 +16,12 @@ def seed(*, stdout):
             stdout.write(f"created plan {name}")
     _coupon, created = Coupon.objects.get_or_create(
         code="WELCOME10",
-        defaults={"kind": Coupon.Kind.PERCENT, "percent_off": 10, "max_per_user": 1,
-                  "description": "10% off any paid course, once per customer"},
+        defaults={
+            "kind": Coupon.Kind.PERCENT,
+            "percent_off": 10,
+            "max_per_user": 1,
+            "description": "10% off any paid course, once per customer",
+        },
     )
     if created:
         stdout.write("created coupon WELCOME10 (10% off)")

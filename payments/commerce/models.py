@@ -22,8 +22,9 @@ class Order(models.Model):
         FAILED = "failed", "Payment failed"
         REFUNDED = "refunded", "Refunded"
 
-    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False,
-                                 help_text="Our id for the order at the gateway.")
+    reference = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Our id for the order at the gateway."
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COURSES)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -32,16 +33,18 @@ class Order(models.Model):
         "payments.Subscription", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
     gateway = models.CharField(max_length=20, db_index=True)
-    gateway_reference = models.CharField(max_length=255, blank=True, db_index=True,
-                                         help_text="The gateway's id for the checkout (session, transaction).")
+    gateway_reference = models.CharField(
+        max_length=255, blank=True, db_index=True, help_text="The gateway's id for the checkout (session, transaction)."
+    )
     currency = models.CharField(max_length=3, default="ZAR")
     subtotal_cents = models.PositiveIntegerField(default=0)
     discount_cents = models.PositiveIntegerField(default=0)
     total_cents = models.PositiveIntegerField(default=0, help_text="What the customer pays, VAT included.")
     vat_rate = models.DecimalField(max_digits=5, decimal_places=4)
     vat_cents = models.PositiveIntegerField(default=0)
-    coupon = models.ForeignKey("payments.Coupon", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="orders")
+    coupon = models.ForeignKey(
+        "payments.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     coupon_code = models.CharField(max_length=40, blank=True)
     coupon_over_limit = models.BooleanField(
         default=False,
@@ -111,8 +114,9 @@ class Payment(models.Model):
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_reference = models.CharField(max_length=255, blank=True)
     refund_reason = models.CharField(max_length=255, blank=True)
-    refunded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-settled_at"]
@@ -145,17 +149,20 @@ class Coupon(models.Model):
     code = models.CharField(max_length=40, unique=True, help_text="Stored in capitals; customers type any case.")
     description = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERCENT)
-    percent_off = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
-                                      help_text="For percent coupons: 10 means 10% off.")
-    amount_off_cents = models.PositiveIntegerField(null=True, blank=True,
-                                                   help_text="For fixed coupons, in cents (VAT included).")
+    percent_off = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, help_text="For percent coupons: 10 means 10% off."
+    )
+    amount_off_cents = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For fixed coupons, in cents (VAT included)."
+    )
     currency = models.CharField(max_length=3, default="ZAR")
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
     max_redemptions = models.PositiveIntegerField(null=True, blank=True, help_text="Blank: no total limit.")
     max_per_user = models.PositiveIntegerField(default=1, help_text="Redemptions allowed per customer.")
-    courses = models.ManyToManyField("coursepages.CoursePage", blank=True, related_name="coupons",
-                                     help_text="Leave empty for every paid course.")
+    courses = models.ManyToManyField(
+        "coursepages.CoursePage", blank=True, related_name="coupons", help_text="Leave empty for every paid course."
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -254,8 +261,9 @@ class WebhookEvent(models.Model):
     body = models.TextField(help_text="The raw request body.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     message = models.CharField(max_length=500, blank=True)
-    order = models.ForeignKey("payments.Order", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="webhook_events")
+    order = models.ForeignKey(
+        "payments.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_events"
+    )
     deliveries = models.PositiveIntegerField(default=1, help_text="How many times the gateway sent it.")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -28,17 +28,17 @@ def user_has_active_subscription(*, user) -> bool:
 def subscription_current_for(*, user) -> Subscription | None:
     """The subscription to show on the account page: the one giving access, else the latest started."""
     return subscription_active_for(user=user) or (
-        Subscription.objects.filter(user=user).exclude(status=Subscription.Status.PENDING)
-        .select_related("plan").order_by("-created_at").first()
+        Subscription.objects.filter(user=user)
+        .exclude(status=Subscription.Status.PENDING)
+        .select_related("plan")
+        .order_by("-created_at")
+        .first()
     )
 
 
 def order_history_for(*, user):
     """A student's orders, newest first, with what the history needs loaded up front."""
-    return (
-        Order.objects.filter(user=user)
-        .select_related("plan").prefetch_related("items").order_by("-created_at")
-    )
+    return Order.objects.filter(user=user).select_related("plan").prefetch_related("items").order_by("-created_at")
 
 
 def dashboard_panel(*, user) -> dict:

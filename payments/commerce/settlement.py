@@ -61,26 +61,48 @@ def _receipt_after_commit(order: Order) -> None:
 
 
 @transaction.atomic
-def order_settle(*, order_reference: str, gateway: str, transaction_reference: str, amount_cents: int | None,
-                 currency: str, subscription_reference: str = "", period_end_ts: int | None = None) -> Outcome:
+def order_settle(
+    *,
+    order_reference: str,
+    gateway: str,
+    transaction_reference: str,
+    amount_cents: int | None,
+    currency: str,
+    subscription_reference: str = "",
+    period_end_ts: int | None = None,
+) -> Outcome:
     """The gateway says the order is paid. Grants access once, whatever arrives twice."""
     order = Order.objects.select_for_update().filter(reference=order_reference).first()
     if order is None:
         raise Refused(f"no order with reference {order_reference!r}")
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         first = Payment.objects.filter(order=order).values_list("gateway_reference", flat=True).first()
-        if (order.kind == Order.Kind.SUBSCRIPTION and subscription_reference and transaction_reference
-                and transaction_reference != first):
+        if (
+            order.kind == Order.Kind.SUBSCRIPTION
+            and subscription_reference
+            and transaction_reference
+            and transaction_reference != first
+        ):
             # PayFast repeats the first order's m_payment_id on every recurring payment.
-            return subscription_renew(gateway=gateway, subscription_reference=subscription_reference,
-                                      transaction_reference=transaction_reference, amount_cents=amount_cents,
-                                      currency=currency, period_end_ts=period_end_ts)
+            return subscription_renew(
+                gateway=gateway,
+                subscription_reference=subscription_reference,
+                transaction_reference=transaction_reference,
+                amount_cents=amount_cents,
+                currency=currency,
+                period_end_ts=period_end_ts,
+            )
         return Outcome(False, f"order {order.pk} is already {order.status}", order)
     _check_money(order=order, gateway=gateway, amount_cents=amount_cents, currency=currency)
     now = timezone.now()
-    payment = Payment.objects.create(order=order, gateway=gateway, gateway_reference=transaction_reference
-                                     or f"{gateway}:{order.reference}", amount_cents=int(amount_cents),
-                                     currency=order.currency, settled_at=now)
+    payment = Payment.objects.create(
+        order=order,
+        gateway=gateway,
+        gateway_reference=transaction_reference or f"{gateway}:{order.reference}",
+        amount_cents=int(amount_cents),
+        currency=order.currency,
+        settled_at=now,
+    )
     order.status = Order.Status.PAID
     order.paid_at = now
     order.failure_reason = ""
@@ -90,12 +112,17 @@ def order_settle(*, order_reference: str, gateway: str, transaction_reference: s
     if order.kind == Order.Kind.COURSES:
         for item in order.items.select_related("course"):
             enrollment_create(user=order.user, course=item.course, source=Enrollment.Source.PAYMENT)
-            _run_hooks("PAYMENT_SETTLED_HOOKS", source_key=f"order-item:{item.pk}", course=item.course,
-                       gross_cents=item.paid_cents, currency=order.currency, occurred_at=payment.settled_at)
+            _run_hooks(
+                "PAYMENT_SETTLED_HOOKS",
+                source_key=f"order-item:{item.pk}",
+                course=item.course,
+                gross_cents=item.paid_cents,
+                currency=order.currency,
+                occurred_at=payment.settled_at,
+            )
     elif order.subscription_id:
         subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
-        subscription_activate(subscription=subscription, gateway_subscription_id=subscription_reference,
-                              paid_at=now)
+        subscription_activate(subscription=subscription, gateway_subscription_id=subscription_reference, paid_at=now)
     _receipt_after_commit(order)
     logger.info("order %s settled by %s %s", order.pk, gateway, transaction_reference)
     return Outcome(True, f"order {order.pk} paid", order)
@@ -118,8 +145,9 @@ def order_fail(*, order_reference: str, gateway: str, reason: str) -> Outcome:
     return Outcome(True, f"order {order.pk} failed", order)
 
 
-def subscription_for(*, gateway: str, subscription_reference: str = "", customer_email: str = "",
-                     plan_code: str = "") -> Subscription | None:
+def subscription_for(
+    *, gateway: str, subscription_reference: str = "", customer_email: str = "", plan_code: str = ""
+) -> Subscription | None:
     """Find (and lock) a subscription by the gateway's id, or by customer email and plan code."""
     queryset = Subscription.objects.select_for_update().filter(gateway=gateway)
     if subscription_reference:
@@ -127,19 +155,35 @@ def subscription_for(*, gateway: str, subscription_reference: str = "", customer
         if found:
             return found
     if customer_email and plan_code:
-        candidates = (queryset.filter(user__email__iexact=customer_email)
-                      .exclude(status=Subscription.Status.EXPIRED).order_by("-created_at").select_related("plan"))
+        candidates = (
+            queryset.filter(user__email__iexact=customer_email)
+            .exclude(status=Subscription.Status.EXPIRED)
+            .order_by("-created_at")
+            .select_related("plan")
+        )
         return next((s for s in candidates if (s.plan.gateway_plan_codes or {}).get(gateway) == plan_code), None)
     return None
 
 
 @transaction.atomic
-def subscription_renew(*, gateway: str, subscription_reference: str = "", transaction_reference: str,
-                       amount_cents: int | None, currency: str, period_end_ts: int | None = None,
-                       customer_email: str = "", plan_code: str = "") -> Outcome:
+def subscription_renew(
+    *,
+    gateway: str,
+    subscription_reference: str = "",
+    transaction_reference: str,
+    amount_cents: int | None,
+    currency: str,
+    period_end_ts: int | None = None,
+    customer_email: str = "",
+    plan_code: str = "",
+) -> Outcome:
     """A renewal payment: a paid renewal order (with its own invoice) and a longer period."""
-    subscription = subscription_for(gateway=gateway, subscription_reference=subscription_reference,
-                                    customer_email=customer_email, plan_code=plan_code)
+    subscription = subscription_for(
+        gateway=gateway,
+        subscription_reference=subscription_reference,
+        customer_email=customer_email,
+        plan_code=plan_code,
+    )
     if subscription is None:
         raise Refused(f"no {gateway} subscription {subscription_reference or customer_email!r}")
     if Payment.objects.filter(gateway=gateway, gateway_reference=transaction_reference).exists():
@@ -150,21 +194,34 @@ def subscription_renew(*, gateway: str, subscription_reference: str = "", transa
     now = timezone.now()
     rate = PlatformSettings.load().vat_rate
     order = Order.objects.create(
-        user=subscription.user, kind=Order.Kind.RENEWAL, status=Order.Status.PAID, plan=plan,
-        subscription=subscription, gateway=gateway, currency=plan.currency, subtotal_cents=plan.price_cents,
-        total_cents=plan.price_cents, vat_rate=rate, vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
+        user=subscription.user,
+        kind=Order.Kind.RENEWAL,
+        status=Order.Status.PAID,
+        plan=plan,
+        subscription=subscription,
+        gateway=gateway,
+        currency=plan.currency,
+        subtotal_cents=plan.price_cents,
+        total_cents=plan.price_cents,
+        vat_rate=rate,
+        vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
         paid_at=now,
         invoice_number=invoice_number_allocate(),
     )
-    Payment.objects.create(order=order, gateway=gateway, gateway_reference=transaction_reference,
-                           amount_cents=int(amount_cents), currency=plan.currency, settled_at=now)
+    Payment.objects.create(
+        order=order,
+        gateway=gateway,
+        gateway_reference=transaction_reference,
+        amount_cents=int(amount_cents),
+        currency=plan.currency,
+        settled_at=now,
+    )
     if subscription_reference and not subscription.gateway_subscription_id:
         subscription.gateway_subscription_id = subscription_reference
         subscription.save(update_fields=["gateway_subscription_id"])
     subscription_extend(subscription=subscription, paid_at=now, period_end_ts=period_end_ts)
     _receipt_after_commit(order)
-    return Outcome(True, f"subscription {subscription.pk} renewed to {subscription.current_period_end:%Y-%m-%d}",
-                   order)
+    return Outcome(True, f"subscription {subscription.pk} renewed to {subscription.current_period_end:%Y-%m-%d}", order)
 
 
 @transaction.atomic

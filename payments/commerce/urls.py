@@ -18,6 +18,9 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("subscription/", views.subscription, name="subscription"),
     path("subscription/cancel/", views.subscription_cancel_view, name="subscription_cancel"),
-    path("subscription/courses/<int:course_id>/start/", views.subscription_course_start_view,
-         name="subscription_course_start"),
+    path(
+        "subscription/courses/<int:course_id>/start/",
+        views.subscription_course_start_view,
+        name="subscription_course_start",
+    ),
 ]

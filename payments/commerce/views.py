@@ -84,8 +84,12 @@ def checkout(request):
         return redirect("payments:cart" if from_cart else "/courses/")
     if request.method == "POST":
         try:
-            order = order_create_for_courses(user=request.user, course_ids=[c.pk for c in courses],
-                                             gateway=request.POST.get("gateway", ""), coupon_code=coupon_code)
+            order = order_create_for_courses(
+                user=request.user,
+                course_ids=[c.pk for c in courses],
+                gateway=request.POST.get("gateway", ""),
+                coupon_code=coupon_code,
+            )
             url = checkout_start(order=order, absolute_url=request.build_absolute_uri)
         except PaymentError as exc:
             messages.error(request, str(exc))
@@ -94,10 +98,17 @@ def checkout(request):
                 cart_clear(request.session)
             return redirect(url)
     quote = quote_courses(user=request.user, courses=courses, coupon_code=coupon_code, strict=False)
-    return render(request, "payments/checkout.html", {
-        "quote": quote, "coupon_code": coupon_code, "gateways": gateways, "from_cart": from_cart,
-        "course_ids": [c.pk for c in courses],
-    })
+    return render(
+        request,
+        "payments/checkout.html",
+        {
+            "quote": quote,
+            "coupon_code": coupon_code,
+            "gateways": gateways,
+            "from_cart": from_cart,
+            "course_ids": [c.pk for c in courses],
+        },
+    )
 
 
 @login_required
@@ -114,9 +125,15 @@ def subscribe(request):
                 return redirect(checkout_start(order=order, absolute_url=request.build_absolute_uri))
             except PaymentError as exc:
                 messages.error(request, str(exc))
-    return render(request, "payments/subscribe.html", {
-        "plans": plans, "gateways": gateways, "current": subscription_active_for(user=request.user),
-    })
+    return render(
+        request,
+        "payments/subscribe.html",
+        {
+            "plans": plans,
+            "gateways": gateways,
+            "current": subscription_active_for(user=request.user),
+        },
+    )
 
 
 def order_pay(request, reference):
@@ -128,8 +145,9 @@ def order_pay(request, reference):
     try:
         start = gateway_start(order=order, absolute_url=request.build_absolute_uri)
     except GatewayError as exc:
-        return render(request, "payments/order_detail.html", {"order": order, "waiting": False,
-                                                             "error": str(exc)}, status=502)
+        return render(
+            request, "payments/order_detail.html", {"order": order, "waiting": False, "error": str(exc)}, status=502
+        )
     if start.redirect_url:
         return redirect(start.redirect_url)
     return render(request, "payments/order_pay.html", {"order": order, "start": start})
@@ -149,7 +167,9 @@ def sandbox_checkout(request, reference):
         else:
             body, headers = build_event(
                 event_type="payment.succeeded" if outcome == "pay" else "payment.failed",
-                order_reference=str(order.reference), amount_cents=order.total_cents, currency=order.currency,
+                order_reference=str(order.reference),
+                amount_cents=order.total_cents,
+                currency=order.currency,
                 subscription_reference=f"sbx_sub_{order.reference.hex[:16]}" if order.plan_id else "",
             )
             webhook_receive(gateway_name="sandbox", body=body, headers=headers, remote_addr="127.0.0.1")
@@ -187,8 +207,9 @@ def order_return(request, reference):
                 messages.success(request, f"Payment received: welcome to {items[0].course.title}.")
                 return redirect(first.url)
         messages.success(request, "Payment received; your courses are open.")
-    return render(request, "payments/order_detail.html", {"order": order,
-                                                         "waiting": order.status == Order.Status.PENDING})
+    return render(
+        request, "payments/order_detail.html", {"order": order, "waiting": order.status == Order.Status.PENDING}
+    )
 
 
 @login_required
@@ -215,11 +236,18 @@ def history(request):
 def subscription(request):
     current = subscription_current_for(user=request.user)
     active = subscription_active_for(user=request.user)
-    included = (CoursePage.objects.live().filter(pricing=CoursePage.Pricing.SUBSCRIPTION, archived=False)
-                .order_by("title"))
-    return render(request, "payments/subscription.html", {
-        "current": current, "active": active, "included": included,
-    })
+    included = (
+        CoursePage.objects.live().filter(pricing=CoursePage.Pricing.SUBSCRIPTION, archived=False).order_by("title")
+    )
+    return render(
+        request,
+        "payments/subscription.html",
+        {
+            "current": current,
+            "active": active,
+            "included": included,
+        },
+    )
 
 
 @login_required

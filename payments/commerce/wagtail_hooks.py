@@ -43,8 +43,9 @@ class PaymentIndexView(IndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if instance.status == Payment.Status.SETTLED and user_may_refund(self.request.user):
-            buttons.append(MenuItem("Refund", reverse("payments_refund", args=[instance.pk]), icon_name="undo",
-                                    priority=40))
+            buttons.append(
+                MenuItem("Refund", reverse("payments_refund", args=[instance.pk]), icon_name="undo", priority=40)
+            )
         return buttons
 
 
@@ -64,19 +65,62 @@ class OrderViewSet(RecordViewSet):
     model = Order
     icon = "list-ul"
     menu_label = "Orders"
-    list_display = ["__str__", "user", "kind", "gateway", MoneyColumn("total_cents", label="Total"),
-                    MoneyColumn("vat_cents", label="VAT"), MoneyColumn("discount_cents", label="Discount"),
-                    "coupon_code", "invoice_label", "created_at"]
+    list_display = [
+        "__str__",
+        "user",
+        "kind",
+        "gateway",
+        MoneyColumn("total_cents", label="Total"),
+        MoneyColumn("vat_cents", label="VAT"),
+        MoneyColumn("discount_cents", label="Discount"),
+        "coupon_code",
+        "invoice_label",
+        "created_at",
+    ]
     list_filter = ["status", "kind", "gateway", "created_at"]
-    list_export = ["pk", "reference", "user", "kind", "status", "gateway", "currency", "subtotal_cents",
-                   "discount_cents", "vat_cents", "total_cents", "coupon_code", "coupon_over_limit",
-                   "invoice_label", "created_at", "paid_at"]
+    list_export = [
+        "pk",
+        "reference",
+        "user",
+        "kind",
+        "status",
+        "gateway",
+        "currency",
+        "subtotal_cents",
+        "discount_cents",
+        "vat_cents",
+        "total_cents",
+        "coupon_code",
+        "coupon_over_limit",
+        "invoice_label",
+        "created_at",
+        "paid_at",
+    ]
     export_filename = "orders"
     search_fields = ["user__email", "coupon_code", "gateway_reference"]
-    inspect_view_fields = ["reference", "user", "kind", "status", "plan", "subscription", "gateway",
-                           "gateway_reference", "currency", "subtotal_cents", "discount_cents", "vat_rate",
-                           "vat_cents", "total_cents", "coupon_code", "coupon_over_limit", "invoice_number",
-                           "created_at", "paid_at", "failure_reason", "receipt_sent_at"]
+    inspect_view_fields = [
+        "reference",
+        "user",
+        "kind",
+        "status",
+        "plan",
+        "subscription",
+        "gateway",
+        "gateway_reference",
+        "currency",
+        "subtotal_cents",
+        "discount_cents",
+        "vat_rate",
+        "vat_cents",
+        "total_cents",
+        "coupon_code",
+        "coupon_over_limit",
+        "invoice_number",
+        "created_at",
+        "paid_at",
+        "failure_reason",
+        "receipt_sent_at",
+    ]
 
 
 class PaymentViewSet(RecordViewSet):
@@ -85,11 +129,28 @@ class PaymentViewSet(RecordViewSet):
     icon = "tick-inverse"
     menu_label = "Payments"
     index_view_class = PaymentIndexView
-    list_display = ["__str__", "order", "status", MoneyColumn("amount_cents", label="Amount"), "settled_at",
-                    "refunded_at"]
+    list_display = [
+        "__str__",
+        "order",
+        "status",
+        MoneyColumn("amount_cents", label="Amount"),
+        "settled_at",
+        "refunded_at",
+    ]
     list_filter = ["status", "gateway", "settled_at"]
-    list_export = ["pk", "order_id", "gateway", "gateway_reference", "amount_cents", "currency", "status",
-                   "settled_at", "refunded_at", "refund_reference", "refund_reason"]
+    list_export = [
+        "pk",
+        "order_id",
+        "gateway",
+        "gateway_reference",
+        "amount_cents",
+        "currency",
+        "status",
+        "settled_at",
+        "refunded_at",
+        "refund_reference",
+        "refund_reason",
+    ]
     export_filename = "payments"
     search_fields = ["gateway_reference", "order__user__email"]
 
@@ -99,16 +160,32 @@ class CouponViewSet(ModelViewSet):
     model = Coupon
     icon = "tag"
     menu_label = "Coupons"
-    list_display = ["code", "kind", "percent_off", MoneyColumn("amount_off_cents", label="Amount off"), "valid_until",
-                    "max_redemptions", "is_active"]
+    list_display = [
+        "code",
+        "kind",
+        "percent_off",
+        MoneyColumn("amount_off_cents", label="Amount off"),
+        "valid_until",
+        "max_redemptions",
+        "is_active",
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "description"]
     panels = [
         MultiFieldPanel([FieldPanel("code"), FieldPanel("description"), FieldPanel("is_active")], heading="Code"),
-        MultiFieldPanel([FieldPanel("kind"), FieldPanel("percent_off"), FieldPanel("amount_off_cents"),
-                         FieldPanel("currency")], heading="Discount"),
-        MultiFieldPanel([FieldPanel("valid_from"), FieldPanel("valid_until"), FieldPanel("max_redemptions"),
-                         FieldPanel("max_per_user")], heading="Limits"),
+        MultiFieldPanel(
+            [FieldPanel("kind"), FieldPanel("percent_off"), FieldPanel("amount_off_cents"), FieldPanel("currency")],
+            heading="Discount",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("valid_from"),
+                FieldPanel("valid_until"),
+                FieldPanel("max_redemptions"),
+                FieldPanel("max_per_user"),
+            ],
+            heading="Limits",
+        ),
         FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
     ]
 
@@ -129,8 +206,17 @@ class SubscriptionViewSet(RecordViewSet):
     menu_label = "Subscriptions"
     list_display = ["__str__", "gateway", "status", "current_period_end"]
     list_filter = ["status", "gateway", "plan"]
-    list_export = ["pk", "user", "plan", "status", "gateway", "gateway_subscription_id", "started_at",
-                   "current_period_end", "cancelled_at"]
+    list_export = [
+        "pk",
+        "user",
+        "plan",
+        "status",
+        "gateway",
+        "gateway_subscription_id",
+        "started_at",
+        "current_period_end",
+        "cancelled_at",
+    ]
     search_fields = ["user__email", "gateway_subscription_id"]
 
 
@@ -172,8 +258,9 @@ def refund_view(request, payment_id):
         except PaymentError as exc:
             messages.error(request, f"Refund failed: {exc}")
         else:
-            messages.success(request, f"Refunded {format_money(payment.amount_cents, payment.currency)}; "
-                                      "access revoked.")
+            messages.success(
+                request, f"Refunded {format_money(payment.amount_cents, payment.currency)}; access revoked."
+            )
             return redirect(reverse("money_payments:index"))
     return TemplateResponse(request, "payments/admin/refund.html", {"payment": payment, "form": form})
 

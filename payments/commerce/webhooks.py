@@ -105,9 +105,12 @@ def event_record_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes
 def _store(*, gateway: str, event: GatewayEvent, body: bytes) -> WebhookEvent:
     try:
         with transaction.atomic():
-            return WebhookEvent.objects.create(gateway=gateway, event_id=event.event_id[:255],
-                                               event_type=event.event_type[:100],
-                                               body=body.decode("utf-8", errors="replace"))
+            return WebhookEvent.objects.create(
+                gateway=gateway,
+                event_id=event.event_id[:255],
+                event_type=event.event_type[:100],
+                body=body.decode("utf-8", errors="replace"),
+            )
     except IntegrityError:
         WebhookEvent.objects.filter(gateway=gateway, event_id=event.event_id[:255]).update(
             deliveries=F("deliveries") + 1
@@ -132,28 +135,51 @@ def _apply(*, gateway: str, event: GatewayEvent) -> Outcome:
     kind = event.kind
     if kind == EventKind.PAYMENT_SUCCEEDED:
         if event.order_reference and _is_order(event.order_reference):
-            return order_settle(order_reference=event.order_reference, gateway=gateway,
-                                transaction_reference=event.transaction_reference, amount_cents=event.amount_cents,
-                                currency=event.currency, subscription_reference=event.subscription_reference,
-                                period_end_ts=event.period_end_ts)
+            return order_settle(
+                order_reference=event.order_reference,
+                gateway=gateway,
+                transaction_reference=event.transaction_reference,
+                amount_cents=event.amount_cents,
+                currency=event.currency,
+                subscription_reference=event.subscription_reference,
+                period_end_ts=event.period_end_ts,
+            )
         if event.plan_code or event.subscription_reference:  # PayStack charges a plan under its own reference
-            return subscription_renew(gateway=gateway, subscription_reference=event.subscription_reference,
-                                      transaction_reference=event.transaction_reference,
-                                      amount_cents=event.amount_cents, currency=event.currency,
-                                      customer_email=event.customer_email, plan_code=event.plan_code)
+            return subscription_renew(
+                gateway=gateway,
+                subscription_reference=event.subscription_reference,
+                transaction_reference=event.transaction_reference,
+                amount_cents=event.amount_cents,
+                currency=event.currency,
+                customer_email=event.customer_email,
+                plan_code=event.plan_code,
+            )
         raise Refused(f"no order with reference {event.order_reference!r}")
     if kind == EventKind.PAYMENT_FAILED:
         return order_fail(order_reference=event.order_reference, gateway=gateway, reason=event.event_type)
     if kind == EventKind.SUBSCRIPTION_RENEWED:
-        return subscription_renew(gateway=gateway, subscription_reference=event.subscription_reference,
-                                  transaction_reference=event.transaction_reference, amount_cents=event.amount_cents,
-                                  currency=event.currency, period_end_ts=event.period_end_ts)
+        return subscription_renew(
+            gateway=gateway,
+            subscription_reference=event.subscription_reference,
+            transaction_reference=event.transaction_reference,
+            amount_cents=event.amount_cents,
+            currency=event.currency,
+            period_end_ts=event.period_end_ts,
+        )
     if kind == EventKind.SUBSCRIPTION_CREATED:
-        return subscription_link(gateway=gateway, subscription_reference=event.subscription_reference,
-                                 customer_email=event.customer_email, plan_code=event.plan_code)
+        return subscription_link(
+            gateway=gateway,
+            subscription_reference=event.subscription_reference,
+            customer_email=event.customer_email,
+            plan_code=event.plan_code,
+        )
     if kind in (EventKind.SUBSCRIPTION_PAYMENT_FAILED, EventKind.SUBSCRIPTION_CANCELLED):
-        subscription = subscription_for(gateway=gateway, subscription_reference=event.subscription_reference,
-                                        customer_email=event.customer_email, plan_code=event.plan_code)
+        subscription = subscription_for(
+            gateway=gateway,
+            subscription_reference=event.subscription_reference,
+            customer_email=event.customer_email,
+            plan_code=event.plan_code,
+        )
         if subscription is None:
             return Outcome(False, f"no subscription {event.subscription_reference!r}; nothing to do")
         if kind == EventKind.SUBSCRIPTION_PAYMENT_FAILED:

@@ -59,8 +59,9 @@ def lock_earnings_profiles(*, user_ids) -> list[InstructorEarningsProfile]:
     return list(InstructorEarningsProfile.objects.select_for_update().filter(user_id__in=ids).order_by("user_id"))
 
 
-def instructor_share_percent(*, course: CoursePage, profile: InstructorEarningsProfile,
-                             site: PlatformSettings) -> Decimal:
+def instructor_share_percent(
+    *, course: CoursePage, profile: InstructorEarningsProfile, site: PlatformSettings
+) -> Decimal:
     """The course's override, else the instructor's default, else the site default."""
     if course.revenue_share_override is not None:
         return Decimal(course.revenue_share_override)
@@ -84,8 +85,9 @@ def _existing(source_key: str, kind: str) -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(source_key=source_key, kind=kind).order_by("line"))
 
 
-def ledger_record_sale(*, source_key: str, course: CoursePage, gross_cents: int, currency: str,
-                       occurred_at: datetime) -> list[LedgerEntry]:
+def ledger_record_sale(
+    *, source_key: str, course: CoursePage, gross_cents: int, currency: str, occurred_at: datetime
+) -> list[LedgerEntry]:
     """Write the ledger rows of one settled payment for one course. Idempotent on `source_key`:
     a second call (retry, replayed webhook, concurrent twin) returns the rows of the first."""
     if gross_cents < 0:
@@ -102,19 +104,34 @@ def ledger_record_sale(*, source_key: str, course: CoursePage, gross_cents: int,
     profiles = {uid: earnings_profile_for_id(user_id=uid) for uid, _ in instructors}
     portions = split_by_weights(total=net, weights=[weight for _, weight in instructors])
     common = dict(
-        source_key=source_key, kind=LedgerEntry.Kind.SALE, course=course, course_title=course.title[:255],
-        currency=currency, gross_cents=gross_cents, vat_cents=vat, net_cents=net, vat_rate=rate,
-        occurred_at=occurred_at, available_at=available_at,
+        source_key=source_key,
+        kind=LedgerEntry.Kind.SALE,
+        course=course,
+        course_title=course.title[:255],
+        currency=currency,
+        gross_cents=gross_cents,
+        vat_cents=vat,
+        net_cents=net,
+        vat_rate=rate,
+        occurred_at=occurred_at,
+        available_at=available_at,
     )
     rows = []
     percents = []
     for line, ((user_id, _weight), portion) in enumerate(zip(instructors, portions, strict=True), start=1):
         percent = instructor_share_percent(course=course, profile=profiles[user_id], site=site)
         percents.append(percent)
-        rows.append(LedgerEntry(
-            line=line, account=LedgerEntry.Account.INSTRUCTOR, instructor_id=user_id, basis_cents=portion,
-            share_percent=percent, amount_cents=percent_of(cents=portion, percent=percent), **common,
-        ))
+        rows.append(
+            LedgerEntry(
+                line=line,
+                account=LedgerEntry.Account.INSTRUCTOR,
+                instructor_id=user_id,
+                basis_cents=portion,
+                share_percent=percent,
+                amount_cents=percent_of(cents=portion, percent=percent),
+                **common,
+            )
+        )
     platform_amount = net - sum(row.amount_cents for row in rows)
     if not percents:
         platform_percent = HUNDRED
@@ -122,10 +139,17 @@ def ledger_record_sale(*, source_key: str, course: CoursePage, gross_cents: int,
         platform_percent = HUNDRED - percents[0]
     else:  # instructors on different percentages: record the effective one
         platform_percent = (Decimal(platform_amount) * HUNDRED / net).quantize(Decimal("0.01")) if net else None
-    rows.insert(0, LedgerEntry(
-        line=0, account=LedgerEntry.Account.PLATFORM, basis_cents=net, share_percent=platform_percent,
-        amount_cents=platform_amount, **common,
-    ))
+    rows.insert(
+        0,
+        LedgerEntry(
+            line=0,
+            account=LedgerEntry.Account.PLATFORM,
+            basis_cents=net,
+            share_percent=platform_percent,
+            amount_cents=platform_amount,
+            **common,
+        ),
+    )
     try:
         with transaction.atomic():
             LedgerEntry.objects.bulk_create(rows)
@@ -155,17 +179,30 @@ def ledger_reverse_sale(*, source_key: str, occurred_at: datetime) -> list[Ledge
         rows = []
         for original in LedgerEntry.objects.select_for_update().filter(pk__in=[row.pk for row in originals]):
             pending = original.status == LedgerEntry.Status.PENDING
-            rows.append(LedgerEntry(
-                source_key=source_key, kind=LedgerEntry.Kind.REFUND, account=original.account, line=original.line,
-                instructor_id=original.instructor_id, course_id=original.course_id,
-                course_title=original.course_title, reverses=original, currency=original.currency,
-                gross_cents=-original.gross_cents, vat_cents=-original.vat_cents, net_cents=-original.net_cents,
-                vat_rate=original.vat_rate, basis_cents=-original.basis_cents, share_percent=original.share_percent,
-                amount_cents=-original.amount_cents, occurred_at=occurred_at,
-                status=original.status,
-                available_at=original.available_at if pending else occurred_at,
-                released_at=None if pending else now,
-            ))
+            rows.append(
+                LedgerEntry(
+                    source_key=source_key,
+                    kind=LedgerEntry.Kind.REFUND,
+                    account=original.account,
+                    line=original.line,
+                    instructor_id=original.instructor_id,
+                    course_id=original.course_id,
+                    course_title=original.course_title,
+                    reverses=original,
+                    currency=original.currency,
+                    gross_cents=-original.gross_cents,
+                    vat_cents=-original.vat_cents,
+                    net_cents=-original.net_cents,
+                    vat_rate=original.vat_rate,
+                    basis_cents=-original.basis_cents,
+                    share_percent=original.share_percent,
+                    amount_cents=-original.amount_cents,
+                    occurred_at=occurred_at,
+                    status=original.status,
+                    available_at=original.available_at if pending else occurred_at,
+                    released_at=None if pending else now,
+                )
+            )
         try:
             with transaction.atomic():
                 LedgerEntry.objects.bulk_create(rows)

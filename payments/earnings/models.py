@@ -46,9 +46,7 @@ class LedgerEntry(models.Model):
     payout = models.ForeignKey(
         "payments.PayoutRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
-    )
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     currency = models.CharField(max_length=3)
     gross_cents = models.BigIntegerField(default=0)
     vat_cents = models.BigIntegerField(default=0)

@@ -25,13 +25,14 @@ class PayoutError(DomainError):
     """A refused payout action; `code` is the machine-readable reason (also the API's code)."""
 
 
-
-
 # ---- bank details -----------------------------------------------------------------------
 
+
 def _clean_bank_details(details: dict) -> dict:
-    cleaned = {key: str(details.get(key, "") or "").strip() for key in
-               ("account_holder", "bank_name", "account_number", "branch_code", "account_type")}
+    cleaned = {
+        key: str(details.get(key, "") or "").strip()
+        for key in ("account_holder", "bank_name", "account_number", "branch_code", "account_type")
+    }
     errors = {}
     for key in ("account_holder", "bank_name", "account_number", "branch_code"):
         if not cleaned[key]:
@@ -63,13 +64,23 @@ def bank_details_update(*, user, details: dict) -> InstructorEarningsProfile:
         profile.bank_details_masked = masked
         profile.bank_details_updated_at = timezone.now()
         profile.save(update_fields=["bank_details_encrypted", "bank_details_masked", "bank_details_updated_at"])
-        log(instance=profile, action="lectern.earnings.bank_details_changed", user=user,
-            data={"from": previous, "to": masked})
+        log(
+            instance=profile,
+            action="lectern.earnings.bank_details_changed",
+            user=user,
+            data={"from": previous, "to": masked},
+        )
         notify(
-            user=user, kind="bank_details_changed", title="Your payout bank details were changed",
-            body=(f"The bank account for your payouts is now {masked}. If you did not make this change, "
-                  "contact support at once."),
-            url=DASHBOARD_URL, email_template="generic", essential=True,
+            user=user,
+            kind="bank_details_changed",
+            title="Your payout bank details were changed",
+            body=(
+                f"The bank account for your payouts is now {masked}. If you did not make this change, "
+                "contact support at once."
+            ),
+            url=DASHBOARD_URL,
+            email_template="generic",
+            essential=True,
         )
     return profile
 
@@ -81,6 +92,7 @@ def bank_details_for(*, profile_or_payout) -> dict:
 
 # ---- payout requests --------------------------------------------------------------------
 
+
 def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
     """Ask to be paid `amount_cents` of the available balance. The instructor's profile row is
     locked while the balance is read and the payout row written, so two concurrent requests
@@ -90,7 +102,8 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
         raise PayoutError("Enter an amount greater than zero.", "invalid_amount")
     if amount_cents < site.payout_threshold_cents:
         raise PayoutError(
-            f"The smallest payout is {format_money(site.payout_threshold_cents, site.currency)}.", "below_threshold")
+            f"The smallest payout is {format_money(site.payout_threshold_cents, site.currency)}.", "below_threshold"
+        )
     earnings_profile_for(user=user)
     with transaction.atomic():
         (profile,) = lock_earnings_profiles(user_ids=[user.pk])
@@ -99,26 +112,52 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
         available = balances_for(user=user, currency=site.currency).available
         if amount_cents > available:
             raise PayoutError(
-                f"You can request at most {format_money(max(available, 0), site.currency)}.", "over_available")
+                f"You can request at most {format_money(max(available, 0), site.currency)}.", "over_available"
+            )
         now = timezone.now()
         payout = PayoutRequest.objects.create(
-            instructor=user, amount_cents=amount_cents, currency=site.currency, note=note.strip()[:300],
-            bank_details_encrypted=profile.bank_details_encrypted, bank_details_masked=profile.bank_details_masked,
+            instructor=user,
+            amount_cents=amount_cents,
+            currency=site.currency,
+            note=note.strip()[:300],
+            bank_details_encrypted=profile.bank_details_encrypted,
+            bank_details_masked=profile.bank_details_masked,
         )
         LedgerEntry.objects.create(
-            source_key=f"payout:{payout.pk}", kind=LedgerEntry.Kind.PAYOUT, account=LedgerEntry.Account.INSTRUCTOR,
-            instructor=user, payout=payout, currency=site.currency, amount_cents=-amount_cents,
-            status=LedgerEntry.Status.AVAILABLE, occurred_at=now, available_at=now, released_at=now,
+            source_key=f"payout:{payout.pk}",
+            kind=LedgerEntry.Kind.PAYOUT,
+            account=LedgerEntry.Account.INSTRUCTOR,
+            instructor=user,
+            payout=payout,
+            currency=site.currency,
+            amount_cents=-amount_cents,
+            status=LedgerEntry.Status.AVAILABLE,
+            occurred_at=now,
+            available_at=now,
+            released_at=now,
         )
-        log(instance=payout, action="lectern.payout.requested", user=user,
-            data={"amount_cents": amount_cents, "currency": site.currency})
-        notify(user=user, kind="payout_requested", title="Payout request received",
-               body=f"We received your request for {format_money(amount_cents, site.currency)}. "
-                    "An administrator will review it.", url=DASHBOARD_URL)
+        log(
+            instance=payout,
+            action="lectern.payout.requested",
+            user=user,
+            data={"amount_cents": amount_cents, "currency": site.currency},
+        )
+        notify(
+            user=user,
+            kind="payout_requested",
+            title="Payout request received",
+            body=f"We received your request for {format_money(amount_cents, site.currency)}. "
+            "An administrator will review it.",
+            url=DASHBOARD_URL,
+        )
         for admin in payout_deciders().exclude(pk=user.pk):
-            notify(user=admin, kind="payout_requested", title=f"Payout request from {user}",
-                   body=f"{user} asks for {format_money(amount_cents, site.currency)}.",
-                   url=reverse("payouts:edit", args=[payout.pk]))
+            notify(
+                user=admin,
+                kind="payout_requested",
+                title=f"Payout request from {user}",
+                body=f"{user} asks for {format_money(amount_cents, site.currency)}.",
+                url=reverse("payouts:edit", args=[payout.pk]),
+            )
     return payout
 
 
@@ -145,12 +184,24 @@ def payout_approve(*, payout_id: int, actor, reference: str) -> PayoutRequest:
         payout.decided_by = actor
         payout.decided_at = timezone.now()
         payout.save(update_fields=["status", "reference", "decided_by", "decided_at"])
-        log(instance=payout, action="lectern.payout.approved", user=actor,
-            data={"amount_cents": payout.amount_cents, "reference": payout.reference})
-        notify(user=payout.instructor, kind="payout_approved", title="Your payout was paid",
-               body=(f"{format_money(payout.amount_cents, payout.currency)} was paid to {payout.bank_details_masked}. "
-                     f"Payment reference: {payout.reference}."),
-               url=DASHBOARD_URL, email_template="generic", essential=True)
+        log(
+            instance=payout,
+            action="lectern.payout.approved",
+            user=actor,
+            data={"amount_cents": payout.amount_cents, "reference": payout.reference},
+        )
+        notify(
+            user=payout.instructor,
+            kind="payout_approved",
+            title="Your payout was paid",
+            body=(
+                f"{format_money(payout.amount_cents, payout.currency)} was paid to {payout.bank_details_masked}. "
+                f"Payment reference: {payout.reference}."
+            ),
+            url=DASHBOARD_URL,
+            email_template="generic",
+            essential=True,
+        )
     return payout
 
 
@@ -170,15 +221,34 @@ def payout_reject(*, payout_id: int, actor, reason: str) -> PayoutRequest:
         payout.decided_at = now
         payout.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
         LedgerEntry.objects.create(
-            source_key=f"payout:{payout.pk}", kind=LedgerEntry.Kind.PAYOUT_RETURN,
-            account=LedgerEntry.Account.INSTRUCTOR, instructor_id=instructor_id, payout=payout,
-            currency=payout.currency, amount_cents=payout.amount_cents, status=LedgerEntry.Status.AVAILABLE,
-            occurred_at=now, available_at=now, released_at=now,
+            source_key=f"payout:{payout.pk}",
+            kind=LedgerEntry.Kind.PAYOUT_RETURN,
+            account=LedgerEntry.Account.INSTRUCTOR,
+            instructor_id=instructor_id,
+            payout=payout,
+            currency=payout.currency,
+            amount_cents=payout.amount_cents,
+            status=LedgerEntry.Status.AVAILABLE,
+            occurred_at=now,
+            available_at=now,
+            released_at=now,
         )
-        log(instance=payout, action="lectern.payout.rejected", user=actor,
-            data={"amount_cents": payout.amount_cents, "reason": reason})
-        notify(user=payout.instructor, kind="payout_rejected", title="Your payout request was not approved",
-               body=(f"Your request for {format_money(payout.amount_cents, payout.currency)} was rejected: {reason}\n"
-                     "The amount is back in your available balance."),
-               url=DASHBOARD_URL, email_template="generic", essential=True)
+        log(
+            instance=payout,
+            action="lectern.payout.rejected",
+            user=actor,
+            data={"amount_cents": payout.amount_cents, "reason": reason},
+        )
+        notify(
+            user=payout.instructor,
+            kind="payout_rejected",
+            title="Your payout request was not approved",
+            body=(
+                f"Your request for {format_money(payout.amount_cents, payout.currency)} was rejected: {reason}\n"
+                "The amount is back in your available balance."
+            ),
+            url=DASHBOARD_URL,
+            email_template="generic",
+            essential=True,
+        )
     return payout

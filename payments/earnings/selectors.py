@@ -40,8 +40,14 @@ def balances_for(*, user, currency: str | None = None) -> Balances:
         paid_out=_sum(Q(kind=K.PAYOUT, payout__status=PayoutRequest.Status.APPROVED)),
         earned=_sum(Q(kind__in=EARNING_KINDS)),
     )
-    return Balances(currency=currency, pending=sums["pending"], available=sums["available"],
-                    in_review=-sums["in_review"], paid_out=-sums["paid_out"], earned=sums["earned"])
+    return Balances(
+        currency=currency,
+        pending=sums["pending"],
+        available=sums["available"],
+        in_review=-sums["in_review"],
+        paid_out=-sums["paid_out"],
+        earned=sums["earned"],
+    )
 
 
 def earnings_by_course_for(*, user, currency: str | None = None) -> list[dict]:
@@ -70,8 +76,9 @@ def _month_starts(first: date, count: int) -> list[date]:
     return months
 
 
-def earnings_by_month_for(*, user, months: int = 12, currency: str | None = None,
-                          today: date | None = None) -> list[dict]:
+def earnings_by_month_for(
+    *, user, months: int = 12, currency: str | None = None, today: date | None = None
+) -> list[dict]:
     """The last `months` calendar months (site timezone): earned (sales less refunds) and
     paid out (approved payouts, by decision date), zeros included so a chart has no gaps."""
     currency = currency or PlatformSettings.load().currency
@@ -85,13 +92,19 @@ def earnings_by_month_for(*, user, months: int = 12, currency: str | None = None
     earned = {
         row["month"].date() if isinstance(row["month"], datetime) else row["month"]: row["total"]
         for row in rows.filter(kind__in=EARNING_KINDS, occurred_at__gte=since)
-        .annotate(month=TruncMonth("occurred_at")).values("month").annotate(total=_sum()).values("month", "total")
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(total=_sum())
+        .values("month", "total")
     }
     paid = {
         row["month"].date() if isinstance(row["month"], datetime) else row["month"]: -row["total"]
-        for row in rows.filter(kind=K.PAYOUT, payout__status=PayoutRequest.Status.APPROVED,
-                               payout__decided_at__gte=since)
-        .annotate(month=TruncMonth("payout__decided_at")).values("month").annotate(total=_sum())
+        for row in rows.filter(
+            kind=K.PAYOUT, payout__status=PayoutRequest.Status.APPROVED, payout__decided_at__gte=since
+        )
+        .annotate(month=TruncMonth("payout__decided_at"))
+        .values("month")
+        .annotate(total=_sum())
         .values("month", "total")
     }
     return [{"month": start, "earned": earned.get(start, 0), "paid_out": paid.get(start, 0)} for start in starts]
@@ -123,7 +136,8 @@ def platform_overview(*, start: date, end: date, currency: str | None = None) ->
     money = {
         month_key(row["month"]): row
         for row in sales.filter(occurred_at__range=(since, until))
-        .annotate(month=TruncMonth("occurred_at")).values("month")
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("month")
         .annotate(
             gross=Coalesce(Sum("gross_cents", filter=Q(account=LedgerEntry.Account.PLATFORM)), 0),
             vat=Coalesce(Sum("vat_cents", filter=Q(account=LedgerEntry.Account.PLATFORM)), 0),
@@ -135,7 +149,9 @@ def platform_overview(*, start: date, end: date, currency: str | None = None) ->
     payouts = {
         month_key(row["month"]): -row["total"]
         for row in paid.filter(payout__decided_at__range=(since, until))
-        .annotate(month=TruncMonth("payout__decided_at")).values("month").annotate(total=_sum())
+        .annotate(month=TruncMonth("payout__decided_at"))
+        .values("month")
+        .annotate(total=_sum())
     }
     liability = (
         sales.filter(account=LedgerEntry.Account.INSTRUCTOR, occurred_at__lt=since).aggregate(t=_sum())["t"]
@@ -162,5 +178,11 @@ def platform_overview(*, start: date, end: date, currency: str | None = None) ->
         for key in totals:
             totals[key] += entry[key]
         months.append(entry)
-    return {"currency": currency, "start": start, "end": end, "months": months, "totals": totals,
-            "liability": liability}
+    return {
+        "currency": currency,
+        "start": start,
+        "end": end,
+        "months": months,
+        "totals": totals,
+        "liability": liability,
+    }

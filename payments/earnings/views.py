@@ -39,7 +39,7 @@ def _instructor(view):
 
 
 def parse_amount_to_cents(text: str) -> int:
-    """"1 250,50", "1250.5" or "R1250" → cents; ValueError for anything else."""
+    """ "1 250,50", "1250.5" or "R1250" → cents; ValueError for anything else."""
     cleaned = (text or "").strip().upper().removeprefix("R").replace(" ", "").replace("\u00a0", "")
     if "," in cleaned and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
@@ -67,17 +67,21 @@ def dashboard(request):
         "earned": [m["earned"] / 100 for m in months],
         "paid_out": [m["paid_out"] / 100 for m in months],
     }
-    return render(request, "payments/earnings/dashboard.html", {
-        "site": site,
-        "balances": balances_for(user=user, currency=site.currency),
-        "by_course": earnings_by_course_for(user=user, currency=site.currency),
-        "months": months,
-        "chart": chart,
-        "ledger_page": ledger_page,
-        "payouts": payouts_for(user=user)[:20],
-        "profile": profile,
-        "threshold": site.payout_threshold_cents,
-    })
+    return render(
+        request,
+        "payments/earnings/dashboard.html",
+        {
+            "site": site,
+            "balances": balances_for(user=user, currency=site.currency),
+            "by_course": earnings_by_course_for(user=user, currency=site.currency),
+            "months": months,
+            "chart": chart,
+            "ledger_page": ledger_page,
+            "payouts": payouts_for(user=user)[:20],
+            "profile": profile,
+            "threshold": site.payout_threshold_cents,
+        },
+    )
 
 
 @require_POST
@@ -99,10 +103,16 @@ def request_payout(request):
 class BankDetailsForm(forms.Form):
     account_holder = forms.CharField(max_length=120, label="Account holder's name")
     bank_name = forms.CharField(max_length=80, label="Bank")
-    account_number = forms.CharField(max_length=30, label="Account number",
-                                     widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
-    branch_code = forms.CharField(max_length=12, label="Branch code",
-                                  widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    account_number = forms.CharField(
+        max_length=30,
+        label="Account number",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    branch_code = forms.CharField(
+        max_length=12,
+        label="Branch code",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     account_type = forms.ChoiceField(choices=list(ACCOUNT_TYPES.items()), label="Account type")
 
 
@@ -126,8 +136,11 @@ def bank_details(request):
         initial = {}
         try:
             details = bank_details_for(profile_or_payout=profile)
-            initial = {"account_holder": details.get("account_holder", ""), "bank_name": details.get("bank_name", ""),
-                       "account_type": details.get("account_type", "cheque")}
+            initial = {
+                "account_holder": details.get("account_holder", ""),
+                "bank_name": details.get("bank_name", ""),
+                "account_type": details.get("account_type", "cheque"),
+            }
         except BankDetailsUnreadable:
             pass
         form = BankDetailsForm(initial=initial)

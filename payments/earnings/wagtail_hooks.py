@@ -69,8 +69,9 @@ class PayoutDecisionView(WagtailAdminTemplateMixin, TemplateView):
     def dispatch(self, request, *args, **kwargs):
         if not user_may_decide_payouts(user=request.user):
             raise PermissionDenied
-        self.payout = get_object_or_404(PayoutRequest.objects.select_related("instructor", "decided_by"),
-                                        pk=kwargs["pk"])
+        self.payout = get_object_or_404(
+            PayoutRequest.objects.select_related("instructor", "decided_by"), pk=kwargs["pk"]
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
@@ -122,8 +123,19 @@ class PayoutRequestViewSet(ModelViewSet):
     copy_view_enabled = False
     inspect_view_enabled = False
     list_filter = {"status": ["exact"], "created_at": ["gte", "lte"], "instructor": ["exact"]}
-    list_export = ["pk", "instructor", "amount_cents", "currency", "status", "reference", "rejection_reason",
-                   "bank_details_masked", "created_at", "decided_at", "decided_by"]
+    list_export = [
+        "pk",
+        "instructor",
+        "amount_cents",
+        "currency",
+        "status",
+        "reference",
+        "rejection_reason",
+        "bank_details_masked",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
     ordering = ["-created_at"]
     search_fields = ["instructor__email", "instructor__first_name", "instructor__last_name", "reference"]
     search_backend_name = None
@@ -139,7 +151,8 @@ class PayoutRequestViewSet(ModelViewSet):
 
     def get_urlpatterns(self):
         decision = PayoutDecisionView.as_view(
-            index_url_name=self.get_url_name("index"), edit_url_name=self.get_url_name("edit"))
+            index_url_name=self.get_url_name("index"), edit_url_name=self.get_url_name("edit")
+        )
         return [
             pattern if getattr(pattern, "name", None) != "edit" else path("edit/<int:pk>/", decision, name="edit")
             for pattern in super().get_urlpatterns()
@@ -210,11 +223,30 @@ class FinancialOverviewView(WagtailAdminTemplateMixin, TemplateView):
 
         since = timezone.make_aware(datetime.combine(start, time.min))
         until = timezone.make_aware(datetime.combine(end, time.max))
-        rows = (LedgerEntry.objects.filter(occurred_at__range=(since, until)).select_related("instructor")
-                .order_by("occurred_at", "pk"))
-        header = ["id", "occurred_at", "source_key", "kind", "account", "instructor", "course", "currency",
-                  "gross_cents", "vat_cents", "net_cents", "vat_rate", "share_percent", "amount_cents", "status",
-                  "available_at", "payout_id"]
+        rows = (
+            LedgerEntry.objects.filter(occurred_at__range=(since, until))
+            .select_related("instructor")
+            .order_by("occurred_at", "pk")
+        )
+        header = [
+            "id",
+            "occurred_at",
+            "source_key",
+            "kind",
+            "account",
+            "instructor",
+            "course",
+            "currency",
+            "gross_cents",
+            "vat_cents",
+            "net_cents",
+            "vat_rate",
+            "share_percent",
+            "amount_cents",
+            "status",
+            "available_at",
+            "payout_id",
+        ]
 
         class Echo:
             def write(self, value):
@@ -225,12 +257,27 @@ class FinancialOverviewView(WagtailAdminTemplateMixin, TemplateView):
         def lines():
             yield writer.writerow(header)
             for row in rows.iterator(chunk_size=2000):
-                yield writer.writerow([
-                    row.pk, row.occurred_at.isoformat(), row.source_key, row.kind, row.account,
-                    row.instructor.email if row.instructor else "", row.course_title, row.currency,
-                    row.gross_cents, row.vat_cents, row.net_cents, row.vat_rate or "", row.share_percent or "",
-                    row.amount_cents, row.status, row.available_at.isoformat(), row.payout_id or "",
-                ])
+                yield writer.writerow(
+                    [
+                        row.pk,
+                        row.occurred_at.isoformat(),
+                        row.source_key,
+                        row.kind,
+                        row.account,
+                        row.instructor.email if row.instructor else "",
+                        row.course_title,
+                        row.currency,
+                        row.gross_cents,
+                        row.vat_cents,
+                        row.net_cents,
+                        row.vat_rate or "",
+                        row.share_percent or "",
+                        row.amount_cents,
+                        row.status,
+                        row.available_at.isoformat(),
+                        row.payout_id or "",
+                    ]
+                )
 
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="lectern-ledger-{start}-{end}.csv"'

@@ -26,6 +26,13 @@ def enabled_gateways() -> list[Gateway]:
 
 
 __all__ = [
-    "CheckoutStart", "EventKind", "GATEWAYS", "Gateway", "GatewayError", "GatewayEvent", "WebhookRefused",
-    "enabled_gateways", "get_gateway",
+    "CheckoutStart",
+    "EventKind",
+    "GATEWAYS",
+    "Gateway",
+    "GatewayError",
+    "GatewayEvent",
+    "WebhookRefused",
+    "enabled_gateways",
+    "get_gateway",
 ]

@@ -77,20 +77,17 @@ class Gateway(ABC):
     supports_subscriptions = True
 
     @abstractmethod
-    def is_configured(self) -> bool:
-        ...
+    def is_configured(self) -> bool: ...
 
     @abstractmethod
-    def start_checkout(self, *, order, return_url: str, cancel_url: str, notify_url: str) -> CheckoutStart:
-        ...
+    def start_checkout(self, *, order, return_url: str, cancel_url: str, notify_url: str) -> CheckoutStart: ...
 
     @abstractmethod
     def verify_webhook(self, *, body: bytes, headers, remote_addr: str) -> None:
         """Raise WebhookRefused unless the request really comes from the gateway."""
 
     @abstractmethod
-    def parse_event(self, *, body: bytes, headers) -> GatewayEvent:
-        ...
+    def parse_event(self, *, body: bytes, headers) -> GatewayEvent: ...
 
     def confirm_event(self, *, event: GatewayEvent, body: bytes) -> None:
         """A server-to-server confirmation after parsing (PayFast's validate); default none."""
@@ -105,8 +102,7 @@ class Gateway(ABC):
         """Refund money; returns the gateway's refund id."""
 
     @abstractmethod
-    def cancel_subscription(self, *, subscription) -> None:
-        ...
+    def cancel_subscription(self, *, subscription) -> None: ...
 
 
 def http(method: str, url: str, *, gateway: str, **kwargs) -> requests.Response:

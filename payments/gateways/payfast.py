@@ -23,13 +23,37 @@ API_URL = "https://api.payfast.co.za"
 
 # The checkout form's fields, in the order PayFast documents (the signature follows it).
 CHECKOUT_FIELD_ORDER = [
-    "merchant_id", "merchant_key", "return_url", "cancel_url", "notify_url",
-    "name_first", "name_last", "email_address", "cell_number",
-    "m_payment_id", "amount", "item_name", "item_description",
-    "custom_int1", "custom_int2", "custom_int3", "custom_int4", "custom_int5",
-    "custom_str1", "custom_str2", "custom_str3", "custom_str4", "custom_str5",
-    "email_confirmation", "confirmation_address", "payment_method",
-    "subscription_type", "billing_date", "recurring_amount", "frequency", "cycles",
+    "merchant_id",
+    "merchant_key",
+    "return_url",
+    "cancel_url",
+    "notify_url",
+    "name_first",
+    "name_last",
+    "email_address",
+    "cell_number",
+    "m_payment_id",
+    "amount",
+    "item_name",
+    "item_description",
+    "custom_int1",
+    "custom_int2",
+    "custom_int3",
+    "custom_int4",
+    "custom_int5",
+    "custom_str1",
+    "custom_str2",
+    "custom_str3",
+    "custom_str4",
+    "custom_str5",
+    "email_confirmation",
+    "confirmation_address",
+    "payment_method",
+    "subscription_type",
+    "billing_date",
+    "recurring_amount",
+    "frequency",
+    "cycles",
 ]
 FREQUENCY = {"monthly": "3", "annual": "6"}
 
@@ -40,8 +64,11 @@ def php_urlencode(value: str) -> str:
 
 
 def param_string(pairs: list[tuple[str, str]], *, passphrase: str = "", skip_empty: bool = False) -> str:
-    parts = [f"{key}={php_urlencode(value.strip() if skip_empty else value)}" for key, value in pairs
-             if not (skip_empty and value.strip() == "")]
+    parts = [
+        f"{key}={php_urlencode(value.strip() if skip_empty else value)}"
+        for key, value in pairs
+        if not (skip_empty and value.strip() == "")
+    ]
     if passphrase:
         parts.append(f"passphrase={php_urlencode(passphrase)}")
     return "&".join(parts)
@@ -108,13 +135,15 @@ class PayfastGateway(Gateway):
             "custom_int1": str(order.pk),
         }
         if order.plan_id:
-            values.update({
-                "subscription_type": "1",
-                "billing_date": timezone.localdate().isoformat(),
-                "recurring_amount": format_units(order.plan.price_cents),
-                "frequency": FREQUENCY[order.plan.interval],
-                "cycles": "0",
-            })
+            values.update(
+                {
+                    "subscription_type": "1",
+                    "billing_date": timezone.localdate().isoformat(),
+                    "recurring_amount": format_units(order.plan.price_cents),
+                    "frequency": FREQUENCY[order.plan.interval],
+                    "cycles": "0",
+                }
+            )
         fields = [(key, values[key]) for key in CHECKOUT_FIELD_ORDER if values.get(key, "") != ""]
         fields.append(("signature", checkout_signature(fields, settings.PAYFAST_PASSPHRASE)))
         return CheckoutStart(form_action=f"{self.host}/eng/process", form_fields=fields)
@@ -125,8 +154,9 @@ class PayfastGateway(Gateway):
         if not given or itn_signature(fields, settings.PAYFAST_PASSPHRASE) != given.lower():
             raise WebhookRefused("The PayFast ITN signature does not match.", "bad_signature")
         if settings.PAYFAST_CHECK_SOURCE and not self.source_allowed(remote_addr):
-            raise WebhookRefused(f"The ITN came from {remote_addr}, which is not a PayFast address.",
-                                 "not_from_gateway")
+            raise WebhookRefused(
+                f"The ITN came from {remote_addr}, which is not a PayFast address.", "not_from_gateway"
+            )
         merchant = dict(fields).get("merchant_id", "")
         if settings.PAYFAST_MERCHANT_ID and merchant != settings.PAYFAST_MERCHANT_ID:
             raise WebhookRefused("The ITN is for another PayFast merchant.")
@@ -172,8 +202,9 @@ class PayfastGateway(Gateway):
         if status == "COMPLETE":
             event.kind = EventKind.PAYMENT_SUCCEEDED
         elif status == "FAILED":
-            event.kind = (EventKind.SUBSCRIPTION_PAYMENT_FAILED if event.subscription_reference
-                          else EventKind.PAYMENT_FAILED)
+            event.kind = (
+                EventKind.SUBSCRIPTION_PAYMENT_FAILED if event.subscription_reference else EventKind.PAYMENT_FAILED
+            )
         elif status == "CANCELLED" and event.subscription_reference:
             event.kind = EventKind.SUBSCRIPTION_CANCELLED
         return event
@@ -183,8 +214,13 @@ class PayfastGateway(Gateway):
         if not settings.PAYFAST_VALIDATE_WITH_SERVER or event.kind == EventKind.IGNORED:
             return
         fields = [(k, v) for k, v in itn_fields(body) if k != "signature"]
-        response = http("POST", f"{self.host}/eng/query/validate", gateway=NAME, data=param_string(fields),
-                        headers={"Content-Type": "application/x-www-form-urlencoded"})
+        response = http(
+            "POST",
+            f"{self.host}/eng/query/validate",
+            gateway=NAME,
+            data=param_string(fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         if response.status_code != 200 or response.text.strip() != "VALID":
             raise WebhookRefused(f"PayFast did not confirm the ITN (answered {response.text.strip()[:40]!r}).")
 
@@ -204,13 +240,18 @@ class PayfastGateway(Gateway):
         except ValueError:
             data = {}
         if response.status_code >= 400 or str(data.get("status", "success")).lower() not in ("success", "ok"):
-            raise GatewayError(f"PayFast refused the request ({response.status_code}): "
-                               f"{data.get('data', {}).get('message') if isinstance(data.get('data'), dict) else data}")
+            raise GatewayError(
+                f"PayFast refused the request ({response.status_code}): "
+                f"{data.get('data', {}).get('message') if isinstance(data.get('data'), dict) else data}"
+            )
         return data
 
     def refund(self, *, payment, amount_cents, reason) -> str:
-        data = self._api("POST", f"/refunds/{payment.gateway_reference}",
-                         {"amount": str(amount_cents), "reason": reason[:100] or "Refund", "notify_buyer": "1"})
+        data = self._api(
+            "POST",
+            f"/refunds/{payment.gateway_reference}",
+            {"amount": str(amount_cents), "reason": reason[:100] or "Refund", "notify_buyer": "1"},
+        )
         response = data.get("data") or {}
         return str(response.get("refund_id") or response.get("id") or f"pf-refund-{payment.gateway_reference}")
 

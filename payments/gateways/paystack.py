@@ -40,8 +40,13 @@ class PaystackGateway(Gateway):
     def _call(self, method: str, path: str, **kwargs) -> dict:
         if not self.secret:
             raise GatewayError("PayStack is not configured (PAYSTACK_SECRET_KEY is empty).")
-        response = http(method, f"{settings.PAYSTACK_API_URL}{path}", gateway=NAME,
-                        headers={"Authorization": f"Bearer {self.secret}"}, **kwargs)
+        response = http(
+            method,
+            f"{settings.PAYSTACK_API_URL}{path}",
+            gateway=NAME,
+            headers={"Authorization": f"Bearer {self.secret}"},
+            **kwargs,
+        )
         data = json_or_error(response, gateway=NAME)
         if not data.get("status"):
             raise GatewayError(f"PayStack refused the request: {data.get('message', 'no reason given')}")
@@ -90,8 +95,11 @@ class PaystackGateway(Gateway):
         plan = data.get("plan") or {}
         subscription = data.get("subscription") or {}
         event = GatewayEvent(
-            event_id=event_id, event_type=event_type, kind=EventKind.IGNORED,
-            transaction_reference=reference, customer_email=customer.get("email") or "",
+            event_id=event_id,
+            event_type=event_type,
+            kind=EventKind.IGNORED,
+            transaction_reference=reference,
+            customer_email=customer.get("email") or "",
             plan_code=plan.get("plan_code") or "",
             subscription_reference=data.get("subscription_code") or subscription.get("subscription_code") or "",
         )
@@ -117,16 +125,25 @@ class PaystackGateway(Gateway):
         if data.get("status") != "success":
             return None
         return GatewayEvent(
-            event_id=f"verify:{data.get('id') or reference}", event_type="transaction.verify",
-            kind=EventKind.PAYMENT_SUCCEEDED, order_reference=data.get("reference") or reference,
-            transaction_reference=data.get("reference") or reference, amount_cents=int(data.get("amount") or 0),
+            event_id=f"verify:{data.get('id') or reference}",
+            event_type="transaction.verify",
+            kind=EventKind.PAYMENT_SUCCEEDED,
+            order_reference=data.get("reference") or reference,
+            transaction_reference=data.get("reference") or reference,
+            amount_cents=int(data.get("amount") or 0),
             currency=(data.get("currency") or "").upper(),
         )
 
     def refund(self, *, payment, amount_cents, reason) -> str:
-        data = self._call("POST", "/refund", json={
-            "transaction": payment.gateway_reference, "amount": amount_cents, "merchant_note": reason[:200],
-        })
+        data = self._call(
+            "POST",
+            "/refund",
+            json={
+                "transaction": payment.gateway_reference,
+                "amount": amount_cents,
+                "merchant_note": reason[:200],
+            },
+        )
         return str(data.get("id") or (data.get("transaction") or {}).get("reference") or "")
 
     def cancel_subscription(self, *, subscription) -> None:

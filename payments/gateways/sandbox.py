@@ -35,9 +35,17 @@ def sign(body: bytes) -> str:
     return hmac.new(webhook_secret().encode(), body, hashlib.sha256).hexdigest()
 
 
-def build_event(*, event_type: str, order_reference: str = "", amount_cents: int | None = None,
-                currency: str = "ZAR", transaction_reference: str = "", subscription_reference: str = "",
-                period_end_ts: int | None = None, event_id: str = "") -> tuple[bytes, dict]:
+def build_event(
+    *,
+    event_type: str,
+    order_reference: str = "",
+    amount_cents: int | None = None,
+    currency: str = "ZAR",
+    transaction_reference: str = "",
+    subscription_reference: str = "",
+    period_end_ts: int | None = None,
+    event_id: str = "",
+) -> tuple[bytes, dict]:
     """A signed sandbox event: (raw body, headers)."""
     payload = {
         "id": event_id or f"evt_sbx_{uuid.uuid4().hex}",
@@ -64,8 +72,10 @@ class SandboxGateway(Gateway):
         return settings.PAYMENTS_SANDBOX_ENABLED
 
     def start_checkout(self, *, order, return_url, cancel_url, notify_url) -> CheckoutStart:
-        return CheckoutStart(redirect_url=reverse("payments:sandbox_checkout", args=[order.reference]),
-                             gateway_reference=f"sbx_chk_{order.reference.hex[:16]}")
+        return CheckoutStart(
+            redirect_url=reverse("payments:sandbox_checkout", args=[order.reference]),
+            gateway_reference=f"sbx_chk_{order.reference.hex[:16]}",
+        )
 
     def verify_webhook(self, *, body, headers, remote_addr) -> None:
         given = header(headers, SIGNATURE_HEADER)

@@ -81,13 +81,21 @@ class StripeGateway(Gateway):
     def _call(self, method: str, path: str, data: dict | None = None) -> dict:
         if not settings.STRIPE_SECRET_KEY:
             raise GatewayError("Stripe is not configured (STRIPE_SECRET_KEY is empty).")
-        response = http(method, f"{settings.STRIPE_API_URL}{path}", gateway=NAME,
-                        auth=(settings.STRIPE_SECRET_KEY, ""), data=flatten(data or {}))
+        response = http(
+            method,
+            f"{settings.STRIPE_API_URL}{path}",
+            gateway=NAME,
+            auth=(settings.STRIPE_SECRET_KEY, ""),
+            data=flatten(data or {}),
+        )
         return json_or_error(response, gateway=NAME)
 
     def start_checkout(self, *, order, return_url, cancel_url, notify_url) -> CheckoutStart:
-        price_data = {"currency": order.currency.lower(), "unit_amount": order.total_cents,
-                      "product_data": {"name": order.description()[:250] or f"Order {order.pk}"}}
+        price_data = {
+            "currency": order.currency.lower(),
+            "unit_amount": order.total_cents,
+            "product_data": {"name": order.description()[:250] or f"Order {order.pk}"},
+        }
         params = {
             "mode": "subscription" if order.plan_id else "payment",
             "success_url": return_url,
@@ -109,8 +117,12 @@ class StripeGateway(Gateway):
     def verify_webhook(self, *, body, headers, remote_addr) -> None:
         if not settings.STRIPE_WEBHOOK_SECRET:
             raise WebhookRefused("Stripe is not configured.", "not_configured")
-        verify_signature(body, header(headers, "Stripe-Signature"), settings.STRIPE_WEBHOOK_SECRET,
-                         tolerance=settings.STRIPE_WEBHOOK_TOLERANCE)
+        verify_signature(
+            body,
+            header(headers, "Stripe-Signature"),
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
 
     def parse_event(self, *, body, headers) -> GatewayEvent:
         try:
@@ -119,8 +131,12 @@ class StripeGateway(Gateway):
             event_type = payload["type"]
         except (ValueError, KeyError, TypeError) as exc:
             raise WebhookRefused("The event is not valid Stripe JSON.") from exc
-        event = GatewayEvent(event_id=payload.get("id", ""), event_type=event_type, kind=EventKind.IGNORED,
-                             currency=(obj.get("currency") or "").upper())
+        event = GatewayEvent(
+            event_id=payload.get("id", ""),
+            event_type=event_type,
+            kind=EventKind.IGNORED,
+            currency=(obj.get("currency") or "").upper(),
+        )
         metadata = obj.get("metadata") or {}
         if event_type == "checkout.session.completed" and obj.get("payment_status") in ("paid", "no_payment_required"):
             event.kind = EventKind.PAYMENT_SUCCEEDED
@@ -131,8 +147,11 @@ class StripeGateway(Gateway):
         elif event_type in ("checkout.session.async_payment_failed", "checkout.session.expired"):
             event.kind = EventKind.PAYMENT_FAILED
             event.order_reference = obj.get("client_reference_id") or metadata.get("order_reference") or ""
-        elif (event_type == "invoice.paid" and obj.get("subscription")
-              and obj.get("billing_reason") == "subscription_cycle"):
+        elif (
+            event_type == "invoice.paid"
+            and obj.get("subscription")
+            and obj.get("billing_reason") == "subscription_cycle"
+        ):
             event.kind = EventKind.SUBSCRIPTION_RENEWED
             event.subscription_reference = obj["subscription"]
             event.transaction_reference = obj.get("payment_intent") or obj.get("charge") or obj.get("id", "")
@@ -154,11 +173,15 @@ class StripeGateway(Gateway):
 
     def refund(self, *, payment, amount_cents, reason) -> str:
         key = "charge" if payment.gateway_reference.startswith("ch_") else "payment_intent"
-        data = self._call("POST", "/v1/refunds", {key: payment.gateway_reference, "amount": amount_cents,
-                                                  "metadata": {"reason": reason[:200]}})
+        data = self._call(
+            "POST",
+            "/v1/refunds",
+            {key: payment.gateway_reference, "amount": amount_cents, "metadata": {"reason": reason[:200]}},
+        )
         return data.get("id", "")
 
     def cancel_subscription(self, *, subscription) -> None:
         if subscription.gateway_subscription_id:
-            self._call("POST", f"/v1/subscriptions/{subscription.gateway_subscription_id}",
-                       {"cancel_at_period_end": True})
+            self._call(
+                "POST", f"/v1/subscriptions/{subscription.gateway_subscription_id}", {"cancel_at_period_end": True}
+            )

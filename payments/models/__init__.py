@@ -12,6 +12,16 @@ from payments.commerce.models import (
 from payments.earnings.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
 
 __all__ = [
-    "Coupon", "CouponRedemption", "InstructorEarningsProfile", "InvoiceCounter", "LedgerEntry", "Order",
-    "OrderItem", "Payment", "PayoutRequest", "Plan", "Subscription", "WebhookEvent",
+    "Coupon",
+    "CouponRedemption",
+    "InstructorEarningsProfile",
+    "InvoiceCounter",
+    "LedgerEntry",
+    "Order",
+    "OrderItem",
+    "Payment",
+    "PayoutRequest",
+    "Plan",
+    "Subscription",
+    "WebhookEvent",
 ]

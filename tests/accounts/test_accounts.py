@@ -15,8 +15,13 @@ from tests.factories import make_user
 def test_signup_requires_email_verification_before_sign_in(client):
     response = client.post(
         "/accounts/signup/",
-        {"email": "New@Example.test", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase",
-         "first_name": "Nomsa", "last_name": "Zulu"},
+        {
+            "email": "New@Example.test",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+            "first_name": "Nomsa",
+            "last_name": "Zulu",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email__iexact="new@example.test")

@@ -46,8 +46,18 @@ from tests.factories import make_course, make_user
 # another course, a moderator (an instructor in the Moderators group), a student someone put in
 # the Moderators group by hand, an admin (role admin: the Moderators group comes with it), a
 # superuser whose role is student, an admin who was deactivated, and nobody signed in.
-PEOPLE = ("student", "instructor", "co_instructor", "other_instructor", "moderator", "student_in_moderators",
-          "admin", "superuser", "inactive_admin", "anonymous")
+PEOPLE = (
+    "student",
+    "instructor",
+    "co_instructor",
+    "other_instructor",
+    "moderator",
+    "student_in_moderators",
+    "admin",
+    "superuser",
+    "inactive_admin",
+    "anonymous",
+)
 
 
 def _only(*names):
@@ -79,9 +89,16 @@ def world(db):
     User.objects.filter(pk=inactive_admin.pk).update(is_active=False)
     inactive_admin.refresh_from_db()
     people = {
-        "student": student, "instructor": instructor, "co_instructor": co_instructor,
-        "other_instructor": other_instructor, "moderator": moderator, "student_in_moderators": student_in_moderators,
-        "admin": admin, "superuser": superuser, "inactive_admin": inactive_admin, "anonymous": AnonymousUser(),
+        "student": student,
+        "instructor": instructor,
+        "co_instructor": co_instructor,
+        "other_instructor": other_instructor,
+        "moderator": moderator,
+        "student_in_moderators": student_in_moderators,
+        "admin": admin,
+        "superuser": superuser,
+        "inactive_admin": inactive_admin,
+        "anonymous": AnonymousUser(),
     }
     # Fresh objects: no permission or group caches carried over from the setup.
     people = {name: User.objects.get(pk=user.pk) if user.pk else user for name, user in people.items()}
@@ -100,8 +117,11 @@ def test_platform_wide_predicates(world):
     _check(world, _only("moderator", *ADMINS), is_moderator)
     # The querysets list exactly the people each predicate is True for.
     everyone = {user.pk: name for name, user in world["people"].items() if user.pk}
-    for users, predicate in ((platform_admin_users(), is_platform_admin), (moderator_users(), is_moderator),
-                             (teaching_staff_users(), is_teaching_staff)):
+    for users, predicate in (
+        (platform_admin_users(), is_platform_admin),
+        (moderator_users(), is_moderator),
+        (teaching_staff_users(), is_teaching_staff),
+    ):
         listed = {everyone[pk] for pk in users.values_list("pk", flat=True) if pk in everyone}
         assert listed == {name for name, user in world["people"].items() if user.pk and predicate(user)}
 
@@ -111,11 +131,17 @@ def test_course_staff_and_the_courses_each_person_staffs(world):
     _check(world, _only(*COURSE_STAFF), lambda user: user_is_course_staff(user=user, course=course))
     # courses_staffed_by agrees with user_is_course_staff, course by course.
     _check(world, _only(*COURSE_STAFF), lambda user: courses_staffed_by(user).filter(pk=course.pk).exists())
-    _check(world, _only("other_instructor", "moderator", *ADMINS),
-           lambda user: courses_staffed_by(user).filter(pk=other_course.pk).exists())
+    _check(
+        world,
+        _only("other_instructor", "moderator", *ADMINS),
+        lambda user: courses_staffed_by(user).filter(pk=other_course.pk).exists(),
+    )
     # The authoring meaning: owner or listed, whatever the role; moderators and admins are not listed.
-    _check(world, _only("instructor", "co_instructor"),
-           lambda user: courses_owned_or_instructed_by(user).filter(pk=course.pk).exists())
+    _check(
+        world,
+        _only("instructor", "co_instructor"),
+        lambda user: courses_owned_or_instructed_by(user).filter(pk=course.pk).exists(),
+    )
 
 
 def test_course_staff_costs_at_most_one_query(world, django_assert_num_queries):
@@ -137,16 +163,18 @@ def test_grading_records_earnings_and_money(world):
     _check(world, _only(*TEACHING), user_has_earnings)
     # Money permissions are Django permissions: payout decisions are the Moderators group's
     # (so the student put in that group by hand has it too); refunds only superusers hold.
-    _check(world, _only("moderator", "student_in_moderators", *ADMINS),
-           lambda user: user_may_decide_payouts(user=user))
+    _check(world, _only("moderator", "student_in_moderators", *ADMINS), lambda user: user_may_decide_payouts(user=user))
     _check(world, _only("superuser"), user_may_refund)
     deciders = set(payout_deciders().values_list("pk", flat=True))
     assert {name for name, user in people.items() if user.pk in deciders} == {"moderator", "admin", "superuser"}
     order = Order(user=people["student"])
     _check(world, _only("student", "superuser"), lambda user: user_may_open_order(user=user, order=order))
     certificate = Certificate(user=people["student"], course=course)
-    _check(world, _only("student", *COURSE_STAFF),
-           lambda user: certificate_may_download(user=user, certificate=certificate))
+    _check(
+        world,
+        _only("student", *COURSE_STAFF),
+        lambda user: certificate_may_download(user=user, certificate=certificate),
+    )
     _check(world, _only("superuser"), user_may_change_certificates)
 
 
@@ -157,8 +185,7 @@ def test_live_classes_and_moderating_messages(world):
     _check(world, _only(*ADMINS), user_sees_all_sessions)
     _check(world, _only("instructor", *ADMINS), lambda user: session_may_decide(user=user, session=session))
     _check(world, _only("instructor", "student", *ADMINS), lambda user: session_may_open(user=user, session=session))
-    _check(world, _only("instructor", "student", *ADMINS),
-           lambda user: session_may_cancel(user=user, session=session))
+    _check(world, _only("instructor", "student", *ADMINS), lambda user: session_may_cancel(user=user, session=session))
     _check(world, _only(*ADMINS), user_may_cancel_after_cutoff)
     _check(world, _only(*ADMINS), user_may_moderate_conversations)
 

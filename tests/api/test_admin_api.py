@@ -32,8 +32,9 @@ def test_users_list_filters_by_role_and_text(client, admin_user, student, instru
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]  # the anonymised account is gone
     assert len(queries) == 3  # the admin, the count, the page
     instructors = client.get("/api/v1/admin/users/?role=instructor", **headers).json()["results"]
-    assert [(u["email"], u["role"], u["name"]) for u in instructors] == [(instructor.email, "instructor",
-                                                                         "Ivy Instructor")]
+    assert [(u["email"], u["role"], u["name"]) for u in instructors] == [
+        (instructor.email, "instructor", "Ivy Instructor")
+    ]
     assert [u["id"] for u in client.get("/api/v1/admin/users/?q=sam", **headers).json()["results"]] == [student.pk]
     assert client.get("/api/v1/admin/users/?role=wizard", **headers).status_code == 400
 
@@ -51,8 +52,9 @@ def test_patch_changes_role_deactivates_and_reactivates_through_the_services(cli
     assert (response.json()["role"], response.json()["is_active"]) == ("instructor", False)
     student.refresh_from_db()
     assert list(student.groups.values_list("name", flat=True)) == ["Instructors"] and not student.is_active
-    actions = set(ModelLogEntry.objects.filter(object_id=str(student.pk), user=admin_user)
-                  .values_list("action", flat=True))
+    actions = set(
+        ModelLogEntry.objects.filter(object_id=str(student.pk), user=admin_user).values_list("action", flat=True)
+    )
     assert actions == {"lectern.user.role_changed", "lectern.user.deactivated"}
     assert patch(client, url, {"is_active": True}, **headers).json()["is_active"] is True
 
@@ -97,7 +99,8 @@ def test_platform_analytics_from_the_rollup(client, admin_user, instructor, stud
     assert [row["date"] for row in body["series"]] == [today]
     assert [(c["title"], c["enrollments"]) for c in body["top_courses"]] == [("Algebra", 1)]
     assert [(i["instructor_id"], i["name"], i["courses"]) for i in body["instructors"]] == [
-        (instructor.pk, "Ivy Instructor", 1)]
+        (instructor.pk, "Ivy Instructor", 1)
+    ]
 
 
 def test_platform_analytics_refusals(client, instructor, admin_user):

@@ -33,14 +33,19 @@ def test_attempt_start_and_submit_with_feedback(client, student):
     assert started.status_code == 201
     assert started.json()["deadline"] and not any(s in started.content.decode() for s in SECRETS)
     answers = {qid: correct for qid, _, correct in questions_of(lesson)}
-    result = client.post(f"/api/v1/quizzes/{block_id}/submit/",
-                         {"attempt_id": started.json()["attempt_id"], "answers": answers},
-                         content_type="application/json")
+    result = client.post(
+        f"/api/v1/quizzes/{block_id}/submit/",
+        {"attempt_id": started.json()["attempt_id"], "answers": answers},
+        content_type="application/json",
+    )
     data = result.json()
     assert result.status_code == 200 and data["passed"] and data["score"] == 3
     assert data["feedback_shown"] and data["questions"][0]["explanation"] == "Count on your fingers."
-    again = client.post(f"/api/v1/quizzes/{block_id}/submit/", {"attempt_id": data["attempt_id"], "answers": {}},
-                        content_type="application/json")
+    again = client.post(
+        f"/api/v1/quizzes/{block_id}/submit/",
+        {"attempt_id": data["attempt_id"], "answers": {}},
+        content_type="application/json",
+    )
     assert again.status_code == 409
     history = client.get(f"/api/v1/quizzes/{block_id}/attempts/").json()
     assert history["count"] == 1 and history["results"][0]["score_percent"] == 100.0
@@ -51,12 +56,18 @@ def test_submit_finds_only_the_callers_own_attempt_at_this_quiz(client, student,
     other_course, other_lesson, other_block = course_with("quiz", quiz_value(), student=student)
     client.force_login(student)
     attempt_id = client.post(f"/api/v1/quizzes/{block_id}/attempts/").json()["attempt_id"]
-    wrong_quiz = client.post(f"/api/v1/quizzes/{other_block}/submit/", {"attempt_id": attempt_id, "answers": {}},
-                             content_type="application/json")
+    wrong_quiz = client.post(
+        f"/api/v1/quizzes/{other_block}/submit/",
+        {"attempt_id": attempt_id, "answers": {}},
+        content_type="application/json",
+    )
     assert wrong_quiz.status_code == 404 and wrong_quiz.json()["code"] == "not_found"
     client.force_login(other_student)
-    not_theirs = client.post(f"/api/v1/quizzes/{block_id}/submit/", {"attempt_id": attempt_id, "answers": {}},
-                             content_type="application/json")
+    not_theirs = client.post(
+        f"/api/v1/quizzes/{block_id}/submit/",
+        {"attempt_id": attempt_id, "answers": {}},
+        content_type="application/json",
+    )
     assert not_theirs.status_code == 404
     assert QuizAttempt.objects.get(pk=attempt_id).status == QuizAttempt.Status.IN_PROGRESS
 
@@ -65,8 +76,11 @@ def test_no_attempt_after_the_last_and_no_feedback_in_never_mode(client, student
     course, lesson, block_id = course_with("quiz", quiz_value(max_attempts=1, feedback_mode="never"), student=student)
     client.force_login(student)
     attempt_id = client.post(f"/api/v1/quizzes/{block_id}/attempts/").json()["attempt_id"]
-    data = client.post(f"/api/v1/quizzes/{block_id}/submit/", {"attempt_id": attempt_id, "answers": {}},
-                       content_type="application/json").json()
+    data = client.post(
+        f"/api/v1/quizzes/{block_id}/submit/",
+        {"attempt_id": attempt_id, "answers": {}},
+        content_type="application/json",
+    ).json()
     assert data["feedback_shown"] is False and data["questions"] == []
     refused = client.post(f"/api/v1/quizzes/{block_id}/attempts/")
     assert refused.status_code == 400 and refused.json()["code"] == "no_attempts_left"
@@ -78,11 +92,14 @@ def test_assignment_detail_and_multipart_submit(client, student):
     client.force_login(student)
     detail = client.get(f"/api/v1/assignments/{block_id}/").json()
     assert detail["max_score"] == 10 and detail["can_submit"] and detail["submissions"] == []
-    lying = client.post(f"/api/v1/assignments/{block_id}/submit/",
-                        {"text": "hi", "files": [SimpleUploadedFile("x.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 40)]})
+    lying = client.post(
+        f"/api/v1/assignments/{block_id}/submit/",
+        {"text": "hi", "files": [SimpleUploadedFile("x.pdf", b"\x89PNG\r\n\x1a\n" + b"\0" * 40)]},
+    )
     assert lying.status_code == 400 and lying.json()["code"] == "invalid_file"
-    ok = client.post(f"/api/v1/assignments/{block_id}/submit/",
-                     {"text": "hi", "files": [SimpleUploadedFile("a.py", b"x = 1\n")]})
+    ok = client.post(
+        f"/api/v1/assignments/{block_id}/submit/", {"text": "hi", "files": [SimpleUploadedFile("a.py", b"x = 1\n")]}
+    )
     assert ok.status_code == 201 and ok.json()["files"][0]["name"] == "a.py"
     twice = client.post(f"/api/v1/assignments/{block_id}/submit/", {"text": "again"})
     assert twice.status_code == 409
@@ -95,17 +112,28 @@ def test_submissions_list_and_grade_only_for_course_instructors(client, student,
     for user in (student, other_instructor):
         client.force_login(user)
         assert client.get(f"/api/v1/assignments/{block_id}/submissions/").status_code == 403
-        assert client.put(f"/api/v1/submissions/{submission.pk}/grade/", {"rubric_scores": {ids[0]: 1, ids[1]: 1}},
-                          content_type="application/json").status_code == 403
+        assert (
+            client.put(
+                f"/api/v1/submissions/{submission.pk}/grade/",
+                {"rubric_scores": {ids[0]: 1, ids[1]: 1}},
+                content_type="application/json",
+            ).status_code
+            == 403
+        )
     client.force_login(instructor)
     listing = client.get(f"/api/v1/assignments/{block_id}/submissions/?status=ungraded").json()
     assert listing["count"] == 1 and listing["results"][0]["text"] == "answer"
-    bad = client.put(f"/api/v1/submissions/{submission.pk}/grade/", {"rubric_scores": {ids[0]: 99, ids[1]: 1}},
-                     content_type="application/json")
+    bad = client.put(
+        f"/api/v1/submissions/{submission.pk}/grade/",
+        {"rubric_scores": {ids[0]: 99, ids[1]: 1}},
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and ids[0] in bad.json()["errors"]
-    graded = client.put(f"/api/v1/submissions/{submission.pk}/grade/",
-                        {"rubric_scores": {ids[0]: 5, ids[1]: 4}, "feedback": "Great", "allow_resubmission": True},
-                        content_type="application/json")
+    graded = client.put(
+        f"/api/v1/submissions/{submission.pk}/grade/",
+        {"rubric_scores": {ids[0]: 5, ids[1]: 4}, "feedback": "Great", "allow_resubmission": True},
+        content_type="application/json",
+    )
     assert graded.status_code == 200 and graded.json()["score"] == 9 and graded.json()["reopened"]
     assert client.get(f"/api/v1/assignments/{block_id}/submissions/?status=ungraded").json()["count"] == 0
     assert AssignmentSubmission.objects.get().feedback == "Great"

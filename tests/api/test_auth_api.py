@@ -21,8 +21,11 @@ def verified(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_register_sends_verification_and_login_waits_for_it(client):
-    response = post(client, "/api/v1/auth/register/", {
-        "email": "Jo@Example.test", "password": "a-long-pass-phrase", "first_name": "Jo", "last_name": "Moyo"})
+    response = post(
+        client,
+        "/api/v1/auth/register/",
+        {"email": "Jo@Example.test", "password": "a-long-pass-phrase", "first_name": "Jo", "last_name": "Moyo"},
+    )
     assert response.status_code == 201
     assert response.json()["email"] == "jo@example.test"
     response = post(client, "/api/v1/auth/login/", {"email": "jo@example.test", "password": "a-long-pass-phrase"})
@@ -37,12 +40,18 @@ def test_register_sends_verification_and_login_waits_for_it(client):
 
 @pytest.mark.django_db
 def test_register_refuses_a_duplicate_email_and_a_weak_password(client, verified):
-    response = post(client, "/api/v1/auth/register/", {
-        "email": "KIM@example.test", "password": "a-long-pass-phrase", "first_name": "K", "last_name": "K"})
+    response = post(
+        client,
+        "/api/v1/auth/register/",
+        {"email": "KIM@example.test", "password": "a-long-pass-phrase", "first_name": "K", "last_name": "K"},
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "email" in response.json()["errors"]
-    response = post(client, "/api/v1/auth/register/", {
-        "email": "new@example.test", "password": "123", "first_name": "K", "last_name": "K"})
+    response = post(
+        client,
+        "/api/v1/auth/register/",
+        {"email": "new@example.test", "password": "123", "first_name": "K", "last_name": "K"},
+    )
     assert response.status_code == 400 and "password" in response.json()["errors"]
 
 
@@ -75,8 +84,9 @@ def test_login_me_refresh_rotation_and_reuse_revokes_the_family(client, verified
 @pytest.mark.django_db
 def test_logout_revokes_the_refresh_token(client, verified):
     tokens = post(client, "/api/v1/auth/login/", {"email": "kim@example.test", "password": "a-long-pass-phrase"}).json()
-    response = post(client, "/api/v1/auth/logout/", {"refresh": tokens["refresh"]},
-                    HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    response = post(
+        client, "/api/v1/auth/logout/", {"refresh": tokens["refresh"]}, HTTP_AUTHORIZATION=f"Bearer {tokens['access']}"
+    )
     assert response.status_code == 200
     assert post(client, "/api/v1/auth/refresh/", {"refresh": tokens["refresh"]}).status_code == 401
 
@@ -115,12 +125,18 @@ def test_password_reset_is_202_for_any_address_and_the_token_resets(client, veri
     body = mail.outbox[-1].body
     uid = re.search(r"uid: (\S+)", body).group(1)
     token = re.search(r"token: (\S+)", body).group(1)
-    response = post(client, "/api/v1/auth/password-reset-confirm/",
-                    {"uid": uid, "token": token, "new_password": "another-long-phrase"})
+    response = post(
+        client,
+        "/api/v1/auth/password-reset-confirm/",
+        {"uid": uid, "token": token, "new_password": "another-long-phrase"},
+    )
     assert response.status_code == 200
     assert User.objects.get(pk=verified.pk).check_password("another-long-phrase")
-    again = post(client, "/api/v1/auth/password-reset-confirm/",
-                 {"uid": uid, "token": token, "new_password": "third-long-phrase"})
+    again = post(
+        client,
+        "/api/v1/auth/password-reset-confirm/",
+        {"uid": uid, "token": token, "new_password": "third-long-phrase"},
+    )
     assert again.status_code == 400 and again.json()["code"] == "invalid_token"
 
 

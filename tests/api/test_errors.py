@@ -43,9 +43,23 @@ from payments.gateways import GatewayError, WebhookRefused
 from tests.factories import make_course, make_user
 
 SERVICE_ERRORS = [
-    LearningError, ToolTokenError, SubmissionGradeError, MessagingError, LiveError, MeetingError, MeetingUnavailable,
-    PaymentError, PayoutError, Refused, GatewayError, WebhookRefused, CertificateError, CategoryError,
-    AccountChangeRefused, TokenError, BackupError,
+    LearningError,
+    ToolTokenError,
+    SubmissionGradeError,
+    MessagingError,
+    LiveError,
+    MeetingError,
+    MeetingUnavailable,
+    PaymentError,
+    PayoutError,
+    Refused,
+    GatewayError,
+    WebhookRefused,
+    CertificateError,
+    CategoryError,
+    AccountChangeRefused,
+    TokenError,
+    BackupError,
 ]
 
 
@@ -66,15 +80,31 @@ def _answer(error: DomainError):
 
 @pytest.mark.parametrize(("code", "status"), sorted(STATUS_BY_CODE.items()))
 def test_the_handler_answers_every_code_in_the_table_with_its_status(code, status):
-    assert _answer(DomainError("You may not do this.", code)) == (status, {"detail": "You may not do this.",
-                                                                          "code": code})
+    assert _answer(DomainError("You may not do this.", code)) == (
+        status,
+        {"detail": "You may not do this.", "code": code},
+    )
 
 
 def test_the_table_holds_the_statuses_the_api_has_always_given():
-    expected = {"not_enrolled": 403, "not_paid": 402, "prerequisite_missing": 403, "not_yet_available": 403,
-                "subscription_inactive": 403, "forbidden": 403, "not_allowed": 403, "permission_denied": 403,
-                "not_found": 404, "already_submitted": 409, "already_enrolled": 409, "conflict": 409,
-                "rate_limited": 429, "token_invalid": 401, "gateway_error": 502, "meeting_unavailable": 502}
+    expected = {
+        "not_enrolled": 403,
+        "not_paid": 402,
+        "prerequisite_missing": 403,
+        "not_yet_available": 403,
+        "subscription_inactive": 403,
+        "forbidden": 403,
+        "not_allowed": 403,
+        "permission_denied": 403,
+        "not_found": 404,
+        "already_submitted": 409,
+        "already_enrolled": 409,
+        "conflict": 409,
+        "rate_limited": 429,
+        "token_invalid": 401,
+        "gateway_error": 502,
+        "meeting_unavailable": 502,
+    }
     assert {code: STATUS_BY_CODE[code] for code in expected} == expected
 
 
@@ -82,7 +112,9 @@ def test_an_unknown_code_is_a_400_whatever_the_app():
     assert DEFAULT_STATUS == 400
     assert _answer(DomainError("Nope.", "no_such_code")) == (400, {"detail": "Nope.", "code": "no_such_code"})
     assert _answer(PaymentError("That coupon has expired.", "coupon_expired")) == (
-        400, {"detail": "That coupon has expired.", "code": "coupon_expired"})
+        400,
+        {"detail": "That coupon has expired.", "code": "coupon_expired"},
+    )
     assert _answer(LiveError("Bad.")) == (400, {"detail": "Bad.", "code": "invalid"})
 
 
@@ -99,11 +131,14 @@ def test_a_subclass_is_answered_by_its_code_and_an_upstream_failure_by_502():
 
 def test_a_refusal_with_field_errors_keeps_them():
     error = SubmissionGradeError(errors={"score": "Between 0 and 10."})
-    assert _answer(error) == (400, {"detail": "Some scores are not valid.", "code": "invalid",
-                                    "errors": {"score": ["Between 0 and 10."]}})
+    assert _answer(error) == (
+        400,
+        {"detail": "Some scores are not valid.", "code": "invalid", "errors": {"score": ["Between 0 and 10."]}},
+    )
 
 
 # --- end to end through the routers that used to catch and convert -----------------------------------
+
 
 @pytest.fixture
 def bearer(db):
@@ -117,22 +152,36 @@ def bearer(db):
 def test_live_request_refused_for_a_student_not_enrolled(client, bearer, instructor):
     course = make_course(title="Spanish", instructor=instructor, lessons=1)
     stranger = make_user()
-    response = client.post("/api/v1/live/sessions/", {
-        "course_id": course.pk, "teacher_id": instructor.pk, "minutes": 60,
-        "starts_at": (timezone.now() + timedelta(days=5)).isoformat()},
-        content_type="application/json", headers=bearer(stranger))
-    assert (response.status_code, response.json()) == (403, {
-        "detail": "Book a class with a teacher of a course you are enrolled in.", "code": "not_enrolled"})
+    response = client.post(
+        "/api/v1/live/sessions/",
+        {
+            "course_id": course.pk,
+            "teacher_id": instructor.pk,
+            "minutes": 60,
+            "starts_at": (timezone.now() + timedelta(days=5)).isoformat(),
+        },
+        content_type="application/json",
+        headers=bearer(stranger),
+    )
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "Book a class with a teacher of a course you are enrolled in.", "code": "not_enrolled"},
+    )
 
 
 @pytest.mark.django_db
 def test_messaging_start_refused_for_a_student_not_enrolled(client, bearer, instructor):
     course = make_course(title="Statistics", instructor=instructor, lessons=1)
-    response = client.post("/api/v1/conversations/", {"course_id": course.pk, "teacher_id": instructor.pk,
-                                                      "body": "hi"},
-                           content_type="application/json", headers=bearer(make_user()))
-    assert (response.status_code, response.json()) == (403, {
-        "detail": "You can message the teachers of courses you are enrolled in.", "code": "not_enrolled"})
+    response = client.post(
+        "/api/v1/conversations/",
+        {"course_id": course.pk, "teacher_id": instructor.pk, "body": "hi"},
+        content_type="application/json",
+        headers=bearer(make_user()),
+    )
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "You can message the teachers of courses you are enrolled in.", "code": "not_enrolled"},
+    )
 
 
 @pytest.mark.django_db
@@ -141,23 +190,36 @@ def test_payments_initiate_refusals_keep_their_status_and_body(client, bearer, s
     enrollment_create(user=student, course=course)
 
     def initiate(course_ids):
-        return client.post("/api/v1/payments/initiate/", {"course_ids": course_ids, "gateway": "sandbox"},
-                           content_type="application/json", headers=bearer(student))
+        return client.post(
+            "/api/v1/payments/initiate/",
+            {"course_ids": course_ids, "gateway": "sandbox"},
+            content_type="application/json",
+            headers=bearer(student),
+        )
 
     owned = initiate([course.pk])
-    assert (owned.status_code, owned.json()) == (409, {"detail": "You already have “Paid”.",
-                                                       "code": "already_enrolled"})
+    assert (owned.status_code, owned.json()) == (
+        409,
+        {"detail": "You already have “Paid”.", "code": "already_enrolled"},
+    )
     missing = initiate([999999])
-    assert (missing.status_code, missing.json()) == (404, {"detail": "No published course with id 999999.",
-                                                           "code": "not_found"})
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"detail": "No published course with id 999999.", "code": "not_found"},
+    )
 
 
 @pytest.mark.django_db
 def test_token_refusals_are_401_but_an_unreadable_token_at_logout_is_bad_input(client, bearer, student):
     refresh = client.post("/api/v1/auth/refresh/", {"refresh": "not-a-token"}, content_type="application/json")
-    assert (refresh.status_code, refresh.json()) == (401, {"detail": "The token is not valid.",
-                                                           "code": "token_invalid"})
-    logout = client.post("/api/v1/auth/logout/", {"refresh": "not-a-token"}, content_type="application/json",
-                         headers=bearer(student))
-    assert (logout.status_code, logout.json()) == (400, {"detail": "The token is not valid.",
-                                                         "code": "invalid_refresh_token"})
+    assert (refresh.status_code, refresh.json()) == (
+        401,
+        {"detail": "The token is not valid.", "code": "token_invalid"},
+    )
+    logout = client.post(
+        "/api/v1/auth/logout/", {"refresh": "not-a-token"}, content_type="application/json", headers=bearer(student)
+    )
+    assert (logout.status_code, logout.json()) == (
+        400,
+        {"detail": "The token is not valid.", "code": "invalid_refresh_token"},
+    )

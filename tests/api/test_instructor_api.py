@@ -46,8 +46,13 @@ def test_courses_lists_own_courses_with_enrollments_and_completion(client, instr
     body = response.json()
     assert body["count"] == 2  # Zoology is another instructor's course
     algebra = body["results"][0]
-    assert (algebra["title"], algebra["enrollments"], algebra["completions"], algebra["completion_rate"],
-            algebra["lesson_count"]) == ("Algebra", 2, 1, 50.0, 2)
+    assert (
+        algebra["title"],
+        algebra["enrollments"],
+        algebra["completions"],
+        algebra["completion_rate"],
+        algebra["lesson_count"],
+    ) == ("Algebra", 2, 1, 50.0, 2)
     assert [c["title"] for c in body["results"]] == ["Algebra", classes["quiz_course"].title]
     # the user, the count, the page of courses with every number but the lesson count as a
     # subquery; lesson counts come from the courses' cached structures (coursepages.structure),
@@ -73,8 +78,11 @@ def test_students_show_progress_and_quiz_scores_of_own_courses_only(client, inst
     assert response.status_code == 200
     rows = response.json()["results"]
     names = [(row["course"]["title"], row["student"]["name"]) for row in rows]
-    assert names == [("Algebra", "Ann Learner"), ("Algebra", "Ben Learner"), (classes["quiz_course"].title,
-                                                                            "Ben Learner")]
+    assert names == [
+        ("Algebra", "Ann Learner"),
+        ("Algebra", "Ben Learner"),
+        (classes["quiz_course"].title, "Ben Learner"),
+    ]
     assert "Cat Learner" not in str(rows)  # a student of the other instructor's course
     ann = rows[0]
     assert ann["progress"] == {"completed": 2, "total": 2, "percent": 100} and ann["status"] == "completed"
@@ -104,8 +112,9 @@ def test_analytics_over_a_period_from_the_rollup(client, instructor, classes):
     analytics_rollup(days=1)
     today = timezone.localdate().isoformat()
     mine = classes["mine"]
-    response = client.get(f"/api/v1/instructor/analytics/?start={today}&end={today}&course={mine.pk}",
-                          **bearer(instructor))
+    response = client.get(
+        f"/api/v1/instructor/analytics/?start={today}&end={today}&course={mine.pk}", **bearer(instructor)
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["start"], body["end"], body["course_id"]) == (today, today, mine.pk)

@@ -12,11 +12,28 @@ from tests.factories import lessons_of, make_course, text_lesson
 
 pytestmark = pytest.mark.django_db
 
-QUIZ = ("quiz", {"title": "Check", "questions": [{"text": "2+2?", "kind": "single", "points": 1,
-                                                   "explanation": "EXPLAINED",
-                                                   "options": [{"text": "4", "is_correct": True, "feedback": "RIGHT"},
-                                                               {"text": "5", "is_correct": False, "feedback": "NO"}]}],
-                 "passing_score": 50, "max_attempts": 0, "time_limit_minutes": 0, "feedback_mode": "immediate"})
+QUIZ = (
+    "quiz",
+    {
+        "title": "Check",
+        "questions": [
+            {
+                "text": "2+2?",
+                "kind": "single",
+                "points": 1,
+                "explanation": "EXPLAINED",
+                "options": [
+                    {"text": "4", "is_correct": True, "feedback": "RIGHT"},
+                    {"text": "5", "is_correct": False, "feedback": "NO"},
+                ],
+            }
+        ],
+        "passing_score": 50,
+        "max_attempts": 0,
+        "time_limit_minutes": 0,
+        "feedback_mode": "immediate",
+    },
+)
 
 
 def bearer(user):
@@ -27,8 +44,14 @@ def test_categories_tree(client):
     parent = Category.add_root(name="Programming")
     parent.add_child(name="Web")
     body = client.get("/api/v1/categories/").json()
-    assert body == [{"id": parent.pk, "name": "Programming", "slug": "programming",
-                     "children": [{"id": parent.get_children()[0].pk, "name": "Web", "slug": "web", "children": []}]}]
+    assert body == [
+        {
+            "id": parent.pk,
+            "name": "Programming",
+            "slug": "programming",
+            "children": [{"id": parent.get_children()[0].pk, "name": "Web", "slug": "web", "children": []}],
+        }
+    ]
 
 
 def test_courses_list_filters_and_paginates(client, student):
@@ -125,8 +148,12 @@ def test_progress_heartbeat_stores_time_and_video(client, student, other_student
     refused = client.put(url, {"time_spent_delta": 5}, content_type="application/json", **bearer(other_student))
     assert refused.status_code == 403 and refused.json()["code"] == "not_enrolled"
     enrollment_create(user=student, course=free_course)
-    response = client.put(url, {"time_spent_delta": 30, "video_position": 12.5, "video_duration": 100},
-                          content_type="application/json", **bearer(student))
+    response = client.put(
+        url,
+        {"time_spent_delta": 30, "video_position": 12.5, "video_duration": 100},
+        content_type="application/json",
+        **bearer(student),
+    )
     assert response.status_code == 200
     assert response.json()["time_spent_seconds"] == 30 and response.json()["video_position"] == 12.5
     bad = client.put(url, {"time_spent_delta": -1}, content_type="application/json", **bearer(student))

@@ -39,8 +39,13 @@ from tests.learners.assessments.assessment_helpers import assignment_value, quiz
 pytestmark = [pytest.mark.schema, pytest.mark.django_db]
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
@@ -59,9 +64,9 @@ def _seeded(path: str, name: str) -> list:
 
 def _mixed(path: str, values: dict) -> st.SearchStrategy:
     """Each value as generated, or one of the seeded ids for that name."""
-    return st.fixed_dictionaries({
-        name: st.sampled_from([value, *_seeded(path, name)]) for name, value in (values or {}).items()
-    })
+    return st.fixed_dictionaries(
+        {name: st.sampled_from([value, *_seeded(path, name)]) for name, value in (values or {}).items()}
+    )
 
 
 @schema.hook
@@ -88,11 +93,20 @@ def world(admin_user, settings):
     settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_schema", "whsec_schema"
     settings.PAYFAST_MERCHANT_ID, settings.PAYFAST_MERCHANT_KEY = "10000100", "schema"
     settings.PAYFAST_CHECK_SOURCE = settings.PAYFAST_VALIDATE_WITH_SERVER = False
-    course = make_course(title="World", instructor=admin_user, sections=[("Part one", [
-        ("Reading", [("rich_text", "<p>Read this.</p>")], {}),
-        ("Quiz", [("quiz", quiz_value())], {}),
-        ("Essay", [("assignment", assignment_value())], {}),
-    ])])
+    course = make_course(
+        title="World",
+        instructor=admin_user,
+        sections=[
+            (
+                "Part one",
+                [
+                    ("Reading", [("rich_text", "<p>Read this.</p>")], {}),
+                    ("Quiz", [("quiz", quiz_value())], {}),
+                    ("Essay", [("assignment", assignment_value())], {}),
+                ],
+            )
+        ],
+    )
     reading, quiz, essay = course.lessons()
     student = make_user(first_name="Stu", last_name="Dent")
     for user in (admin_user, student):
@@ -102,12 +116,20 @@ def world(admin_user, settings):
     submission = assignment_submit(user=student, block_id=essay_block, text="My essay.")
     conversation, _ = conversation_start(student=student, teacher=admin_user, course=course, body="Hello")
     WORLD.clear()
-    WORLD.update({
-        "course_id": [course.pk], "course": [course.pk], "lesson_id": [reading.pk, quiz.pk, essay.pk],
-        "/quizzes/:block_id": [quiz_block], "/assignments/:block_id": [essay_block],
-        "submission_id": [submission.pk], "attempt_id": [attempt.pk], "conversation_id": [conversation.pk],
-        "user_id": [student.pk], "teacher_id": [admin_user.pk],
-    })
+    WORLD.update(
+        {
+            "course_id": [course.pk],
+            "course": [course.pk],
+            "lesson_id": [reading.pk, quiz.pk, essay.pk],
+            "/quizzes/:block_id": [quiz_block],
+            "/assignments/:block_id": [essay_block],
+            "submission_id": [submission.pk],
+            "attempt_id": [attempt.pk],
+            "conversation_id": [conversation.pk],
+            "user_id": [student.pk],
+            "teacher_id": [admin_user.pk],
+        }
+    )
     # As Django's test client does: the calls run inside this test's transaction, so the end
     # of a request must not close the database connection (it would on PostgreSQL).
     request_started.disconnect(close_old_connections)
@@ -128,8 +150,8 @@ def test_the_run_covers_every_operation():
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_api_conforms_to_its_schema(case, world):
     case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"}, checks=CHECKS)
-

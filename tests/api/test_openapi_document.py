@@ -38,8 +38,9 @@ def document():
 
 
 def test_every_endpoint_of_the_api_page_is_documented(document):
-    documented = {(method, path.removeprefix("/api/v1/")) for path, methods in document["paths"].items()
-                  for method in methods}
+    documented = {
+        (method, path.removeprefix("/api/v1/")) for path, methods in document["paths"].items() for method in methods
+    }
     listed = {tuple(item.split()) for item in API_PAGE.replace("\n", " · ").split(" · ") if item.strip()}
     assert len(listed) == 62
     assert listed - documented == set()

@@ -18,8 +18,9 @@ def certificate(student, django_capture_on_commit_callbacks):
     return Certificate.objects.get()
 
 
-def test_index_lists_filters_and_searches(client, admin_user, other_student, certificate,
-                                          django_capture_on_commit_callbacks):
+def test_index_lists_filters_and_searches(
+    client, admin_user, other_student, certificate, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         complete_course(student=other_student, title="Weaving")
     client.force_login(admin_user)
@@ -60,14 +61,14 @@ def test_revoke_needs_a_reason_and_is_logged(client, admin_user, certificate):
     assert "already revoked" in response.content.decode()
 
 
-def test_reissue_revokes_the_old_code_and_issues_a_new_certificate(client, admin_user, student, certificate,
-                                                                    mailoutbox, django_capture_on_commit_callbacks):
+def test_reissue_revokes_the_old_code_and_issues_a_new_certificate(
+    client, admin_user, student, certificate, mailoutbox, django_capture_on_commit_callbacks
+):
     student.first_name = "Samuel"
     student.save()
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("certificate:reissue", args=[certificate.pk]),
-                               {"reason": "Name misspelt"})
+        response = client.post(reverse("certificate:reissue", args=[certificate.pk]), {"reason": "Name misspelt"})
     new = Certificate.objects.exclude(pk=certificate.pk).get()
     assert response.status_code == 302 and response["Location"].endswith(f"/inspect/{new.pk}/")
     certificate.refresh_from_db()

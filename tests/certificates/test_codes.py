@@ -27,8 +27,14 @@ def test_codes_are_shown_in_groups_and_normalized_ignoring_case_spaces_and_dashe
 def test_lookup_matches_loosely_typed_codes_and_refuses_malformed_ones(student):
     import datetime
 
-    certificate = Certificate.objects.create(code="ABCDEFGHJKLMNPQ", user=student, student_name="S", course_title="C",
-                                             hours=1, completed_on=datetime.date(2026, 1, 1))
+    certificate = Certificate.objects.create(
+        code="ABCDEFGHJKLMNPQ",
+        user=student,
+        student_name="S",
+        course_title="C",
+        hours=1,
+        completed_on=datetime.date(2026, 1, 1),
+    )
     assert certificate_by_code(code="abcde fghjk-lmnpq") == certificate
     assert certificate_by_code(code="ABCDE-FGHJK-LMNPR") is None
     assert certificate_by_code(code="ABCDE-FGHJK-LMNP0") is None

@@ -43,7 +43,8 @@ def test_concurrent_issue_tasks_make_exactly_one_certificate(postgres, student, 
     assert results == [certificate.pk] * 6
     assert certificate.pdf.storage.exists(certificate.pdf.name)
     assert [m.subject for m in mailoutbox if m.subject.startswith("Your certificate")] == [
-        "Your certificate for Race Conditions"]
+        "Your certificate for Race Conditions"
+    ]
 
 
 @pytest.mark.postgres

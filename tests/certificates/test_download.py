@@ -68,8 +68,9 @@ def test_list_page_shows_own_certificates_with_download_links(client, student, o
     assert client.get("/certificates/").status_code == 302
 
 
-def test_api_list_requires_sign_in_and_pages_own_certificates(client, student, other_student, certificate,
-                                                              django_capture_on_commit_callbacks):
+def test_api_list_requires_sign_in_and_pages_own_certificates(
+    client, student, other_student, certificate, django_capture_on_commit_callbacks
+):
     assert client.get("/api/v1/certificates/").status_code == 401
     with django_capture_on_commit_callbacks(execute=True):
         complete_course(student=student, title="Pottery")
@@ -93,6 +94,7 @@ def test_dashboard_panel_include_and_selector(rf, student, certificate):
 
     request = rf.get("/dashboard/")
     request.user = student
-    html = render_to_string("certificates/_dashboard_panel.html",
-                            {"certificates": certificates_for(user=student)}, request=request)
+    html = render_to_string(
+        "certificates/_dashboard_panel.html", {"certificates": certificates_for(user=student)}, request=request
+    )
     assert "Soil Science" in html and certificate.get_download_url() in html and "/certificates/" in html

@@ -101,11 +101,16 @@ def test_hours_and_design_come_from_the_course_and_its_template(student, django_
     from certificates.models import CertificateTemplate
     from tests.factories import text_lesson
 
-    template = CertificateTemplate.objects.create(name="Gold", heading="Diploma", signer_name="Dr N. Dlamini",
-                                                  primary_colour="#b45309")
-    course = make_course(title="Pottery", certificate_template=template, sections=[
-        ("Wheel", [text_lesson("Centering", estimated_minutes=45), text_lesson("Pulling", estimated_minutes=45)]),
-    ])
+    template = CertificateTemplate.objects.create(
+        name="Gold", heading="Diploma", signer_name="Dr N. Dlamini", primary_colour="#b45309"
+    )
+    course = make_course(
+        title="Pottery",
+        certificate_template=template,
+        sections=[
+            ("Wheel", [text_lesson("Centering", estimated_minutes=45), text_lesson("Pulling", estimated_minutes=45)]),
+        ],
+    )
     with django_capture_on_commit_callbacks(execute=True):
         complete_course(student=student, course=course)
     certificate = Certificate.objects.get()

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 def _certificate(student, **design):
     template = CertificateTemplate(name="T", signer_name="Ayanda Admin", signer_title="Head of Academy", **design)
     return Certificate.objects.create(
-        code="ABCDEFGHJKLMNPQ", user=student, student_name="Zoë <b>Mokoena</b>", course_title="Bread & Butter",
-        hours=Decimal("12.5"), completed_on=datetime.date(2026, 3, 4), design=_design_snapshot(template),
+        code="ABCDEFGHJKLMNPQ",
+        user=student,
+        student_name="Zoë <b>Mokoena</b>",
+        course_title="Bread & Butter",
+        hours=Decimal("12.5"),
+        completed_on=datetime.date(2026, 3, 4),
+        design=_design_snapshot(template),
     )
 
 
@@ -46,8 +51,9 @@ def test_pdf_qr_code_decodes_to_the_verification_url(student):
 
 
 def test_custom_body_and_heading_are_used(student):
-    certificate = _certificate(student, heading="Award of Merit",
-                               body="{student_name} finished {course_title} ({hours} h) — code {code}.")
+    certificate = _certificate(
+        student, heading="Award of Merit", body="{student_name} finished {course_title} ({hours} h) — code {code}."
+    )
     text = " ".join(_read(render_certificate_pdf(certificate)).extract_text().split())
     assert "Award of Merit" in text
     assert "Zoë <b>Mokoena</b> finished Bread & Butter (12.5 h) — code ABCDE-FGHJK-LMNPQ." in text

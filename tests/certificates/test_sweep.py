@@ -26,8 +26,9 @@ def completed_without_certificate(*, minutes_ago: int) -> Enrollment:
     return enrollment
 
 
-def test_the_sweep_issues_lost_certificates_once_and_leaves_fresh_and_revoked_ones(admin_user, settings,
-                                                                                django_capture_on_commit_callbacks):
+def test_the_sweep_issues_lost_certificates_once_and_leaves_fresh_and_revoked_ones(
+    admin_user, settings, django_capture_on_commit_callbacks
+):
     settings.CERTIFICATE_SWEEP_GRACE_SECONDS = 600
     lost = completed_without_certificate(minutes_ago=30)
     fresh = completed_without_certificate(minutes_ago=1)  # its own task may still be on the way

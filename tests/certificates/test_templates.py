@@ -14,12 +14,15 @@ def test_known_placeholders_are_accepted():
     validate_body_placeholders("{student_name} {course_title} {completion_date} {hours} {code} {{literal}}")
 
 
-@pytest.mark.parametrize("body, message", [
-    ("Well done {student}", "Unknown placeholder: {student}"),
-    ("{student_name.__class__}", "Unknown placeholder"),
-    ("{hours:>10}", "Unknown placeholder: {hours}"),
-    ("Unclosed {student_name", "Unbalanced braces"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("Well done {student}", "Unknown placeholder: {student}"),
+        ("{student_name.__class__}", "Unknown placeholder"),
+        ("{hours:>10}", "Unknown placeholder: {hours}"),
+        ("Unclosed {student_name", "Unbalanced braces"),
+    ],
+)
 def test_unknown_or_malformed_placeholders_are_refused(body, message):
     with pytest.raises(ValidationError) as error:
         validate_body_placeholders(body)
@@ -48,8 +51,15 @@ def test_course_template_falls_back_to_the_site_default(instructor):
 def test_snippet_editor_shows_the_placeholder_error_and_saves_nothing(client, admin_user):
     client.force_login(admin_user)
     url = reverse("wagtailsnippets_certificates_certificatetemplate:add")
-    form = {"name": "Bad", "primary_colour": "#123456", "accent_colour": "#654321", "heading": "Certificate",
-            "body": "Congratulations {student}!", "signer_name": "", "signer_title": ""}
+    form = {
+        "name": "Bad",
+        "primary_colour": "#123456",
+        "accent_colour": "#654321",
+        "heading": "Certificate",
+        "body": "Congratulations {student}!",
+        "signer_name": "",
+        "signer_title": "",
+    }
     response = client.post(url, form)
     assert response.status_code == 200
     assert "Unknown placeholder: {student}" in response.content.decode()

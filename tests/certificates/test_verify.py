@@ -23,8 +23,12 @@ def _fresh_limits(settings):
 @pytest.fixture
 def certificate(student):
     return Certificate.objects.create(
-        code="ABCDEFGHJKLMNPQ", user=student, student_name="Sam Student", course_title="Soil Science",
-        hours=3, completed_on=datetime.date(2026, 5, 17),
+        code="ABCDEFGHJKLMNPQ",
+        user=student,
+        student_name="Sam Student",
+        course_title="Soil Science",
+        hours=3,
+        completed_on=datetime.date(2026, 5, 17),
     )
 
 
@@ -88,5 +92,12 @@ def test_api_verify_revoked(client, certificate, admin_user):
 def test_api_verify_unknown_is_200_with_valid_false(client, certificate):
     response = client.get("/api/v1/certificates/verify/ZZZZZ-ZZZZZ-ZZZZZ/")
     assert response.status_code == 200
-    assert response.json() == {"valid": False, "revoked": False, "student_name": None, "course_title": None,
-                               "issued_at": None, "completed_on": None, "code": None}
+    assert response.json() == {
+        "valid": False,
+        "revoked": False,
+        "student_name": None,
+        "course_title": None,
+        "issued_at": None,
+        "completed_on": None,
+        "code": None,
+    }

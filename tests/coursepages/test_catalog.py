@@ -18,12 +18,28 @@ def catalog(instructor):
     web = programming.add_child(name="Web development")
     data = Category.add_root(name="Data")
     courses = {
-        "python": make_course(title="Python basics", instructor=instructor, category=programming,
-                              description="<p>Variables and loops</p>", difficulty="beginner"),
-        "django": make_course(title="Django sites", category=web, pricing="one_time", price_cents=49900,
-                              difficulty="intermediate", description="<p>Models and views</p>"),
-        "sheets": make_course(title="Spreadsheets", category=data, pricing="subscription",
-                              difficulty="beginner", description="<p>Pivot tables</p>"),
+        "python": make_course(
+            title="Python basics",
+            instructor=instructor,
+            category=programming,
+            description="<p>Variables and loops</p>",
+            difficulty="beginner",
+        ),
+        "django": make_course(
+            title="Django sites",
+            category=web,
+            pricing="one_time",
+            price_cents=49900,
+            difficulty="intermediate",
+            description="<p>Models and views</p>",
+        ),
+        "sheets": make_course(
+            title="Spreadsheets",
+            category=data,
+            pricing="subscription",
+            difficulty="beginner",
+            description="<p>Pivot tables</p>",
+        ),
     }
     make_course(title="Old course", category=data, archived=True)
     return courses

@@ -24,7 +24,11 @@ def test_the_services_keep_a_sorted_tree():
     python = category_create(name="Python", parent=tech)
     django = category_create(name="Django", parent=tech)
     assert [(c.name, c.depth) for c in Category.get_tree()] == [
-        ("Arts", 1), ("Technology", 1), ("Django", 2), ("Python", 2)]
+        ("Arts", 1),
+        ("Technology", 1),
+        ("Django", 2),
+        ("Python", 2),
+    ]
     assert python.slug == "python"
 
     category_update(category=python, name="Python", parent=arts)
@@ -32,8 +36,9 @@ def test_the_services_keep_a_sorted_tree():
     category_update(category=Category.objects.get(name="Technology"), name="Computing", parent=None)
     assert [c.name for c in Category.get_root_nodes()] == ["Arts", "Computing"]
     with pytest.raises(CategoryError, match="choose a parent outside it"):
-        category_update(category=Category.objects.get(name="Computing"), name="Computing",
-                        parent=Category.objects.get(pk=django.pk))
+        category_update(
+            category=Category.objects.get(name="Computing"), name="Computing", parent=Category.objects.get(pk=django.pk)
+        )
     with pytest.raises(CategoryError, match="cannot be its own parent"):
         category_update(category=arts, name="Arts", parent=arts)
 
@@ -71,15 +76,18 @@ def test_the_admin_screen_lists_the_tree_and_adds_edits_and_deletes(client, mode
     assert f"?parent={science.pk}" in listing
 
     # Move Biology under Art through the edit form; moving Science under its own child is refused.
-    response = client.post(reverse("categories:edit", args=(biology.pk,)),
-                           {"name": "Biology", "slug": "biology", "description": "Life.",
-                            "parent": Category.objects.get(name="Art").pk})
+    response = client.post(
+        reverse("categories:edit", args=(biology.pk,)),
+        {"name": "Biology", "slug": "biology", "description": "Life.", "parent": Category.objects.get(name="Art").pk},
+    )
     assert response.status_code == 302
     assert Category.objects.get(pk=biology.pk).get_parent().name == "Art"
     client.post(reverse("categories:add"), {"name": "Physics", "slug": "", "description": "", "parent": science.pk})
     physics = Category.objects.get(name="Physics")
-    response = client.post(reverse("categories:edit", args=(science.pk,)),
-                           {"name": "Science", "slug": "science", "description": "", "parent": physics.pk})
+    response = client.post(
+        reverse("categories:edit", args=(science.pk,)),
+        {"name": "Science", "slug": "science", "description": "", "parent": physics.pk},
+    )
     assert response.status_code == 200
     assert Category.objects.get(pk=science.pk).is_root()
 

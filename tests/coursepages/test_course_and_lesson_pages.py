@@ -31,8 +31,9 @@ def test_course_page_button_for_each_viewer(client, student, free_course):
     included = make_course(pricing="subscription")
     assert action(client.get(included.url)) == "subscribe"
     plan = Plan.objects.create(name="Monthly", slug="monthly", price_cents=19900)
-    Subscription.objects.create(user=student, plan=plan, status="active",
-                                current_period_end=timezone.now() + timedelta(days=3))
+    Subscription.objects.create(
+        user=student, plan=plan, status="active", current_period_end=timezone.now() + timedelta(days=3)
+    )
     assert action(client.get(included.url)) == "subscription_enroll"
     client.post(f"/learn/courses/{included.pk}/enroll/")
     assert Enrollment.objects.get(user=student, course=included).source == "subscription"
@@ -58,8 +59,17 @@ def test_enroll_view_refuses_a_paid_course(client, student):
 
 
 def test_locked_lesson_shows_the_reason_never_the_body(client, student):
-    course = make_course(sections=[("S", [("Basics", [("rich_text", "<p>BASICS-BODY</p>")], {}),
-                                          ("Advanced", [("rich_text", "<p>SECRET-BODY</p>")], {})])])
+    course = make_course(
+        sections=[
+            (
+                "S",
+                [
+                    ("Basics", [("rich_text", "<p>BASICS-BODY</p>")], {}),
+                    ("Advanced", [("rich_text", "<p>SECRET-BODY</p>")], {}),
+                ],
+            )
+        ]
+    )
     basics, advanced = lessons_of(course)
     advanced.prerequisites.set([basics])
     advanced.save()
@@ -117,8 +127,11 @@ def test_mark_complete_refused_when_locked_or_not_enrolled(client, student, free
 
 
 def test_free_preview_lesson_shows_body_to_visitors(client):
-    course = make_course(pricing="one_time", price_cents=100,
-                         sections=[("S", [("Intro", [("rich_text", "<p>PREVIEW-BODY</p>")], {"free_preview": True})])])
+    course = make_course(
+        pricing="one_time",
+        price_cents=100,
+        sections=[("S", [("Intro", [("rich_text", "<p>PREVIEW-BODY</p>")], {"free_preview": True})])],
+    )
     html = client.get(lessons_of(course)[0].url).content.decode()
     assert "PREVIEW-BODY" in html and "free preview" in html
 

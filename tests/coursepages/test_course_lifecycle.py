@@ -12,19 +12,28 @@ pytestmark = pytest.mark.django_db
 
 
 def test_copying_a_course_copies_sections_and_lessons_as_a_draft(client, instructor):
-    course = make_course(title="Original", instructor=instructor, sections=[
-        ("Basics", [("One", [("markdown", "First lesson text")], {}), ("Two", [("markdown", "Second")], {})]),
-        ("More", [("Three", [("rich_text", "<p>Third</p>")], {})]),
-    ])
+    course = make_course(
+        title="Original",
+        instructor=instructor,
+        sections=[
+            ("Basics", [("One", [("markdown", "First lesson text")], {}), ("Two", [("markdown", "Second")], {})]),
+            ("More", [("Three", [("rich_text", "<p>Third</p>")], {})]),
+        ],
+    )
     one, two, _three = course.lessons()
     two.prerequisites.set([one])
     two.save_revision().publish()
 
     client.force_login(instructor)
-    response = client.post(reverse("wagtailadmin_pages:copy", args=(course.pk,)), {
-        "new_title": "Original (copy)", "new_slug": "original-copy",
-        "new_parent_page": CourseIndexPage.objects.get().pk, "copy_subpages": "on",
-    })
+    response = client.post(
+        reverse("wagtailadmin_pages:copy", args=(course.pk,)),
+        {
+            "new_title": "Original (copy)",
+            "new_slug": "original-copy",
+            "new_parent_page": CourseIndexPage.objects.get().pk,
+            "copy_subpages": "on",
+        },
+    )
     assert response.status_code == 302
 
     copy = CoursePage.objects.get(slug="original-copy")
@@ -57,9 +66,20 @@ def test_an_archived_course_leaves_the_catalog_but_enrolled_students_keep_readin
 
 
 def test_search_finds_a_course_by_description_and_a_lesson_by_body_text(instructor):
-    course = make_course(title="Botany", instructor=instructor, description="<p>All about photosynthesis.</p>",
-                         sections=[("S", [("Cells", [("markdown", "The mitochondria is the powerhouse.")], {}),
-                                          ("Leaves", [("rich_text", "<p>Chlorophyll is green.</p>")], {})])])
+    course = make_course(
+        title="Botany",
+        instructor=instructor,
+        description="<p>All about photosynthesis.</p>",
+        sections=[
+            (
+                "S",
+                [
+                    ("Cells", [("markdown", "The mitochondria is the powerhouse.")], {}),
+                    ("Leaves", [("rich_text", "<p>Chlorophyll is green.</p>")], {}),
+                ],
+            )
+        ],
+    )
     make_course(title="Cooking", instructor=instructor, lessons=1)
 
     assert list(CoursePage.objects.live().search("photosynthesis")) == [course]

@@ -26,16 +26,33 @@ def submitted_course(client, instructor):
     """A course built in the editor by the instructor (drafts) and submitted for review."""
     client.force_login(instructor)
     catalog = CourseIndexPage.objects.get()
-    post_new_page(client, "coursepage", catalog, {
-        "title": "Reviewed course", "slug": "reviewed-course", "summary": "To be reviewed.", "pricing": "free",
-        "difficulty": "beginner", "price_cents": "0", "currency": "ZAR",
-    })
+    post_new_page(
+        client,
+        "coursepage",
+        catalog,
+        {
+            "title": "Reviewed course",
+            "slug": "reviewed-course",
+            "summary": "To be reviewed.",
+            "pricing": "free",
+            "difficulty": "beginner",
+            "price_cents": "0",
+            "currency": "ZAR",
+        },
+    )
     course = CoursePage.objects.get(slug="reviewed-course")
     post_new_page(client, "sectionpage", course, {"title": "Part one", "slug": "part-one"})
     section = SectionPage.objects.get(slug="part-one")
-    post_new_page(client, "lessonpage", section, {
-        "title": "First lesson", "slug": "first-lesson", "body": streamfield([("markdown", "Hello")]),
-    })
+    post_new_page(
+        client,
+        "lessonpage",
+        section,
+        {
+            "title": "First lesson",
+            "slug": "first-lesson",
+            "body": streamfield([("markdown", "Hello")]),
+        },
+    )
     response = post_edit(client, course, {}, action="action-submit")
     assert response.status_code == 302
     client.logout()
@@ -51,8 +68,7 @@ def _act(client, moderator, course, state, action, comment=""):
     return client.post(url, {"comment": comment})
 
 
-def test_approving_publishes_the_course_with_its_content_and_notifies(client, instructor, moderator,
-                                                                     submitted_course):
+def test_approving_publishes_the_course_with_its_content_and_notifies(client, instructor, moderator, submitted_course):
     course, state = submitted_course
     assert not course.live and course not in catalog_courses()
     response = _act(client, moderator, course, state, "approve")
@@ -72,8 +88,9 @@ def test_approving_publishes_the_course_with_its_content_and_notifies(client, in
     assert "Mo Derator approved" in note.body
 
 
-def test_rejecting_with_a_comment_keeps_the_draft_and_tells_the_instructor_why(client, instructor, moderator,
-                                                                              submitted_course):
+def test_rejecting_with_a_comment_keeps_the_draft_and_tells_the_instructor_why(
+    client, instructor, moderator, submitted_course
+):
     course, state = submitted_course
     _act(client, moderator, course, state, "reject", comment="Please add a course description.")
 

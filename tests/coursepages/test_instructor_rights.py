@@ -46,9 +46,16 @@ def test_an_instructor_cannot_add_into_or_edit_another_instructors_course(client
     my_section = mine.get_children().get()
     for page in (mine, my_section, my_lesson):
         assert client.get(edit_url(page)).status_code == 200
-    response = post_new_page(client, "lessonpage", my_section, {
-        "title": "Added by Ivy", "slug": "added-by-ivy", "body": streamfield([("markdown", "Hi")]),
-    })
+    response = post_new_page(
+        client,
+        "lessonpage",
+        my_section,
+        {
+            "title": "Added by Ivy",
+            "slug": "added-by-ivy",
+            "body": streamfield([("markdown", "Hi")]),
+        },
+    )
     assert response.status_code == 302
     assert LessonPage.objects.child_of(my_section).filter(slug="added-by-ivy").exists()
 
@@ -78,10 +85,21 @@ def test_the_explorer_shows_an_instructor_only_their_own_courses(client, instruc
 def test_an_instructor_creates_a_course_but_cannot_publish_it(client, instructor):
     client.force_login(instructor)
     catalog = CourseIndexPage.objects.get()
-    response = post_new_page(client, "coursepage", catalog, {
-        "title": "New course", "slug": "new-course", "summary": "Learn things.", "pricing": "free",
-        "difficulty": "beginner", "price_cents": "0", "currency": "ZAR",
-    }, action="action-publish")
+    response = post_new_page(
+        client,
+        "coursepage",
+        catalog,
+        {
+            "title": "New course",
+            "slug": "new-course",
+            "summary": "Learn things.",
+            "pricing": "free",
+            "difficulty": "beginner",
+            "price_cents": "0",
+            "currency": "ZAR",
+        },
+        action="action-publish",
+    )
     course = CoursePage.objects.get(slug="new-course")
     assert response.status_code in (302, 403)
     assert not course.live

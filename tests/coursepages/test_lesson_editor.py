@@ -21,24 +21,43 @@ pytestmark = pytest.mark.django_db
 
 def quiz_value(*, correct: bool = True) -> dict:
     return {
-        "title": "Check yourself", "description": "", "passing_score": "70", "max_attempts": "3",
-        "time_limit_minutes": "0", "feedback_mode": "immediate",
-        "questions": listblock([{
-            "text": "What is 2 + 2?", "kind": "single", "points": "1", "explanation": "Counting.",
-            "options": listblock([
-                {"text": "4", "is_correct": "on" if correct else "", "feedback": "Yes."},
-                {"text": "5", "feedback": "No."},
-            ]),
-        }]),
+        "title": "Check yourself",
+        "description": "",
+        "passing_score": "70",
+        "max_attempts": "3",
+        "time_limit_minutes": "0",
+        "feedback_mode": "immediate",
+        "questions": listblock(
+            [
+                {
+                    "text": "What is 2 + 2?",
+                    "kind": "single",
+                    "points": "1",
+                    "explanation": "Counting.",
+                    "options": listblock(
+                        [
+                            {"text": "4", "is_correct": "on" if correct else "", "feedback": "Yes."},
+                            {"text": "5", "feedback": "No."},
+                        ]
+                    ),
+                }
+            ]
+        ),
     }
 
 
 def assignment_value(*, max_score: str = "10", rubric=(("Correct", "6"), ("Readable", "4"))) -> dict:
     return {
-        "title": "Build it", "instructions": rich_text("<p>Build the calculator.</p>"),
+        "title": "Build it",
+        "instructions": rich_text("<p>Build the calculator.</p>"),
         "rubric": listblock([{"title": title, "description": "", "points": points} for title, points in rubric]),
-        "max_score": max_score, "allow_text": "on", "max_files": "2", "max_file_size_mb": "5",
-        "due_days_after_enrollment": "", "completion": "submitted", "pass_mark": "50",
+        "max_score": max_score,
+        "allow_text": "on",
+        "max_files": "2",
+        "max_file_size_mb": "5",
+        "due_days_after_enrollment": "",
+        "completion": "submitted",
+        "pass_mark": "50",
     }
 
 
@@ -60,16 +79,43 @@ def every_block(document, image, package) -> list:
     return [
         ("rich_text", rich_text("<p>Rich <b>text</b> body.</p>")),
         ("markdown", "## Markdown heading\n\n```python\nprint(1)\n```"),
-        ("video", {"title": "Intro", "source": "youtube", "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-                   "file": "", "captions": "", "captions_language": "en", "completion_threshold": "80"}),
-        ("document", {"title": "Read this", "document": str(document.pk), "description": "",
-                      "show_preview": "on", "allow_download": "on"}),
+        (
+            "video",
+            {
+                "title": "Intro",
+                "source": "youtube",
+                "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                "file": "",
+                "captions": "",
+                "captions_language": "en",
+                "completion_threshold": "80",
+            },
+        ),
+        (
+            "document",
+            {
+                "title": "Read this",
+                "document": str(document.pk),
+                "description": "",
+                "show_preview": "on",
+                "allow_download": "on",
+            },
+        ),
         ("quiz", quiz_value()),
         ("assignment", assignment_value()),
         ("h5p", {"title": "Practice", "package": str(package.pk), "completion": "completed"}),
-        ("ai_tool", {"title": "Tutor", "tool_url": "/ai-tools/demo/", "allowed_origin": "",
-                     "parameters": listblock([{"name": "topic", "value": "vat"}]), "completion_rule": "complete",
-                     "min_score": "", "height": "480"}),
+        (
+            "ai_tool",
+            {
+                "title": "Tutor",
+                "tool_url": "/ai-tools/demo/",
+                "allowed_origin": "",
+                "parameters": listblock([{"name": "topic", "value": "vat"}]),
+                "completion_rule": "complete",
+                "min_score": "",
+                "height": "480",
+            },
+        ),
         ("callout", {"style": "warning", "title": "Careful", "body": rich_text("<p>Mind the VAT.</p>")}),
         ("image", {"image": str(image.pk), "alt_text": "A diagram", "caption": "Figure 1"}),
     ]
@@ -80,9 +126,18 @@ def test_a_lesson_with_every_block_is_saved_through_the_editor(client, instructo
     blocks = every_block(document, image, package)
     assert {name for name, _ in blocks} == set(LessonBodyBlock.base_blocks), "the test must cover every block"
     client.force_login(instructor)
-    response = post_new_page(client, "lessonpage", section, {
-        "title": "Everything", "slug": "everything", "estimated_minutes": "15", "body": streamfield(blocks),
-    }, lists={"body-5-value-accepted_file_types": ["py", "pdf"]})
+    response = post_new_page(
+        client,
+        "lessonpage",
+        section,
+        {
+            "title": "Everything",
+            "slug": "everything",
+            "estimated_minutes": "15",
+            "body": streamfield(blocks),
+        },
+        lists={"body-5-value-accepted_file_types": ["py", "pdf"]},
+    )
     assert response.status_code == 302, response.context["form"].errors if response.context else response
 
     lesson = LessonPage.objects.get(slug="everything")
@@ -118,23 +173,40 @@ def _errors(response) -> str:
 
 def test_a_quiz_without_a_correct_option_is_refused(client, instructor, section):
     client.force_login(instructor)
-    response = post_new_page(client, "lessonpage", section, {
-        "title": "Bad quiz", "slug": "bad-quiz", "body": streamfield([("quiz", quiz_value(correct=False))]),
-    })
+    response = post_new_page(
+        client,
+        "lessonpage",
+        section,
+        {
+            "title": "Bad quiz",
+            "slug": "bad-quiz",
+            "body": streamfield([("quiz", quiz_value(correct=False))]),
+        },
+    )
     assert "Mark at least one option as correct." in _errors(response)
     assert not LessonPage.objects.filter(slug="bad-quiz").exists()
 
 
-@pytest.mark.parametrize("assignment, message", [
-    (assignment_value(max_score="12"), "The rubric adds up to 10 points; the max score must match."),
-    (assignment_value(rubric=()), "Add at least one rubric criterion."),
-    (assignment_value(max_score=""), "Set the max score."),
-])
+@pytest.mark.parametrize(
+    "assignment, message",
+    [
+        (assignment_value(max_score="12"), "The rubric adds up to 10 points; the max score must match."),
+        (assignment_value(rubric=()), "Add at least one rubric criterion."),
+        (assignment_value(max_score=""), "Set the max score."),
+    ],
+)
 def test_an_assignment_needs_criteria_and_a_matching_max_score(client, instructor, section, assignment, message):
     client.force_login(instructor)
-    response = post_new_page(client, "lessonpage", section, {
-        "title": "Bad assignment", "slug": "bad-assignment", "body": streamfield([("assignment", assignment)]),
-    })
+    response = post_new_page(
+        client,
+        "lessonpage",
+        section,
+        {
+            "title": "Bad assignment",
+            "slug": "bad-assignment",
+            "body": streamfield([("assignment", assignment)]),
+        },
+    )
     assert message in _errors(response)
     assert not LessonPage.objects.filter(slug="bad-assignment").exists()
 
@@ -143,8 +215,9 @@ def test_prerequisites_from_another_course_are_refused(client, instructor, secti
     other_lesson = make_course(title="Another course", instructor=instructor, lessons=1).lessons().get()
     lesson = LessonPage.objects.child_of(section).first()
     client.force_login(instructor)
-    response = post_edit(client, lesson, {"body": streamfield([("markdown", "Text")])},
-                         lists={"prerequisites": [other_lesson.pk]})
+    response = post_edit(
+        client, lesson, {"body": streamfield([("markdown", "Text")])}, lists={"prerequisites": [other_lesson.pk]}
+    )
     assert "belongs to another course; prerequisites must be in this course." in _errors(response)
     assert not lesson.prerequisites.exists()
 
@@ -152,16 +225,18 @@ def test_prerequisites_from_another_course_are_refused(client, instructor, secti
 def test_a_prerequisite_cycle_is_refused_and_a_valid_prerequisite_saved(client, instructor, section):
     first, second = LessonPage.objects.child_of(section).order_by("path")
     client.force_login(instructor)
-    response = post_edit(client, second, {"body": streamfield([("markdown", "Second")])},
-                         lists={"prerequisites": [first.pk]})
+    response = post_edit(
+        client, second, {"body": streamfield([("markdown", "Second")])}, lists={"prerequisites": [first.pk]}
+    )
     assert response.status_code == 302
     draft = LessonPage.objects.get(pk=second.pk).get_latest_revision()
     assert list(draft.as_object().prerequisites.all()) == [first]
     draft.publish()  # as a moderator would
     assert list(LessonPage.objects.get(pk=second.pk).prerequisites.all()) == [first]
 
-    response = post_edit(client, first, {"body": streamfield([("markdown", "First")])},
-                         lists={"prerequisites": [second.pk]})
+    response = post_edit(
+        client, first, {"body": streamfield([("markdown", "First")])}, lists={"prerequisites": [second.pk]}
+    )
     assert "These prerequisites would make a cycle" in _errors(response)
 
 

@@ -17,27 +17,35 @@ pytestmark = pytest.mark.django_db
 
 QUIZ = {
     "title": "Secret quiz",
-    "questions": [{
-        "text": "Which is the capital of South Africa's legislature?", "kind": "single", "points": 1,
-        "explanation": "EXPLANATION-SENTINEL Parliament sits in Cape Town.",
-        "options": [
-            {"text": "Cape Town", "is_correct": True, "feedback": "FEEDBACK-RIGHT-SENTINEL"},
-            {"text": "Durban", "is_correct": False, "feedback": "FEEDBACK-WRONG-SENTINEL"},
-        ],
-    }],
+    "questions": [
+        {
+            "text": "Which is the capital of South Africa's legislature?",
+            "kind": "single",
+            "points": 1,
+            "explanation": "EXPLANATION-SENTINEL Parliament sits in Cape Town.",
+            "options": [
+                {"text": "Cape Town", "is_correct": True, "feedback": "FEEDBACK-RIGHT-SENTINEL"},
+                {"text": "Durban", "is_correct": False, "feedback": "FEEDBACK-WRONG-SENTINEL"},
+            ],
+        }
+    ],
 }
 MARKDOWN = (
     "# Heading\n\nSafe **bold** text.\n\n<script>alert('xss')</script>\n\n"
-    "[click me](javascript:alert(1)) and <a href=\"javascript:alert(2)\" onclick=\"steal()\">raw link</a>\n\n"
+    '[click me](javascript:alert(1)) and <a href="javascript:alert(2)" onclick="steal()">raw link</a>\n\n'
     "<img src=x onerror=\"alert(3)\">\n\n```python\nprint('hi')\n```\n"
 )
 
 
 @pytest.fixture
 def lesson_html(client, student, instructor):
-    course = make_course(title="Rendered", instructor=instructor, sections=[
-        ("S", [("Quiz and markdown", [("quiz", QUIZ), ("markdown", MARKDOWN)], {})]),
-    ])
+    course = make_course(
+        title="Rendered",
+        instructor=instructor,
+        sections=[
+            ("S", [("Quiz and markdown", [("quiz", QUIZ), ("markdown", MARKDOWN)], {})]),
+        ],
+    )
     enrollment_create(user=student, course=course)
     client.force_login(student)
     response = client.get(LessonPage.objects.descendant_of(course).get().url)
@@ -66,8 +74,18 @@ def test_every_block_has_a_working_editor_preview(client, admin_user):
     H5PPackage.objects.create(title="Drag the words", file=SimpleUploadedFile("drag.h5p", b"PK"))
     client.force_login(admin_user)
     body = LessonBodyBlock()
-    assert set(body.child_blocks) == {"rich_text", "markdown", "video", "document", "quiz", "assignment", "h5p",
-                                      "ai_tool", "callout", "image"}
+    assert set(body.child_blocks) == {
+        "rich_text",
+        "markdown",
+        "video",
+        "document",
+        "quiz",
+        "assignment",
+        "h5p",
+        "ai_tool",
+        "callout",
+        "image",
+    }
     for name, block in body.child_blocks.items():
         assert block.is_previewable, name
         assert block.get_description(), name

@@ -25,8 +25,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def course(instructor):
-    return make_course(title="Cached course", instructor=instructor, lessons=3,
-                       pricing=CoursePage.Pricing.ONE_TIME, price_cents=49900)
+    return make_course(
+        title="Cached course", instructor=instructor, lessons=3, pricing=CoursePage.Pricing.ONE_TIME, price_cents=49900
+    )
 
 
 def _cache_state(response):
@@ -192,8 +193,15 @@ def test_nothing_of_a_signed_in_student_reaches_anyone_else(course, django_asser
     anonymous = Client().get(course.url)
     html = _html(anonymous)
     assert _cache_state(anonymous) == "miss"
-    for secret in ("Alice", "Aardvark", "alice@example.test", "1 of 3 lessons done", "Sign out",
-                   "csrfmiddlewaretoken", "Dashboard"):
+    for secret in (
+        "Alice",
+        "Aardvark",
+        "alice@example.test",
+        "1 of 3 lessons done",
+        "Sign out",
+        "csrfmiddlewaretoken",
+        "Dashboard",
+    ):
         assert secret not in html
     if csrf_token:
         assert csrf_token not in html
@@ -272,8 +280,10 @@ def test_a_restricted_page_is_never_stored(course):
     visitor = Client()
     form = visitor.get(course.url)
     assert form.status_code == 200 and _cache_state(form) is None
-    response = visitor.post(reverse("wagtailcore_authenticate_with_password", args=(restriction.pk, course.pk)),
-                            {"password": "sesame", "return_url": course.url})
+    response = visitor.post(
+        reverse("wagtailcore_authenticate_with_password", args=(restriction.pk, course.pk)),
+        {"password": "sesame", "return_url": course.url},
+    )
     assert response.status_code == 302
     unlocked = visitor.get(course.url)  # the session remembers the password
     assert "Cached course summary" in _html(unlocked) and _cache_state(unlocked) is None

@@ -45,15 +45,30 @@ class PageTreeTests(WagtailPageTestCase):
         assert not CourseIndexPage.can_create_at(HomePage.objects.get())
 
     def test_a_course_is_created_through_the_editor(self):
-        self.assertCanCreate(self.catalog, CoursePage, nested_form_data({
-            "title": "Made in the editor", "slug": "made-in-the-editor", "summary": "Short summary.",
-            "description": rich_text("<p>Long description.</p>"), "difficulty": "beginner", "pricing": "free",
-            "price_cents": "0", "currency": "ZAR",
-            "course_instructors-TOTAL_FORMS": "0", "course_instructors-INITIAL_FORMS": "0",
-            "course_instructors-MIN_NUM_FORMS": "0", "course_instructors-MAX_NUM_FORMS": "1000",
-            "comments-TOTAL_FORMS": "0", "comments-INITIAL_FORMS": "0", "comments-MIN_NUM_FORMS": "0",
-            "comments-MAX_NUM_FORMS": "1000",
-        }))
+        self.assertCanCreate(
+            self.catalog,
+            CoursePage,
+            nested_form_data(
+                {
+                    "title": "Made in the editor",
+                    "slug": "made-in-the-editor",
+                    "summary": "Short summary.",
+                    "description": rich_text("<p>Long description.</p>"),
+                    "difficulty": "beginner",
+                    "pricing": "free",
+                    "price_cents": "0",
+                    "currency": "ZAR",
+                    "course_instructors-TOTAL_FORMS": "0",
+                    "course_instructors-INITIAL_FORMS": "0",
+                    "course_instructors-MIN_NUM_FORMS": "0",
+                    "course_instructors-MAX_NUM_FORMS": "1000",
+                    "comments-TOTAL_FORMS": "0",
+                    "comments-INITIAL_FORMS": "0",
+                    "comments-MIN_NUM_FORMS": "0",
+                    "comments-MAX_NUM_FORMS": "1000",
+                }
+            ),
+        )
         assert CoursePage.objects.get(slug="made-in-the-editor").summary == "Short summary."
 
     def test_pages_render_and_open_in_the_editor(self):
@@ -63,6 +78,7 @@ class PageTreeTests(WagtailPageTestCase):
             self.assertPageIsEditable(page)
         # The lesson body is drawn by JavaScript, so its form data is given explicitly.
         self.client.force_login(self._pageiseditable_superuser)  # assertPageIsEditable logged out
-        lesson_data = editor_data(self.client, edit_url(self.lesson),
-                                  {"body": streamfield([("rich_text", rich_text("<p>Edited.</p>"))])})
+        lesson_data = editor_data(
+            self.client, edit_url(self.lesson), {"body": streamfield([("rich_text", rich_text("<p>Edited.</p>"))])}
+        )
         self.assertPageIsEditable(self.lesson, post_data=lesson_data)

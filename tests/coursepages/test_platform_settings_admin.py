@@ -14,12 +14,19 @@ pytestmark = pytest.mark.django_db
 
 def _form_data(settings_obj, **changes):
     data = {
-        "site_name": settings_obj.site_name, "logo": "", "brand_colour": settings_obj.brand_colour,
-        "support_email": settings_obj.support_email, "currency": settings_obj.currency,
-        "vat_rate": str(settings_obj.vat_rate), "vat_number": settings_obj.vat_number,
-        "seller_name": settings_obj.seller_name, "seller_address": settings_obj.seller_address,
-        "default_revenue_share": str(settings_obj.default_revenue_share), "hold_days": settings_obj.hold_days,
-        "payout_threshold_cents": settings_obj.payout_threshold_cents, "gateway_sandbox": "on",
+        "site_name": settings_obj.site_name,
+        "logo": "",
+        "brand_colour": settings_obj.brand_colour,
+        "support_email": settings_obj.support_email,
+        "currency": settings_obj.currency,
+        "vat_rate": str(settings_obj.vat_rate),
+        "vat_number": settings_obj.vat_number,
+        "seller_name": settings_obj.seller_name,
+        "seller_address": settings_obj.seller_address,
+        "default_revenue_share": str(settings_obj.default_revenue_share),
+        "hold_days": settings_obj.hold_days,
+        "payout_threshold_cents": settings_obj.payout_threshold_cents,
+        "gateway_sandbox": "on",
     }
     data.update(changes)
     return data

@@ -35,8 +35,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()
@@ -59,8 +66,11 @@ def _wait_for_live_server_requests(timeout: float = 10.0):
     SQLite database it fails with a foreign key error)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        busy = [thread for thread in threading.enumerate()
-                if getattr(getattr(thread, "_target", None), "__name__", "") == "process_request_thread"]
+        busy = [
+            thread
+            for thread in threading.enumerate()
+            if getattr(getattr(thread, "_target", None), "__name__", "") == "process_request_thread"
+        ]
         if not busy:
             return
         time.sleep(0.05)

@@ -21,11 +21,36 @@ def _vat(price_cents: int) -> str:
 
 
 def _tool_course(tool_url="/ai-tools/demo/", allowed_origin=""):
-    course = make_course(pricing="one_time", price_cents=49900, sections=[("Tools", [("Practice with the tutor", [
-        ("ai_tool", {"title": "VAT practice tutor", "tool_url": tool_url, "allowed_origin": allowed_origin,
-                     "parameters": [{"name": "topic", "value": "vat"}],
-                     "permissions": ["read_profile", "report_score"], "completion_rule": "min_score",
-                     "min_score": 60, "height": 560})], {})])])
+    course = make_course(
+        pricing="one_time",
+        price_cents=49900,
+        sections=[
+            (
+                "Tools",
+                [
+                    (
+                        "Practice with the tutor",
+                        [
+                            (
+                                "ai_tool",
+                                {
+                                    "title": "VAT practice tutor",
+                                    "tool_url": tool_url,
+                                    "allowed_origin": allowed_origin,
+                                    "parameters": [{"name": "topic", "value": "vat"}],
+                                    "permissions": ["read_profile", "report_score"],
+                                    "completion_rule": "min_score",
+                                    "min_score": 60,
+                                    "height": 560,
+                                },
+                            )
+                        ],
+                        {},
+                    )
+                ],
+            )
+        ],
+    )
     lesson = course.lessons().specific().get()
     return course, LessonPage.objects.get(pk=lesson.pk), lesson.body[0].id
 
@@ -60,11 +85,14 @@ def test_student_finishes_the_demo_tool_and_the_lesson_completes(page, screensho
 def test_a_completion_message_from_a_wrong_origin_is_ignored(page):
     ensure_site_tree()
     # The block only trusts completion messages from tutor.example.
-    course, lesson, block_id = _tool_course(tool_url="https://tool.example/launch",
-                                            allowed_origin="https://tutor.example")
+    course, lesson, block_id = _tool_course(
+        tool_url="https://tool.example/launch", allowed_origin="https://tutor.example"
+    )
     student = enrolled(make_user(), course)
-    fake_tool = ("<!doctype html><title>Fake tool</title><p id=ready>ready</p><script>"
-                 "parent.postMessage({type: 'lectern:ai-tool:completed', score: 100}, '*');</script>")
+    fake_tool = (
+        "<!doctype html><title>Fake tool</title><p id=ready>ready</p><script>"
+        "parent.postMessage({type: 'lectern:ai-tool:completed', score: 100}, '*');</script>"
+    )
     launches = []
 
     def launch_then_fake_tool(route):

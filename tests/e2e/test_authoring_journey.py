@@ -66,7 +66,8 @@ def test_instructor_builds_and_submits_a_course_and_a_moderator_approves_it(page
     page.check("#body-0-value-questions-0-value-options-0-value-is_correct")
     # The list shows one option to start with: add the second with the options list's "Add".
     page.locator("#body-0-value-questions-0-value-options-0-value-text").locator(
-        "xpath=following::button[@data-streamfield-list-add][1]").click()
+        "xpath=following::button[@data-streamfield-list-add][1]"
+    ).click()
     page.fill("#body-0-value-questions-0-value-options-1-value-text", "Holidays")
     screenshot("authoring-01-lesson-quiz-editor")
     dump(page, "authoring-01-lesson-quiz-editor")
@@ -94,7 +95,8 @@ def test_instructor_builds_and_submits_a_course_and_a_moderator_approves_it(page
     with page.expect_navigation():
         # The button sits in the row's actions menu; click it as that menu would.
         page.locator("button[data-workflow-action-url*='/approve/']:not([data-launch-modal])").first.dispatch_event(
-            "click")
+            "click"
+        )
     page.wait_for_load_state("networkidle")
     screenshot("authoring-04-approved")
 

@@ -19,10 +19,16 @@ def shop(db):
     cache.clear()  # sign-in rate limits counted by earlier tests in this process
     ensure_site_tree()
     instructor = make_user(role="instructor", first_name="Pieter")
-    paid = make_course(title="Web Development with Django", instructor=instructor,
-                       pricing=CoursePage.Pricing.ONE_TIME, price_cents=49900, lessons=2)
-    included = make_course(title="Data Analysis", instructor=instructor, pricing=CoursePage.Pricing.SUBSCRIPTION,
-                           lessons=2)
+    paid = make_course(
+        title="Web Development with Django",
+        instructor=instructor,
+        pricing=CoursePage.Pricing.ONE_TIME,
+        price_cents=49900,
+        lessons=2,
+    )
+    included = make_course(
+        title="Data Analysis", instructor=instructor, pricing=CoursePage.Pricing.SUBSCRIPTION, lessons=2
+    )
     Plan.objects.create(name="Lectern Monthly", slug="monthly", price_cents=14900)
     Coupon.objects.create(code="WELCOME10", kind=Coupon.Kind.PERCENT, percent_off=10)
     return {"paid": paid, "included": included, "student": make_user(first_name="Sipho")}

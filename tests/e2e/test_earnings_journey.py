@@ -17,12 +17,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_sale_pending_then_available_payout_requested_and_approved(page, screenshot, instructor, admin_user):
-    site_settings(vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), hold_days=14,
-                  payout_threshold_cents=50000)
+    site_settings(
+        vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), hold_days=14, payout_threshold_cents=50000
+    )
     course = paid_course(instructor=instructor, title="Bookkeeping for makers", price_cents=115000)
     sold_at = timezone.now() - timedelta(days=13)
-    ledger_record_sale(source_key="order-item:1", course=course, gross_cents=115000, currency="ZAR",
-                       occurred_at=sold_at)
+    ledger_record_sale(
+        source_key="order-item:1", course=course, gross_cents=115000, currency="ZAR", occurred_at=sold_at
+    )
 
     sign_in(page, instructor.email)
     page.goto("/payments/earnings/")

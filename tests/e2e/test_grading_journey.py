@@ -23,17 +23,27 @@ def _site_tree(transactional_db):
 def test_instructor_grades_and_student_sees_the_grade(page, screenshot):
     instructor = make_user(role=User.Role.INSTRUCTOR, first_name="Ivy", last_name="Instructor")
     student = make_user(first_name="Lerato", last_name="Dlamini")
-    course = make_course(instructor=instructor, sections=[("Projects", [
-        ("Price calculator", [("assignment", assignment_value())], {}),
-    ])])
+    course = make_course(
+        instructor=instructor,
+        sections=[
+            (
+                "Projects",
+                [
+                    ("Price calculator", [("assignment", assignment_value())], {}),
+                ],
+            )
+        ],
+    )
     enrollment_create(user=student, course=course)
     lesson = course.lessons().get()
 
     sign_in(page, student.email)
     page.goto(lesson.url)
     page.fill("textarea[name=text]", "def vat(cents): return round(cents * 15 / 115)")
-    page.set_input_files("input[name=files]", files=[{"name": "calc.py", "mimeType": "text/x-python",
-                                                      "buffer": b"def vat(c):\n    return c * 15 // 115\n"}])
+    page.set_input_files(
+        "input[name=files]",
+        files=[{"name": "calc.py", "mimeType": "text/x-python", "buffer": b"def vat(c):\n    return c * 15 // 115\n"}],
+    )
     screenshot("assignment-form")
     page.click("form.assignment-form button[type=submit]")
     page.wait_for_selector("text=Your work was handed in.")
@@ -75,13 +85,16 @@ def test_lying_file_is_refused_in_the_browser(page):
     lesson = course.lessons().get()
     sign_in(page, student.email)
     page.goto(lesson.url)
-    page.set_input_files("input[name=files]", files=[{"name": "essay.pdf", "mimeType": "application/pdf",
-                                                      "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64}])
+    page.set_input_files(
+        "input[name=files]",
+        files=[{"name": "essay.pdf", "mimeType": "application/pdf", "buffer": b"\x89PNG\r\n\x1a\n" + b"\0" * 64}],
+    )
     page.click("form.assignment-form button[type=submit]")
     page.wait_for_selector(".message-error")
     assert "not really a .pdf" in page.content()
     assert not AssignmentSubmission.objects.exists()
     # a real submission still works afterwards
-    assignment_submit(user=student, block_id=lesson.body[0].id,
-                      files=[SimpleUploadedFile("essay.pdf", b"%PDF-1.4\n%%EOF\n")])
+    assignment_submit(
+        user=student, block_id=lesson.body[0].id, files=[SimpleUploadedFile("essay.pdf", b"%PDF-1.4\n%%EOF\n")]
+    )
     assert AssignmentSubmission.objects.count() == 1

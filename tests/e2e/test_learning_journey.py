@@ -26,6 +26,7 @@ def site_tree(transactional_db):
     home.add_child(instance=CourseIndexPage(title="Courses", slug="courses"))
     Site.objects.update_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": home})
 
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -19,8 +19,9 @@ def test_book_approve_join_link_and_messages(page, screenshot, browser, live_ser
 
     cache.clear()  # allauth's sign-in rate limits count earlier tests' logins from 127.0.0.1
     teacher, course = teacher_with_course(tz="Europe/London")
-    student = enrolled_student(course, tz="Africa/Johannesburg", first_name="Sipho", last_name="Student",
-                               email="sipho@example.test")
+    student = enrolled_student(
+        course, tz="Africa/Johannesburg", first_name="Sipho", last_name="Student", email="sipho@example.test"
+    )
 
     # The student books the first free slot, shown in Johannesburg time.
     sign_in(page, student.email)

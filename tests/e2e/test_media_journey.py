@@ -20,13 +20,38 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_student_previews_and_downloads_a_lesson_pdf(page, screenshot):
     ensure_site_tree()
     buffer = io.BytesIO()
-    pisa.CreatePDF("<h1>VAT cheat sheet</h1><p>VAT = gross × 15 / 115.</p>"
-                   "<pdf:nextpage /><h1>Page two</h1>", dest=buffer)
-    document = Document.objects.create(title="VAT cheat sheet",
-                                       file=SimpleUploadedFile("vat-cheat-sheet.pdf", buffer.getvalue()))
-    course = make_course(pricing="one_time", price_cents=1000, sections=[("Read", [("Reading", [
-        ("document", {"title": "VAT cheat sheet", "document": document.pk, "show_preview": True,
-                      "allow_download": True})], {})])])
+    pisa.CreatePDF(
+        "<h1>VAT cheat sheet</h1><p>VAT = gross × 15 / 115.</p><pdf:nextpage /><h1>Page two</h1>", dest=buffer
+    )
+    document = Document.objects.create(
+        title="VAT cheat sheet", file=SimpleUploadedFile("vat-cheat-sheet.pdf", buffer.getvalue())
+    )
+    course = make_course(
+        pricing="one_time",
+        price_cents=1000,
+        sections=[
+            (
+                "Read",
+                [
+                    (
+                        "Reading",
+                        [
+                            (
+                                "document",
+                                {
+                                    "title": "VAT cheat sheet",
+                                    "document": document.pk,
+                                    "show_preview": True,
+                                    "allow_download": True,
+                                },
+                            )
+                        ],
+                        {},
+                    )
+                ],
+            )
+        ],
+    )
     lesson = LessonPage.objects.get(pk=course.lessons().get().pk)
     block_id = lesson.body[0].id
     student = enrolled(make_user(), course)

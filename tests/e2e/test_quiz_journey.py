@@ -19,10 +19,21 @@ def _site_tree(transactional_db):
 
 def test_student_takes_a_timed_quiz_and_sees_feedback(page, screenshot):
     student = make_user(first_name="Thabo", last_name="Mokoena")
-    course = make_course(sections=[("Basics", [
-        ("Quiz lesson", [("quiz", quiz_value(time_limit_minutes=5, max_attempts=2))], {}),
-        ("Hidden answers", [("quiz", quiz_value(title="Silent quiz", feedback_mode="never", max_attempts=1))], {}),
-    ])])
+    course = make_course(
+        sections=[
+            (
+                "Basics",
+                [
+                    ("Quiz lesson", [("quiz", quiz_value(time_limit_minutes=5, max_attempts=2))], {}),
+                    (
+                        "Hidden answers",
+                        [("quiz", quiz_value(title="Silent quiz", feedback_mode="never", max_attempts=1))],
+                        {},
+                    ),
+                ],
+            )
+        ]
+    )
     enrollment_create(user=student, course=course)
     timed, silent = list(course.lessons())
 

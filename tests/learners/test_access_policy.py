@@ -24,8 +24,12 @@ pytestmark = pytest.mark.django_db
 
 def _subscribe(user, *, days=30):
     plan, _ = Plan.objects.get_or_create(slug="monthly", defaults={"name": "Monthly", "price_cents": 19900})
-    return Subscription.objects.create(user=user, plan=plan, status=Subscription.Status.ACTIVE,
-                                       current_period_end=timezone.now() + timedelta(days=days))
+    return Subscription.objects.create(
+        user=user,
+        plan=plan,
+        status=Subscription.Status.ACTIVE,
+        current_period_end=timezone.now() + timedelta(days=days),
+    )
 
 
 def test_not_enrolled_in_a_free_course(student, free_course):
@@ -89,8 +93,11 @@ def test_a_draft_prerequisite_does_not_lock_a_lesson(student):
 def test_free_preview_is_open_to_everyone_even_anonymous(student, rf):
     from django.contrib.auth.models import AnonymousUser
 
-    course = make_course(pricing="one_time", price_cents=1000,
-                         sections=[("S", [text_lesson("Preview", free_preview=True), text_lesson("Paid")])])
+    course = make_course(
+        pricing="one_time",
+        price_cents=1000,
+        sections=[("S", [text_lesson("Preview", free_preview=True), text_lesson("Paid")])],
+    )
     preview, paid = lessons_of(course)
     assert lesson_access(user=AnonymousUser(), lesson=preview).allowed
     assert lesson_access(user=student, lesson=preview).allowed
@@ -98,8 +105,12 @@ def test_free_preview_is_open_to_everyone_even_anonymous(student, rf):
 
 
 def test_staff_and_the_courses_instructors_see_everything(instructor, other_instructor, admin_user):
-    course = make_course(instructor=instructor, pricing="one_time", price_cents=1000,
-                         sections=[("S", [text_lesson("A"), text_lesson("B", unlock_after_days=30)])])
+    course = make_course(
+        instructor=instructor,
+        pricing="one_time",
+        price_cents=1000,
+        sections=[("S", [text_lesson("A"), text_lesson("B", unlock_after_days=30)])],
+    )
     co_teacher = make_user(role="instructor")
     CourseInstructor.objects.create(page=course, user=co_teacher)
     moderator = make_user(role="admin")

@@ -36,10 +36,14 @@ DONE = {"completed": 1, "total": 2, "percent": 50}
 
 
 def _course(instructor, title="Pottery"):
-    return make_course(title=title, instructor=instructor, sections=[
-        ("A", [text_lesson("One", estimated_minutes=30), text_lesson("Two", estimated_minutes=20)]),
-        ("B", [text_lesson("Three", estimated_minutes=40)]),
-    ])
+    return make_course(
+        title=title,
+        instructor=instructor,
+        sections=[
+            ("A", [text_lesson("One", estimated_minutes=30), text_lesson("Two", estimated_minutes=20)]),
+            ("B", [text_lesson("Three", estimated_minutes=40)]),
+        ],
+    )
 
 
 def _withdraw(course, what: str) -> None:
@@ -141,7 +145,8 @@ def test_api_course_detail_sections_and_lesson_completion(half_done, student, cl
     assert (detail["lesson_count"], detail["progress"]) == (2, DONE)
     sections = client.get(f"/api/v1/courses/{course.pk}/sections/", **headers).json()
     assert [[(lesson["title"], lesson["is_completed"]) for lesson in s["lessons"]] for s in sections] == [
-        [("One", True), ("Two", False)]]
+        [("One", True), ("Two", False)]
+    ]
     one, two = lessons_of(course)[:2]
     assert client.get(f"/api/v1/lessons/{one.pk}/", **headers).json()["next_lesson_id"] == two.pk
     completed = client.post(f"/api/v1/lessons/{two.pk}/complete/", **headers).json()
@@ -172,8 +177,11 @@ def test_instructor_tables_and_api(half_done, instructor, client):
 def test_analytics_funnel(half_done):
     course, _enrollment = half_done
     analytics_rollup_funnels()
-    funnel = list(LessonFunnel.objects.filter(course=course).order_by("position")
-                  .values_list("lesson__title", "started", "completed"))
+    funnel = list(
+        LessonFunnel.objects.filter(course=course)
+        .order_by("position")
+        .values_list("lesson__title", "started", "completed")
+    )
     assert funnel == [("One", 1, 1), ("Two", 0, 0)]
 
 
@@ -186,7 +194,8 @@ def test_certificate_hours(half_done):
 
 
 def test_a_course_with_a_withdrawn_part_completes_and_issues_its_certificate(
-        withdrawn, instructor, student, client, django_capture_on_commit_callbacks):
+    withdrawn, instructor, student, client, django_capture_on_commit_callbacks
+):
     course = _course(instructor, title="Glazing")
     one, two, three = lessons_of(course)
     enrollment_create(user=student, course=course)

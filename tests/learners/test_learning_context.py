@@ -30,14 +30,22 @@ from tests.learners.assessments.assessment_helpers import course_with, quiz_valu
 
 pytestmark = pytest.mark.django_db
 
-VIDEO = ("video", {"title": "Clip", "source": "youtube", "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-                   "completion_threshold": 90})
+VIDEO = (
+    "video",
+    {
+        "title": "Clip",
+        "source": "youtube",
+        "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "completion_threshold": 90,
+    },
+)
 
 
 def _locked_course(student):
     """Two lessons, the second needing the first; and a drip lesson opening in 30 days."""
-    course = make_course(sections=[("S", [text_lesson("Basics"), ("Advanced", [VIDEO], {}),
-                                          text_lesson("Later", unlock_after_days=30)])])
+    course = make_course(
+        sections=[("S", [text_lesson("Basics"), ("Advanced", [VIDEO], {}), text_lesson("Later", unlock_after_days=30)])]
+    )
     basics, advanced, later = lessons_of(course)
     advanced.prerequisites.set([basics])
     advanced.save_revision().publish()
@@ -80,8 +88,9 @@ def test_refusal_for_someone_not_enrolled(student, other_student):
 def test_api_heartbeat_and_complete_answer_the_policys_reason(client, student):
     _course, _basics, advanced, _later = _locked_course(student)
     client.force_login(student)
-    beat = client.put(f"/api/v1/lessons/{advanced.pk}/progress/", {"time_spent_delta": 5},
-                      content_type="application/json")
+    beat = client.put(
+        f"/api/v1/lessons/{advanced.pk}/progress/", {"time_spent_delta": 5}, content_type="application/json"
+    )
     assert (beat.status_code, beat.json()["code"]) == (403, "prerequisite_missing")
     done = client.post(f"/api/v1/lessons/{advanced.pk}/complete/")
     assert (done.status_code, done.json()["code"]) == (403, "prerequisite_missing")
@@ -93,8 +102,9 @@ def test_block_templates_render_from_the_context_without_queries(client, student
     states = lesson_block_states(context=context)
     block = lesson.body[0]
     with CaptureQueriesContext(connection) as queries:
-        html = render_to_string("blocks/quiz.html", {"value": block.value, "id": block.id, "page": lesson,
-                                                     "block_states": states})
+        html = render_to_string(
+            "blocks/quiz.html", {"value": block.value, "id": block.id, "page": lesson, "block_states": states}
+        )
     assert len(queries) == 0
     assert "Start the quiz" in html and f'id="block-{block_id}"' in html
 
@@ -106,8 +116,9 @@ def test_an_overdue_attempt_is_closed_by_the_page_context_not_the_template(clien
     # Rendering the block from state read before the deadline passed writes nothing.
     states = lesson_block_states(context=learning_context_for(user=student, lesson=lesson))
     with CaptureQueriesContext(connection) as queries:
-        render_to_string("blocks/quiz.html", {"value": lesson.body[0].value, "id": block_id, "page": lesson,
-                                              "block_states": states})
+        render_to_string(
+            "blocks/quiz.html", {"value": lesson.body[0].value, "id": block_id, "page": lesson, "block_states": states}
+        )
     assert len(queries) == 0
     assert QuizAttempt.objects.get(pk=attempt.pk).status == QuizAttempt.Status.IN_PROGRESS
     # Opening the lesson page closes it through the quiz service before anything renders.
@@ -125,16 +136,25 @@ def test_template_tags_never_touch_the_database():
     offenders = []
     for path in root.glob("*/templatetags/*.py"):
         text = path.read_text()
-        for marker in (".objects", "select_for_update", ".save(", ".refresh_from_db(", "services import",
-                       "selectors import", "_for(user", "quiz_attempt_expire"):
+        for marker in (
+            ".objects",
+            "select_for_update",
+            ".save(",
+            ".refresh_from_db(",
+            "services import",
+            "selectors import",
+            "_for(user",
+            "quiz_attempt_expire",
+        ):
             if marker in text:
                 offenders.append(f"{path.relative_to(root)}: {marker}")
     assert offenders == []
 
 
 def test_a_live_lesson_under_a_withdrawn_section_is_not_open_to_students(client, student, instructor):
-    course = make_course(instructor=instructor, sections=[("Open", [text_lesson("Kept")]),
-                                                          ("Withdrawn", [text_lesson("Hidden")])])
+    course = make_course(
+        instructor=instructor, sections=[("Open", [text_lesson("Kept")]), ("Withdrawn", [text_lesson("Hidden")])]
+    )
     kept, hidden = lessons_of(course)
     enrollment_create(user=student, course=course)
     hidden.get_parent().specific.unpublish()

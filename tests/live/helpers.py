@@ -12,8 +12,7 @@ def teacher_with_course(*, tz="Europe/London", windows=((0, time(9), time(12)),)
     teacher = make_user(role=User.Role.INSTRUCTOR, first_name="Tess", last_name="Teacher", timezone=tz)
     course = make_course(title="Conversational Spanish", instructor=teacher, lessons=1)
     for weekday, start, end in windows:
-        WeeklyAvailability.objects.create(teacher=teacher, weekday=weekday, start_time=start, end_time=end,
-                                          timezone=tz)
+        WeeklyAvailability.objects.create(teacher=teacher, weekday=weekday, start_time=start, end_time=end, timezone=tz)
     return teacher, course
 
 

@@ -31,17 +31,23 @@ def test_api_request_approve_and_list(client, parties):
     assert availability["timezone"] == "Africa/Johannesburg"
     first = availability["slots"][0]["starts_at"]
     assert first.endswith("+02:00")  # shown in the student's zone
-    response = client.post(f"{API}/sessions/", {"course_id": course.pk, "teacher_id": teacher.pk,
-                                                 "starts_at": starts.isoformat(), "minutes": 60},
-                           content_type="application/json")
+    response = client.post(
+        f"{API}/sessions/",
+        {"course_id": course.pk, "teacher_id": teacher.pk, "starts_at": starts.isoformat(), "minutes": 60},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     session_id = response.json()["id"]
     assert response.json()["status"] == "requested" and response.json()["join_url"] is None
-    again = client.post(f"{API}/sessions/", {"course_id": course.pk, "teacher_id": teacher.pk,
-                                              "starts_at": starts.isoformat(), "minutes": 60},
-                        content_type="application/json")
+    again = client.post(
+        f"{API}/sessions/",
+        {"course_id": course.pk, "teacher_id": teacher.pk, "starts_at": starts.isoformat(), "minutes": 60},
+        content_type="application/json",
+    )
     assert again.status_code == 409 and again.json() == {
-        "detail": "That time has just been taken. Choose another slot.", "code": "slot_taken"}
+        "detail": "That time has just been taken. Choose another slot.",
+        "code": "slot_taken",
+    }
     # The booked slot is gone from the free list.
     slots = client.get(f"{API}/availability/{teacher.pk}/").json()["slots"]
     assert starts.isoformat() not in {s["starts_at"] for s in slots}
@@ -62,16 +68,23 @@ def test_api_reject_and_cancel_with_reasons_and_bad_input(client, parties):
     teacher, course, student = parties
     starts = next_weekday_at("Europe/London", 0, 9)
     client.force_login(student)
-    bad = client.post(f"{API}/sessions/", {"course_id": course.pk, "teacher_id": teacher.pk,
-                                            "starts_at": (starts + timedelta(hours=5)).isoformat()},
-                      content_type="application/json")
+    bad = client.post(
+        f"{API}/sessions/",
+        {"course_id": course.pk, "teacher_id": teacher.pk, "starts_at": (starts + timedelta(hours=5)).isoformat()},
+        content_type="application/json",
+    )
     assert bad.status_code == 409 and bad.json()["code"] == "not_available"
     assert client.get(f"{API}/availability/{teacher.pk}/?minutes=17").json()["code"] == "invalid_length"
-    one = client.post(f"{API}/sessions/", {"course_id": course.pk, "teacher_id": teacher.pk,
-                                            "starts_at": starts.isoformat()}, content_type="application/json").json()
-    two = client.post(f"{API}/sessions/", {"course_id": course.pk, "teacher_id": teacher.pk,
-                                            "starts_at": (starts + timedelta(hours=1)).isoformat()},
-                      content_type="application/json").json()
+    one = client.post(
+        f"{API}/sessions/",
+        {"course_id": course.pk, "teacher_id": teacher.pk, "starts_at": starts.isoformat()},
+        content_type="application/json",
+    ).json()
+    two = client.post(
+        f"{API}/sessions/",
+        {"course_id": course.pk, "teacher_id": teacher.pk, "starts_at": (starts + timedelta(hours=1)).isoformat()},
+        content_type="application/json",
+    ).json()
     cancelled = client.put(f"{API}/sessions/{two['id']}/cancel/", {"reason": "Clash"}, content_type="application/json")
     assert cancelled.json()["status"] == "cancelled" and cancelled.json()["note"] == "Clash"
     client.force_login(teacher)
@@ -88,8 +101,10 @@ def test_pages_book_decide_and_see_the_link(client, parties):
     page = client.get(f"/live/book/{course.pk}/{teacher.pk}/").content.decode()
     local = starts.astimezone(student.tzinfo).strftime("%H:%M")
     assert f">{local}</button>" in page and "Africa/Johannesburg" in page
-    response = client.post(f"/live/book/{course.pk}/{teacher.pk}/", {
-        "starts_at": starts.isoformat(), "minutes": 60, "topic": "Subjunctive"})
+    response = client.post(
+        f"/live/book/{course.pk}/{teacher.pk}/",
+        {"starts_at": starts.isoformat(), "minutes": 60, "topic": "Subjunctive"},
+    )
     session = LiveSession.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/live/{session.pk}/"
     client.force_login(teacher)
@@ -108,14 +123,20 @@ def test_pages_book_decide_and_see_the_link(client, parties):
 def test_teachers_manage_weekly_times_and_leave(client, parties):
     teacher, course, student = parties
     client.force_login(teacher)
-    client.post("/live/availability/", {"action": "add_window", "w-weekday": 2, "w-start_time": "14:00",
-                                        "w-end_time": "16:00"})
+    client.post(
+        "/live/availability/", {"action": "add_window", "w-weekday": 2, "w-start_time": "14:00", "w-end_time": "16:00"}
+    )
     assert teacher.live_availability.filter(weekday=2).get().timezone == "Europe/London"
-    clash = client.post("/live/availability/", {"action": "add_window", "w-weekday": 2, "w-start_time": "15:00",
-                                                "w-end_time": "17:00"}, follow=True)
+    clash = client.post(
+        "/live/availability/",
+        {"action": "add_window", "w-weekday": 2, "w-start_time": "15:00", "w-end_time": "17:00"},
+        follow=True,
+    )
     assert "overlaps one you already have" in clash.content.decode()
-    client.post("/live/availability/", {"action": "add_exception", "x-first_day": "2030-01-01",
-                                        "x-last_day": "2030-01-02", "x-reason": "New year"})
+    client.post(
+        "/live/availability/",
+        {"action": "add_exception", "x-first_day": "2030-01-01", "x-last_day": "2030-01-02", "x-reason": "New year"},
+    )
     leave = AvailabilityException.objects.get(teacher=teacher)
     assert leave.starts_at.isoformat() == "2030-01-01T00:00:00+00:00"
     assert leave.ends_at.isoformat() == "2030-01-03T00:00:00+00:00"
@@ -126,13 +147,20 @@ def test_teachers_manage_weekly_times_and_leave(client, parties):
 def test_admin_screen_lists_sessions_with_conflict_and_no_show_filters(client, parties, admin_user):
     teacher, course, student = parties
     starts = next_weekday_at("Europe/London", 0, 10)
-    upcoming = session_approve(session=session_request(student=student, course=course, teacher=teacher,
-                                                       starts_at=starts), user=teacher)
-    AvailabilityException.objects.create(teacher=teacher, starts_at=starts - timedelta(days=1),
-                                         ends_at=starts + timedelta(days=1), reason="Sick leave")
-    past = LiveSession.objects.create(course=course, teacher=teacher, student=student, status="approved",
-                                      starts_at=timezone.now() - timedelta(days=2),
-                                      ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=1))
+    upcoming = session_approve(
+        session=session_request(student=student, course=course, teacher=teacher, starts_at=starts), user=teacher
+    )
+    AvailabilityException.objects.create(
+        teacher=teacher, starts_at=starts - timedelta(days=1), ends_at=starts + timedelta(days=1), reason="Sick leave"
+    )
+    past = LiveSession.objects.create(
+        course=course,
+        teacher=teacher,
+        student=student,
+        status="approved",
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=1),
+    )
     LiveAttendance.objects.create(session=past, user=teacher)
     client.force_login(admin_user)
     conflicts = client.get("/admin/live_sessions/?problem=conflict").content.decode()
@@ -151,11 +179,13 @@ def test_dashboard_panel_lists_upcoming_classes(client, parties, rf):
     from live.selectors import upcoming_for
 
     teacher, course, student = parties
-    session = session_request(student=student, course=course, teacher=teacher,
-                              starts_at=next_weekday_at("Europe/London", 0, 10))
+    session = session_request(
+        student=student, course=course, teacher=teacher, starts_at=next_weekday_at("Europe/London", 0, 10)
+    )
     request = rf.get("/dashboard/")
     request.user = student
-    html = render_to_string("live/_dashboard_panel.html", {"live_upcoming": upcoming_for(user=student)},
-                            request=request)
+    html = render_to_string(
+        "live/_dashboard_panel.html", {"live_upcoming": upcoming_for(user=student)}, request=request
+    )
     assert f'href="/live/{session.pk}/"' in html and "Requested" in html
     assert upcoming_for(user=make_user()) == []

@@ -36,8 +36,9 @@ def booking():
 
 def test_a_student_requests_a_free_slot_and_the_teacher_is_told(booking):
     teacher, course, student, monday_10 = booking
-    session = session_request(student=student, course=course, teacher=teacher, starts_at=monday_10, minutes=60,
-                              topic="Past tense")
+    session = session_request(
+        student=student, course=course, teacher=teacher, starts_at=monday_10, minutes=60, topic="Past tense"
+    )
     assert session.status == LiveSession.Status.REQUESTED
     assert session.ends_at - session.starts_at == timedelta(hours=1)
     assert Notification.objects.get(user=teacher).kind == "live_request"
@@ -69,8 +70,9 @@ def test_no_double_booking_for_the_teacher_or_the_student(booking):
     session_request(student=student, course=course, teacher=teacher, starts_at=monday_10)
     rival = enrolled_student(course)
     with pytest.raises(LiveError) as exc:
-        session_request(student=rival, course=course, teacher=teacher, starts_at=monday_10 + timedelta(minutes=30),
-                        minutes=30)
+        session_request(
+            student=rival, course=course, teacher=teacher, starts_at=monday_10 + timedelta(minutes=30), minutes=30
+        )
     assert exc.value.code == "slot_taken"
     other_teacher, _ = teacher_with_course(tz="Europe/London")
     from coursepages.models import CourseInstructor
@@ -93,7 +95,7 @@ def test_approval_creates_an_unguessable_jitsi_room_and_invites_both_with_an_ics
     assert re.fullmatch(r"lectern-[0-9a-f]{32}", session.room_name)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([teacher.email, student.email])
     for message in mail.outbox:
-        (name, content, mimetype), = message.attachments
+        ((name, content, mimetype),) = message.attachments
         assert name == "live-class.ics" and mimetype.startswith("text/calendar")
         assert "BEGIN:VEVENT" in content and f"/live/{session.pk}/join/" in content
     with pytest.raises(LiveError) as exc:
@@ -117,8 +119,9 @@ def test_only_the_teacher_decides_and_rejection_frees_the_slot(booking):
 def test_either_side_cancels_before_the_cutoff_but_not_after(booking, settings):
     settings.LIVE_CANCEL_CUTOFF_HOURS = 24
     teacher, course, student, monday_10 = booking
-    session = session_approve(session=session_request(student=student, course=course, teacher=teacher,
-                                                      starts_at=monday_10), user=teacher)
+    session = session_approve(
+        session=session_request(student=student, course=course, teacher=teacher, starts_at=monday_10), user=teacher
+    )
     mail.outbox.clear()
     session = session_cancel(session=session, user=student, reason="Sick")
     assert session.status == LiveSession.Status.CANCELLED and session.cancelled_by == student
@@ -126,8 +129,9 @@ def test_either_side_cancels_before_the_cutoff_but_not_after(booking, settings):
     assert "METHOD:CANCEL" in mail.outbox[0].attachments[0][1]
 
     late = session_request(student=student, course=course, teacher=teacher, starts_at=monday_10)
-    LiveSession.objects.filter(pk=late.pk).update(starts_at=timezone.now() + timedelta(hours=5),
-                                                  ends_at=timezone.now() + timedelta(hours=6))
+    LiveSession.objects.filter(pk=late.pk).update(
+        starts_at=timezone.now() + timedelta(hours=5), ends_at=timezone.now() + timedelta(hours=6)
+    )
     late.refresh_from_db()
     with pytest.raises(LiveError) as exc:
         session_cancel(session=late, user=teacher)
@@ -140,10 +144,12 @@ def test_either_side_cancels_before_the_cutoff_but_not_after(booking, settings):
 
 def _approved_now(booking, settings):
     teacher, course, student, monday_10 = booking
-    session = session_approve(session=session_request(student=student, course=course, teacher=teacher,
-                                                      starts_at=monday_10), user=teacher)
-    LiveSession.objects.filter(pk=session.pk).update(starts_at=timezone.now() + timedelta(minutes=5),
-                                                     ends_at=timezone.now() + timedelta(minutes=65))
+    session = session_approve(
+        session=session_request(student=student, course=course, teacher=teacher, starts_at=monday_10), user=teacher
+    )
+    LiveSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() + timedelta(minutes=5), ends_at=timezone.now() + timedelta(minutes=65)
+    )
     session.refresh_from_db()
     return session
 
@@ -158,10 +164,19 @@ def test_joining_records_attendance_and_gives_each_party_a_signed_jitsi_url(book
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"https://meet.example.org/{session.room_name}"
     claims = jwt.decode(parse_qs(parts.query)["jwt"][0], "s3cret-for-tests", algorithms=["HS256"], audience="jitsi")
     assert claims["room"] == session.room_name and claims["iss"] == "lectern" and claims["sub"] == "meet.example.org"
-    assert claims["context"]["user"] == {"id": str(student.pk), "name": "Sipho Student", "email": student.email,
-                                         "avatar": "", "moderator": "false"}
-    teacher_claims = jwt.decode(parse_qs(urlsplit(session_join(session=session, user=teacher)).query)["jwt"][0],
-                                "s3cret-for-tests", algorithms=["HS256"], audience="jitsi")
+    assert claims["context"]["user"] == {
+        "id": str(student.pk),
+        "name": "Sipho Student",
+        "email": student.email,
+        "avatar": "",
+        "moderator": "false",
+    }
+    teacher_claims = jwt.decode(
+        parse_qs(urlsplit(session_join(session=session, user=teacher)).query)["jwt"][0],
+        "s3cret-for-tests",
+        algorithms=["HS256"],
+        audience="jitsi",
+    )
     assert teacher_claims["context"]["user"]["moderator"] == "true"
     session_join(session=session, user=student)
     attendance = {a.user_id: a.join_count for a in LiveAttendance.objects.filter(session=session)}
@@ -188,8 +203,9 @@ def test_the_join_page_lets_in_only_the_parties_and_admins(booking, settings, cl
 
 def test_the_room_opens_fifteen_minutes_early(booking, settings):
     teacher, course, student, monday_10 = booking
-    session = session_approve(session=session_request(student=student, course=course, teacher=teacher,
-                                                      starts_at=monday_10), user=teacher)
+    session = session_approve(
+        session=session_request(student=student, course=course, teacher=teacher, starts_at=monday_10), user=teacher
+    )
     with pytest.raises(LiveError) as exc:
         session_join(session=session, user=student)
     assert exc.value.code == "too_early"

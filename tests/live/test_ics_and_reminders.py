@@ -22,8 +22,13 @@ def approved(settings):
     settings.SITE_URL = "https://learn.example.org"
     teacher, course = teacher_with_course(tz="Europe/London")
     student = enrolled_student(course, first_name="Jane", last_name="Learner")
-    session = session_request(student=student, course=course, teacher=teacher,
-                              starts_at=next_weekday_at("Europe/London", 0, 10, min_days=5), topic="Verbs")
+    session = session_request(
+        student=student,
+        course=course,
+        teacher=teacher,
+        starts_at=next_weekday_at("Europe/London", 0, 10, min_days=5),
+        topic="Verbs",
+    )
     session = session_approve(session=session, user=teacher)
     mail.outbox.clear()
     return session
@@ -41,8 +46,9 @@ def test_the_invitation_is_a_calendar_request_with_both_people_and_the_join_link
     assert str(event["location"]) == f"https://learn.example.org/live/{session.pk}/join/"
     assert str(event["organizer"]) == f"mailto:{session.teacher.email}"
     attendees = event["attendee"]
-    assert sorted(str(a) for a in attendees) == sorted([f"mailto:{session.teacher.email}",
-                                                        f"mailto:{session.student.email}"])
+    assert sorted(str(a) for a in attendees) == sorted(
+        [f"mailto:{session.teacher.email}", f"mailto:{session.student.email}"]
+    )
     cancel = Calendar.from_ical(session_ics(session=session, method="CANCEL"))
     assert str(cancel["method"]) == "CANCEL" and str(cancel.walk("VEVENT")[0]["status"]) == "CANCELLED"
 
@@ -68,12 +74,14 @@ def test_reminders_go_out_24_hours_and_15_minutes_before_and_only_once(approved)
 
 def test_the_beat_task_sends_due_reminders_once_and_skips_cancelled_classes(approved):
     session = approved
-    LiveSession.objects.filter(pk=session.pk).update(starts_at=timezone.now() + timedelta(minutes=10),
-                                                     ends_at=timezone.now() + timedelta(minutes=70))
+    LiveSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now() + timedelta(minutes=10), ends_at=timezone.now() + timedelta(minutes=70)
+    )
     assert send_live_reminders.delay().get() == 2  # both the day-before and the 15-minute reminder are due
     assert send_live_reminders.delay().get() == 0
-    LiveSession.objects.filter(pk=session.pk).update(status="cancelled", reminder_24h_sent_at=None,
-                                                     reminder_15m_sent_at=None)
+    LiveSession.objects.filter(pk=session.pk).update(
+        status="cancelled", reminder_24h_sent_at=None, reminder_15m_sent_at=None
+    )
     assert send_live_reminders.delay().get() == 0
 
 
@@ -84,8 +92,9 @@ def test_an_approval_inside_24_hours_does_not_send_a_separate_day_before_reminde
     starts = (timezone.now() + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
     if starts.hour == 23:  # the session would run past midnight, out of the teacher's day (windows end 23:59)
         starts += timedelta(hours=2)
-    session = session_approve(session=session_request(student=student, course=course, teacher=teacher,
-                                                      starts_at=starts), user=teacher)
+    session = session_approve(
+        session=session_request(student=student, course=course, teacher=teacher, starts_at=starts), user=teacher
+    )
     assert session.reminder_24h_sent_at is not None
     mail.outbox.clear()
     assert reminders_send_due(now=starts - timedelta(hours=2)) == 0

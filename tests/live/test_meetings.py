@@ -30,24 +30,39 @@ def test_jitsi_token_matches_the_worked_hs256_example():
     vector = json.loads(fixture("jitsi-jwt-hs256-vector_computed.json"))
     payload = vector["payload"]
     token = meetings.jitsi_token(
-        app_id=payload["iss"], app_secret=vector["app_secret"], audience=payload["aud"], subject=payload["sub"],
-        room=payload["room"], user_context=payload["context"]["user"], group=payload["context"]["group"],
-        not_before=payload["nbf"], expires=payload["exp"],
+        app_id=payload["iss"],
+        app_secret=vector["app_secret"],
+        audience=payload["aud"],
+        subject=payload["sub"],
+        room=payload["room"],
+        user_context=payload["context"]["user"],
+        group=payload["context"]["group"],
+        not_before=payload["nbf"],
+        expires=payload["exp"],
     )
     assert token == vector["token"]
     assert jwt.decode(token, vector["app_secret"], algorithms=["HS256"], audience="jitsi") == payload
 
 
 def test_jitsi_context_values_are_always_strings():
-    token = meetings.jitsi_token(app_id="a", app_secret="s", room="r", subject="meet.example.org",
-                                 user_context={"id": 42, "name": "N", "moderator": "true"}, not_before=0,
-                                 expires=4102444800)
+    token = meetings.jitsi_token(
+        app_id="a",
+        app_secret="s",
+        room="r",
+        subject="meet.example.org",
+        user_context={"id": 42, "name": "N", "moderator": "true"},
+        not_before=0,
+        expires=4102444800,
+    )
     user = jwt.decode(token, "s", algorithms=["HS256"], audience="jitsi")["context"]["user"]
     assert user == {"id": "42", "name": "N", "moderator": "true"}
 
 
-@pytest.mark.parametrize("vector", json.loads(fixture("bbb-checksum-vectors.json"))["vectors"],
-                         ids=lambda v: f"{v['call']}-{v['algorithm']}-{v['checksum'][:6]}")
+@pytest.mark.parametrize(
+    "vector",
+    json.loads(fixture("bbb-checksum-vectors.json"))["vectors"],
+    ids=lambda v: f"{v['call']}-{v['algorithm']}-{v['checksum'][:6]}",
+)
 def test_bbb_checksums_match_the_vectors(vector):
     secret = json.loads(fixture("bbb-checksum-vectors.json"))["shared_secret"]
     assert meetings.bbb_checksum(vector["call"], vector["query"], secret, vector["algorithm"]) == vector["checksum"]
@@ -56,11 +71,16 @@ def test_bbb_checksums_match_the_vectors(vector):
 def test_bbb_signed_url_reproduces_the_docs_create_url():
     secret = json.loads(fixture("bbb-checksum-vectors.json"))["shared_secret"]
     url = meetings.bbb_signed_url(
-        "create", [("name", "Test Meeting"), ("meetingID", "abc123"), ("attendeePW", "111222"),
-                   ("moderatorPW", "333444")],
-        base_url="https://bbb.example.com/bigbluebutton/", secret=secret, algorithm="sha1")
-    assert url == ("https://bbb.example.com/bigbluebutton/api/create?name=Test+Meeting&meetingID=abc123"
-                   "&attendeePW=111222&moderatorPW=333444&checksum=1fcbb0c4fc1f039f73aa6d697d2db9ba7f803f17")
+        "create",
+        [("name", "Test Meeting"), ("meetingID", "abc123"), ("attendeePW", "111222"), ("moderatorPW", "333444")],
+        base_url="https://bbb.example.com/bigbluebutton/",
+        secret=secret,
+        algorithm="sha1",
+    )
+    assert url == (
+        "https://bbb.example.com/bigbluebutton/api/create?name=Test+Meeting&meetingID=abc123"
+        "&attendeePW=111222&moderatorPW=333444&checksum=1fcbb0c4fc1f039f73aa6d697d2db9ba7f803f17"
+    )
 
 
 @pytest.fixture
@@ -76,8 +96,9 @@ def bbb(settings):
 def _requested(db_ready=True):
     teacher, course = teacher_with_course(tz="Europe/London")
     student = enrolled_student(course, first_name="Jane", last_name="Learner")
-    session = session_request(student=student, course=course, teacher=teacher,
-                              starts_at=next_weekday_at("Europe/London", 0, 9))
+    session = session_request(
+        student=student, course=course, teacher=teacher, starts_at=next_weekday_at("Europe/London", 0, 9)
+    )
     return teacher, student, session
 
 
@@ -105,23 +126,35 @@ def test_approval_creates_the_bbb_meeting_with_a_signed_call_and_a_timeout(bbb):
     assert params["meetingID"] == session.room_name and params["name"].startswith("Conversational Spanish")
     assert calls[0].req_kwargs["timeout"] == 7
 
-    LiveSession.objects.filter(pk=session.pk).update(starts_at=timezone.now(),
-                                                     ends_at=timezone.now() + timedelta(hours=1))
+    LiveSession.objects.filter(pk=session.pk).update(
+        starts_at=timezone.now(), ends_at=timezone.now() + timedelta(hours=1)
+    )
     session.refresh_from_db()
     join = meetings.meeting_join_url(session=session, user=student)
     assert join.startswith("https://bbb.example.com/bigbluebutton/api/join?")
     assert _verify_checksum(join, "join", bbb.BBB_SECRET) == {
-        "fullName": "Jane Learner", "meetingID": session.room_name, "role": "VIEWER", "userID": str(student.pk),
-        "createTime": "1531155809613", "redirect": "true"}
-    assert _verify_checksum(meetings.meeting_join_url(session=session, user=teacher), "join",
-                            bbb.BBB_SECRET)["role"] == "MODERATOR"
+        "fullName": "Jane Learner",
+        "meetingID": session.room_name,
+        "role": "VIEWER",
+        "userID": str(student.pk),
+        "createTime": "1531155809613",
+        "redirect": "true",
+    }
+    assert (
+        _verify_checksum(meetings.meeting_join_url(session=session, user=teacher), "join", bbb.BBB_SECRET)["role"]
+        == "MODERATOR"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 @responses.activate
 def test_a_refused_or_unreachable_bbb_server_leaves_the_request_waiting(bbb):
-    responses.add(responses.GET, "https://bbb.example.com/bigbluebutton/api/create",
-                  body=fixture("bbb-checksum-error-response_docs.xml"), content_type="text/xml")
+    responses.add(
+        responses.GET,
+        "https://bbb.example.com/bigbluebutton/api/create",
+        body=fixture("bbb-checksum-error-response_docs.xml"),
+        content_type="text/xml",
+    )
     teacher, student, session = _requested()
     with pytest.raises(LiveError) as exc:
         session_approve(session=session, user=teacher)
@@ -131,8 +164,11 @@ def test_a_refused_or_unreachable_bbb_server_leaves_the_request_waiting(bbb):
 
     import requests
 
-    responses.replace(responses.GET, "https://bbb.example.com/bigbluebutton/api/create",
-                      body=requests.exceptions.ConnectTimeout("timed out"))
+    responses.replace(
+        responses.GET,
+        "https://bbb.example.com/bigbluebutton/api/create",
+        body=requests.exceptions.ConnectTimeout("timed out"),
+    )
     with pytest.raises(LiveError) as exc:
         session_approve(session=session, user=teacher)
     assert exc.value.code == "meeting_unavailable" and status_for(exc.value) == 502

@@ -47,13 +47,30 @@ def test_the_database_itself_refuses_an_overlap_written_around_the_services(post
     teacher, course = teacher_with_course(tz="Europe/London")
     a, b = enrolled_student(course), enrolled_student(course)
     starts = next_weekday_at("Europe/London", 0, 10)
-    LiveSession.objects.create(course=course, teacher=teacher, student=a, starts_at=starts,
-                               ends_at=starts + timedelta(hours=1))
+    LiveSession.objects.create(
+        course=course, teacher=teacher, student=a, starts_at=starts, ends_at=starts + timedelta(hours=1)
+    )
     with pytest.raises(IntegrityError, match="live_no_teacher_overlap"):
-        LiveSession.objects.create(course=course, teacher=teacher, student=b, starts_at=starts + timedelta(minutes=59),
-                                   ends_at=starts + timedelta(hours=2))
+        LiveSession.objects.create(
+            course=course,
+            teacher=teacher,
+            student=b,
+            starts_at=starts + timedelta(minutes=59),
+            ends_at=starts + timedelta(hours=2),
+        )
     # Back to back is fine, and so is a slot that was cancelled.
-    LiveSession.objects.create(course=course, teacher=teacher, student=b, starts_at=starts + timedelta(hours=1),
-                               ends_at=starts + timedelta(hours=2))
-    LiveSession.objects.create(course=course, teacher=teacher, student=b, status="cancelled", starts_at=starts,
-                               ends_at=starts + timedelta(hours=1))
+    LiveSession.objects.create(
+        course=course,
+        teacher=teacher,
+        student=b,
+        starts_at=starts + timedelta(hours=1),
+        ends_at=starts + timedelta(hours=2),
+    )
+    LiveSession.objects.create(
+        course=course,
+        teacher=teacher,
+        student=b,
+        status="cancelled",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+    )

@@ -139,8 +139,9 @@ def test_reports_land_in_the_admin_queue_and_are_resolved_there(client, convo, a
     client.force_login(admin_user)
     queue = client.get("/admin/message_reports/?status=open").content.decode()
     assert "Spam link" in queue and f"/messages/{convo.pk}/" in queue
-    response = client.post(f"/admin/message_reports/edit/{report.pk}/",
-                           {"status": "resolved", "moderator_note": "Warned the student"})
+    response = client.post(
+        f"/admin/message_reports/edit/{report.pk}/", {"status": "resolved", "moderator_note": "Warned the student"}
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == "resolved" and report.resolved_at is not None
@@ -186,8 +187,11 @@ def test_conversation_api(client, convo):
     client.force_login(student)
     listing = client.get(f"{API}/conversations/").json()
     assert listing["count"] == 1 and listing["results"][0]["teacher"]["name"] == "Tess Teacher"
-    refused = client.post(f"{API}/conversations/", {"course_id": convo.course_id, "teacher_id": student.pk},
-                          content_type="application/json")
+    refused = client.post(
+        f"{API}/conversations/",
+        {"course_id": convo.course_id, "teacher_id": student.pk},
+        content_type="application/json",
+    )
     assert refused.status_code == 400 and refused.json()["code"] == "invalid_teacher"
     upload = SimpleUploadedFile("a.txt", b"attached", content_type="text/plain")
     posted = client.post(f"{API}/conversations/{convo.pk}/messages/", {"body": "With a file", "files": [upload]})
@@ -204,7 +208,10 @@ def test_conversation_api(client, convo):
     assert client.post(f"{API}/notifications/{nid}/read/").status_code == 200
     client.force_login(student)
     assert client.post(f"{API}/notifications/{nid}/read/").status_code == 404
-    started = client.post(f"{API}/conversations/", {"course_id": convo.course_id, "teacher_id": teacher.pk,
-                                                     "body": "again"}, content_type="application/json")
+    started = client.post(
+        f"{API}/conversations/",
+        {"course_id": convo.course_id, "teacher_id": teacher.pk, "body": "again"},
+        content_type="application/json",
+    )
     assert started.status_code == 201 and started.json()["id"] == convo.pk
     assert Conversation.objects.count() == 1

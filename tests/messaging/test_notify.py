@@ -10,8 +10,14 @@ from messaging.models import Notification
 
 @pytest.mark.django_db(transaction=True)
 def test_notify_creates_an_in_app_notification_and_sends_text_and_html_email(student):
-    notify(user=student, kind="grade", title="Your assignment was graded", body="You scored 8/10.",
-           url="/dashboard/", email_template="generic")
+    notify(
+        user=student,
+        kind="grade",
+        title="Your assignment was graded",
+        body="You scored 8/10.",
+        url="/dashboard/",
+        email_template="generic",
+    )
     assert Notification.objects.get(user=student).title == "Your assignment was graded"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

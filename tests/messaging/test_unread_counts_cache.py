@@ -34,7 +34,6 @@ def test_counts_are_each_users_own(student, instructor):
     assert unread_counts(user=instructor)["notifications"] == 0
 
 
-
 @pytest.fixture
 def conversation(instructor):
     """A student of the instructor's course has written to them: one unread message and notice."""

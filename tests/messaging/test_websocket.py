@@ -21,8 +21,12 @@ def redis_layer(settings):
     url = os.environ.get("REDIS_URL")
     if not url:
         pytest.skip("needs Redis: run with REDIS_URL=redis://…")
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [url], "prefix": "test-live-ws"}}}
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": "test-live-ws"},
+        }
+    }
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()
@@ -51,8 +55,9 @@ def test_messages_read_receipts_and_typing_arrive_live(redis_layer):
     student = make_user(first_name="Sipho", last_name="Student")
     enrollment_create(user=student, course=course)
     conversation, _ = conversation_start(student=student, teacher=teacher, course=course)
-    cookies = {who: _cookie_for(user) for who, user in
-               (("teacher", teacher), ("student", student), ("outsider", make_user()))}
+    cookies = {
+        who: _cookie_for(user) for who, user in (("teacher", teacher), ("student", student), ("outsider", make_user()))
+    }
 
     async def scenario():
         teacher_ws = _communicator(conversation.pk, cookies["teacher"])

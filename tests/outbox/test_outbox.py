@@ -64,7 +64,8 @@ def broker(monkeypatch):
 
 
 def test_completing_a_course_while_the_broker_is_down_succeeds_and_the_certificate_follows(
-        client, student, broker, django_capture_on_commit_callbacks):
+    client, student, broker, django_capture_on_commit_callbacks
+):
     course = make_course(title="Outage course", lessons=1)
     student.email_opt_out = True  # only the certificate task is queued, not the "completed" email
     student.save(update_fields=["email_opt_out"])

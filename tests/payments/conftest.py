@@ -21,26 +21,36 @@ def fixture_json(name: str) -> dict:
 
 @pytest.fixture
 def paid_course(db, instructor):
-    return make_course(title="Django for Pros", instructor=instructor, pricing=CoursePage.Pricing.ONE_TIME,
-                       price_cents=49900, lessons=3)
+    return make_course(
+        title="Django for Pros",
+        instructor=instructor,
+        pricing=CoursePage.Pricing.ONE_TIME,
+        price_cents=49900,
+        lessons=3,
+    )
 
 
 @pytest.fixture
 def second_course(db, instructor):
-    return make_course(title="Testing Django", instructor=instructor, pricing=CoursePage.Pricing.ONE_TIME,
-                       price_cents=20000, lessons=1)
+    return make_course(
+        title="Testing Django", instructor=instructor, pricing=CoursePage.Pricing.ONE_TIME, price_cents=20000, lessons=1
+    )
 
 
 @pytest.fixture
 def included_course(db, instructor):
-    return make_course(title="Spreadsheets", instructor=instructor, pricing=CoursePage.Pricing.SUBSCRIPTION,
-                       lessons=2)
+    return make_course(title="Spreadsheets", instructor=instructor, pricing=CoursePage.Pricing.SUBSCRIPTION, lessons=2)
 
 
 @pytest.fixture
 def monthly_plan(db):
-    return Plan.objects.create(name="Monthly", slug="monthly", interval=Plan.Interval.MONTHLY, price_cents=14900,
-                               gateway_plan_codes={"paystack": "PLN_gx2wn530m0i3w3m"})
+    return Plan.objects.create(
+        name="Monthly",
+        slug="monthly",
+        interval=Plan.Interval.MONTHLY,
+        price_cents=14900,
+        gateway_plan_codes={"paystack": "PLN_gx2wn530m0i3w3m"},
+    )
 
 
 @pytest.fixture
@@ -89,13 +99,15 @@ def ensure_site_tree():
 
     if CourseIndexPage.objects.exists():
         return
-    locale, _ = Locale.objects.get_or_create(language_code=get_supported_language_variant(
-        django_settings.LANGUAGE_CODE))
+    locale, _ = Locale.objects.get_or_create(
+        language_code=get_supported_language_variant(django_settings.LANGUAGE_CODE)
+    )
     root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
     home = root.add_child(instance=HomePage(title="Home", slug="home", locale=locale))
     home.add_child(instance=CourseIndexPage(title="Courses", slug="courses", locale=locale))
-    Site.objects.update_or_create(is_default_site=True, defaults={"hostname": "localhost", "port": 80,
-                                                                  "root_page": home, "site_name": "Lectern"})
+    Site.objects.update_or_create(
+        is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "Lectern"}
+    )
 
 
 @pytest.fixture

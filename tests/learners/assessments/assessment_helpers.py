@@ -15,13 +15,27 @@ def quiz_value(**overrides) -> dict:
         "shuffle_options": False,
         "feedback_mode": "immediate",
         "questions": [
-            {"text": "What is 2 + 2?", "kind": "single", "points": 1, "explanation": "Count on your fingers.",
-             "options": [{"text": "4", "is_correct": True, "feedback": "Yes, four."},
-                         {"text": "5", "is_correct": False, "feedback": "One too many."}]},
-            {"text": "Which are even?", "kind": "multiple", "points": 2, "explanation": "Divisible by two.",
-             "options": [{"text": "2", "is_correct": True, "feedback": ""},
-                         {"text": "3", "is_correct": False, "feedback": "Three is odd."},
-                         {"text": "8", "is_correct": True, "feedback": ""}]},
+            {
+                "text": "What is 2 + 2?",
+                "kind": "single",
+                "points": 1,
+                "explanation": "Count on your fingers.",
+                "options": [
+                    {"text": "4", "is_correct": True, "feedback": "Yes, four."},
+                    {"text": "5", "is_correct": False, "feedback": "One too many."},
+                ],
+            },
+            {
+                "text": "Which are even?",
+                "kind": "multiple",
+                "points": 2,
+                "explanation": "Divisible by two.",
+                "options": [
+                    {"text": "2", "is_correct": True, "feedback": ""},
+                    {"text": "3", "is_correct": False, "feedback": "Three is odd."},
+                    {"text": "8", "is_correct": True, "feedback": ""},
+                ],
+            },
         ],
     }
     value.update(overrides)
@@ -32,8 +46,10 @@ def assignment_value(**overrides) -> dict:
     value = {
         "title": "Price calculator",
         "instructions": "<p>Write the function.</p>",
-        "rubric": [{"title": "Correct", "description": "", "points": 6},
-                   {"title": "Readable", "description": "", "points": 4}],
+        "rubric": [
+            {"title": "Correct", "description": "", "points": 6},
+            {"title": "Readable", "description": "", "points": 4},
+        ],
         "max_score": 10,
         "allow_text": True,
         "accepted_file_types": ["pdf", "py", "png"],
@@ -85,8 +101,9 @@ def ensure_site_tree():
     if CourseIndexPage.objects.exists():
         return
     locale = Locale.objects.first() or Locale.objects.create(language_code=settings.LANGUAGE_CODE[:2])
-    root = Page.objects.filter(depth=1).first() or Page.add_root(instance=Page(title="Root", slug="root",
-                                                                                  locale=locale))
+    root = Page.objects.filter(depth=1).first() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
     home = root.add_child(instance=HomePage(title="Home", slug="home", locale=locale))
     home.add_child(instance=CourseIndexPage(title="Courses", slug="courses", locale=locale))
     Site.objects.filter(is_default_site=True).delete()

@@ -23,10 +23,17 @@ def lesson_queries(client, lesson) -> int:
 
 
 def test_lesson_with_quiz_and_assignment_stays_in_budget(client, student):
-    course = make_course(sections=[("S", [
-        ("Text", [("rich_text", "<p>Read me.</p>")], {}),
-        ("Both", [("quiz", quiz_value(max_attempts=0)), ("assignment", assignment_value())], {}),
-    ])])
+    course = make_course(
+        sections=[
+            (
+                "S",
+                [
+                    ("Text", [("rich_text", "<p>Read me.</p>")], {}),
+                    ("Both", [("quiz", quiz_value(max_attempts=0)), ("assignment", assignment_value())], {}),
+                ],
+            )
+        ]
+    )
     enrollment_create(user=student, course=course)
     text, lesson = course.lessons()
     client.force_login(student)

@@ -31,8 +31,12 @@ def criteria(submission):
 
 def test_submit_text_and_files_completes_the_activity(student):
     course, lesson, block_id = course_with("assignment", assignment_value(), student=student)
-    submission = assignment_submit(user=student, block_id=block_id, text="def vat(): ...",
-                                   files=[upload("calc.py", b"print('hi')\n"), upload("report.pdf", PDF)])
+    submission = assignment_submit(
+        user=student,
+        block_id=block_id,
+        text="def vat(): ...",
+        files=[upload("calc.py", b"print('hi')\n"), upload("report.pdf", PDF)],
+    )
     assert submission.number == 1 and not submission.is_late
     assert sorted(f.kind for f in submission.files.all()) == ["pdf", "py"]
     stored = submission.files.get(kind="pdf")
@@ -40,13 +44,16 @@ def test_submit_text_and_files_completes_the_activity(student):
     assert BlockCompletion.objects.filter(block_id=block_id).exists()
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("report.pdf", PNG, "not really a .pdf"),          # a PNG dressed up as a PDF
-    ("calc.py", PNG, "not a text file"),               # binary content with a text extension
-    ("calc.py", "é".encode("latin-1") * 10, "not UTF-8"),
-    ("notes.docx", PDF, "not accepted"),               # a type the assignment does not take
-    ("big.pdf", PDF + b"0" * (1024 * 1024), "larger than 1 MB"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("report.pdf", PNG, "not really a .pdf"),  # a PNG dressed up as a PDF
+        ("calc.py", PNG, "not a text file"),  # binary content with a text extension
+        ("calc.py", "é".encode("latin-1") * 10, "not UTF-8"),
+        ("notes.docx", PDF, "not accepted"),  # a type the assignment does not take
+        ("big.pdf", PDF + b"0" * (1024 * 1024), "larger than 1 MB"),
+    ],
+)
 def test_bad_files_are_refused_and_nothing_is_stored(student, name, content, message):
     course, lesson, block_id = course_with("assignment", assignment_value(), student=student)
     with pytest.raises(LearningError) as refused:
@@ -69,8 +76,13 @@ def test_resubmission_only_when_allowed_or_reopened(student, instructor):
     with pytest.raises(LearningError) as refused:
         assignment_submit(user=student, block_id=block_id, text="v2")
     assert refused.value.code == "already_submitted"
-    submission_grade(user=instructor, submission=first, rubric_scores={cid: 1 for cid in criteria(first)},
-                     feedback="Try again", allow_resubmission=True)
+    submission_grade(
+        user=instructor,
+        submission=first,
+        rubric_scores={cid: 1 for cid in criteria(first)},
+        feedback="Try again",
+        allow_resubmission=True,
+    )
     second = assignment_submit(user=student, block_id=block_id, text="v2")
     assert second.number == 2
     first.refresh_from_db()
@@ -87,8 +99,9 @@ def test_late_submission_is_marked_late(student):
     assert submission.is_late and submission.due_at < submission.submitted_at
 
 
-def test_grading_with_the_rubric_notifies_and_completes_when_passed(student, instructor, mailoutbox,
-                                                                    django_capture_on_commit_callbacks):
+def test_grading_with_the_rubric_notifies_and_completes_when_passed(
+    student, instructor, mailoutbox, django_capture_on_commit_callbacks
+):
     value = assignment_value(completion="passed", pass_mark=60)
     course, lesson, block_id = course_with("assignment", value, instructor=instructor, student=student)
     submission = assignment_submit(user=student, block_id=block_id, text="answer")
@@ -97,8 +110,12 @@ def test_grading_with_the_rubric_notifies_and_completes_when_passed(student, ins
     with pytest.raises(LearningError):
         submission_grade(user=instructor, submission=submission, rubric_scores={correct: 7, readable: 1})  # > 6
     with django_capture_on_commit_callbacks(execute=True):
-        graded = submission_grade(user=instructor, submission=submission, rubric_scores={correct: 5, readable: 2},
-                                  feedback="Good work on the rounding.")
+        graded = submission_grade(
+            user=instructor,
+            submission=submission,
+            rubric_scores={correct: 5, readable: 2},
+            feedback="Good work on the rounding.",
+        )
     assert (graded.score, graded.status, graded.graded_by) == (7, "graded", instructor)
     assert BlockCompletion.objects.get(block_id=block_id).score_percent == 70.0
     assert Notification.objects.get(user=student, kind="assignment_graded")
@@ -115,8 +132,9 @@ def test_another_instructor_cannot_grade(student, other_instructor, instructor):
     assert AssignmentSubmission.objects.get().score is None
 
 
-def test_files_are_served_only_to_the_student_and_course_staff(client, student, other_student, instructor,
-                                                                other_instructor):
+def test_files_are_served_only_to_the_student_and_course_staff(
+    client, student, other_student, instructor, other_instructor
+):
     course, lesson, block_id = course_with("assignment", assignment_value(), instructor=instructor, student=student)
     enrollment_create(user=other_student, course=course)
     submission = assignment_submit(user=student, block_id=block_id, files=[upload("calc.py", b"x = 1\n")])
@@ -138,22 +156,27 @@ def test_lesson_page_form_submission_and_grade_shown(client, student, instructor
     client.force_login(student)
     page = client.get(lesson.url).content.decode()
     assert "Hand in your work" in page and 'enctype="multipart/form-data"' in page
-    response = client.post(reverse("learners:assignment_submit", args=[block_id]),
-                           {"text": "my answer", "files": [upload("fake.pdf", PNG)]})
+    response = client.post(
+        reverse("learners:assignment_submit", args=[block_id]),
+        {"text": "my answer", "files": [upload("fake.pdf", PNG)]},
+    )
     assert response.status_code == 302
     assert not AssignmentSubmission.objects.exists()  # the lying file refused the whole hand-in
     client.post(reverse("learners:assignment_submit", args=[block_id]), {"text": "my answer"})
     submission = AssignmentSubmission.objects.get()
-    submission_grade(user=instructor, submission=submission, rubric_scores=dict.fromkeys(criteria(submission), 3),
-                     feedback="Nice names.")
+    submission_grade(
+        user=instructor,
+        submission=submission,
+        rubric_scores=dict.fromkeys(criteria(submission), 3),
+        feedback="Nice names.",
+    )
     page = client.get(lesson.url).content.decode()
     assert "Grade: 6/10" in page and "Nice names." in page and "Hand in your work" not in page
 
 
 def test_admin_grading_queue_lists_own_courses_only(client, student, instructor, other_instructor, admin_user):
     mine = course_with("assignment", assignment_value(title="Mine"), instructor=instructor, student=student)
-    theirs = course_with("assignment", assignment_value(title="Theirs"), instructor=other_instructor,
-                         student=student)
+    theirs = course_with("assignment", assignment_value(title="Theirs"), instructor=other_instructor, student=student)
     submission = assignment_submit(user=student, block_id=mine[2], text="a")
     other = assignment_submit(user=student, block_id=theirs[2], text="b")
     client.force_login(instructor)
@@ -171,11 +194,15 @@ def test_admin_grading_queue_lists_own_courses_only(client, student, instructor,
     assert response.status_code == 302
     submission.refresh_from_db()
     assert submission.score == 7 and submission.feedback == "Solid."
-    assert reverse("learners_grading:grade", args=[submission.pk]) not in client.get(
-        reverse("learners_grading:queue")).content.decode()  # graded: out of the ungraded queue
+    assert (
+        reverse("learners_grading:grade", args=[submission.pk])
+        not in client.get(reverse("learners_grading:queue")).content.decode()
+    )  # graded: out of the ungraded queue
     client.force_login(admin_user)
-    assert reverse("learners_grading:grade", args=[other.pk]) in client.get(
-        reverse("learners_grading:queue")).content.decode()
+    assert (
+        reverse("learners_grading:grade", args=[other.pk])
+        in client.get(reverse("learners_grading:queue")).content.decode()
+    )
     client.force_login(student)
     assert client.get(reverse("learners_grading:queue")).status_code in (302, 403)
 
@@ -183,10 +210,18 @@ def test_admin_grading_queue_lists_own_courses_only(client, student, instructor,
 def test_gradebook_for_course_staff_with_csv(client, student, other_student, instructor, other_instructor):
     from tests.factories import make_course
 
-    course = make_course(instructor=instructor, sections=[("S", [
-        ("Quiz lesson", [("quiz", quiz_value())], {}),
-        ("Project", [("assignment", assignment_value())], {}),
-    ])])
+    course = make_course(
+        instructor=instructor,
+        sections=[
+            (
+                "S",
+                [
+                    ("Quiz lesson", [("quiz", quiz_value())], {}),
+                    ("Project", [("assignment", assignment_value())], {}),
+                ],
+            )
+        ],
+    )
     for user in (student, other_student):
         enrollment_create(user=user, course=course)
     lessons = list(course.lessons())

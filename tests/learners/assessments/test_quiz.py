@@ -141,8 +141,13 @@ def test_expiry_task_and_sweep_submit_overdue_attempts_once(student):
 def test_shuffled_order_is_fixed_per_attempt(student):
     value = quiz_value(shuffle_questions=True, shuffle_options=True, max_attempts=0)
     value["questions"] = [
-        {"text": f"Q{i}", "kind": "single", "points": 1, "explanation": "",
-         "options": [{"text": f"O{i}-{j}", "is_correct": j == 0, "feedback": ""} for j in range(6)]}
+        {
+            "text": f"Q{i}",
+            "kind": "single",
+            "points": 1,
+            "explanation": "",
+            "options": [{"text": f"O{i}-{j}", "is_correct": j == 0, "feedback": ""} for j in range(6)],
+        }
         for i in range(8)
     ]
     course, lesson, block_id = course_with("quiz", value, student=student)
@@ -176,12 +181,19 @@ def test_another_students_attempt_is_not_found(student, other_student):
     assert refused.value.code == "not_found"
 
 
-@pytest.mark.parametrize(("mode", "attempts", "shown"), [
-    ("immediate", 2, True), ("after_last", 2, False), ("after_last", 1, True), ("never", 1, False),
-])
+@pytest.mark.parametrize(
+    ("mode", "attempts", "shown"),
+    [
+        ("immediate", 2, True),
+        ("after_last", 2, False),
+        ("after_last", 1, True),
+        ("never", 1, False),
+    ],
+)
 def test_feedback_by_mode(client, student, mode, attempts, shown):
-    course, lesson, block_id = course_with("quiz", quiz_value(feedback_mode=mode, max_attempts=attempts),
-                                           student=student)
+    course, lesson, block_id = course_with(
+        "quiz", quiz_value(feedback_mode=mode, max_attempts=attempts), student=student
+    )
     attempt = quiz_attempt_start(user=student, block_id=block_id)
     quiz_attempt_submit(user=student, attempt_id=attempt.pk, answers={})
     client.force_login(student)
@@ -212,11 +224,17 @@ def test_browser_flow_save_submit_and_history(client, student):
     client.force_login(student)
     client.post(reverse("learners:quiz_start", args=[block_id]))
     attempt = QuizAttempt.objects.get()
-    saved = client.post(reverse("learners:quiz_answer", args=[attempt.pk]),
-                        {"question_id": q1, "option_ids": c1}, content_type="application/json")
+    saved = client.post(
+        reverse("learners:quiz_answer", args=[attempt.pk]),
+        {"question_id": q1, "option_ids": c1},
+        content_type="application/json",
+    )
     assert saved.json() == {"saved": True}
-    bad = client.post(reverse("learners:quiz_answer", args=[attempt.pk]),
-                      {"question_id": q1, "option_ids": o2[:1]}, content_type="application/json")
+    bad = client.post(
+        reverse("learners:quiz_answer", args=[attempt.pk]),
+        {"question_id": q1, "option_ids": o2[:1]},
+        content_type="application/json",
+    )
     assert bad.status_code == 400
     response = client.post(reverse("learners:quiz_submit", args=[attempt.pk]), {f"q-{q2}": c2})
     assert response.status_code == 302

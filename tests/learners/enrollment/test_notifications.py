@@ -64,8 +64,11 @@ def test_notification_email_is_delivered_by_a_real_celery_worker(celery_worker, 
     message = message_from_bytes(files[0].read_bytes())
     assert message["To"] == student.email
     assert message["Subject"] == "You are enrolled in Free course"
-    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk()
-             if not part.is_multipart()}
+    parts = {
+        part.get_content_type(): part.get_payload(decode=True).decode()
+        for part in message.walk()
+        if not part.is_multipart()
+    }
     assert "Start with the first lesson" in parts["text/plain"]
     assert "You are enrolled in Free course</h1>" in parts["text/html"]
     assert mailoutbox == []  # sent by the worker process, not by this one

@@ -124,7 +124,8 @@ def test_visit_sets_resume_point_and_heartbeat_records_time_and_video(student, f
     assert enrollment.last_lesson_id == lesson.pk
     assert LessonProgress.objects.get(enrollment=enrollment, lesson=other).status == LessonProgress.Status.IN_PROGRESS
     Enrollment.objects.filter(pk=enrollment.pk).update(
-        last_accessed_at=enrollment.last_accessed_at - timedelta(seconds=VISIT_RECORD_SECONDS + 1))
+        last_accessed_at=enrollment.last_accessed_at - timedelta(seconds=VISIT_RECORD_SECONDS + 1)
+    )
     assert lesson_visit(context=learning_context_for(user=student, lesson=lesson)) is True
     progress_heartbeat(context=learning_context_for(user=student, lesson=lesson), seconds=30)
     progress = progress_heartbeat(

@@ -18,10 +18,28 @@ from tests.factories import lessons_of, make_course, make_user, text_lesson
 
 pytestmark = pytest.mark.django_db
 
-QUIZ = ("quiz", {"title": "Check", "questions": [{"text": "2+2?", "kind": "single", "points": 1, "explanation": "",
-                                                   "options": [{"text": "4", "is_correct": True, "feedback": ""},
-                                                               {"text": "5", "is_correct": False, "feedback": ""}]}],
-                 "passing_score": 50, "max_attempts": 0, "time_limit_minutes": 0, "feedback_mode": "immediate"})
+QUIZ = (
+    "quiz",
+    {
+        "title": "Check",
+        "questions": [
+            {
+                "text": "2+2?",
+                "kind": "single",
+                "points": 1,
+                "explanation": "",
+                "options": [
+                    {"text": "4", "is_correct": True, "feedback": ""},
+                    {"text": "5", "is_correct": False, "feedback": ""},
+                ],
+            }
+        ],
+        "passing_score": 50,
+        "max_attempts": 0,
+        "time_limit_minutes": 0,
+        "feedback_mode": "immediate",
+    },
+)
 
 
 def test_only_enrolled_students_review_once_and_can_edit(student, other_student, free_course):

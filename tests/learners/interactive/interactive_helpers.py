@@ -46,26 +46,52 @@ def crafted_zip(files: dict[str, bytes | str], *, name: str = "crafted.h5p") -> 
 def minimal_package_files(**overrides) -> dict:
     """The smallest valid package: one library with no dependencies."""
     files = {
-        "h5p.json": json.dumps({"title": "Tiny", "mainLibrary": "H5P.Tiny", "language": "en",
-                                "embedTypes": ["div"],
-                                "preloadedDependencies": [{"machineName": "H5P.Tiny", "majorVersion": 1,
-                                                           "minorVersion": 0}]}),
+        "h5p.json": json.dumps(
+            {
+                "title": "Tiny",
+                "mainLibrary": "H5P.Tiny",
+                "language": "en",
+                "embedTypes": ["div"],
+                "preloadedDependencies": [{"machineName": "H5P.Tiny", "majorVersion": 1, "minorVersion": 0}],
+            }
+        ),
         "content/content.json": json.dumps({"text": "hello"}),
-        "H5P.Tiny-1.0/library.json": json.dumps({"title": "Tiny", "machineName": "H5P.Tiny", "majorVersion": 1,
-                                                  "minorVersion": 0, "patchVersion": 0, "runnable": 1,
-                                                  "preloadedJs": [{"path": "tiny.js"}]}),
+        "H5P.Tiny-1.0/library.json": json.dumps(
+            {
+                "title": "Tiny",
+                "machineName": "H5P.Tiny",
+                "majorVersion": 1,
+                "minorVersion": 0,
+                "patchVersion": 0,
+                "runnable": 1,
+                "preloadedJs": [{"path": "tiny.js"}],
+            }
+        ),
         "H5P.Tiny-1.0/tiny.js": "var H5P = H5P || {};",
     }
     files.update(overrides)
     return {path: data for path, data in files.items() if data is not None}
 
 
-def h5p_course(package: H5PPackage, *, completion: str = "completed", pricing: str = "free", price_cents: int = 0,
-               extra_items=()):
-    course = make_course(pricing=pricing, price_cents=price_cents, sections=[
-        ("Activities", [("H5P lesson", [("h5p", {"title": "Try it", "package": package.pk,
-                                                  "completion": completion}), *extra_items], {})]),
-    ])
+def h5p_course(
+    package: H5PPackage, *, completion: str = "completed", pricing: str = "free", price_cents: int = 0, extra_items=()
+):
+    course = make_course(
+        pricing=pricing,
+        price_cents=price_cents,
+        sections=[
+            (
+                "Activities",
+                [
+                    (
+                        "H5P lesson",
+                        [("h5p", {"title": "Try it", "package": package.pk, "completion": completion}), *extra_items],
+                        {},
+                    )
+                ],
+            ),
+        ],
+    )
     lesson = course.lessons().specific().get()
     block_id = next(child.id for child in lesson.body if child.block_type == "h5p")
     return course, lesson, block_id

@@ -19,10 +19,36 @@ pytestmark = pytest.mark.django_db
 
 
 def _course(rule="min_score", min_score=60, permissions=("read_profile", "report_score")):
-    course = make_course(pricing="one_time", price_cents=49900, sections=[("Tools", [("Practice", [
-        ("ai_tool", {"title": "VAT tutor", "tool_url": "/ai-tools/demo/", "allowed_origin": "",
-                     "parameters": [{"name": "topic", "value": "vat"}], "permissions": list(permissions),
-                     "completion_rule": rule, "min_score": min_score, "height": 520})], {})])])
+    course = make_course(
+        pricing="one_time",
+        price_cents=49900,
+        sections=[
+            (
+                "Tools",
+                [
+                    (
+                        "Practice",
+                        [
+                            (
+                                "ai_tool",
+                                {
+                                    "title": "VAT tutor",
+                                    "tool_url": "/ai-tools/demo/",
+                                    "allowed_origin": "",
+                                    "parameters": [{"name": "topic", "value": "vat"}],
+                                    "permissions": list(permissions),
+                                    "completion_rule": rule,
+                                    "min_score": min_score,
+                                    "height": 520,
+                                },
+                            )
+                        ],
+                        {},
+                    )
+                ],
+            )
+        ],
+    )
     lesson = course.lessons().specific().get()
     return course, lesson, lesson.body[0].id
 
@@ -49,7 +75,11 @@ def test_launch_creates_a_session_and_a_signed_token(client, student):
     claims = jwt.decode(token, options={"verify_signature": False})
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     assert (claims["jti"], claims["sub"], claims["lesson"], claims["block"]) == (
-        str(session.id), str(student.pk), lesson.pk, block_id)
+        str(session.id),
+        str(student.pk),
+        lesson.pk,
+        block_id,
+    )
     assert claims["exp"] - claims["iat"] == 600
     assert claims["permissions"] == ["read_profile", "report_score"]
 
@@ -119,13 +149,18 @@ def test_completion_with_the_session_token_completes_the_lesson(client, student)
     # The launch token is no key to completion.
     assert _api(client, "complete", {"token": launch, "score": 100}).status_code == 401
 
-    response = _api(client, "complete", {"token": session_token, "score": 80, "time_spent": 95,
-                                         "data": {"answers": [1, 2]}})
+    response = _api(
+        client, "complete", {"token": session_token, "score": 80, "time_spent": 95, "data": {"answers": [1, 2]}}
+    )
     assert response.status_code == 200, response.content
     assert response.json()["activity_completed"] is True
     session = AIToolSession.objects.get()
     assert (session.status, session.score, session.time_spent_seconds, session.data) == (
-        "completed", 80, 95, {"answers": [1, 2]})
+        "completed",
+        80,
+        95,
+        {"answers": [1, 2]},
+    )
     assert BlockCompletion.objects.get(block_id=block_id).score_percent == 80
     assert LessonProgress.objects.get(lesson=lesson).status == "completed"
     assert client.get(f"/ai-tools/status/{lesson.pk}/{block_id}/").json()["completed"] is True
@@ -138,8 +173,7 @@ def test_a_score_below_the_minimum_is_recorded_without_completing(client, studen
     course, lesson, block_id = _course(min_score=60)
     enrolled(student, course)
     client.force_login(student)
-    session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()[
-        "session_token"]
+    session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()["session_token"]
     body = _api(client, "complete", {"token": session_token, "score": 40}).json()
     assert body["activity_completed"] is False
     assert not BlockCompletion.objects.exists()
@@ -151,8 +185,7 @@ def test_bad_completion_input_is_refused(client, student):
     course, lesson, block_id = _course(permissions=())
     enrolled(student, course)
     client.force_login(student)
-    session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()[
-        "session_token"]
+    session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()["session_token"]
     assert _api(client, "complete", {"token": session_token, "score": 140}).status_code == 400
     assert _api(client, "complete", {"token": session_token, "score": 90}).status_code == 403  # no report_score
     assert AIToolSession.objects.get().status == "active"

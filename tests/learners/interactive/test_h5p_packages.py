@@ -20,11 +20,17 @@ from tests.learners.interactive.interactive_helpers import (
 )
 
 
-@pytest.mark.parametrize("name,main", [
-    ("H5P.TrueFalse.h5p", "H5P.TrueFalse 1.6"), ("H5P.MultiChoice.h5p", "H5P.MultiChoice 1.14"),
-    ("H5P.QuestionSet.h5p", "H5P.QuestionSet 1.17"), ("H5P.SingleChoiceSet.h5p", "H5P.SingleChoiceSet 1.11"),
-    ("H5P.InteractiveVideo.h5p", "H5P.InteractiveVideo 1.22"), ("H5P.Accordion.h5p", "H5P.Accordion 1.0"),
-])
+@pytest.mark.parametrize(
+    "name,main",
+    [
+        ("H5P.TrueFalse.h5p", "H5P.TrueFalse 1.6"),
+        ("H5P.MultiChoice.h5p", "H5P.MultiChoice 1.14"),
+        ("H5P.QuestionSet.h5p", "H5P.QuestionSet 1.17"),
+        ("H5P.SingleChoiceSet.h5p", "H5P.SingleChoiceSet 1.11"),
+        ("H5P.InteractiveVideo.h5p", "H5P.InteractiveVideo 1.22"),
+        ("H5P.Accordion.h5p", "H5P.Accordion 1.0"),
+    ],
+)
 def test_real_hub_packages_are_accepted(name, main):
     with fixture_upload(name) as upload:
         info = h5p_package_inspect(upload)
@@ -90,15 +96,26 @@ def test_a_package_over_the_upload_limit_is_refused(settings):
 
 
 def test_missing_libraries_are_named_in_the_refusal():
-    files = minimal_package_files(**{"H5P.Tiny-1.0/library.json": json.dumps({
-        "title": "Tiny", "machineName": "H5P.Tiny", "majorVersion": 1, "minorVersion": 0,
-        "preloadedDependencies": [{"machineName": "H5P.JoubelUI", "majorVersion": 1, "minorVersion": 3}]})})
+    files = minimal_package_files(
+        **{
+            "H5P.Tiny-1.0/library.json": json.dumps(
+                {
+                    "title": "Tiny",
+                    "machineName": "H5P.Tiny",
+                    "majorVersion": 1,
+                    "minorVersion": 0,
+                    "preloadedDependencies": [{"machineName": "H5P.JoubelUI", "majorVersion": 1, "minorVersion": 3}],
+                }
+            )
+        }
+    )
     assert "missing from the package: H5P.JoubelUI 1.3" in _refusal(files)
 
 
 def test_a_main_library_that_is_not_shipped_is_refused():
     assert "missing from the package: H5P.Tiny 1.0" in _refusal(
-        minimal_package_files(**{"H5P.Tiny-1.0/library.json": None, "H5P.Tiny-1.0/tiny.js": None}))
+        minimal_package_files(**{"H5P.Tiny-1.0/library.json": None, "H5P.Tiny-1.0/tiny.js": None})
+    )
 
 
 def test_a_file_that_is_not_a_zip_is_refused():
@@ -125,7 +142,10 @@ def test_instructor_uploads_a_package_through_the_snippet_admin(client, admin_us
     assert response.status_code == 302, response.content.decode()[:2000]
     package = H5PPackage.objects.get()
     assert (package.title, package.main_library, package.uploaded_by) == (
-        "Multiple Choice", "H5P.MultiChoice 1.14", admin_user)
+        "Multiple Choice",
+        "H5P.MultiChoice 1.14",
+        admin_user,
+    )
     assert storages["private"].exists(f"{package.content_path}/h5p.json")
 
 
@@ -133,8 +153,9 @@ def test_instructor_uploads_a_package_through_the_snippet_admin(client, admin_us
 def test_the_snippet_admin_shows_why_a_package_is_refused(client, admin_user):
     client.force_login(admin_user)
     url = reverse("wagtailsnippets_coursepages_h5ppackage:add")
-    response = client.post(url, {"title": "Evil", "file": crafted_zip(
-        minimal_package_files(**{"content/shell.php": "<?php ?>"}))})
+    response = client.post(
+        url, {"title": "Evil", "file": crafted_zip(minimal_package_files(**{"content/shell.php": "<?php ?>"}))}
+    )
     assert response.status_code == 200
     assert ".php files are not allowed" in response.content.decode()
     assert not H5PPackage.objects.exists()

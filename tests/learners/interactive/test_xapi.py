@@ -45,8 +45,7 @@ def test_answered_statement_is_stored_and_completes_under_the_completed_rule(cli
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["activity_completed"] is True and body["lesson_completed"] is True
-    assert body["result"] == {"score_raw": 0, "score_max": 1, "score_scaled": 0, "success": False,
-                              "completion": True}
+    assert body["result"] == {"score_raw": 0, "score_max": 1, "score_scaled": 0, "success": False, "completion": True}
     stored = XAPIStatement.objects.get()
     assert stored.statement == statement and stored.verb.endswith("/answered") and not stored.is_child
     assert BlockCompletion.objects.get(block_id=block_id).score_percent == 0
@@ -58,13 +57,15 @@ def test_the_passed_rule_waits_for_success(client, student, package):
     enrolled(student, course)
     client.force_login(student)
 
-    failed = _post(client, block_id, _for_block(
-        xapi_fixture("h5p-truefalse-answered_h5p-php-report.json"), lesson, block_id)).json()
+    failed = _post(
+        client, block_id, _for_block(xapi_fixture("h5p-truefalse-answered_h5p-php-report.json"), lesson, block_id)
+    ).json()
     assert failed["activity_completed"] is False
     assert not BlockCompletion.objects.exists()
 
-    passed = _post(client, block_id, _for_block(
-        xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)).json()
+    passed = _post(
+        client, block_id, _for_block(xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)
+    ).json()
     assert passed["activity_completed"] is True
     result = H5PResult.objects.get(user=student, block_id=block_id)
     assert (result.success, result.score_raw, result.best_score_scaled, result.attempts) == (True, 1, 1, 2)
@@ -149,8 +150,9 @@ def test_state_is_saved_and_given_back_to_the_player(client, student, package):
     enrolled(student, course)
     client.force_login(student)
     url = f"/api/v1/h5p/{block_id}/state/"
-    saved = client.put(url, json.dumps({"lesson_id": lesson.pk, "state": '{"answer":true}'}),
-                       content_type="application/json")
+    saved = client.put(
+        url, json.dumps({"lesson_id": lesson.pk, "state": '{"answer":true}'}), content_type="application/json"
+    )
     assert saved.status_code == 200 and saved.json()["state"] == '{"answer":true}'
     assert client.get(url, {"lesson_id": lesson.pk}).json()["state"] == '{"answer":true}'
     html = client.get(lesson.url).content.decode()

@@ -18,8 +18,7 @@ from tests.factories import lessons_of
 pytestmark = pytest.mark.django_db
 
 
-def test_checkout_page_shows_subtotal_discount_vat_and_total(client, student, paid_course, welcome_coupon,
-                                                              gateways_on):
+def test_checkout_page_shows_subtotal_discount_vat_and_total(client, student, paid_course, welcome_coupon, gateways_on):
     client.force_login(student)
     response = client.get(reverse("payments:checkout"), {"course": paid_course.pk, "coupon": "Welcome10"})
     html = response.content.decode()
@@ -39,13 +38,15 @@ def test_bad_coupon_is_explained_and_price_unchanged(client, student, paid_cours
     assert "R499.00" in html and "R449.10" not in html
 
 
-def test_buy_through_the_sandbox_lands_in_lesson_one(client, student, paid_course, earnings_hooks,
-                                                     django_capture_on_commit_callbacks):
+def test_buy_through_the_sandbox_lands_in_lesson_one(
+    client, student, paid_course, earnings_hooks, django_capture_on_commit_callbacks
+):
     client.force_login(student)
     first_lesson = lessons_of(paid_course)[0]
     assert not lesson_access(user=student, lesson=first_lesson).allowed
-    response = client.post(reverse("payments:checkout") + f"?course={paid_course.pk}",
-                           {"course": paid_course.pk, "gateway": "sandbox"})
+    response = client.post(
+        reverse("payments:checkout") + f"?course={paid_course.pk}", {"course": paid_course.pk, "gateway": "sandbox"}
+    )
     order = Order.objects.get(user=student)
     assert response.status_code == 302
     assert response["Location"].endswith(reverse("payments:sandbox_checkout", args=[order.reference]))
@@ -60,9 +61,15 @@ def test_buy_through_the_sandbox_lands_in_lesson_one(client, student, paid_cours
     assert Enrollment.objects.get(user=student, course=paid_course).source == Enrollment.Source.PAYMENT
     assert lesson_access(user=student, lesson=first_lesson).allowed
     item = order.items.get()
-    assert earnings_hooks.SETTLED == [{"source_key": f"order-item:{item.pk}", "course": paid_course,
-                                       "gross_cents": 49900, "currency": "ZAR",
-                                       "occurred_at": order.payment.settled_at}]
+    assert earnings_hooks.SETTLED == [
+        {
+            "source_key": f"order-item:{item.pk}",
+            "course": paid_course,
+            "gross_cents": 49900,
+            "currency": "ZAR",
+            "occurred_at": order.payment.settled_at,
+        }
+    ]
     # the receipt carries the tax invoice as a PDF with the number, VAT and the seller's VAT number
     receipts = [message for message in mail.outbox if message.attachments]  # not the welcome email
     assert len(receipts) == 1 and "INV-000001" in receipts[0].subject
@@ -111,13 +118,15 @@ def test_coupon_rules(student, other_student, paid_course, second_course):
     with pytest.raises(PaymentError) as refused:
         quote_courses(user=student, courses=[paid_course], coupon_code="second")
     assert refused.value.code == "coupon_not_applicable"
-    Coupon.objects.create(code="OLD", kind=Coupon.Kind.PERCENT, percent_off=5,
-                          valid_until=timezone.now() - timedelta(days=1))
+    Coupon.objects.create(
+        code="OLD", kind=Coupon.Kind.PERCENT, percent_off=5, valid_until=timezone.now() - timedelta(days=1)
+    )
     with pytest.raises(PaymentError) as refused:
         quote_courses(user=student, courses=[paid_course], coupon_code="old")
     assert refused.value.code == "coupon_expired"
-    Coupon.objects.create(code="SOON", kind=Coupon.Kind.PERCENT, percent_off=5,
-                          valid_from=timezone.now() + timedelta(days=1))
+    Coupon.objects.create(
+        code="SOON", kind=Coupon.Kind.PERCENT, percent_off=5, valid_from=timezone.now() + timedelta(days=1)
+    )
     with pytest.raises(PaymentError) as refused:
         quote_courses(user=student, courses=[paid_course], coupon_code="soon")
     assert refused.value.code == "coupon_not_started"
@@ -154,8 +163,13 @@ def test_receipt_task_is_safe_to_run_twice(student, paid_course):
     from payments.commerce.tasks import send_receipt_task
 
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
-    order_settle(order_reference=str(order.reference), gateway="sandbox", transaction_reference="t",
-                 amount_cents=49900, currency="ZAR")
+    order_settle(
+        order_reference=str(order.reference),
+        gateway="sandbox",
+        transaction_reference="t",
+        amount_cents=49900,
+        currency="ZAR",
+    )
     assert send_receipt_task(order_id=order.pk) is True
     assert send_receipt_task(order_id=order.pk) is False
     assert len(mail.outbox) == 1 and "INV-000001" in mail.outbox[0].subject

@@ -41,8 +41,12 @@ def run_together(functions):
 
 def test_twenty_concurrent_deliveries_of_one_webhook(postgres, student, paid_course, earnings_hooks):
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
-    body, headers = build_event(event_type="payment.succeeded", order_reference=str(order.reference),
-                                amount_cents=order.total_cents, currency="ZAR")
+    body, headers = build_event(
+        event_type="payment.succeeded",
+        order_reference=str(order.reference),
+        amount_cents=order.total_cents,
+        currency="ZAR",
+    )
     results = run_together([lambda: webhook_receive(gateway_name="sandbox", body=body, headers=headers)] * 20)
     assert [r.status for r in results] == [200] * 20
     assert Payment.objects.count() == 1
@@ -55,8 +59,15 @@ def test_twenty_concurrent_deliveries_of_one_webhook(postgres, student, paid_cou
 
 def test_concurrent_twins_with_different_event_ids(postgres, student, paid_course, earnings_hooks):
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
-    events = [build_event(event_type="payment.succeeded", order_reference=str(order.reference),
-                          amount_cents=order.total_cents, transaction_reference="same-txn") for _ in range(10)]
+    events = [
+        build_event(
+            event_type="payment.succeeded",
+            order_reference=str(order.reference),
+            amount_cents=order.total_cents,
+            transaction_reference="same-txn",
+        )
+        for _ in range(10)
+    ]
     run_together([lambda e=e: webhook_receive(gateway_name="sandbox", body=e[0], headers=e[1]) for e in events])
     assert Payment.objects.count() == 1 and len(earnings_hooks.SETTLED) == 1
     assert WebhookEvent.objects.count() == 10
@@ -65,12 +76,17 @@ def test_concurrent_twins_with_different_event_ids(postgres, student, paid_cours
 
 def test_two_checkouts_racing_for_the_last_coupon_redemption(postgres, student, other_student, paid_course):
     coupon = Coupon.objects.create(code="LAST", kind=Coupon.Kind.PERCENT, percent_off=50, max_redemptions=1)
-    orders = [order_create_for_courses(user=user, course_ids=[paid_course.pk], gateway="sandbox", coupon_code="last")
-              for user in (student, other_student)]  # both validated while one redemption was left
-    events = [build_event(event_type="payment.succeeded", order_reference=str(o.reference),
-                          amount_cents=o.total_cents) for o in orders]
-    results = run_together([lambda e=e: webhook_receive(gateway_name="sandbox", body=e[0], headers=e[1])
-                            for e in events])
+    orders = [
+        order_create_for_courses(user=user, course_ids=[paid_course.pk], gateway="sandbox", coupon_code="last")
+        for user in (student, other_student)
+    ]  # both validated while one redemption was left
+    events = [
+        build_event(event_type="payment.succeeded", order_reference=str(o.reference), amount_cents=o.total_cents)
+        for o in orders
+    ]
+    results = run_together(
+        [lambda e=e: webhook_receive(gateway_name="sandbox", body=e[0], headers=e[1]) for e in events]
+    )
     assert [r.status for r in results] == [200, 200]
     assert CouponRedemption.objects.filter(coupon=coupon).count() == 1
     paid = Order.objects.filter(status=Order.Status.PAID)
@@ -81,6 +97,5 @@ def test_two_checkouts_racing_for_the_last_coupon_redemption(postgres, student, 
     from payments.errors import PaymentError
 
     with pytest.raises(PaymentError) as refused:
-        order_create_for_courses(user=make_user(), course_ids=[paid_course.pk], gateway="sandbox",
-                                 coupon_code="last")
+        order_create_for_courses(user=make_user(), course_ids=[paid_course.pk], gateway="sandbox", coupon_code="last")
     assert refused.value.code == "coupon_exhausted"

@@ -24,10 +24,18 @@ def absolute(path):
 
 @responses.activate
 def test_paystack_initialize_redirects_to_the_authorization_url(student, paid_course, gateways_on):
-    responses.post("https://api.paystack.co/transaction/initialize", json={
-        "status": True, "message": "Authorization URL created",
-        "data": {"authorization_url": "https://checkout.paystack.com/0peioxfhpn", "access_code": "0peioxfhpn",
-                 "reference": "ref-from-paystack"}})
+    responses.post(
+        "https://api.paystack.co/transaction/initialize",
+        json={
+            "status": True,
+            "message": "Authorization URL created",
+            "data": {
+                "authorization_url": "https://checkout.paystack.com/0peioxfhpn",
+                "access_code": "0peioxfhpn",
+                "reference": "ref-from-paystack",
+            },
+        },
+    )
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
     assert checkout_start(order=order, absolute_url=absolute) == "https://checkout.paystack.com/0peioxfhpn"
     sent = json.loads(responses.calls[0].request.body)
@@ -65,8 +73,11 @@ def test_paystack_return_verifies_the_transaction(client, student, paid_course, 
 
 @responses.activate
 def test_paystack_refusal_message_is_passed_on(student, paid_course, gateways_on):
-    responses.post("https://api.paystack.co/transaction/initialize", status=401,
-                   json=fixture_json("paystack/transaction-verify-response.json")["400"]["data"])
+    responses.post(
+        "https://api.paystack.co/transaction/initialize",
+        status=401,
+        json=fixture_json("paystack/transaction-verify-response.json")["400"]["data"],
+    )
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
     with pytest.raises(PaymentError, match="Invalid key"):
         checkout_start(order=order, absolute_url=absolute)
@@ -74,8 +85,10 @@ def test_paystack_refusal_message_is_passed_on(student, paid_course, gateways_on
 
 @responses.activate
 def test_stripe_checkout_session_is_form_encoded(student, paid_course, monthly_plan, gateways_on):
-    responses.post("https://api.stripe.com/v1/checkout/sessions",
-                   json={"id": "cs_test_1", "url": "https://checkout.stripe.com/c/pay/cs_test_1"})
+    responses.post(
+        "https://api.stripe.com/v1/checkout/sessions",
+        json={"id": "cs_test_1", "url": "https://checkout.stripe.com/c/pay/cs_test_1"},
+    )
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="stripe")
     assert checkout_start(order=order, absolute_url=absolute) == "https://checkout.stripe.com/c/pay/cs_test_1"
     sent = dict(parse_qsl(responses.calls[0].request.body))

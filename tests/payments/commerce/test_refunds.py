@@ -19,12 +19,16 @@ pytestmark = pytest.mark.django_db
 
 
 def settle(order, reference="txn-1"):
-    return order_settle(order_reference=str(order.reference), gateway=order.gateway,
-                        transaction_reference=reference, amount_cents=order.total_cents, currency=order.currency)
+    return order_settle(
+        order_reference=str(order.reference),
+        gateway=order.gateway,
+        transaction_reference=reference,
+        amount_cents=order.total_cents,
+        currency=order.currency,
+    )
 
 
-def test_admin_refund_revokes_access_reverses_ledger_and_logs(client, admin_user, student, paid_course,
-                                                              earnings_hooks):
+def test_admin_refund_revokes_access_reverses_ledger_and_logs(client, admin_user, student, paid_course, earnings_hooks):
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
     settle(order)
     payment = Payment.objects.get(order=order)
@@ -62,16 +66,25 @@ def test_paystack_refund_is_sent_and_a_failure_keeps_the_payment(student, admin_
     order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
     settle(order, reference=str(order.reference))
     payment = Payment.objects.get()
-    responses.post("https://api.paystack.co/refund", status=400,
-                   json={"status": False, "message": "Transaction has been fully reversed"})
+    responses.post(
+        "https://api.paystack.co/refund",
+        status=400,
+        json={"status": False, "message": "Transaction has been fully reversed"},
+    )
     with pytest.raises(PaymentError, match="fully reversed"):
         payment_refund(payment=payment, user=admin_user, reason="duplicate")
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SETTLED
     assert Enrollment.objects.get(user=student).status == Enrollment.Status.ACTIVE
-    responses.replace(responses.POST, "https://api.paystack.co/refund",
-                      json={"status": True, "message": "Refund has been queued for processing",
-                            "data": {"id": 3018284, "transaction": {"reference": str(order.reference)}}})
+    responses.replace(
+        responses.POST,
+        "https://api.paystack.co/refund",
+        json={
+            "status": True,
+            "message": "Refund has been queued for processing",
+            "data": {"id": 3018284, "transaction": {"reference": str(order.reference)}},
+        },
+    )
     payment_refund(payment=payment, user=admin_user, reason="duplicate")
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REFUNDED and payment.refund_reference == "3018284"

@@ -56,16 +56,27 @@ def test_renewal_extends_and_failure_marks_past_due(client, student, monthly_pla
     subscribe(client, student, monthly_plan)
     subscription = Subscription.objects.get(user=student)
     end = subscription.current_period_end
-    result = deliver(event_type="subscription.renewed", subscription_reference=subscription.gateway_subscription_id,
-                     amount_cents=14900, currency="ZAR")
+    result = deliver(
+        event_type="subscription.renewed",
+        subscription_reference=subscription.gateway_subscription_id,
+        amount_cents=14900,
+        currency="ZAR",
+    )
     assert result.status == 200
     subscription.refresh_from_db()
     assert subscription.current_period_end > end + timedelta(days=27)
     renewal = Order.objects.get(kind=Order.Kind.RENEWAL)
     assert renewal.status == Order.Status.PAID and renewal.invoice_number == 2 and renewal.vat_cents == 1943
     # a renewal for the wrong amount is refused
-    assert deliver(event_type="subscription.renewed", subscription_reference=subscription.gateway_subscription_id,
-                   amount_cents=100, currency="ZAR").status == 400
+    assert (
+        deliver(
+            event_type="subscription.renewed",
+            subscription_reference=subscription.gateway_subscription_id,
+            amount_cents=100,
+            currency="ZAR",
+        ).status
+        == 400
+    )
     deliver(event_type="subscription.payment_failed", subscription_reference=subscription.gateway_subscription_id)
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.PAST_DUE
@@ -98,8 +109,12 @@ def test_cannot_subscribe_twice_or_start_without_subscription(student, monthly_p
         subscription_course_start(user=student, course=included_course)
     assert refused.value.code == "subscription_inactive"
     order = order_create_for_plan(user=student, plan=monthly_plan, gateway="sandbox")
-    deliver(event_type="payment.succeeded", order_reference=str(order.reference), amount_cents=14900,
-            subscription_reference="sbx_sub_1")
+    deliver(
+        event_type="payment.succeeded",
+        order_reference=str(order.reference),
+        amount_cents=14900,
+        subscription_reference="sbx_sub_1",
+    )
     with pytest.raises(PaymentError) as refused:
         order_create_for_plan(user=student, plan=monthly_plan, gateway="sandbox")
     assert refused.value.code == "already_subscribed"

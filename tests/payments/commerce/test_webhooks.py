@@ -23,15 +23,17 @@ PAYSTACK_SECRET = "sk_test_fixture_secret_not_a_real_key"
 
 
 def post(client, gateway, body, content_type="application/json", **headers):
-    return client.post(f"/api/v1/payments/webhook/{gateway}/", data=body, content_type=content_type,
-                       headers=headers)
+    return client.post(f"/api/v1/payments/webhook/{gateway}/", data=body, content_type=content_type, headers=headers)
 
 
 def paystack_body(order, *, amount=None, currency=None) -> bytes:
     """Paystack's charge.success fixture, pointed at our order."""
     event = fixture_json("paystack/charge.success.json")
-    event["data"].update(reference=str(order.reference), amount=order.total_cents if amount is None else amount,
-                         currency=currency or order.currency)
+    event["data"].update(
+        reference=str(order.reference),
+        amount=order.total_cents if amount is None else amount,
+        currency=currency or order.currency,
+    )
     return json.dumps(event).encode()
 
 
@@ -40,11 +42,13 @@ def paystack_sign(body: bytes) -> str:
 
 
 class TestSandbox:
-    def test_pay_then_duplicate_then_replay(self, client, student, paid_course, earnings_hooks,
-                                            django_capture_on_commit_callbacks):
+    def test_pay_then_duplicate_then_replay(
+        self, client, student, paid_course, earnings_hooks, django_capture_on_commit_callbacks
+    ):
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
-        body, headers = build_event(event_type="payment.succeeded", order_reference=str(order.reference),
-                                    amount_cents=49900, currency="ZAR")
+        body, headers = build_event(
+            event_type="payment.succeeded", order_reference=str(order.reference), amount_cents=49900, currency="ZAR"
+        )
         with django_capture_on_commit_callbacks(execute=True):
             first = post(client, "sandbox", body, **headers)
         second = post(client, "sandbox", body, **headers)
@@ -55,8 +59,9 @@ class TestSandbox:
         assert Payment.objects.count() == 1 and Enrollment.objects.count() == 1
         assert len(earnings_hooks.SETTLED) == 1
         # a replay of the same payment under a new event id changes nothing either
-        replay, replay_headers = build_event(event_type="payment.succeeded", order_reference=str(order.reference),
-                                             amount_cents=49900, currency="ZAR")
+        replay, replay_headers = build_event(
+            event_type="payment.succeeded", order_reference=str(order.reference), amount_cents=49900, currency="ZAR"
+        )
         assert post(client, "sandbox", replay, **replay_headers).status_code == 200
         assert Payment.objects.count() == 1 and len(earnings_hooks.SETTLED) == 1
         order.refresh_from_db()
@@ -64,8 +69,7 @@ class TestSandbox:
 
     def test_bad_signature_is_refused_and_not_stored(self, client, student, paid_course):
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
-        body, _ = build_event(event_type="payment.succeeded", order_reference=str(order.reference),
-                              amount_cents=49900)
+        body, _ = build_event(event_type="payment.succeeded", order_reference=str(order.reference), amount_cents=49900)
         response = post(client, "sandbox", body, **{"X-Sandbox-Signature": "0" * 64})
         assert response.status_code == 401
         assert not WebhookEvent.objects.exists()
@@ -73,11 +77,13 @@ class TestSandbox:
         assert order.status == Order.Status.PENDING
 
     @pytest.mark.parametrize(("amount", "currency"), [(100, "ZAR"), (49900, "USD")])
-    def test_wrong_amount_or_currency_is_refused_and_logged(self, client, student, paid_course, amount, currency,
-                                                           caplog):
+    def test_wrong_amount_or_currency_is_refused_and_logged(
+        self, client, student, paid_course, amount, currency, caplog
+    ):
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="sandbox")
-        body, headers = build_event(event_type="payment.succeeded", order_reference=str(order.reference),
-                                    amount_cents=amount, currency=currency)
+        body, headers = build_event(
+            event_type="payment.succeeded", order_reference=str(order.reference), amount_cents=amount, currency=currency
+        )
         response = post(client, "sandbox", body, **headers)
         assert response.status_code == 400
         event = WebhookEvent.objects.get()
@@ -99,8 +105,12 @@ class TestPaystack:
         """The exact documented bytes and the computed vector pass the signature check; the
         event names no order of ours, so it is stored and refused."""
         vector = fixture_json("paystack/signature-vector_computed.json")
-        response = post(client, "paystack", fixture_bytes("paystack/charge.success.json"),
-                        **{"x-paystack-signature": vector["expected_x_paystack_signature"]})
+        response = post(
+            client,
+            "paystack",
+            fixture_bytes("paystack/charge.success.json"),
+            **{"x-paystack-signature": vector["expected_x_paystack_signature"]},
+        )
         event = WebhookEvent.objects.get()
         assert (event.gateway, event.event_id, event.event_type) == ("paystack", "302961", "charge.success")
         assert response.status_code == 400 and event.status == WebhookEvent.Status.REFUSED
@@ -144,8 +154,12 @@ class TestPaystack:
         assert subscription.gateway_subscription_id == "SUB_vsyqdmlzble3uii"
         # a renewal charge arrives under PayStack's own reference, with the plan
         renewal = fixture_json("paystack/events/charge-success-subscription-invoice.json")
-        renewal["data"].update(amount=14900, currency="ZAR", customer={"email": student.email},
-                               plan={**renewal["data"]["plan"], "plan_code": "PLN_gx2wn530m0i3w3m"})
+        renewal["data"].update(
+            amount=14900,
+            currency="ZAR",
+            customer={"email": student.email},
+            plan={**renewal["data"]["plan"], "plan_code": "PLN_gx2wn530m0i3w3m"},
+        )
         renewal = json.dumps(renewal).encode()
         response = post(client, "paystack", renewal, **{"x-paystack-signature": paystack_sign(renewal)})
         assert response.status_code == 200, response.json()
@@ -215,8 +229,12 @@ class TestPayfast:
     def test_itn_from_a_foreign_address_is_refused(self, client, student, paid_course, gateways_on):
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="payfast")
         body = payfast_itn(sdk_fields(str(order.reference), "499.00"), "jt7NOE43FZPn")
-        response = client.post("/api/v1/payments/webhook/payfast/", data=body,
-                               content_type="application/x-www-form-urlencoded", REMOTE_ADDR="203.0.113.9")
+        response = client.post(
+            "/api/v1/payments/webhook/payfast/",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            REMOTE_ADDR="203.0.113.9",
+        )
         assert response.status_code == 403
         assert not WebhookEvent.objects.exists()
 
@@ -290,23 +308,36 @@ class TestStripe:
         order = order_create_for_plan(user=student, plan=monthly_plan, gateway="stripe")
         completed = fixture_json("stripe/checkout.session.completed.json")
         completed["id"] = "evt_sub_first"
-        completed["data"]["object"].update(client_reference_id=str(order.reference), amount_total=14900,
-                                           currency="zar", mode="subscription", subscription="sub_123")
+        completed["data"]["object"].update(
+            client_reference_id=str(order.reference),
+            amount_total=14900,
+            currency="zar",
+            mode="subscription",
+            subscription="sub_123",
+        )
         body = json.dumps(completed).encode()
         assert post(client, "stripe", body, **{"Stripe-Signature": stripe_header(body)}).status_code == 200
         subscription = Subscription.objects.get(user=student)
         assert subscription.gateway_subscription_id == "sub_123"
         invoice = fixture_json("stripe/invoice.paid.json")
         period_end = int(time.time()) + 40 * 86400
-        invoice["data"]["object"].update(subscription="sub_123", billing_reason="subscription_cycle",
-                                         amount_paid=14900, currency="zar", payment_intent="pi_renewal")
+        invoice["data"]["object"].update(
+            subscription="sub_123",
+            billing_reason="subscription_cycle",
+            amount_paid=14900,
+            currency="zar",
+            payment_intent="pi_renewal",
+        )
         invoice["data"]["object"]["lines"]["data"][0]["period"]["end"] = period_end
         body = json.dumps(invoice).encode()
         assert post(client, "stripe", body, **{"Stripe-Signature": stripe_header(body)}).status_code == 200
         subscription.refresh_from_db()
         assert int(subscription.current_period_end.timestamp()) == period_end
-        failed = {"id": "evt_failed", "type": "invoice.payment_failed",
-                  "data": {"object": {"id": "in_2", "subscription": "sub_123", "currency": "zar"}}}
+        failed = {
+            "id": "evt_failed",
+            "type": "invoice.payment_failed",
+            "data": {"object": {"id": "in_2", "subscription": "sub_123", "currency": "zar"}},
+        }
         body = json.dumps(failed).encode()
         assert post(client, "stripe", body, **{"Stripe-Signature": stripe_header(body)}).status_code == 200
         subscription.refresh_from_db()
@@ -314,8 +345,13 @@ class TestStripe:
         # a refund made in the Stripe dashboard arrives as charge.refunded
         course_order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="stripe")
         completed["id"] = "evt_course"
-        completed["data"]["object"].update(client_reference_id=str(course_order.reference), amount_total=49900,
-                                           mode="payment", subscription=None, payment_intent="pi_course")
+        completed["data"]["object"].update(
+            client_reference_id=str(course_order.reference),
+            amount_total=49900,
+            mode="payment",
+            subscription=None,
+            payment_intent="pi_course",
+        )
         body = json.dumps(completed).encode()
         assert post(client, "stripe", body, **{"Stripe-Signature": stripe_header(body)}).status_code == 200
         refunded = fixture_json("stripe/charge.refunded.json")

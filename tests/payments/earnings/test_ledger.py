@@ -42,8 +42,9 @@ def test_a_sale_writes_platform_and_instructor_rows_with_the_breakdown(instructo
     site_settings(vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), hold_days=14)
     course = paid_course(instructor=instructor)
     when = timezone.now()
-    platform, mine = ledger_record_sale(source_key="order-item:1", course=course, gross_cents=49900,
-                                        currency="ZAR", occurred_at=when)
+    platform, mine = ledger_record_sale(
+        source_key="order-item:1", course=course, gross_cents=49900, currency="ZAR", occurred_at=when
+    )
     assert (platform.account, mine.account, mine.instructor) == ("platform", "instructor", instructor)
     for row in (platform, mine):
         assert (row.gross_cents, row.vat_cents, row.net_cents) == (49900, 6509, 43391)
@@ -61,13 +62,15 @@ def test_instructor_default_share_and_course_override(instructor):
     profile.default_share_percent = Decimal("80")
     profile.save()
     course = paid_course(instructor=instructor)
-    _, row = ledger_record_sale(source_key="a", course=course, gross_cents=11500, currency="ZAR",
-                                occurred_at=timezone.now())
+    _, row = ledger_record_sale(
+        source_key="a", course=course, gross_cents=11500, currency="ZAR", occurred_at=timezone.now()
+    )
     assert (row.share_percent, row.amount_cents) == (Decimal("80"), 8000)
     course.revenue_share_override = Decimal("50")
     course.save()
-    _, row = ledger_record_sale(source_key="b", course=course, gross_cents=11500, currency="ZAR",
-                                occurred_at=timezone.now())
+    _, row = ledger_record_sale(
+        source_key="b", course=course, gross_cents=11500, currency="ZAR", occurred_at=timezone.now()
+    )
     assert (row.share_percent, row.amount_cents) == (Decimal("50"), 5000)
 
 
@@ -79,8 +82,9 @@ def test_several_instructors_split_by_weight_each_with_their_own_percentage(inst
     other = earnings_profile_for(user=other_instructor)
     other.default_share_percent = Decimal("60")
     other.save()
-    platform, first, second = ledger_record_sale(source_key="x", course=course, gross_cents=10001,
-                                                 currency="ZAR", occurred_at=timezone.now())
+    platform, first, second = ledger_record_sale(
+        source_key="x", course=course, gross_cents=10001, currency="ZAR", occurred_at=timezone.now()
+    )
     vat = vat_from_gross(gross_cents=10001, rate=Decimal("0.15"))
     net = 10001 - vat
     assert first.basis_cents + second.basis_cents == net
@@ -91,10 +95,12 @@ def test_several_instructors_split_by_weight_each_with_their_own_percentage(inst
 
 def test_recording_the_same_sale_twice_changes_nothing(instructor):
     course = paid_course(instructor=instructor)
-    first = ledger_record_sale(source_key="order-item:9", course=course, gross_cents=49900, currency="ZAR",
-                               occurred_at=timezone.now())
-    again = ledger_record_sale(source_key="order-item:9", course=course, gross_cents=49900, currency="ZAR",
-                               occurred_at=timezone.now())
+    first = ledger_record_sale(
+        source_key="order-item:9", course=course, gross_cents=49900, currency="ZAR", occurred_at=timezone.now()
+    )
+    again = ledger_record_sale(
+        source_key="order-item:9", course=course, gross_cents=49900, currency="ZAR", occurred_at=timezone.now()
+    )
     assert [row.pk for row in again] == [row.pk for row in first]
     assert LedgerEntry.objects.count() == 2
 

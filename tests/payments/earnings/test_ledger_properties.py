@@ -18,12 +18,14 @@ from tests.payments.earnings.earnings_helpers import paid_course, site_settings
 pytestmark = pytest.mark.django_db
 
 percent = st.decimals(min_value=0, max_value=100, places=2)
-order = st.fixed_dictionaries({
-    "course": st.integers(min_value=0, max_value=2),
-    "price": st.integers(min_value=0, max_value=2_000_000),
-    "coupon_percent": st.integers(min_value=0, max_value=100),
-    "refunded": st.booleans(),
-})
+order = st.fixed_dictionaries(
+    {
+        "course": st.integers(min_value=0, max_value=2),
+        "price": st.integers(min_value=0, max_value=2_000_000),
+        "coupon_percent": st.integers(min_value=0, max_value=100),
+        "refunded": st.booleans(),
+    }
+)
 
 
 @pytest.fixture
@@ -31,7 +33,8 @@ def courses(db):
     """Three courses with one, two and three instructors."""
     teachers = [make_user(role="instructor") for _ in range(3)]
     return [paid_course(instructor=teachers[0])] + [
-        _with_co_teachers(paid_course(instructor=teachers[0]), teachers[1:n]) for n in (2, 3)]
+        _with_co_teachers(paid_course(instructor=teachers[0]), teachers[1:n]) for n in (2, 3)
+    ]
 
 
 def _with_co_teachers(course, others):
@@ -52,8 +55,9 @@ _keys = iter(range(10**9))
     weights=st.lists(st.integers(min_value=0, max_value=9), min_size=3, max_size=3),
     orders=st.lists(order, min_size=1, max_size=8),
 )
-def test_ledger_sums_equal_what_was_paid_to_the_cent(courses, vat_rate, site_share, instructor_shares, overrides,
-                                                     weights, orders):
+def test_ledger_sums_equal_what_was_paid_to_the_cent(
+    courses, vat_rate, site_share, instructor_shares, overrides, weights, orders
+):
     site_settings(vat_rate=vat_rate, default_revenue_share=site_share, hold_days=7)
     teachers = [ci.user for ci in CourseInstructor.objects.filter(page=courses[2]).order_by("sort_order", "pk")]
     for teacher, share in zip(teachers, instructor_shares, strict=True):
@@ -63,8 +67,9 @@ def test_ledger_sums_equal_what_was_paid_to_the_cent(courses, vat_rate, site_sha
     for course, override in zip(courses, overrides, strict=True):
         course.revenue_share_override = override
         course.save(update_fields=["revenue_share_override"])
-        for ci, weight in zip(CourseInstructor.objects.filter(page=course).order_by("sort_order", "pk"), weights,
-                              strict=False):
+        for ci, weight in zip(
+            CourseInstructor.objects.filter(page=course).order_by("sort_order", "pk"), weights, strict=False
+        ):
             ci.weight = weight
             ci.save(update_fields=["weight"])
     run = next(_keys)
@@ -72,8 +77,13 @@ def test_ledger_sums_equal_what_was_paid_to_the_cent(courses, vat_rate, site_sha
     for index, spec in enumerate(orders):
         gross = spec["price"] * (100 - spec["coupon_percent"]) // 100  # a coupon changes what was paid
         key = f"run{run}:order-item:{index}"
-        rows = ledger_record_sale(source_key=key, course=courses[spec["course"]], gross_cents=gross, currency="ZAR",
-                                  occurred_at=timezone.now())
+        rows = ledger_record_sale(
+            source_key=key,
+            course=courses[spec["course"]],
+            gross_cents=gross,
+            currency="ZAR",
+            occurred_at=timezone.now(),
+        )
         paid += gross
         platform = rows[0]
         instructors = rows[1:]

@@ -82,16 +82,19 @@ def test_changing_bank_details_is_logged_and_emailed(instructor):
     with_bank_details(instructor)
     bank_details_update(user=instructor, details={**BANK, "bank_name": "Capitec", "account_number": "1234567890"})
     entries = ModelLogEntry.objects.filter(action="lectern.earnings.bank_details_changed").order_by("pk")
-    assert [e.data for e in entries] == [{"from": "", "to": "FNB •••• 5678"},
-                                         {"from": "FNB •••• 5678", "to": "Capitec •••• 7890"}]
+    assert [e.data for e in entries] == [
+        {"from": "", "to": "FNB •••• 5678"},
+        {"from": "FNB •••• 5678", "to": "Capitec •••• 7890"},
+    ]
     assert mail.outbox[-1].to == [instructor.email]
     assert "Capitec •••• 7890" in mail.outbox[-1].body
     assert "1234567890" not in mail.outbox[-1].body
 
 
 def test_invalid_bank_details_are_refused_field_by_field(instructor):
-    error = _refusal(lambda: bank_details_update(user=instructor, details={**BANK, "account_number": "12ab",
-                                                                               "branch_code": ""}))
+    error = _refusal(
+        lambda: bank_details_update(user=instructor, details={**BANK, "account_number": "12ab", "branch_code": ""})
+    )
     assert set(error.errors) == {"account_number", "branch_code"}
     assert not earnings_profile_for(user=instructor).has_bank_details
 
@@ -119,13 +122,16 @@ def test_rejection_returns_the_money_and_emails_the_reason(earning_instructor, a
     payout_reject(payout_id=payout.pk, actor=admin_user, reason="Account name does not match.")
     assert balances_for(user=earning_instructor).available == 70000
     assert LedgerEntry.objects.filter(payout=payout).values_list("kind", "amount_cents").order_by("pk")[::1] == [
-        ("payout", -70000), ("payout_return", 70000)]
+        ("payout", -70000),
+        ("payout_return", 70000),
+    ]
     assert "Account name does not match." in mail.outbox[-1].body
     assert ModelLogEntry.objects.filter(action="lectern.payout.rejected", object_id=str(payout.pk)).exists()
 
 
 def test_requests_under_the_threshold_over_available_or_without_bank_details_are_refused(
-        earning_instructor, other_instructor):
+    earning_instructor, other_instructor
+):
     assert _refusal(lambda: payout_request(user=earning_instructor, amount_cents=9999)).code == "below_threshold"
     assert _refusal(lambda: payout_request(user=earning_instructor, amount_cents=70001)).code == "over_available"
     assert _refusal(lambda: payout_request(user=earning_instructor, amount_cents=0)).code == "invalid_amount"
@@ -139,38 +145,51 @@ def test_pending_money_cannot_be_requested(instructor):
     with_bank_details(instructor)
     from django.utils import timezone
 
-    ledger_record_sale(source_key="fresh", course=paid_course(instructor=instructor), gross_cents=115000,
-                       currency="ZAR", occurred_at=timezone.now())
+    ledger_record_sale(
+        source_key="fresh",
+        course=paid_course(instructor=instructor),
+        gross_cents=115000,
+        currency="ZAR",
+        occurred_at=timezone.now(),
+    )
     assert _refusal(lambda: payout_request(user=instructor, amount_cents=100)).code == "over_available"
 
 
-def test_an_instructor_cannot_decide_their_own_payout_nor_can_a_non_admin(earning_instructor, other_instructor,
-                                                                          admin_user):
+def test_an_instructor_cannot_decide_their_own_payout_nor_can_a_non_admin(
+    earning_instructor, other_instructor, admin_user
+):
     from accounts.services import user_set_role
 
     payout = payout_request(user=earning_instructor, amount_cents=20000)
-    assert _refusal(lambda: payout_approve(payout_id=payout.pk, actor=earning_instructor, reference="x")).code \
+    assert (
+        _refusal(lambda: payout_approve(payout_id=payout.pk, actor=earning_instructor, reference="x")).code
         == "not_allowed"
-    assert _refusal(lambda: payout_approve(payout_id=payout.pk, actor=other_instructor, reference="x")).code \
+    )
+    assert (
+        _refusal(lambda: payout_approve(payout_id=payout.pk, actor=other_instructor, reference="x")).code
         == "not_allowed"
+    )
     # An admin who also teaches still cannot approve their own request.
     user_set_role(user=earning_instructor, role="admin")
     earning_instructor = type(earning_instructor).objects.get(pk=earning_instructor.pk)  # fresh permission cache
     own = _refusal(lambda: payout_approve(payout_id=payout.pk, actor=earning_instructor, reference="x"))
     assert (own.code, status_for(own)) == ("own_payout", 403)
-    assert _refusal(lambda: payout_reject(payout_id=payout.pk, actor=earning_instructor, reason="x")).code \
-        == "own_payout"
+    assert (
+        _refusal(lambda: payout_reject(payout_id=payout.pk, actor=earning_instructor, reason="x")).code == "own_payout"
+    )
     payout.refresh_from_db()
     assert payout.status == "requested"
 
 
 def test_a_decided_payout_cannot_be_decided_again_and_decisions_need_a_reference_or_reason(
-        earning_instructor, admin_user):
+    earning_instructor, admin_user
+):
     payout = payout_request(user=earning_instructor, amount_cents=20000)
-    assert _refusal(lambda: payout_approve(payout_id=payout.pk, actor=admin_user, reference=" ")).code \
+    assert (
+        _refusal(lambda: payout_approve(payout_id=payout.pk, actor=admin_user, reference=" ")).code
         == "reference_required"
-    assert _refusal(lambda: payout_reject(payout_id=payout.pk, actor=admin_user, reason="")).code \
-        == "reason_required"
+    )
+    assert _refusal(lambda: payout_reject(payout_id=payout.pk, actor=admin_user, reason="")).code == "reason_required"
     payout_approve(payout_id=payout.pk, actor=admin_user, reference="EFT-1")
     again = _refusal(lambda: payout_reject(payout_id=payout.pk, actor=admin_user, reason="oops"))
     assert (again.code, status_for(again)) == ("already_decided", 409)
@@ -183,8 +202,13 @@ def test_release_task_is_idempotent(instructor):
 
     from django.utils import timezone
 
-    ledger_record_sale(source_key="old", course=paid_course(instructor=instructor), gross_cents=11500,
-                       currency="ZAR", occurred_at=timezone.now() - timedelta(days=60))
+    ledger_record_sale(
+        source_key="old",
+        course=paid_course(instructor=instructor),
+        gross_cents=11500,
+        currency="ZAR",
+        occurred_at=timezone.now() - timedelta(days=60),
+    )
     assert earnings_release_due.delay().get() == 2
     assert earnings_release_due.delay().get() == 0
     assert balances_for(user=instructor).available == 7000
@@ -240,12 +264,16 @@ def test_concurrent_twin_sales_and_refunds_write_once(postgres, instructor):
                 call()
             finally:
                 connection.close()
+
         return run
 
     from payments.earnings.ledger import ledger_reverse_sale
 
-    calls = [lambda: ledger_record_sale(source_key="order-item:77", course=course, gross_cents=49900,
-                                        currency="ZAR", occurred_at=when)] * 6
+    calls = [
+        lambda: ledger_record_sale(
+            source_key="order-item:77", course=course, gross_cents=49900, currency="ZAR", occurred_at=when
+        )
+    ] * 6
     threads = [threading.Thread(target=twin(call)) for call in calls]
     [t.start() for t in threads]
     [t.join() for t in threads]
@@ -265,8 +293,13 @@ def test_release_runs_in_a_real_celery_worker(celery_worker, instructor):
 
     from django.utils import timezone
 
-    ledger_record_sale(source_key="worker-sale", course=paid_course(instructor=instructor), gross_cents=11500,
-                       currency="ZAR", occurred_at=timezone.now() - timedelta(days=60))
+    ledger_record_sale(
+        source_key="worker-sale",
+        course=paid_course(instructor=instructor),
+        gross_cents=11500,
+        currency="ZAR",
+        occurred_at=timezone.now() - timedelta(days=60),
+    )
     assert earnings_release_due.delay().get(timeout=60) == 2
     assert balances_for(user=instructor).available == 7000
 
@@ -279,7 +312,12 @@ def test_production_refuses_to_start_without_an_encryption_key():
     from tests.conftest import ROOT
 
     environment = {k: v for k, v in os.environ.items() if k != "EARNINGS_ENCRYPTION_KEY"} | {"SECRET_KEY": "x" * 60}
-    result = subprocess.run([sys.executable, "-c", "import config.settings.production"], cwd=ROOT, env=environment,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.settings.production"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode != 0
     assert "EARNINGS_ENCRYPTION_KEY must be set" in result.stderr

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 def earning_instructor(instructor):
     site_settings(vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), payout_threshold_cents=10000)
     with_bank_details(instructor)
-    available_earnings(course=paid_course(instructor=instructor, title="Bookkeeping"), gross_cents=115000,
-                       key="order-item:1")
+    available_earnings(
+        course=paid_course(instructor=instructor, title="Bookkeeping"), gross_cents=115000, key="order-item:1"
+    )
     return instructor
 
 

@@ -16,7 +16,9 @@ def test_demo_earnings_are_seeded_once():
     assert (LedgerEntry.objects.count(), PayoutRequest.objects.count()) == counts
     pieter = User.objects.get(email="pieter@lectern.local")
     assert sorted(PayoutRequest.objects.filter(instructor=pieter).values_list("status", flat=True)) == [
-        "approved", "requested"]
+        "approved",
+        "requested",
+    ]
     balances = balances_for(user=pieter)
     assert balances.paid_out == 100000 and balances.in_review == 60000
     assert balances.pending > 0 and balances.available > 0

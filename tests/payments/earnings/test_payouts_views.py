@@ -23,8 +23,9 @@ DASHBOARD = "/payments/earnings/"
 def earning_instructor(instructor):
     site_settings(vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), payout_threshold_cents=10000)
     with_bank_details(instructor)
-    available_earnings(course=paid_course(instructor=instructor, title="Bookkeeping"), gross_cents=115000,
-                       key="order-item:1")
+    available_earnings(
+        course=paid_course(instructor=instructor, title="Bookkeeping"), gross_cents=115000, key="order-item:1"
+    )
     return instructor
 
 
@@ -32,8 +33,9 @@ def test_instructor_dashboard_shows_balances_course_month_and_ledger(client, ear
     from django.utils import timezone
 
     course = paid_course(instructor=earning_instructor, title="Tax basics")
-    ledger_record_sale(source_key="order-item:2", course=course, gross_cents=11500, currency="ZAR",
-                       occurred_at=timezone.now())
+    ledger_record_sale(
+        source_key="order-item:2", course=course, gross_cents=11500, currency="ZAR", occurred_at=timezone.now()
+    )
     client.force_login(earning_instructor)
     html = client.get(DASHBOARD).content.decode()
     assert "R70.00" in html  # pending: R115 sale at 70%
@@ -97,13 +99,28 @@ def test_bank_details_form_saves_encrypted_and_reports_errors(client, instructor
     client.force_login(instructor)
     page = client.get(reverse("payments:earnings:bank_details"))
     assert page.status_code == 200
-    bad = client.post(reverse("payments:earnings:bank_details"), {
-        "account_holder": "Ivy", "bank_name": "FNB", "account_number": "12-ab", "branch_code": "250655",
-        "account_type": "cheque"})
+    bad = client.post(
+        reverse("payments:earnings:bank_details"),
+        {
+            "account_holder": "Ivy",
+            "bank_name": "FNB",
+            "account_number": "12-ab",
+            "branch_code": "250655",
+            "account_type": "cheque",
+        },
+    )
     assert "Use 6 to 20 digits." in bad.content.decode()
-    good = client.post(reverse("payments:earnings:bank_details"), {
-        "account_holder": "Ivy", "bank_name": "Nedbank", "account_number": "1122 3344 55", "branch_code": "198765",
-        "account_type": "savings"}, follow=True)
+    good = client.post(
+        reverse("payments:earnings:bank_details"),
+        {
+            "account_holder": "Ivy",
+            "bank_name": "Nedbank",
+            "account_number": "1122 3344 55",
+            "branch_code": "198765",
+            "account_type": "savings",
+        },
+        follow=True,
+    )
     assert "Nedbank •••• 4455" in good.content.decode()
     assert "1122334455" not in client.get(reverse("payments:earnings:bank_details")).content.decode()
 
@@ -135,8 +152,9 @@ def test_admin_approves_and_rejects_in_the_wagtail_admin(client, earning_instruc
     assert (balances.available, balances.paid_out) == (50000, 20000)
 
 
-def test_moderator_may_decide_but_not_their_own_and_instructors_not_at_all(client, earning_instructor,
-                                                                           other_instructor):
+def test_moderator_may_decide_but_not_their_own_and_instructors_not_at_all(
+    client, earning_instructor, other_instructor
+):
     from accounts.services import user_set_role
 
     payout = payout_request(user=earning_instructor, amount_cents=20000)
@@ -180,8 +198,9 @@ def test_admin_sets_an_instructors_share_in_the_viewset(client, instructor, admi
 
     profile = earnings_profile_for(user=instructor)
     client.force_login(admin_user)
-    response = client.post(reverse("earnings-profiles:edit", args=[profile.pk]),
-                           {"user": instructor.pk, "default_share_percent": "82.5"})
+    response = client.post(
+        reverse("earnings-profiles:edit", args=[profile.pk]), {"user": instructor.pk, "default_share_percent": "82.5"}
+    )
     assert response.status_code == 302
     profile.refresh_from_db()
     assert profile.default_share_percent == Decimal("82.5")
