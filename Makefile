@@ -36,6 +36,7 @@ seed: migrate
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
 e2e: install vendor
