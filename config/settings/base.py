@@ -322,6 +322,12 @@ LIVE_CANCEL_CUTOFF_HOURS = env.int("LIVE_CANCEL_CUTOFF_HOURS", default=12)
 LIVE_BOOKING_NOTICE_HOURS = env.int("LIVE_BOOKING_NOTICE_HOURS", default=2)
 LIVE_BOOKING_HORIZON_DAYS = env.int("LIVE_BOOKING_HORIZON_DAYS", default=28)
 LIVE_JOIN_EARLY_MINUTES = env.int("LIVE_JOIN_EARLY_MINUTES", default=15)
+# Scheduled publishing (a course or lesson with a go-live or expiry date in the editor's
+# "Publishing schedule"): Wagtail's publish_scheduled, every minute by default.
+CELERY_BEAT_SCHEDULE["publish-scheduled"] = {
+    "task": "coursepages.tasks.publish_scheduled_task",
+    "schedule": env.int("PUBLISH_SCHEDULED_EVERY_SECONDS", default=60),
+}
 CELERY_BEAT_SCHEDULE["live-reminders"] = {"task": "live.tasks.send_live_reminders", "schedule": 60.0}
 
 # Messaging (docs/messaging.md): WebSockets through Django Channels; Redis carries events
