@@ -39,3 +39,18 @@ class LessonPageForm(WagtailAdminPageForm):
         for message in errors:
             self.add_error("prerequisites", message)
         return cleaned
+
+
+class CoursePageForm(WagtailAdminPageForm):
+    """A new course lists the instructor who creates it when the editor names none, so its card
+    and page show who teaches it; the list stays editable in the course's Content panel."""
+
+    def save(self, commit=True):
+        page = super().save(commit=False)
+        user = getattr(self, "for_user", None)
+        from coursepages.services import course_instructors_default
+
+        course_instructors_default(course=page, user=user)
+        if commit:
+            page.save()
+        return page

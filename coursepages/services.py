@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from wagtail.models import Page
 
+from accounts.permissions import is_teaching_staff
 from core.errors import DomainError
 
-from .models import Category, CoursePage, LessonPage
+from .models import Category, CourseInstructor, CoursePage, LessonPage
 from .page_cache import page_cache_invalidate
 
 
@@ -205,3 +206,15 @@ def course_copy_relink_prerequisites(*, source: CoursePage, copy: CoursePage, us
             draft.save_revision(user=user, log_action=False)
             relinked += 1
     return relinked
+
+
+def course_instructors_default(*, course: CoursePage, user) -> bool:
+    """A course being created with no instructor named lists its creator (an instructor or an
+    admin), in memory with the rest of the editor's form, so the revision carries it. Returns
+    whether it did."""
+    if course.pk is not None or user is None or not is_teaching_staff(user):
+        return False
+    if any(True for _ in course.course_instructors.all()):
+        return False
+    course.course_instructors.add(CourseInstructor(user=user, weight=1))
+    return True

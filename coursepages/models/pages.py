@@ -16,7 +16,7 @@ from wagtail.search import index
 
 from blocks.lesson_body import LessonBodyBlock
 from coursepages import page_context
-from coursepages.forms import LessonPageForm
+from coursepages.forms import CoursePageForm, LessonPageForm
 from coursepages.permissions import CourseAuthoringPermissionsMixin
 from coursepages.view_restrictions import ViewRestrictionShortcutMixin
 
@@ -178,6 +178,8 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
     subpage_types = ["coursepages.SectionPage"]
     # Anonymous visitors get the published course page from the page cache.
     page_cache_params: tuple[str, ...] = ()
+
+    base_form_class = CoursePageForm
 
     def clean(self):
         super().clean()

@@ -111,3 +111,14 @@ def test_an_instructor_cannot_approve_their_own_course(client, instructor, submi
     state.refresh_from_db()
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
     assert not CoursePage.objects.get(pk=course.pk).live
+
+
+def test_a_course_created_by_an_instructor_lists_them_once_published(client, instructor, moderator, submitted_course):
+    """A course built in the editor with no instructor named is taught by its creator: on the
+    draft, and on the course once approved (the revision carries the listing)."""
+    course, state = submitted_course
+    assert [row.user for row in course.specific.course_instructors.all()] == [instructor]
+    _act(client, moderator, course, state, "approve")
+    published = CoursePage.objects.get(pk=course.pk)
+    assert published.live and published.instructor_users() == [instructor]
+    assert instructor.get_full_name() in client.get(published.url).content.decode()
