@@ -118,6 +118,12 @@ def celery_worker(transactional_db, settings, tmp_path):
     process.mail_dir = tmp_path / "worker-mail"
     previous = {key: app.conf.get(key) for key in ("task_always_eager", "task_default_queue", "broker_url")}
     app.conf.update(task_always_eager=False, task_default_queue=queue, broker_url=redis_url)
+    # Celery marks "inside a task" in a process-wide flag while it runs a task eagerly; two
+    # threads of a concurrency test doing so at once can leave it set, and the test process
+    # (never a task) would then be refused result.get(). This process joins results: clear it.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
