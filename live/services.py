@@ -160,14 +160,21 @@ def _locked(session: LiveSession) -> LiveSession:
     return LiveSession.objects.select_for_update().select_related("course", "teacher", "student").get(pk=session.pk)
 
 
+def _locked_for_decision(session: LiveSession, *, user, verb: str) -> LiveSession:
+    """The session, locked, once it is sure that `user` may `verb` it (its teacher) and that it
+    still waits for that decision. Call inside a transaction."""
+    session = _locked(session)
+    if not session_may_decide(user=user, session=session):
+        raise LiveError(f"Only the teacher of this class can {verb} it.", "not_teacher")
+    if session.status != LiveSession.Status.REQUESTED:
+        raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
+    return session
+
+
 def session_approve(*, session: LiveSession, user) -> LiveSession:
     """The teacher approves: the meeting is created and both get an invitation (.ics)."""
     with transaction.atomic():
-        session = _locked(session)
-        if not session_may_decide(user=user, session=session):
-            raise LiveError("Only the teacher of this class can approve it.", "not_teacher")
-        if session.status != LiveSession.Status.REQUESTED:
-            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
+        session = _locked_for_decision(session, user=user, verb="approve")
         if session.starts_at <= timezone.now():
             raise LiveError("This class was due to start already.", "in_the_past")
         try:
@@ -199,11 +206,7 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
 
 def session_reject(*, session: LiveSession, user, reason: str = "") -> LiveSession:
     with transaction.atomic():
-        session = _locked(session)
-        if not session_may_decide(user=user, session=session):
-            raise LiveError("Only the teacher of this class can reject it.", "not_teacher")
-        if session.status != LiveSession.Status.REQUESTED:
-            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
+        session = _locked_for_decision(session, user=user, verb="reject")
         session.status = LiveSession.Status.REJECTED
         session.decision_note = reason[:500]
         session.decided_at = timezone.now()
