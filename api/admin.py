@@ -22,7 +22,7 @@ from learners.analytics import services as analytics
 
 from .auth import user_auth
 from .errors import ApiError, refusals
-from .instructor import CoursePeriodOut, PeriodFilters, course_rows
+from .instructor import CoursePeriodOut, PeriodFilters, course_rows, period_row
 from .pagination import Paginated
 from .schemas import MoneyOut, RowId
 
@@ -131,23 +131,9 @@ def platform_analytics(request, filters: Query[PeriodFilters]):
     return {
         "start": period.start,
         "end": period.end,
-        "totals": {
-            "new_users": totals["new_users"],
-            "enrollments": totals["enrollments"],
-            "completions": totals["completions"],
-            "revenue": money_json(totals["revenue_cents"], currency),
-            "vat": money_json(totals["vat_cents"], currency),
-        },
+        "totals": period_row(totals, currency, ("new_users", "enrollments", "completions")),
         "series": [
-            {
-                "date": row["date"],
-                "new_users": row["new_users"],
-                "active_learners": row["active_learners"],
-                "enrollments": row["enrollments"],
-                "completions": row["completions"],
-                "revenue": money_json(row["revenue_cents"], currency),
-                "vat": money_json(row["vat_cents"], currency),
-            }
+            period_row(row, currency, ("date", "new_users", "active_learners", "enrollments", "completions"))
             for row in series
         ],
         "top_courses": course_rows(analytics.top_courses(period=period), currency),

@@ -201,6 +201,16 @@ class InstructorAnalyticsOut(Schema):
     quiz_scores: list[ScoreBucketOut]
 
 
+def period_row(row: dict, currency: str, counts: tuple[str, ...]) -> dict:
+    """A day of an analytics series (or its totals) as an API object: the named `counts` as they
+    are, revenue and VAT as money."""
+    return {
+        **{name: row[name] for name in counts},
+        "revenue": money_json(row["revenue_cents"], currency),
+        "vat": money_json(row["vat_cents"], currency),
+    }
+
+
 def course_rows(rows: list[dict], currency: str) -> list[dict]:
     """analytics.top_courses rows as API objects."""
     return [
@@ -254,22 +264,9 @@ def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
         "start": period.start,
         "end": period.end,
         "course_id": selected.pk if selected else None,
-        "totals": {
-            "enrollments": totals["enrollments"],
-            "completions": totals["completions"],
-            "revenue": money_json(totals["revenue_cents"], currency),
-            "vat": money_json(totals["vat_cents"], currency),
-        },
+        "totals": period_row(totals, currency, ("enrollments", "completions")),
         "series": [
-            {
-                "date": row["date"],
-                "enrollments": row["enrollments"],
-                "completions": row["completions"],
-                "active_learners": row["active_learners"],
-                "revenue": money_json(row["revenue_cents"], currency),
-                "vat": money_json(row["vat_cents"], currency),
-            }
-            for row in series
+            period_row(row, currency, ("date", "enrollments", "completions", "active_learners")) for row in series
         ],
         "courses": course_rows(analytics.top_courses(period=period, limit=1000, course_ids=course_ids), currency),
         "funnel": [

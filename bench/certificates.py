@@ -108,42 +108,12 @@ def issue(count: int):
     for key in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL"):
         cluster.env.pop(key)
     try:
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-                f'CREATE DATABASE "{cluster.env["DATABASE_URL"].rsplit("/", 1)[1]}"',
-            ],
-            check=True,
-            capture_output=True,
-        )
+        cluster.create_database()
         cluster.manage("migrate", "--noinput")
         facts = re.search(
             r"^ISSUE (.*)$", cluster.manage("shell", "-c", ISSUE_SETUP.replace("COUNT", str(count))), re.M
         ).group(1)
-        cluster.start(
-            "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-Q",
-                cluster.env["CELERY_QUEUE"],
-                "-l",
-                "warning",
-                "--concurrency",
-                "2",
-            ],
-        )
+        cluster.start_worker(loglevel="warning")
         log(f"issuing {count} certificates through the worker")
         result = _result(cluster.manage("shell", "-c", ISSUE_RUN.replace("FACTS", repr(facts)), timeout=2400))
     finally:

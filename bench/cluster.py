@@ -36,6 +36,18 @@ def log(message):
     print(f"[cluster] {message}", flush=True)
 
 
+def psql(sql: str, *, check=True):
+    """Run one statement as postgres on the shared PostgreSQL (127.0.0.1:5432, trust auth)."""
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", sql], check=check, capture_output=True
+    )
+
+
+def celery(*args) -> list[str]:
+    """The command line of a Celery process of this project's app: `celery -A config <args>`."""
+    return [PY, "-m", "celery", "-A", "config", *args]
+
+
 class Cluster:
     """The environment and the processes of one set-up. By default it uses the shared
     PostgreSQL (a database of its own, dropped at the end) and Redis db 14; bench/faults.py
@@ -88,6 +100,20 @@ class Cluster:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
+    def create_database(self):
+        """Create the (empty) database that DATABASE_URL names on the shared PostgreSQL."""
+        psql(f'CREATE DATABASE "{self.env["DATABASE_URL"].rsplit("/", 1)[1]}"')
+
+    def start_worker(self, name="worker", *, node=None, loglevel="info"):
+        """A Celery worker (2 processes) on this set-up's queue; `node` names it (-n) when given."""
+        args = ["worker", "-Q", self.env["CELERY_QUEUE"], "-l", loglevel, "--concurrency", "2"]
+        if node:
+            args += ["-n", node]
+        return self.start(name, celery(*args))
+
+    def start_beat(self):
+        return self.start("beat", celery("beat", "-l", "info", "--schedule", str(self.workdir / "beat-schedule")))
+
     def kill(self, process: subprocess.Popen, sig=signal.SIGKILL):
         """Send `sig` to the process and everything it started (its own session), and reap it."""
         with contextlib.suppress(ProcessLookupError):
@@ -107,20 +133,7 @@ class Cluster:
                     os.killpg(process.pid, signal.SIGKILL)
         self.processes = []
         if self.owns_shared_database:
-            subprocess.run(
-                [
-                    "psql",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    "postgres",
-                    "-c",
-                    f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)',
-                ],
-                capture_output=True,
-            )
+            psql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', check=False)
 
 
 def wait_for(url, timeout=60):
@@ -165,11 +178,7 @@ http {{
 
 def boot(cluster: Cluster):
     env = cluster.env
-    subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", f'CREATE DATABASE "{DB_NAME}"'],
-        check=True,
-        capture_output=True,
-    )
+    cluster.create_database()
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
     cluster.start("s3", [PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(PORTS["s3"])])
     wait_for(f"http://127.0.0.1:{PORTS['s3']}/moto-api/")
@@ -206,40 +215,8 @@ def boot(cluster: Cluster):
                 "config.wsgi",
             ],
         )
-    cluster.start(
-        "worker",
-        [
-            PY,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            env["CELERY_QUEUE"],
-            "-l",
-            "info",
-            "--concurrency",
-            "2",
-            "-n",
-            f"cluster-{RUN_ID}@localhost",
-        ],
-    )
-    cluster.start(
-        "beat",
-        [
-            PY,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "beat",
-            "-l",
-            "info",
-            "--schedule",
-            str(cluster.workdir / "beat-schedule"),
-        ],
-    )
+    cluster.start_worker(node=f"cluster-{RUN_ID}@localhost")
+    cluster.start_beat()
     cluster.start("nginx", ["nginx", "-c", str(nginx_conf(cluster.workdir)), "-g", "daemon off;"])
     for port in (PORTS["a"], PORTS["b"], PORTS["nginx"]):
         wait_for(f"http://127.0.0.1:{port}/healthz")

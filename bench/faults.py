@@ -143,25 +143,7 @@ def start_app(cluster: Cluster) -> str:
 
 
 def start_worker(cluster: Cluster, name="worker"):
-    return cluster.start(
-        name,
-        [
-            PY,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            cluster.env["CELERY_QUEUE"],
-            "-l",
-            "info",
-            "--concurrency",
-            "2",
-            "-n",
-            f"{name}-{free_port()}@localhost",
-        ],
-    )
+    return cluster.start_worker(name, node=f"{name}-{free_port()}@localhost")
 
 
 def wait_for_log(cluster: Cluster, name: str, text: str, timeout=90):
@@ -415,21 +397,7 @@ def drill_redis(drills: Drills) -> str:
         facts = shell(cluster, REDIS_SETUP.replace("COUNT", str(count)), "SETUP", numbers_from=20_000)
         base = start_app(cluster)
         start_worker(cluster)
-        cluster.start(
-            "beat",
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "beat",
-                "-l",
-                "info",
-                "--schedule",
-                str(cluster.workdir / "beat-schedule"),
-            ],
-        )
+        cluster.start_beat()
         wait_for_log(cluster, "worker", "ready.")
         wait_for_log(cluster, "worker", "outbox.tasks.outbox_flush_task")  # beat sends, the worker runs
         reader = requests.Session()

@@ -481,21 +481,7 @@ def main():
     cluster.env["PAYSTACK_SECRET_KEY"] = f"sk_test_bench_{os.urandom(8).hex()}"  # webhook_pool signs with it
     rows = []
     try:
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-                f'CREATE DATABASE "{cluster.env["DATABASE_URL"].rsplit("/", 1)[1]}"',
-            ],
-            check=True,
-            capture_output=True,
-        )
+        cluster.create_database()
         log("migrating, seeding the demo and a course of 200 lessons")
         cluster.manage("migrate", "--noinput")
         cluster.manage("collectstatic", "--noinput")

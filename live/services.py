@@ -113,16 +113,30 @@ def session_request(
         if "live_no_" in str(exc):
             raise LiveError("That time has just been taken. Choose another slot.", "slot_taken")
         raise
-    notify(
-        user=teacher,
+    _notify(
+        session,
+        teacher,
         kind="live_request",
         title=f"{student.display_name} asked for a live class",
         body=f"{course.title}, {_when(session, teacher)}.",
-        url=session.get_absolute_url(),
         email_template="live/requested",
-        context=_context(session, teacher),
     )
     return session
+
+
+def _notify(session, person, *, kind, title, email_template, body=None, context=None, **options):
+    """Tell `person` about `session`: linked to its page, the body by default when it is (in their
+    time zone), the email rendered with the session's context plus `context`."""
+    notify(
+        user=person,
+        kind=kind,
+        title=title,
+        body=_when(session, person) if body is None else body,
+        url=session.get_absolute_url(),
+        email_template=email_template,
+        context={**_context(session, person), **(context or {})},
+        **options,
+    )
 
 
 def _when(session, user) -> str:
@@ -146,14 +160,21 @@ def _locked(session: LiveSession) -> LiveSession:
     return LiveSession.objects.select_for_update().select_related("course", "teacher", "student").get(pk=session.pk)
 
 
+def _locked_for_decision(session: LiveSession, *, user, verb: str) -> LiveSession:
+    """The session, locked, once it is sure that `user` may `verb` it (its teacher) and that it
+    still waits for that decision. Call inside a transaction."""
+    session = _locked(session)
+    if not session_may_decide(user=user, session=session):
+        raise LiveError(f"Only the teacher of this class can {verb} it.", "not_teacher")
+    if session.status != LiveSession.Status.REQUESTED:
+        raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
+    return session
+
+
 def session_approve(*, session: LiveSession, user) -> LiveSession:
     """The teacher approves: the meeting is created and both get an invitation (.ics)."""
     with transaction.atomic():
-        session = _locked(session)
-        if not session_may_decide(user=user, session=session):
-            raise LiveError("Only the teacher of this class can approve it.", "not_teacher")
-        if session.status != LiveSession.Status.REQUESTED:
-            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
+        session = _locked_for_decision(session, user=user, verb="approve")
         if session.starts_at <= timezone.now():
             raise LiveError("This class was due to start already.", "in_the_past")
         try:
@@ -169,14 +190,12 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
         session.save()
         invite = session_ics(session=session, method="REQUEST")
         for person in (session.student, session.teacher):
-            notify(
-                user=person,
+            _notify(
+                session,
+                person,
                 kind="live_approved",
                 title=f"Live class confirmed: {session.course.title}",
-                body=_when(session, person),
-                url=session.get_absolute_url(),
                 email_template="live/approved",
-                context=_context(session, person),
                 essential=True,
                 attachments=[
                     {"filename": "live-class.ics", "content": invite, "mimetype": "text/calendar; method=REQUEST"}
@@ -187,23 +206,18 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
 
 def session_reject(*, session: LiveSession, user, reason: str = "") -> LiveSession:
     with transaction.atomic():
-        session = _locked(session)
-        if not session_may_decide(user=user, session=session):
-            raise LiveError("Only the teacher of this class can reject it.", "not_teacher")
-        if session.status != LiveSession.Status.REQUESTED:
-            raise LiveError(f"This class is {session.get_status_display().lower()}.", "not_requested")
+        session = _locked_for_decision(session, user=user, verb="reject")
         session.status = LiveSession.Status.REJECTED
         session.decision_note = reason[:500]
         session.decided_at = timezone.now()
         session.save(update_fields=["status", "decision_note", "decided_at"])
-        notify(
-            user=session.student,
+        _notify(
+            session,
+            session.student,
             kind="live_rejected",
             title=f"Live class not possible: {session.course.title}",
             body=reason or "The teacher could not take this class.",
-            url=session.get_absolute_url(),
             email_template="live/rejected",
-            context=_context(session, session.student),
         )
     return session
 
@@ -243,14 +257,13 @@ def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSessi
         for person in (session.student, session.teacher):
             if person.pk == user.pk:
                 continue
-            notify(
-                user=person,
+            _notify(
+                session,
+                person,
                 kind="live_cancelled",
                 title=f"Live class cancelled: {session.course.title}",
                 body=f"{_when(session, person)}. {reason}".strip(),
-                url=session.get_absolute_url(),
                 email_template="live/cancelled",
-                context=_context(session, person),
                 essential=True,
                 attachments=attachments,
             )
@@ -303,14 +316,13 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
                 if not claimed:
                     continue
                 for person in (session.student, session.teacher):
-                    notify(
-                        user=person,
+                    _notify(
+                        session,
+                        person,
                         kind="live_reminder",
                         title=f"Live class {phrase}: {session.course.title}",
-                        body=_when(session, person),
-                        url=session.get_absolute_url(),
                         email_template="live/reminder",
-                        context={**_context(session, person), "phrase": phrase},
+                        context={"phrase": phrase},
                     )
                 sent += 1
     return sent

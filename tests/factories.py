@@ -27,6 +27,33 @@ def text_lesson(title: str, **extra) -> tuple[str, list, dict]:
     return (title, [("rich_text", f"<p>{title} text.</p>")], extra)
 
 
+def quiz_block(*, explanation: str = "", right_feedback: str = "", wrong_feedback: str = "") -> tuple[str, dict]:
+    """A quiz block for a lesson body: one single-choice question, "2+2?" (4 is right, 5 wrong),
+    passed at 50%, unlimited attempts, immediate feedback."""
+    return (
+        "quiz",
+        {
+            "title": "Check",
+            "questions": [
+                {
+                    "text": "2+2?",
+                    "kind": "single",
+                    "points": 1,
+                    "explanation": explanation,
+                    "options": [
+                        {"text": "4", "is_correct": True, "feedback": right_feedback},
+                        {"text": "5", "is_correct": False, "feedback": wrong_feedback},
+                    ],
+                }
+            ],
+            "passing_score": 50,
+            "max_attempts": 0,
+            "time_limit_minutes": 0,
+            "feedback_mode": "immediate",
+        },
+    )
+
+
 def make_course(
     *,
     title: str | None = None,

@@ -6,31 +6,38 @@ from core.notify import notify
 from learners.models import Enrollment
 
 
-def enrollment_created_notify(*, enrollment_id: int) -> None:
+def _notify_student(enrollment_id: int, *, kind: str, title: str, body: str, url) -> None:
+    """Notify the enrollment's student; `title`, `body` and `url` are formatted with its course
+    (`url` may be a callable of the course). Nothing when the enrollment is gone."""
     enrollment = Enrollment.objects.select_related("user", "course").filter(pk=enrollment_id).first()
     if enrollment is None:
         return
     course = enrollment.course
     notify(
         user=enrollment.user,
-        kind="enrollment",
-        title=f"You are enrolled in {course.title}",
-        body=f"Welcome to {course.title}. Start with the first lesson whenever you are ready.",
-        url=course.url or "",
+        kind=kind,
+        title=title.format(course=course),
+        body=body.format(course=course),
+        url=url(course) if callable(url) else url,
         email_template="generic",
     )
 
 
+def enrollment_created_notify(*, enrollment_id: int) -> None:
+    _notify_student(
+        enrollment_id,
+        kind="enrollment",
+        title="You are enrolled in {course.title}",
+        body="Welcome to {course.title}. Start with the first lesson whenever you are ready.",
+        url=lambda course: course.url or "",
+    )
+
+
 def course_completed_notify(*, enrollment_id: int) -> None:
-    enrollment = Enrollment.objects.select_related("user", "course").filter(pk=enrollment_id).first()
-    if enrollment is None:
-        return
-    course = enrollment.course
-    notify(
-        user=enrollment.user,
+    _notify_student(
+        enrollment_id,
         kind="completion",
-        title=f"You completed {course.title}",
-        body=f"Congratulations on finishing {course.title}. Your certificate follows in a separate email.",
+        title="You completed {course.title}",
+        body="Congratulations on finishing {course.title}. Your certificate follows in a separate email.",
         url="/dashboard/",
-        email_template="generic",
     )

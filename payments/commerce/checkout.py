@@ -151,20 +151,27 @@ def order_create_for_plan(*, user, plan: Plan, gateway: str) -> Order:
     current = subscription_active_for(user=user)
     if current and current.status == Subscription.Status.ACTIVE:
         raise PaymentError("You already have an active subscription.", "already_subscribed")
-    rate = PlatformSettings.load().vat_rate
     subscription = Subscription.objects.create(user=user, plan=plan, gateway=gateway)
     return Order.objects.create(
-        user=user,
-        kind=Order.Kind.SUBSCRIPTION,
-        plan=plan,
-        subscription=subscription,
-        gateway=gateway,
-        currency=plan.currency,
-        subtotal_cents=plan.price_cents,
-        total_cents=plan.price_cents,
-        vat_rate=rate,
-        vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
+        user=user, kind=Order.Kind.SUBSCRIPTION, **plan_order_fields(subscription=subscription, gateway=gateway)
     )
+
+
+def plan_order_fields(*, subscription: Subscription, gateway: str) -> dict:
+    """The fields an order for a period of `subscription`'s plan shares with every other such
+    order (the first and each renewal): the plan's price, VAT included at today's rate."""
+    plan = subscription.plan
+    rate = PlatformSettings.load().vat_rate
+    return {
+        "plan": plan,
+        "subscription": subscription,
+        "gateway": gateway,
+        "currency": plan.currency,
+        "subtotal_cents": plan.price_cents,
+        "total_cents": plan.price_cents,
+        "vat_rate": rate,
+        "vat_cents": vat_from_gross(gross_cents=plan.price_cents, rate=rate),
+    }
 
 
 def checkout_start(*, order: Order, absolute_url) -> str:

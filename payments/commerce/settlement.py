@@ -14,14 +14,13 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.errors import DomainError
-from coursepages.models import PlatformSettings
 from learners.enrollment.services import enrollment_create, enrollment_revoke
 from learners.models import Enrollment
+from payments.commerce.checkout import plan_order_fields
 from payments.commerce.coupons import coupon_redeem_for_order
 from payments.commerce.invoices import invoice_number_allocate
 from payments.commerce.subscriptions import subscription_activate, subscription_extend
 from payments.models import Order, Payment, Subscription
-from payments.vat import vat_from_gross
 
 logger = logging.getLogger("payments")
 
@@ -192,19 +191,11 @@ def subscription_renew(
     if amount_cents is None or int(amount_cents) != plan.price_cents or currency.upper() != plan.currency:
         raise Refused(f"renewal of {amount_cents} {currency} does not match plan {plan.price_cents} {plan.currency}")
     now = timezone.now()
-    rate = PlatformSettings.load().vat_rate
     order = Order.objects.create(
         user=subscription.user,
         kind=Order.Kind.RENEWAL,
         status=Order.Status.PAID,
-        plan=plan,
-        subscription=subscription,
-        gateway=gateway,
-        currency=plan.currency,
-        subtotal_cents=plan.price_cents,
-        total_cents=plan.price_cents,
-        vat_rate=rate,
-        vat_cents=vat_from_gross(gross_cents=plan.price_cents, rate=rate),
+        **plan_order_fields(subscription=subscription, gateway=gateway),
         paid_at=now,
         invoice_number=invoice_number_allocate(),
     )

@@ -85,6 +85,20 @@ def _existing(source_key: str, kind: str) -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(source_key=source_key, kind=kind).order_by("line"))
 
 
+def _write_once(rows: list[LedgerEntry], *, source_key: str, kind: str) -> list[LedgerEntry]:
+    """Write `rows` (all of `kind` under `source_key`) and return them as stored. When a concurrent
+    twin wrote the same rows first, the unique constraint refuses ours and its rows are the answer."""
+    try:
+        with transaction.atomic():
+            LedgerEntry.objects.bulk_create(rows)
+    except IntegrityError:
+        existing = _existing(source_key, kind)
+        if existing:
+            return existing
+        raise
+    return _existing(source_key, kind)
+
+
 def ledger_record_sale(
     *, source_key: str, course: CoursePage, gross_cents: int, currency: str, occurred_at: datetime
 ) -> list[LedgerEntry]:
@@ -150,16 +164,7 @@ def ledger_record_sale(
             **common,
         ),
     )
-    try:
-        with transaction.atomic():
-            LedgerEntry.objects.bulk_create(rows)
-    except IntegrityError:
-        # A concurrent twin wrote the same sale first; its rows are the answer.
-        existing = _existing(source_key, LedgerEntry.Kind.SALE)
-        if existing:
-            return existing
-        raise
-    return _existing(source_key, LedgerEntry.Kind.SALE)
+    return _write_once(rows, source_key=source_key, kind=LedgerEntry.Kind.SALE)
 
 
 def ledger_reverse_sale(*, source_key: str, occurred_at: datetime) -> list[LedgerEntry]:
@@ -203,15 +208,7 @@ def ledger_reverse_sale(*, source_key: str, occurred_at: datetime) -> list[Ledge
                     released_at=None if pending else now,
                 )
             )
-        try:
-            with transaction.atomic():
-                LedgerEntry.objects.bulk_create(rows)
-        except IntegrityError:
-            already = _existing(source_key, LedgerEntry.Kind.REFUND)
-            if already:
-                return already
-            raise
-    return _existing(source_key, LedgerEntry.Kind.REFUND)
+        return _write_once(rows, source_key=source_key, kind=LedgerEntry.Kind.REFUND)
 
 
 def ledger_release_due(*, now: datetime | None = None) -> int:

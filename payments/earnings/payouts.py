@@ -93,6 +93,24 @@ def bank_details_for(*, profile_or_payout) -> dict:
 # ---- payout requests --------------------------------------------------------------------
 
 
+def _payout_entry(payout: PayoutRequest, *, kind: str, amount_cents: int, at) -> LedgerEntry:
+    """The instructor's ledger row of a payout (money out) or of its return (money back), available
+    at once."""
+    return LedgerEntry.objects.create(
+        source_key=f"payout:{payout.pk}",
+        kind=kind,
+        account=LedgerEntry.Account.INSTRUCTOR,
+        instructor_id=payout.instructor_id,
+        payout=payout,
+        currency=payout.currency,
+        amount_cents=amount_cents,
+        status=LedgerEntry.Status.AVAILABLE,
+        occurred_at=at,
+        available_at=at,
+        released_at=at,
+    )
+
+
 def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
     """Ask to be paid `amount_cents` of the available balance. The instructor's profile row is
     locked while the balance is read and the payout row written, so two concurrent requests
@@ -123,19 +141,7 @@ def payout_request(*, user, amount_cents: int, note: str = "") -> PayoutRequest:
             bank_details_encrypted=profile.bank_details_encrypted,
             bank_details_masked=profile.bank_details_masked,
         )
-        LedgerEntry.objects.create(
-            source_key=f"payout:{payout.pk}",
-            kind=LedgerEntry.Kind.PAYOUT,
-            account=LedgerEntry.Account.INSTRUCTOR,
-            instructor=user,
-            payout=payout,
-            currency=site.currency,
-            amount_cents=-amount_cents,
-            status=LedgerEntry.Status.AVAILABLE,
-            occurred_at=now,
-            available_at=now,
-            released_at=now,
-        )
+        _payout_entry(payout, kind=LedgerEntry.Kind.PAYOUT, amount_cents=-amount_cents, at=now)
         log(
             instance=payout,
             action="lectern.payout.requested",
@@ -220,19 +226,7 @@ def payout_reject(*, payout_id: int, actor, reason: str) -> PayoutRequest:
         payout.decided_by = actor
         payout.decided_at = now
         payout.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
-        LedgerEntry.objects.create(
-            source_key=f"payout:{payout.pk}",
-            kind=LedgerEntry.Kind.PAYOUT_RETURN,
-            account=LedgerEntry.Account.INSTRUCTOR,
-            instructor_id=instructor_id,
-            payout=payout,
-            currency=payout.currency,
-            amount_cents=payout.amount_cents,
-            status=LedgerEntry.Status.AVAILABLE,
-            occurred_at=now,
-            available_at=now,
-            released_at=now,
-        )
+        _payout_entry(payout, kind=LedgerEntry.Kind.PAYOUT_RETURN, amount_cents=payout.amount_cents, at=now)
         log(
             instance=payout,
             action="lectern.payout.rejected",

@@ -8,32 +8,11 @@ from coursepages.models import Category
 from learners.access import learning_context_for
 from learners.enrollment.services import enrollment_create, lesson_complete
 from learners.models import Enrollment, LessonProgress, Review
-from tests.factories import lessons_of, make_course, text_lesson
+from tests.factories import lessons_of, make_course, quiz_block, text_lesson
 
 pytestmark = pytest.mark.django_db
 
-QUIZ = (
-    "quiz",
-    {
-        "title": "Check",
-        "questions": [
-            {
-                "text": "2+2?",
-                "kind": "single",
-                "points": 1,
-                "explanation": "EXPLAINED",
-                "options": [
-                    {"text": "4", "is_correct": True, "feedback": "RIGHT"},
-                    {"text": "5", "is_correct": False, "feedback": "NO"},
-                ],
-            }
-        ],
-        "passing_score": 50,
-        "max_attempts": 0,
-        "time_limit_minutes": 0,
-        "feedback_mode": "immediate",
-    },
-)
+QUIZ = quiz_block(explanation="EXPLAINED", right_feedback="RIGHT", wrong_feedback="NO")
 
 
 def bearer(user):

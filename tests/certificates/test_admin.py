@@ -11,13 +11,6 @@ from tests.certificates.helpers import complete_course
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def certificate(student, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        complete_course(student=student, title="Soil Science")
-    return Certificate.objects.get()
-
-
 def test_index_lists_filters_and_searches(
     client, admin_user, other_student, certificate, django_capture_on_commit_callbacks
 ):

@@ -4,18 +4,10 @@ API list show only the user's own certificates."""
 import pytest
 from django.core.files.storage import storages
 
-from certificates.models import Certificate
 from certificates.services import certificate_revoke
 from tests.certificates.helpers import complete_course
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def certificate(student, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        complete_course(student=student, title="Soil Science")
-    return Certificate.objects.get()
 
 
 def _download(client, certificate):

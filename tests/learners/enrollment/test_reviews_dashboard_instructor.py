@@ -14,32 +14,11 @@ from learners.enrollment.services import (
     review_save,
 )
 from learners.models import BlockCompletion, Enrollment, Review
-from tests.factories import lessons_of, make_course, make_user, text_lesson
+from tests.factories import lessons_of, make_course, make_user, quiz_block, text_lesson
 
 pytestmark = pytest.mark.django_db
 
-QUIZ = (
-    "quiz",
-    {
-        "title": "Check",
-        "questions": [
-            {
-                "text": "2+2?",
-                "kind": "single",
-                "points": 1,
-                "explanation": "",
-                "options": [
-                    {"text": "4", "is_correct": True, "feedback": ""},
-                    {"text": "5", "is_correct": False, "feedback": ""},
-                ],
-            }
-        ],
-        "passing_score": 50,
-        "max_attempts": 0,
-        "time_limit_minutes": 0,
-        "feedback_mode": "immediate",
-    },
-)
+QUIZ = quiz_block()
 
 
 def test_only_enrolled_students_review_once_and_can_edit(student, other_student, free_course):

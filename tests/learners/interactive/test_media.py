@@ -22,35 +22,25 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n" + b"0" * 1000
 
 
-def _video_course(threshold=90, pricing="free"):
+def _one_block_course(block: tuple[str, dict], *, pricing: str, section: str, lesson_title: str):
+    """A course with one lesson holding only `block`; returns (course, lesson, the block's id)."""
     course = make_course(
         pricing=pricing,
         price_cents=0 if pricing == "free" else 1000,
-        sections=[
-            (
-                "Watch",
-                [
-                    (
-                        "Video lesson",
-                        [
-                            (
-                                "video",
-                                {
-                                    "title": "Intro",
-                                    "source": "youtube",
-                                    "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
-                                    "completion_threshold": threshold,
-                                },
-                            )
-                        ],
-                        {},
-                    )
-                ],
-            )
-        ],
+        sections=[(section, [(lesson_title, [block], {})])],
     )
     lesson = course.lessons().specific().get()
     return course, lesson, lesson.body[0].id
+
+
+def _video_course(threshold=90, pricing="free"):
+    video = {
+        "title": "Intro",
+        "source": "youtube",
+        "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "completion_threshold": threshold,
+    }
+    return _one_block_course(("video", video), pricing=pricing, section="Watch", lesson_title="Video lesson")
 
 
 def _report(user, lesson, **kwargs):
@@ -166,34 +156,11 @@ def test_video_reports_need_an_enrollment(other_student):
 
 def _document_course(pricing="one_time", allow_download=True):
     document = Document.objects.create(title="Cheat sheet", file=SimpleUploadedFile("cheat-sheet.pdf", PDF))
-    course = make_course(
-        pricing=pricing,
-        price_cents=0 if pricing == "free" else 1000,
-        sections=[
-            (
-                "Read",
-                [
-                    (
-                        "Reading",
-                        [
-                            (
-                                "document",
-                                {
-                                    "title": "Cheat sheet",
-                                    "document": document.pk,
-                                    "show_preview": True,
-                                    "allow_download": allow_download,
-                                },
-                            )
-                        ],
-                        {},
-                    )
-                ],
-            )
-        ],
+    block = {"title": "Cheat sheet", "document": document.pk, "show_preview": True, "allow_download": allow_download}
+    course, lesson, block_id = _one_block_course(
+        ("document", block), pricing=pricing, section="Read", lesson_title="Reading"
     )
-    lesson = course.lessons().specific().get()
-    return course, lesson, lesson.body[0].id, document
+    return course, lesson, block_id, document
 
 
 def test_lesson_documents_are_served_to_admitted_users_and_downloads_counted(client, student, other_student):

@@ -1,7 +1,6 @@
 """Payout requests and decisions, bank details encryption, and the release task."""
 
 import threading
-from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -25,23 +24,12 @@ from payments.earnings.tasks import earnings_release_due
 from payments.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
 from tests.payments.earnings.earnings_helpers import (
     BANK,
-    available_earnings,
     paid_course,
     site_settings,
     with_bank_details,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def earning_instructor(instructor):
-    """An instructor with bank details and R700.00 available (a R1150 sale at 70%, 15% VAT)."""
-    site_settings(vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), payout_threshold_cents=10000)
-    with_bank_details(instructor)
-    available_earnings(course=paid_course(instructor=instructor), gross_cents=115000, key="order-item:1")
-    assert balances_for(user=instructor).available == 70000
-    return instructor
 
 
 def _refusal(call) -> PayoutError:

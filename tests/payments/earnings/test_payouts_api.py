@@ -1,24 +1,12 @@
 """The earnings API: /api/v1/instructor/earnings/, /payouts/request/ and the admin payout routes."""
 
 import json
-from decimal import Decimal
 
 import pytest
 
 from payments.models import PayoutRequest
-from tests.payments.earnings.earnings_helpers import available_earnings, paid_course, site_settings, with_bank_details
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def earning_instructor(instructor):
-    site_settings(vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), payout_threshold_cents=10000)
-    with_bank_details(instructor)
-    available_earnings(
-        course=paid_course(instructor=instructor, title="Bookkeeping"), gross_cents=115000, key="order-item:1"
-    )
-    return instructor
 
 
 def _post(client, url, data):

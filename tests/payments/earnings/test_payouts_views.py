@@ -12,21 +12,11 @@ from payments.earnings.ledger import ledger_record_sale
 from payments.earnings.payouts import payout_request
 from payments.earnings.selectors import balances_for
 from payments.models import PayoutRequest
-from tests.payments.earnings.earnings_helpers import available_earnings, paid_course, site_settings, with_bank_details
+from tests.payments.earnings.earnings_helpers import available_earnings, paid_course
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = "/payments/earnings/"
-
-
-@pytest.fixture
-def earning_instructor(instructor):
-    site_settings(vat_rate=Decimal("0.15"), default_revenue_share=Decimal("70"), payout_threshold_cents=10000)
-    with_bank_details(instructor)
-    available_earnings(
-        course=paid_course(instructor=instructor, title="Bookkeeping"), gross_cents=115000, key="order-item:1"
-    )
-    return instructor
 
 
 def test_instructor_dashboard_shows_balances_course_month_and_ledger(client, earning_instructor):
