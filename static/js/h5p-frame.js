@@ -72,7 +72,7 @@
       window.addEventListener("pagehide", function () { sendState(true); });
     }
   }).catch(function (error) {
-    post({type: "lectern:h5p:error"});
+    post({type: "lectern:h5p:error", message: String(error && error.message || error)});
     throw error;
   });
 })();

@@ -101,6 +101,7 @@
     } else if (message.type === "lectern:h5p:ready") player.frame.setAttribute("data-ready", "true");
     else if (message.type === "lectern:h5p:error") {
       show(config, "This activity could not be loaded. Reload the page to try again.");
+      if (window.console) console.error("H5P player: " + message.message);
     }
   });
 
