@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from coursepages.models import LessonPage
 from learners.enrollment.services import LearningError, activity_complete
+from learners.interactive.grading import h5p_grade
 from learners.interactive.media import interactive_block, learner_context, lesson_for
 from learners.models import H5PResult, LessonProgress, XAPIStatement
 
@@ -135,6 +136,12 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
         if is_child or verb not in RESULT_VERBS:
             return {"stored": True, "result": None, "activity_completed": False, "lesson_completed": False}
 
+        graded = h5p_grade(package=block.value.get("package"), result=result)
+        if graded is not None:  # the server's score, never the claimed one
+            score = {key: graded[key] for key in ("raw", "min", "max", "scaled")}
+            result = {**result, "success": graded["success"]}
+            if verb.endswith(("/passed", "/failed")):
+                verb = VERBS + "answered"
         h5p_result = _result_apply(user=user, lesson=lesson, block=block, verb=verb, result=result, score=score)
 
     rule = block.value.get("completion") or "completed"

@@ -4,6 +4,7 @@ the activity, and the checks on activity, enrollment and score bounds."""
 
 import copy
 import json
+import uuid
 
 import pytest
 
@@ -63,16 +64,17 @@ def test_the_passed_rule_waits_for_success(client, student, package):
     assert failed["activity_completed"] is False
     assert not BlockCompletion.objects.exists()
 
-    passed = _post(
-        client, block_id, _for_block(xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)
-    ).json()
+    right = _for_block(xapi_fixture("h5p-truefalse-answered_h5p-php-report.json"), lesson, block_id)
+    right["result"]["response"] = "true"  # the package's right answer: the server grades it 1 of 1
+    passed = _post(client, block_id, right).json()
     assert passed["activity_completed"] is True
     result = H5PResult.objects.get(user=student, block_id=block_id)
     assert (result.success, result.score_raw, result.best_score_scaled, result.attempts) == (True, 1, 1, 2)
     assert BlockCompletion.objects.get(block_id=block_id).score_percent == 100
 
 
-def test_a_completed_statement_without_success_completes_only_the_completed_rule(client, student, package):
+def test_a_completed_statement_without_success_completes_only_the_completed_rule(client, student):
+    package = stored_package("H5P.Accordion.h5p")  # not graded by the server: its claimed score stands
     course, lesson, block_id = h5p_course(package, completion="passed")
     enrolled(student, course)
     client.force_login(student)
@@ -82,7 +84,8 @@ def test_a_completed_statement_without_success_completes_only_the_completed_rule
     assert body["result"]["score_raw"] == 2 and round(body["result"]["score_scaled"], 4) == 0.6667
 
 
-def test_child_statements_are_stored_but_do_not_complete_the_activity(client, student, package):
+def test_child_statements_are_stored_but_do_not_complete_the_activity(client, student):
+    package = stored_package("H5P.SingleChoiceSet.h5p")
     course, lesson, block_id = h5p_course(package)
     enrolled(student, course)
     client.force_login(student)
@@ -159,3 +162,35 @@ def test_state_is_saved_and_given_back_to_the_player(client, student, package):
     assert '"state": "{\\"answer\\":true}"' in html  # preloaded into the player's contentUserData
     bad = client.put(url, json.dumps({"lesson_id": lesson.pk, "state": "{not json"}), content_type="application/json")
     assert bad.status_code == 400
+
+
+def test_the_server_grades_true_false_and_ignores_a_forged_full_score(client, student, package):
+    course, lesson, block_id = h5p_course(package, completion="passed")
+    enrolled(student, course)
+    client.force_login(student)
+    forged = _for_block(xapi_fixture("h5p-truefalse-answered_h5p-php-report.json"), lesson, block_id)
+    forged["result"].update(
+        {"score": {"min": 0, "max": 1, "raw": 1, "scaled": 1}, "success": True, "response": "false"}
+    )
+    body = _post(client, block_id, forged).json()
+    assert body["activity_completed"] is False
+    assert (body["result"]["score_raw"], body["result"]["success"]) == (0, False)
+    assert XAPIStatement.objects.get().statement["result"]["score"]["raw"] == 1  # the claim, kept for the record
+    forged_passed = _for_block(xapi_fixture("h5p-completed-2015_h5p-org-blog.json"), lesson, block_id)
+    forged_passed["verb"]["id"] = "http://adlnet.gov/expapi/verbs/passed"
+    assert _post(client, block_id, forged_passed).json()["activity_completed"] is False
+    assert not BlockCompletion.objects.exists()
+
+
+def test_the_server_grades_multichoice_against_content_json(client, student):
+    package = stored_package("H5P.MultiChoice.h5p")  # answer 0 is the only correct one
+    course, lesson, block_id = h5p_course(package, completion="passed")
+    enrolled(student, course)
+    client.force_login(student)
+    statement = _for_block(xapi_fixture("h5p-multichoice-answered_libretexts-adapt.json"), lesson, block_id)
+    assert statement["result"]["response"] == "1" and statement["result"]["score"]["raw"] == 1
+    wrong = _post(client, block_id, statement).json()
+    assert (wrong["result"]["score_raw"], wrong["activity_completed"]) == (0, False)
+    statement["id"], statement["result"]["response"] = str(uuid.uuid4()), "0"
+    right = _post(client, block_id, statement).json()
+    assert (right["result"]["score_raw"], right["result"]["score_max"], right["activity_completed"]) == (1, 1, True)
