@@ -76,6 +76,17 @@ def _assignment_states(context: LearningContext) -> dict[str, AssignmentState]:
     }
 
 
+def _h5p_recorded(row) -> dict | None:
+    if row is None or (row.score_max is None and not row.completion):
+        return None
+    return {
+        "scoreRaw": row.score_raw,
+        "scoreMax": row.score_max,
+        "completed": row.completed_at is not None,
+        "attempts": row.attempts,
+    }
+
+
 def _h5p_players(context: LearningContext) -> dict[str, dict]:
     children = [
         child
@@ -85,11 +96,10 @@ def _h5p_players(context: LearningContext) -> dict[str, dict]:
     if not children:
         return {}
     lesson, can_record = context.lesson, context.may_record
-    saved = (
-        dict(H5PResult.objects.filter(user=context.user, lesson=lesson).values_list("block_id", "state"))
-        if can_record
-        else {}
+    results = (
+        {row.block_id: row for row in H5PResult.objects.filter(user=context.user, lesson=lesson)} if can_record else {}
     )
+    saved = {block_id: row.state for block_id, row in results.items()}
     players = {}
     for child in children:
         token = h5p_player_token(user=context.user, lesson_id=lesson.pk, block_id=child.id)
@@ -99,6 +109,8 @@ def _h5p_players(context: LearningContext) -> dict[str, dict]:
             "playerUrl": reverse("learners:h5p-player", args=[token]),
             "xAPIObjectIRI": activity_iri(lesson_id=lesson.pk, block_id=child.id),
             "state": saved.get(child.id) or "",
+            # What the server recorded, shown again when the lesson is reloaded.
+            "recorded": _h5p_recorded(results.get(child.id)),
             "canRecord": can_record,
             "xapiUrl": f"/api/v1/h5p/{child.id}/xapi/",
             "stateUrl": f"/api/v1/h5p/{child.id}/state/",

@@ -277,3 +277,18 @@ def test_the_demo_seed_adds_an_h5p_lesson_once():
     assert block.value["package"].main_library == "H5P.TrueFalse 1.6"
     assert H5PPackage.objects.count() == 1
     assert storages["private"].exists(f"{block.value['package'].content_path}/h5p.json")
+
+
+@pytest.mark.django_db
+def test_reloading_a_finished_activity_shows_the_recorded_score(client, student):
+    from learners.models import H5PResult
+
+    package = stored_package("H5P.TrueFalse.h5p")
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    H5PResult.objects.create(
+        user=student, lesson=lesson, block_id=block_id, score_raw=1, score_max=1, completion=True, attempts=1
+    )
+    client.force_login(student)
+    html = client.get(lesson.url).content.decode()
+    assert "Your recorded score: 1 of 1." in html
