@@ -29,7 +29,7 @@ from learners.interactive.media import (
     lesson_file_document,
     lesson_for,
 )
-from learners.interactive.xapi import activity_iri
+from learners.interactive.xapi import activity_iri, h5p_attempt_open
 from learners.models import H5PResult
 
 
@@ -108,8 +108,9 @@ def h5p_player(request, token: str):
         return HttpResponseForbidden(str(exc))
     lesson = context.lesson
     files_url = reverse("learners:h5p-file", args=[token, "h5p.json"]).rsplit("/", 1)[0] + "/"
-    state = ""
+    state, attempt = "", None
     if context.may_record:
+        attempt = h5p_attempt_open(context=context, block_id=block.id)
         state = (
             H5PResult.objects.filter(user=context.user, lesson=lesson, block_id=block.id)
             .values_list("state", flat=True)
@@ -127,6 +128,7 @@ def h5p_player(request, token: str):
             "parent_origin": f"{request.scheme}://{request.get_host()}",
             "can_record": context.may_record,
             "state": state,
+            "attempt": attempt.pk if attempt else "",
         },
     )
     response["Content-Security-Policy"] = _player_policy(request, files_url=files_url)

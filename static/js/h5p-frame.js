@@ -16,6 +16,22 @@
     window.parent.postMessage(message, parentOrigin);
   }
 
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40; bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  // Every statement carries its own id (stored once) and the attempt the server opened.
+  function stamp(statement) {
+    statement.id = statement.id || uuid();
+    statement.context = statement.context || {};
+    statement.context.registration = data.attempt;
+    return statement;
+  }
+
   function currentState() {
     var integration = window.H5PIntegration || {};
     var content = (integration.contents || {})["cid-" + data.blockId] || {};
@@ -53,7 +69,7 @@
 
   new H5PStandalone.H5P(element, options).then(function () {
     window.H5P.externalDispatcher.on("xAPI", function (event) {
-      post({type: "lectern:h5p:xapi", statement: event.data.statement});
+      post({type: "lectern:h5p:xapi", statement: stamp(event.data.statement)});
     });
     element.setAttribute("data-ready", "true");
     post({type: "lectern:h5p:ready"});

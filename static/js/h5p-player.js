@@ -64,10 +64,6 @@
   function onStatement(config, statement) {
     if (!statement || typeof statement !== "object" || !statement.object || !statement.verb) return;
     if (String(statement.object.id).split("?")[0] !== config.xAPIObjectIRI || !config.canRecord) return;
-    if (config.attempt) {
-      statement.context = statement.context || {};
-      statement.context.registration = config.attempt;
-    }
     sendInOrder(config.xapiUrl, "POST", statement).then(function (reply) {
       if (!reply.ok) {
         if (reply.data && reply.data.detail) show(config, reply.data.detail);
