@@ -89,7 +89,7 @@ def _player_policy(request, *, files_url: str) -> str:
         "connect-src": f"{files}",
         "frame-src": "https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com",
         "form-action": "'none'",
-        "base-uri": "'none'",
+        "base-uri": files,
         "frame-ancestors": origin,
         "sandbox": "allow-scripts",
     }
