@@ -5,14 +5,17 @@ score (kept in the stored statement, for the record) never decides a grade.
 Graded here: H5P.TrueFalse (response "true"/"false" against `correct`) and H5P.MultiChoice
 (response = the chosen answers' indexes in content.json joined by "[,]"; H5P's scoring: +1
 for each correct answer chosen, −1 for each wrong one, at least 0, out of the number of
-correct answers, or all-or-nothing 1 point with `behaviour.singlePoint`). Other content
-types are not graded by the server (their claimed score is recorded as before)."""
+correct answers, or all-or-nothing 1 point with `behaviour.singlePoint`), and
+H5P.SingleChoiceSet (one point per question whose latest answer in this attempt — the child
+statement of its `subContentId` — is index 0, the set's right answer). Other content types
+are "completion only": the server records no score for them, and the block decides whether
+their completion may complete the lesson."""
 
 import json
 
 from django.core.files.storage import storages
 
-GRADED_LIBRARIES = ("H5P.TrueFalse", "H5P.MultiChoice")
+GRADED_LIBRARIES = ("H5P.TrueFalse", "H5P.MultiChoice", "H5P.SingleChoiceSet")
 
 
 def _content(package) -> dict | None:
@@ -25,6 +28,7 @@ def _content(package) -> dict | None:
 
 
 def h5p_gradable(package) -> bool:
+    """Whether the server grades this package's answers ("completion only" otherwise)."""
     return bool(package) and package.main_library.split(" ", 1)[0] in GRADED_LIBRARIES
 
 
@@ -46,7 +50,20 @@ def _multi_choice(content: dict, response: str) -> tuple[float, float]:
     return float(raw), maximum
 
 
-def h5p_grade(*, package, result: dict) -> dict | None:
+def _single_choice_set(content: dict, children: list[dict]) -> tuple[float, float]:
+    choices = [choice for choice in content.get("choices") or [] if isinstance(choice, dict)]
+    latest: dict[str, str] = {}
+    for statement in children:
+        activity = str((statement.get("object") or {}).get("id", ""))
+        sub_content = activity.split("?subContentId=", 1)[1] if "?subContentId=" in activity else ""
+        response = (statement.get("result") or {}).get("response")
+        if sub_content and isinstance(response, str):
+            latest[sub_content] = response
+    raw = sum(1 for choice in choices if latest.get(str(choice.get("subContentId"))) == "0")
+    return float(raw), float(len(choices))
+
+
+def h5p_grade(*, package, result: dict, children: list[dict] | None = None) -> dict | None:
     """{"raw", "min", "max", "scaled", "success"} recomputed by the server for a top-level
     result of a gradable package, or None when the server does not grade this type."""
     if not h5p_gradable(package):
@@ -57,8 +74,11 @@ def h5p_grade(*, package, result: dict) -> dict | None:
     response = result.get("response")
     response = response if isinstance(response, str) else ""
     library = package.main_library.split(" ", 1)[0]
-    grader = _true_false if library == "H5P.TrueFalse" else _multi_choice
-    raw, maximum = grader(content, response)
+    if library == "H5P.SingleChoiceSet":
+        raw, maximum = _single_choice_set(content, children or [])
+    else:
+        grader = _true_false if library == "H5P.TrueFalse" else _multi_choice
+        raw, maximum = grader(content, response)
     return {
         "raw": raw,
         "min": 0.0,

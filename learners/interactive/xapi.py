@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from coursepages.models import LessonPage
 from learners.enrollment.services import LearningError, activity_complete
-from learners.interactive.grading import h5p_grade
+from learners.interactive.grading import h5p_gradable, h5p_grade
 from learners.interactive.media import interactive_block, learner_context, lesson_for
 from learners.models import H5PAttempt, H5PResult, LessonProgress, XAPIStatement
 
@@ -138,12 +138,31 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
         if is_child or verb not in RESULT_VERBS:
             return {"stored": True, "result": None, "activity_completed": False, "lesson_completed": False}
 
-        graded = h5p_grade(package=block.value.get("package"), result=result)
+        package = block.value.get("package")
+        children = (
+            list(
+                XAPIStatement.objects.filter(
+                    user=user,
+                    lesson=lesson,
+                    block_id=block_id,
+                    is_child=True,
+                    statement__context__registration=str(attempt.pk),
+                )
+                .order_by("received_at", "pk")
+                .values_list("statement", flat=True)
+            )
+            if h5p_gradable(package)
+            else []
+        )
+        graded = h5p_grade(package=package, result=result, children=children)
         if graded is not None:  # the server's score, never the claimed one
             score = {key: graded[key] for key in ("raw", "min", "max", "scaled")}
             result = {**result, "success": graded["success"]}
-            if verb.endswith(("/passed", "/failed")):
-                verb = VERBS + "answered"
+        else:  # completion only: a claimed score or success is not a grade
+            score = None
+            result = {key: value for key, value in result.items() if key not in ("score", "success")}
+        if verb.endswith(("/passed", "/failed")):
+            verb = VERBS + "answered"
         # Each attempt counts once, however many result statements it sends.
         first_of_attempt = H5PAttempt.objects.filter(pk=attempt.pk, scored_at__isnull=True).update(
             scored_at=timezone.now()
@@ -160,6 +179,8 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
 
     rule = block.value.get("completion") or "completed"
     done = h5p_result.success is True if rule == "passed" else h5p_result.completion
+    if not h5p_gradable(block.value.get("package")) and not block.value.get("ungraded_completes", True):
+        done = False  # the instructor does not let a completion-only type complete the lesson
     activity_completed = False
     if done:
         activity_complete(context=context, block_id=block_id, score_percent=h5p_result.score_percent)

@@ -87,7 +87,9 @@ def test_a_completed_statement_without_success_completes_only_the_completed_rule
     statement = _for_block(xapi_fixture("h5p-completed-2015_h5p-org-blog.json"), lesson, block_id, student)
     body = _post(client, block_id, statement).json()
     assert body["activity_completed"] is False
-    assert body["result"]["score_raw"] == 2 and round(body["result"]["score_scaled"], 4) == 0.6667
+    # Accordion is completion only: the claimed 2 of 3 is kept in the statement, not recorded.
+    assert body["result"]["score_raw"] is None and body["result"]["success"] is None
+    assert XAPIStatement.objects.get().statement["result"]["score"]["raw"] == 2
 
 
 def test_child_statements_are_stored_but_do_not_complete_the_activity(client, student):
@@ -223,3 +225,40 @@ def test_one_attempt_counts_once_however_often_its_statements_are_sent(client, s
         statement["id"] = str(uuid.uuid4())
         assert _post(client, block_id, statement).status_code == 201
     assert H5PResult.objects.get(user=student).attempts == 1
+
+
+def test_the_server_grades_a_single_choice_set_from_its_attempts_answers(client, student):
+    package = stored_package("H5P.SingleChoiceSet.h5p")
+    course, lesson, block_id = h5p_course(package, completion="passed")
+    enrolled(student, course)
+    client.force_login(student)
+    report = xapi_fixture("h5p-singlechoiceset-getXAPIData_h5p-php-report.json")
+    attempt = H5PAttempt.objects.create(user=student, lesson=lesson, block_id=block_id)
+    for child, response in zip(report["children"], ["0", "0", "2"], strict=True):
+        statement = _for_block(child["statement"], lesson, block_id)
+        statement.setdefault("context", {})["registration"] = str(attempt.pk)
+        statement["result"]["response"] = response
+        statement["result"]["score"] = {"min": 0, "max": 1, "raw": 1, "scaled": 1}  # every one claimed right
+        assert _post(client, block_id, statement).status_code == 201
+    parent = _for_block(report["statement"], lesson, block_id)
+    parent.setdefault("context", {})["registration"] = str(attempt.pk)
+    parent["result"]["score"] = {"min": 0, "max": 3, "raw": 3, "scaled": 1}
+    body = _post(client, block_id, parent).json()
+    assert (body["result"]["score_raw"], body["result"]["score_max"], body["activity_completed"]) == (2, 3, False)
+
+
+def test_a_completion_only_type_completes_the_lesson_only_if_the_block_allows(client, student):
+    package = stored_package("H5P.Accordion.h5p")
+    course = h5p_course(package)[0]
+    lesson = course.lessons().specific().get()
+    body = lesson.body
+    body[0].value["ungraded_completes"] = False
+    lesson.body = body
+    lesson.save_revision().publish()
+    block_id = lesson.body[0].id
+    enrolled(student, course)
+    client.force_login(student)
+    statement = _for_block(xapi_fixture("h5p-completed-2015_h5p-org-blog.json"), lesson, block_id, student)
+    reply = _post(client, block_id, statement).json()
+    assert reply["activity_completed"] is False and reply["result"]["completion"] is True
+    assert not BlockCompletion.objects.exists()
