@@ -10,12 +10,27 @@ class H5PBlock(blocks.StructBlock):
     completion = blocks.ChoiceBlock(
         choices=[("completed", "When completed or answered"), ("passed", "Only when passed")], default="completed"
     )
+    ungraded_completes = blocks.BooleanBlock(
+        required=False,
+        default=True,
+        label="Completion-only types may complete the lesson",
+        help_text=(
+            "The server grades True/False, Multiple Choice and Single Choice Set itself. Other "
+            "content types are completion only (no score is recorded; the browser's claim is not "
+            "trusted): tick to let finishing one complete the lesson."
+        ),
+    )
 
     def get_preview_value(self):
         # The chooser resolves "coursepages.H5PPackage" by name: blocks never imports coursepages.
         package = self.child_blocks["package"].target_model.objects.order_by("-pk").first()
         return self.to_python(
-            {"title": "Interactive exercise", "package": package.pk if package else None, "completion": "completed"}
+            {
+                "title": "Interactive exercise",
+                "package": package.pk if package else None,
+                "completion": "completed",
+                "ungraded_completes": True,
+            }
         )
 
     class Meta:

@@ -6,7 +6,7 @@ The Wagtail admin keeps Wagtail's own defaults (it needs inline scripts)."""
 from django.conf import settings
 
 
-def _media_sources() -> list[str]:
+def media_sources() -> list[str]:
     sources = []
     endpoint = getattr(settings, "AWS_S3_ENDPOINT_URL", None)
     if getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
@@ -17,7 +17,7 @@ def _media_sources() -> list[str]:
 
 
 def build_policy() -> str:
-    media = _media_sources()
+    media = media_sources()
     frames = [
         "'self'",
         "https://www.youtube-nocookie.com",

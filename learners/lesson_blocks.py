@@ -8,7 +8,6 @@ query or write. An overdue quiz attempt is closed by `lesson_quiz_attempts_expir
 service path, before the page renders) and by the beat sweep, never by a template."""
 
 from django.conf import settings
-from django.templatetags.static import static
 from django.urls import reverse
 
 from blocks.ai_tool import origin_of
@@ -17,6 +16,7 @@ from learners.access import LearningContext
 from learners.activity_blocks import Activity
 from learners.assessments.assignments import AssignmentState, assignment_settings
 from learners.assessments.quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
+from learners.interactive.h5p import h5p_player_token
 from learners.interactive.xapi import activity_iri
 from learners.models import AssignmentSubmission, H5PResult, QuizAttempt, VideoProgress
 
@@ -76,6 +76,17 @@ def _assignment_states(context: LearningContext) -> dict[str, AssignmentState]:
     }
 
 
+def _h5p_recorded(row) -> dict | None:
+    if row is None or (row.score_max is None and not row.completion):
+        return None
+    return {
+        "scoreRaw": row.score_raw,
+        "scoreMax": row.score_max,
+        "completed": row.completed_at is not None,
+        "attempts": row.attempts,
+    }
+
+
 def _h5p_players(context: LearningContext) -> dict[str, dict]:
     children = [
         child
@@ -85,23 +96,21 @@ def _h5p_players(context: LearningContext) -> dict[str, dict]:
     if not children:
         return {}
     lesson, can_record = context.lesson, context.may_record
-    saved = (
-        dict(H5PResult.objects.filter(user=context.user, lesson=lesson).values_list("block_id", "state"))
-        if can_record
-        else {}
+    results = (
+        {row.block_id: row for row in H5PResult.objects.filter(user=context.user, lesson=lesson)} if can_record else {}
     )
+    saved = {block_id: row.state for block_id, row in results.items()}
     players = {}
     for child in children:
-        base = reverse("learners:h5p-file", args=[lesson.pk, child.id, "h5p.json"]).rsplit("/", 1)[0]
+        token = h5p_player_token(user=context.user, lesson_id=lesson.pk, block_id=child.id)
         players[child.id] = {
             "id": child.id,
             "lessonId": lesson.pk,
-            "h5pJsonPath": base,
-            "frameJs": static("vendor/h5p-standalone/frame.bundle.js"),
-            "frameCss": static("vendor/h5p-standalone/styles/h5p.css"),
+            "playerUrl": reverse("learners:h5p-player", args=[token]),
             "xAPIObjectIRI": activity_iri(lesson_id=lesson.pk, block_id=child.id),
-            "saveFreq": 10,
             "state": saved.get(child.id) or "",
+            # What the server recorded, shown again when the lesson is reloaded.
+            "recorded": _h5p_recorded(results.get(child.id)),
             "canRecord": can_record,
             "xapiUrl": f"/api/v1/h5p/{child.id}/xapi/",
             "stateUrl": f"/api/v1/h5p/{child.id}/state/",

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -49,9 +50,10 @@ class PackageInfo:
     libraries: list[str] = field(default_factory=list)  # library folder names
     file_count: int = 0
     extracted_size: int = 0
+    ignored: list[str] = field(default_factory=list)  # root files other than h5p.json
 
     def as_metadata(self) -> dict:
-        return {"h5p": self.h5p_json, "libraries": sorted(self.libraries)}
+        return {"h5p": self.h5p_json, "libraries": sorted(self.libraries), "ignored": self.ignored}
 
 
 def _limits() -> tuple[int, int, int, int]:
@@ -77,6 +79,11 @@ def _unsafe_path(name: str) -> bool:
 def _skipped(name: str) -> bool:
     """Hidden files and OS debris (.DS_Store, __MACOSX/) are ignored, as H5P core does."""
     return any(part.startswith((".", "__MACOSX")) for part in name.split("/") if part)
+
+
+def _extracted(name: str) -> bool:
+    """Only h5p.json and files inside folders are extracted (and so ever served)."""
+    return name == "h5p.json" or "/" in name
 
 
 def _dependency_folder(dependency: dict) -> tuple[str, str]:
@@ -187,10 +194,11 @@ def h5p_package_inspect(upload) -> PackageInfo:
                     problems.append(f"“{name}”: scripts and styles are only allowed inside library folders.")
             elif extension not in ALLOWED_EXTENSIONS:
                 problems.append(f"“{name}”: .{extension or '(no extension)'} files are not allowed in H5P packages.")
-            elif not top:
-                problems.append(f"“{name}”: only h5p.json may sit at the root of the package.")
         if problems:
             raise H5PValidationError(problems)
+        # Other files at the root (a readme, a placeholder) are common in public packages:
+        # they are ignored, never extracted nor served.
+        ignored_root = sorted(name for name in names if "/" not in name and name != "h5p.json")
 
         main = next((d for d in dependencies if d["machineName"] == h5p_json["mainLibrary"]), None)
         if main is None:
@@ -242,8 +250,9 @@ def h5p_package_inspect(upload) -> PackageInfo:
         main_library=f"{main['machineName']} {main['majorVersion']}.{main['minorVersion']}",
         h5p_json=h5p_json,
         libraries=sorted(seen & library_folders),
-        file_count=len(files),
-        extracted_size=total,
+        file_count=len(files) - len(ignored_root),
+        extracted_size=total - sum(info.file_size for info in files if info.filename in ignored_root),
+        ignored=ignored_root,
     )
 
 
@@ -262,7 +271,7 @@ def _extract(upload, prefix: str) -> int:
     upload.seek(0)
     with zipfile.ZipFile(upload) as archive:
         for info in archive.infolist():
-            if info.is_dir() or _skipped(info.filename):
+            if info.is_dir() or _skipped(info.filename) or not _extracted(info.filename):
                 continue
             data = bytearray()
             with archive.open(info) as handle:
@@ -339,9 +348,50 @@ def h5p_package_delete_files(*, package: H5PPackage):
 def h5p_file_name(*, package: H5PPackage, path: str) -> str | None:
     """The storage name of one extracted file of `package`, or None for a path that could
     leave the package folder."""
-    if not package.content_path or _unsafe_path(path) or path.endswith("/") or _skipped(path):
+    if not package.content_path or _unsafe_path(path) or path.endswith("/") or _skipped(path) or not _extracted(path):
         return None
     normal = posixpath.normpath(path)
     if normal != path or normal.startswith("../"):
         return None
     return f"{package.content_path}/{path}"
+
+
+# Files the player loads, served inline to it; everything else in a package (SVG, HTML, XML,
+# text, office documents…) is only ever a download. Scripts only from library folders.
+PLAYED_EXTENSIONS = frozenset(
+    "json css png jpg jpeg gif webp woff woff2 ttf otf eot mp3 m4a wav ogg webm mp4 vtt webvtt".split()
+)
+
+
+def h5p_file_played(path: str) -> bool:
+    """Whether a package file may be served inline (to the sandboxed player) rather than as
+    a download: an allow-listed type, or a script inside a library folder."""
+    extension = posixpath.splitext(path)[1].lower().lstrip(".")
+    if extension == "js":
+        return "/" in path and path.split("/", 1)[0] != "content"
+    return extension in PLAYED_EXTENSIONS
+
+
+PLAYER_TOKEN_SALT = "lectern.h5p.player"
+
+
+def h5p_player_token(*, user, lesson_id: int, block_id: str) -> str:
+    """A signed, expiring capability for one viewer's player of one block: the sandboxed
+    player (an opaque origin, without the site's cookies) loads the package with it."""
+    return signing.dumps(
+        {"u": user.pk if user is not None and user.is_authenticated else None, "l": lesson_id, "b": block_id},
+        salt=PLAYER_TOKEN_SALT,
+        compress=True,
+    )
+
+
+def h5p_player_token_read(token: str) -> dict | None:
+    """The {u, l, b} of a valid token, or None (bad signature or older than
+    H5P_PLAYER_TOKEN_HOURS)."""
+    try:
+        data = signing.loads(token, salt=PLAYER_TOKEN_SALT, max_age=settings.H5P_PLAYER_TOKEN_HOURS * 3600)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("l"), int) or not isinstance(data.get("b"), str):
+        return None
+    return data

@@ -31,6 +31,26 @@ class XAPIStatement(models.Model):
         return f"{self.user_id} {self.verb.rsplit('/', 1)[-1]} {self.block_id}"
 
 
+class H5PAttempt(models.Model):
+    """One play of an H5P block, opened by the server when it serves the player page. The
+    player sends its id as every statement's `context.registration`; a statement naming an
+    attempt the server never opened for that student and block is refused."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="h5p_attempts")
+    lesson = models.ForeignKey("coursepages.LessonPage", on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    scored_at = models.DateTimeField(null=True, blank=True, help_text="When its first result was recorded.")
+
+    class Meta:
+        verbose_name = "H5P attempt"
+        indexes = [models.Index(fields=["user", "lesson", "block_id"])]
+
+    def __str__(self):
+        return f"{self.user_id} · H5P {self.block_id} attempt {self.pk}"
+
+
 class H5PResult(models.Model):
     """A student's result on one H5P activity (lesson, block): the latest and best score
     and the player state that lets them resume."""

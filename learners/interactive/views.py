@@ -1,19 +1,27 @@
 """Views of interactive content: H5P package files and lesson files behind the access
 policy, the AI-tool launch and status, and the demo AI tool."""
 
+import mimetypes
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
-from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from core.security import media_sources
 from learners.access import LearningContext, learning_context_for
 from learners.enrollment.services import LearningError
 from learners.interactive.ai_tools import ai_tool_launch as launch_service
 from learners.interactive.ai_tools import ai_tool_status as status_service
 from learners.interactive.ai_tools import tool_launch_url
-from learners.interactive.h5p import h5p_file_name
+from learners.interactive.h5p import h5p_file_name, h5p_file_played, h5p_player_token_read
 from learners.interactive.media import (
     document_download_record,
     file_response,
@@ -21,6 +29,8 @@ from learners.interactive.media import (
     lesson_file_document,
     lesson_for,
 )
+from learners.interactive.xapi import activity_iri, h5p_attempt_open
+from learners.models import H5PResult
 
 
 def _lesson_context(request, lesson_id) -> LearningContext:
@@ -32,27 +42,130 @@ def _lesson_context(request, lesson_id) -> LearningContext:
     return learning_context_for(user=request.user, lesson=lesson)
 
 
-@require_GET
-def h5p_file(request, lesson_id: int, block_id: str, path: str):
-    """One file of the H5P package of a lesson block, for a user who may open the lesson."""
-    context = _lesson_context(request, lesson_id)
-    if not context.verdict.allowed:
-        return HttpResponseForbidden("You do not have access to this lesson.")
-    lesson = context.lesson
+def _player_target(token: str):
+    """(learning context, block, package) of a valid player token whose viewer may still
+    open the lesson; Http404 / PermissionDenied otherwise."""
+    data = h5p_player_token_read(token)
+    if data is None:
+        raise Http404("This player link is not valid (reload the lesson).")
+    user = get_user_model().objects.filter(pk=data["u"], is_active=True).first() if data["u"] else None
     try:
-        block = interactive_block(lesson=lesson, block_id=block_id, block_type="h5p")
+        lesson = lesson_for(lesson_id=data["l"])
+    except LearningError as exc:
+        raise Http404(str(exc)) from exc
+    context = learning_context_for(user=user or AnonymousUser(), lesson=lesson)
+    if (data["u"] and user is None) or not context.verdict.allowed:
+        raise PermissionDenied("You do not have access to this lesson.")
+    try:
+        block = interactive_block(lesson=lesson, block_id=data["b"], block_type="h5p")
     except LearningError as exc:
         raise Http404(str(exc)) from exc
     package = block.value.get("package")
-    name = h5p_file_name(package=package, path=path) if package else None
+    if package is None or not package.content_path:
+        raise Http404("This activity has no package.")
+    return context, block, package
+
+
+def _absolute(request, url: str) -> str:
+    return url if "://" in url else request.build_absolute_uri(url)
+
+
+def _player_policy(request, *, files_url: str) -> str:
+    """The player page's own policy: scripts only from our static files and this package's
+    files, nothing posted or fetched elsewhere, and always sandboxed (opaque origin), even if
+    the page is opened on its own."""
+    static_url = _absolute(request, settings.STATIC_URL)
+    files = _absolute(request, files_url)
+    origin = f"{request.scheme}://{request.get_host()}"
+    media = " ".join(media_sources())
+    directives = {
+        "default-src": "'none'",
+        # H5P content types build functions from strings: allowed only inside this sandbox.
+        "script-src": f"{static_url} {files} 'unsafe-eval'",
+        "style-src": f"{static_url} {files} 'unsafe-inline'",
+        "img-src": f"{static_url} {files} data: blob: {media}".strip(),
+        "media-src": f"{files} blob: {media}".strip(),
+        "font-src": f"{static_url} {files} data:",
+        "connect-src": f"{files}",
+        "frame-src": "https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com",
+        "form-action": "'none'",
+        "base-uri": files,
+        "frame-ancestors": origin,
+        "sandbox": "allow-scripts",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+@xframe_options_sameorigin
+@require_GET
+def h5p_player(request, token: str):
+    """The document of one H5P block's sandboxed iframe: h5p-standalone and the package,
+    configured through data attributes (no inline script), talking to the lesson page only
+    by postMessage."""
+    try:
+        context, block, package = _player_target(token)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(str(exc))
+    lesson = context.lesson
+    files_url = reverse("learners:h5p-file", args=[token, "h5p.json"]).rsplit("/", 1)[0] + "/"
+    state, attempt = "", None
+    if context.may_record:
+        attempt = h5p_attempt_open(context=context, block_id=block.id)
+        state = (
+            H5PResult.objects.filter(user=context.user, lesson=lesson, block_id=block.id)
+            .values_list("state", flat=True)
+            .first()
+            or ""
+        )
+    response = render(
+        request,
+        "learners/interactive/h5p_player.html",
+        {
+            "title": block.value.get("title") or package.title,
+            "block_id": block.id,
+            "h5p_json_path": files_url.rstrip("/"),
+            "iri": activity_iri(lesson_id=lesson.pk, block_id=block.id),
+            "parent_origin": f"{request.scheme}://{request.get_host()}",
+            "can_record": context.may_record,
+            "state": state,
+            "attempt": attempt.pk if attempt else "",
+        },
+    )
+    response["Content-Security-Policy"] = _player_policy(request, files_url=files_url)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+def h5p_file(request, token: str, path: str):
+    """One file of the package of a player token. The player's opaque origin sends no
+    cookies, so the token is the credential (CORS open to it). Only the types the player
+    loads are served inline; every other file is a sandboxed download."""
+    try:
+        _, _, package = _player_target(token)
+    except PermissionDenied as exc:
+        return HttpResponseForbidden(str(exc))
+    name = h5p_file_name(package=package, path=path)
     storage = storages["private"]
     if not name or not storage.exists(name):
         raise Http404("No such file in this package.")
-    # The folder of an extracted package never changes (a new upload gets a new folder),
-    # so browsers may keep its files for an hour.
-    return file_response(
-        request=request, storage=storage, name=name, download_name=path.rsplit("/", 1)[-1], cache_seconds=3600
-    )
+    played = h5p_file_played(path)
+    download_name = path.rsplit("/", 1)[-1]
+    content_type = (mimetypes.guess_type(download_name)[0] if played else None) or "application/octet-stream"
+    if download_name.lower().endswith(".js"):
+        content_type = "text/javascript"
+    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+    safe_name = download_name.replace('"', "")
+    response["Content-Disposition"] = f'{"inline" if played else "attachment"}; filename="{safe_name}"'
+    # Whatever a file is, opened as a page it is sandboxed, runs nothing and loads nothing.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    # A package folder never changes (a new upload gets a new folder).
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require_GET

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from coursepages.models import LessonPage
 from learners.enrollment.services import LearningError, activity_complete
+from learners.interactive.grading import h5p_gradable, h5p_grade
 from learners.interactive.media import interactive_block, learner_context, lesson_for
-from learners.models import H5PResult, LessonProgress, XAPIStatement
+from learners.models import H5PAttempt, H5PResult, LessonProgress, XAPIStatement
 
 VERBS = "http://adlnet.gov/expapi/verbs/"
 RESULT_VERBS = {VERBS + name for name in ("answered", "completed", "passed", "failed")}
@@ -112,6 +113,8 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
     except ValueError as exc:
         raise LearningError("The statement id must be a UUID.", "invalid") from exc
 
+    attempt = _attempt_of(statement, user=user, lesson=lesson, block_id=block_id)
+
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -135,10 +138,49 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
         if is_child or verb not in RESULT_VERBS:
             return {"stored": True, "result": None, "activity_completed": False, "lesson_completed": False}
 
-        h5p_result = _result_apply(user=user, lesson=lesson, block=block, verb=verb, result=result, score=score)
+        package = block.value.get("package")
+        children = (
+            list(
+                XAPIStatement.objects.filter(
+                    user=user,
+                    lesson=lesson,
+                    block_id=block_id,
+                    is_child=True,
+                    statement__context__registration=str(attempt.pk),
+                )
+                .order_by("received_at", "pk")
+                .values_list("statement", flat=True)
+            )
+            if h5p_gradable(package)
+            else []
+        )
+        graded = h5p_grade(package=package, result=result, children=children)
+        if graded is not None:  # the server's score, never the claimed one
+            score = {key: graded[key] for key in ("raw", "min", "max", "scaled")}
+            result = {**result, "success": graded["success"]}
+        else:  # completion only: a claimed score or success is not a grade
+            score = None
+            result = {key: value for key, value in result.items() if key not in ("score", "success")}
+        if verb.endswith(("/passed", "/failed")):
+            verb = VERBS + "answered"
+        # Each attempt counts once, however many result statements it sends.
+        first_of_attempt = H5PAttempt.objects.filter(pk=attempt.pk, scored_at__isnull=True).update(
+            scored_at=timezone.now()
+        )
+        h5p_result = _result_apply(
+            user=user,
+            lesson=lesson,
+            block=block,
+            verb=verb,
+            result=result,
+            score=score,
+            new_attempt=bool(first_of_attempt),
+        )
 
     rule = block.value.get("completion") or "completed"
     done = h5p_result.success is True if rule == "passed" else h5p_result.completion
+    if not h5p_gradable(block.value.get("package")) and not block.value.get("ungraded_completes", True):
+        done = False  # the instructor does not let a completion-only type complete the lesson
     activity_completed = False
     if done:
         activity_complete(context=context, block_id=block_id, score_percent=h5p_result.score_percent)
@@ -156,7 +198,37 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
     }
 
 
-def _result_apply(*, user, lesson, block, verb: str, result: dict, score: dict | None) -> H5PResult:
+def _attempt_of(statement: dict, *, user, lesson, block_id: str) -> H5PAttempt:
+    """The server-opened attempt the statement names in `context.registration`."""
+    context = statement.get("context")
+    registration = context.get("registration") if isinstance(context, dict) else None
+    try:
+        attempt_id = uuid.UUID(str(registration)) if registration else None
+    except ValueError:
+        attempt_id = None
+    attempt = (
+        H5PAttempt.objects.filter(pk=attempt_id, user=user, lesson=lesson, block_id=block_id).first()
+        if attempt_id
+        else None
+    )
+    if attempt is None:
+        raise LearningError(
+            "This statement names no attempt the server opened for you on this activity (reload the lesson).",
+            "attempt_unknown",
+        )
+    return attempt
+
+
+def h5p_attempt_open(*, context, block_id: str) -> H5PAttempt:
+    """Open a new attempt for the enrolled student of `context` on an H5P block (the
+    player page does, each time it is served)."""
+    context.learner()
+    return H5PAttempt.objects.create(user=context.user, lesson=context.lesson, block_id=block_id)
+
+
+def _result_apply(
+    *, user, lesson, block, verb: str, result: dict, score: dict | None, new_attempt: bool = True
+) -> H5PResult:
     try:
         with transaction.atomic():
             H5PResult.objects.get_or_create(user=user, lesson=lesson, block_id=block.id)
@@ -188,7 +260,8 @@ def _result_apply(*, user, lesson, block, verb: str, result: dict, score: dict |
         or completion is True
         or (completion is None and verb.rsplit("/", 1)[-1] in ("answered", "completed", "passed", "failed"))
     )
-    row.attempts += 1
+    if new_attempt:
+        row.attempts += 1
     row.save()
     return row
 

@@ -1,13 +1,21 @@
 from learners.analytics.models import DailyCourseStats, DailySiteStats, LessonFunnel
 from learners.assessments.models import AssignmentSubmission, QuizAttempt, SubmissionFile
 from learners.enrollment.models import BlockCompletion, Enrollment, LessonProgress, Review
-from learners.interactive.models import AIToolSession, DocumentDownload, H5PResult, VideoProgress, XAPIStatement
+from learners.interactive.models import (
+    AIToolSession,
+    DocumentDownload,
+    H5PAttempt,
+    H5PResult,
+    VideoProgress,
+    XAPIStatement,
+)
 from learners.models.activity import ActivityBlock
 
 __all__ = [
     "AIToolSession",
     "ActivityBlock",
     "AssignmentSubmission",
+    "H5PAttempt",
     "BlockCompletion",
     "DailyCourseStats",
     "DailySiteStats",

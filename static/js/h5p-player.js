@@ -1,6 +1,7 @@
-/* Plays each H5P block with h5p-standalone, posts the player's xAPI statements to
-   /api/v1/h5p/{block}/xapi/ and saves its state so the student resumes where they left off.
-   Players start one after another: h5p-standalone keeps one window.H5PIntegration. */
+/* The lesson page's side of each H5P block. The package plays in a sandboxed iframe (an
+   opaque origin: no cookies, no access to this page); this script accepts its messages only
+   when they come from that iframe's window, and forwards its xAPI statements and saved state
+   to /api/v1/h5p/{block}/… with the student's session and CSRF token. The server grades. */
 (function () {
   "use strict";
   if (window.lecternH5P) return;
@@ -34,115 +35,76 @@
     return next;
   }
 
-  var players = {};  // activity IRI → config
-
-  function statusOf(config) {
-    return document.querySelector('[data-h5p-status="' + config.id + '"]');
-  }
+  var players = [];  // {config, frame}
 
   function show(config, text) {
-    var status = statusOf(config);
+    var status = document.querySelector('[data-h5p-status="' + config.id + '"]');
     if (status) status.textContent = text;
   }
 
-  function onStatement(statement) {
-    if (!statement || !statement.object || !statement.verb) return;
-    var config = players[String(statement.object.id).split("?")[0]];
-    if (!config || !config.canRecord) return;
+  function showResult(config, data) {
+    var result = data.result;
+    if (!result) return;
+    var parts = [];
+    if (result.score_max !== null && result.score_max !== undefined) {
+      parts.push("Your score: " + result.score_raw + " of " + result.score_max + ".");
+    }
+    if (data.activity_completed) parts.push("Activity complete.");
+    if (data.lesson_completed) parts.push("Lesson complete.");
+    show(config, parts.join(" "));
+    var section = document.querySelector('.block-h5p[data-block-id="' + config.id + '"]');
+    if (section && data.activity_completed) section.classList.add("is-complete");
+    if (data.activity_completed) {
+      document.dispatchEvent(new CustomEvent("lectern:activity-completed", {
+        detail: {blockId: config.id, lessonCompleted: data.lesson_completed}
+      }));
+    }
+  }
+
+  function onStatement(config, statement) {
+    if (!statement || typeof statement !== "object" || !statement.object || !statement.verb) return;
+    if (String(statement.object.id).split("?")[0] !== config.xAPIObjectIRI || !config.canRecord) return;
     sendInOrder(config.xapiUrl, "POST", statement).then(function (reply) {
       if (!reply.ok) {
         if (reply.data && reply.data.detail) show(config, reply.data.detail);
         return;
       }
-      var data = reply.data, result = data.result;
-      if (!result) return;
-      var parts = [];
-      if (result.score_max !== null && result.score_max !== undefined) {
-        parts.push("Your score: " + result.score_raw + " of " + result.score_max + ".");
-      }
-      if (data.activity_completed) parts.push("Activity complete.");
-      if (data.lesson_completed) parts.push("Lesson complete.");
-      show(config, parts.join(" "));
-      var section = document.querySelector('.block-h5p[data-block-id="' + config.id + '"]');
-      if (section && data.activity_completed) section.classList.add("is-complete");
-      if (data.activity_completed) {
-        document.dispatchEvent(new CustomEvent("lectern:activity-completed", {
-          detail: {blockId: config.id, lessonCompleted: data.lesson_completed}
-        }));
-      }
+      showResult(config, reply.data);
     });
   }
 
-  function currentState(config) {
-    var integration = window.H5PIntegration || {};
-    var content = (integration.contents || {})["cid-" + config.id] || {};
-    var data = content.contentUserData;
-    return data && data[0] && typeof data[0].state === "string" ? data[0].state : null;
-  }
-
-  function saveState(config, keepalive) {
-    var state = currentState(config);
-    if (state === null || state === config.savedState) return;
+  function onState(config, state, closing) {
+    if (!config.canRecord || typeof state !== "string" || state === config.savedState) return;
     config.savedState = state;
-    if (keepalive) {  // the page is closing: do not wait behind the queue
-      send(config.stateUrl, "PUT", {lesson_id: config.lessonId, state: state}, keepalive);
-    } else {
-      sendInOrder(config.stateUrl, "PUT", {lesson_id: config.lessonId, state: state}, keepalive);
-    }
+    var body = {lesson_id: config.lessonId, state: state};
+    if (closing) send(config.stateUrl, "PUT", body, true);
+    else sendInOrder(config.stateUrl, "PUT", body, false);
   }
 
-  function listen() {
-    var seen = [];
-    function attach(h5p) {
-      if (!h5p || !h5p.externalDispatcher || seen.indexOf(h5p.externalDispatcher) !== -1) return;
-      seen.push(h5p.externalDispatcher);
-      h5p.externalDispatcher.on("xAPI", function (event) { onStatement(event.data.statement); });
+  window.addEventListener("message", function (event) {
+    var player = null;
+    for (var i = 0; i < players.length; i++) {
+      if (players[i].frame.contentWindow === event.source) player = players[i];
     }
-    attach(window.H5P);
-    document.querySelectorAll("iframe.h5p-iframe").forEach(function (frame) {
-      try { attach(frame.contentWindow.H5P); } catch (error) { /* not ready */ }
-    });
-  }
+    // Only the block's own iframe is listened to; anything else (another frame, a tab) is ignored.
+    if (!player || !event.data || typeof event.data !== "object") return;
+    var message = event.data, config = player.config;
+    if (message.type === "lectern:h5p:xapi") onStatement(config, message.statement);
+    else if (message.type === "lectern:h5p:state") onState(config, message.state, message.closing);
+    else if (message.type === "lectern:h5p:resize") {
+      var height = Math.max(120, Math.min(Number(message.height) || 0, 20000));
+      player.frame.style.height = height + "px";
+    } else if (message.type === "lectern:h5p:ready") player.frame.setAttribute("data-ready", "true");
+    else if (message.type === "lectern:h5p:error") {
+      show(config, "This activity could not be loaded. Reload the page to try again.");
+      if (window.console) console.error("H5P player: " + message.message);
+    }
+  });
 
-  async function start(element) {
-    var id = element.getAttribute("data-h5p-player");
+  document.querySelectorAll("iframe[data-h5p-player]").forEach(function (frame) {
+    var id = frame.getAttribute("data-h5p-player");
     var config = JSON.parse(document.getElementById("h5p-config-" + id).textContent);
     config.savedState = config.state || null;
-    players[config.xAPIObjectIRI] = config;
-    var options = {
-      id: config.id, h5pJsonPath: config.h5pJsonPath, frameJs: config.frameJs, frameCss: config.frameCss,
-      xAPIObjectIRI: config.xAPIObjectIRI, title: config.title, frame: false, copyright: false, export: false,
-      embed: false, icon: false, fullScreen: true
-    };
-    if (config.canRecord) {
-      options.saveFreq = config.saveFreq;
-      if (config.state) options.contentUserData = [{state: config.state}];
-    }
-    try {
-      await new H5PStandalone.H5P(element, options);
-    } catch (error) {
-      show(config, "This activity could not be loaded. Reload the page to try again.");
-      throw error;
-    }
-    element.setAttribute("data-ready", "true");
-    if (config.canRecord) {
-      setInterval(function () { saveState(config, false); }, config.saveFreq * 1000);
-      document.addEventListener("visibilitychange", function () {
-        if (document.visibilityState === "hidden") saveState(config, true);
-      });
-    }
-  }
-
-  async function startAll() {
-    var elements = document.querySelectorAll("[data-h5p-player]");
-    for (var i = 0; i < elements.length; i++) {
-      try { await start(elements[i]); } catch (error) { console.error(error); }
-    }
-    listen();
-    // An iframe's own H5P may appear a moment later.
-    setTimeout(listen, 1000);
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startAll);
-  else startAll();
+    players.push({config: config, frame: frame});
+  });
 })();

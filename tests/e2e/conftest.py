@@ -49,6 +49,17 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def production_security_headers(settings):
+    """Every journey runs with production's security headers (config.settings.production):
+    the CSP on, X-Frame-Options DENY, nosniff. HSTS stays off: the live server is plain HTTP."""
+    settings.CSP_ENABLED = True
+    settings.CSP_REPORT_ONLY = False
+    settings.X_FRAME_OPTIONS = "DENY"
+    settings.SECURE_CONTENT_TYPE_NOSNIFF = True
+    settings.SECURE_HSTS_SECONDS = 0
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})

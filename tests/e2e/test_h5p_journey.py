@@ -1,4 +1,4 @@
-"""A student opens a lesson with an H5P True/False question, answers it in the real
+"""With production security headers, a student opens a lesson with an H5P True/False question, answers it in the real
 h5p-standalone player (served from our static files and the access-checked package view),
 and the lesson completes from the player's xAPI statement."""
 
@@ -21,7 +21,7 @@ def test_student_answers_true_false_and_the_lesson_completes(page, screenshot):
 
     sign_in(page, student.email)
     page.goto(LessonPage.objects.get(pk=lesson.pk).url)
-    frame = page.frame_locator(f"#h5p-{block_id} iframe")
+    frame = page.frame_locator(f"#h5p-{block_id}")
     frame.locator(".h5p-true-false-answer", has_text="Yes").click()  # Oslo is the capital of Norway
     frame.locator("button", has_text="Check").click()
 

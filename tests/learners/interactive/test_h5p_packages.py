@@ -3,13 +3,14 @@ to private storage, the Wagtail snippet upload form, and files served behind the
 policy."""
 
 import json
+import re
 
 import pytest
 from django.core.files.storage import storages
 from django.urls import reverse
 
 from coursepages.models import H5PPackage
-from learners.interactive.h5p import H5PValidationError, h5p_package_inspect, h5p_package_store
+from learners.interactive.h5p import H5PValidationError, h5p_package_inspect, h5p_package_store, h5p_player_token
 from tests.learners.interactive.interactive_helpers import (
     crafted_zip,
     enrolled,
@@ -161,36 +162,103 @@ def test_the_snippet_admin_shows_why_a_package_is_refused(client, admin_user):
     assert not H5PPackage.objects.exists()
 
 
+def _player_url(client, lesson) -> str:
+    html = client.get(lesson.url).content.decode()
+    match = re.search(r'src="(/h5p/play/[^"/]+/)"', html)
+    assert match, html[:3000]
+    return match.group(1)
+
+
 @pytest.mark.django_db
 def test_paid_course_package_files_are_served_only_to_admitted_users(client, student, other_student):
     package = stored_package("H5P.TrueFalse.h5p")
     course, lesson, block_id = h5p_course(package, pricing="one_time", price_cents=49900)
     enrolled(student, course)
-    url = f"/h5p/{lesson.pk}/{block_id}/H5P.TrueFalse-1.6/library.json"
-
-    assert client.get(url).status_code == 403  # anonymous
     client.force_login(other_student)
-    assert client.get(url).status_code == 403  # not bought
+    other_token = h5p_player_token(user=other_student, lesson_id=lesson.pk, block_id=block_id)
+    assert client.get(reverse("learners:h5p-player", args=[other_token])).status_code == 403  # not bought
+    anonymous_token = h5p_player_token(user=None, lesson_id=lesson.pk, block_id=block_id)
+    assert client.get(reverse("learners:h5p-file", args=[anonymous_token, "h5p.json"])).status_code == 403
     client.force_login(student)
-    response = client.get(url)
+    player = _player_url(client, lesson)
+    client.logout()  # the sandboxed player sends no cookies: the token is the credential
+    response = client.get(player + "files/H5P.TrueFalse-1.6/library.json")
     assert response.status_code == 200
     assert json.loads(b"".join(response.streaming_content))["machineName"] == "H5P.TrueFalse"
-    assert client.get(f"/h5p/{lesson.pk}/{block_id}/H5P.TrueFalse-1.6/../../h5p.json").status_code == 404
-    assert client.get(f"/h5p/{lesson.pk}/{block_id}/nothing.json").status_code == 404
-    assert client.get(f"/h5p/{lesson.pk}/not-a-block/h5p.json").status_code == 404
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert client.get(player + "files/H5P.TrueFalse-1.6/../../h5p.json").status_code == 404
+    assert client.get(player + "files/nothing.json").status_code == 404
+    assert client.get("/h5p/play/forged-token/files/h5p.json").status_code == 404
+    assert client.get(f"/h5p/{lesson.pk}/{block_id}/h5p.json").status_code == 404  # the old inline route is gone
 
 
 @pytest.mark.django_db
-def test_the_lesson_page_configures_the_player(client, student):
+def test_the_lesson_page_plays_the_package_in_a_sandboxed_iframe(client, student):
     package = stored_package("H5P.TrueFalse.h5p")
     course, lesson, block_id = h5p_course(package)
     enrolled(student, course)
     client.force_login(student)
     html = client.get(lesson.url).content.decode()
     assert f'data-h5p-player="{block_id}"' in html
-    assert f'"h5pJsonPath": "/h5p/{lesson.pk}/{block_id}"' in html
-    assert "vendor/h5p-standalone/main.bundle.js" in html
+    assert 'sandbox="allow-scripts"' in html and "allow-same-origin" not in html
+    assert "vendor/h5p-standalone/main.bundle.js" not in html  # the package never runs in the lesson page
     assert '"canRecord": true' in html
+
+
+@pytest.mark.django_db
+def test_the_player_page_has_its_own_sandboxed_policy_and_no_inline_script(client, student):
+    package = stored_package("H5P.TrueFalse.h5p")
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    client.force_login(student)
+    player = _player_url(client, lesson)
+    response = client.get(player)
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
+    assert "sandbox allow-scripts" in policy and "default-src 'none'" in policy
+    assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert "frame-ancestors http://testserver" in policy
+    html = response.content.decode()
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []  # every script is a file
+    assert f'data-h5p-json-path="{player}files"' in html
+
+
+@pytest.mark.django_db
+def test_package_files_that_are_not_played_are_sandboxed_downloads(client, student):
+    files = minimal_package_files(
+        **{
+            "content/images/evil.svg": '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "content/page.xml": "<x/>",
+            "content/notes.txt": "<script>alert(1)</script>",
+            "content/evil.js": None,
+            "README.md": "read me",
+            "placeholder.txt": "x",
+        }
+    )
+    package = h5p_package_store(package=H5PPackage(title="Hostile"), upload=crafted_zip(files))
+    assert package.metadata["ignored"] == ["README.md", "placeholder.txt"]  # extra root files: ignored
+    assert not storages["private"].exists(f"{package.content_path}/README.md")
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    client.force_login(student)
+    player = _player_url(client, lesson)
+    for path in ("content/images/evil.svg", "content/page.xml", "content/notes.txt"):
+        response = client.get(player + "files/" + path)
+        assert response.status_code == 200, path
+        assert response["Content-Disposition"].startswith("attachment"), path
+        assert response["Content-Type"] == "application/octet-stream", path
+        assert response["Content-Security-Policy"].startswith("sandbox"), path
+        assert response["X-Content-Type-Options"] == "nosniff"
+    script = client.get(player + "files/H5P.Tiny-1.0/tiny.js")
+    assert script["Content-Disposition"].startswith("inline") and script["Content-Type"] == "text/javascript"
+    assert script["Content-Security-Policy"].startswith("sandbox")
+    assert client.get(player + "files/README.md").status_code == 404
+
+
+def test_extra_root_files_are_ignored_but_root_executables_and_scripts_still_refused():
+    assert h5p_package_inspect(crafted_zip(minimal_package_files(**{"readme.txt": "hi"}))).ignored == ["readme.txt"]
+    assert ".exe files are not allowed" in _refusal(minimal_package_files(**{"run.exe": "MZ"}))
+    assert "only allowed inside library folders" in _refusal(minimal_package_files(**{"evil.js": "x"}))
 
 
 @pytest.mark.django_db
@@ -209,3 +277,18 @@ def test_the_demo_seed_adds_an_h5p_lesson_once():
     assert block.value["package"].main_library == "H5P.TrueFalse 1.6"
     assert H5PPackage.objects.count() == 1
     assert storages["private"].exists(f"{block.value['package'].content_path}/h5p.json")
+
+
+@pytest.mark.django_db
+def test_reloading_a_finished_activity_shows_the_recorded_score(client, student):
+    from learners.models import H5PResult
+
+    package = stored_package("H5P.TrueFalse.h5p")
+    course, lesson, block_id = h5p_course(package)
+    enrolled(student, course)
+    H5PResult.objects.create(
+        user=student, lesson=lesson, block_id=block_id, score_raw=1, score_max=1, completion=True, attempts=1
+    )
+    client.force_login(student)
+    html = client.get(lesson.url).content.decode()
+    assert "Your recorded score: 1 of 1." in html
