@@ -200,6 +200,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
     # Brute-force protection on the login form (allauth's own rate limiter, on the cache).
     "login_failed": env("LOGIN_RATE_LIMIT", default="5/5m/ip,5/5m/key"),
@@ -278,7 +279,9 @@ API_RATE_LIMITS = {
     "password_reset_account": env("API_RATE_PASSWORD_RESET_ACCOUNT", default="3/h"),
     "user": env("API_RATE_USER", default="600/m"),
 }
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# The client's address (core/client_ip.py): how many proxies in front of the app append to
+# X-Forwarded-For. 0 = reached directly (the header is ignored); 1 = one load balancer; …
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 
 # Steps each app adds to account deletion (dotted paths taking user=): e.g. blanking free text.
 ACCOUNT_DELETION_HOOKS: list[str] = []

@@ -239,6 +239,36 @@ class TestPayfast:
         assert not WebhookEvent.objects.exists()
 
     @responses.activate
+    def test_payfast_source_check_reads_the_address_the_balancer_saw(
+        self, client, settings, student, paid_course, gateways_on
+    ):
+        """A forged first hop naming a PayFast address is not believed; the real one is."""
+        responses.post("https://sandbox.payfast.co.za/eng/query/validate", body="VALID")
+        settings.TRUSTED_PROXY_HOPS = 1
+        settings.PAYFAST_ALLOWED_NETWORKS = ["197.97.145.144/28"]
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="payfast")
+        body = payfast_itn(sdk_fields(str(order.reference), "499.00"), "jt7NOE43FZPn")
+        forged = client.post(
+            "/api/v1/payments/webhook/payfast/",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR="197.97.145.145, 127.0.0.1",
+        )
+        assert forged.status_code == 403
+        assert not WebhookEvent.objects.exists()
+        real = client.post(
+            "/api/v1/payments/webhook/payfast/",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR="197.97.145.145",
+        )
+        assert real.status_code == 200, real.json()
+        order.refresh_from_db()
+        assert order.status == Order.Status.PAID
+
+    @responses.activate
     def test_subscription_itn_then_a_recurring_payment(self, client, student, monthly_plan, gateways_on, settings):
         """The captured sandbox subscription ITN (token, billing_date, empty fields all signed)."""
         responses.post(self.VALIDATE, body="VALID")
