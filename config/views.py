@@ -40,15 +40,38 @@ def bare_signed_in(request):
     return HttpResponse(f"ok {request.user.pk or ''}", content_type="text/plain")
 
 
-@never_cache
-def healthz(request):
-    """Database, cache and broker status: 200 when all answer, 503 otherwise."""
+def _run_checks() -> dict[str, str]:
     checks = {}
-    healthy = True
     for name, check in (("database", _check_database), ("cache", _check_cache), ("broker", _check_broker)):
         try:
             checks[name] = check() or "ok"
         except Exception as exc:  # any failure of a dependency is reported, not raised
             checks[name] = f"error: {exc.__class__.__name__}"
-            healthy = False
+    return checks
+
+
+@never_cache
+def healthz(request):
+    """The status report: database, cache and broker; 200 when all answer, 503 otherwise."""
+    checks = _run_checks()
+    healthy = not any(value.startswith("error") for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+
+
+@never_cache
+def healthz_live(request):
+    """Liveness: the process answers. Touches nothing else, so a dependency's outage never
+    gets the process restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def healthz_ready(request):
+    """Readiness: 503 only when this instance cannot serve (no database). The cache and the
+    broker are reported, but while Redis restarts pages keep serving (the cache turns errors
+    into misses, tasks wait in the outbox), so the load balancer keeps every instance."""
+    checks = _run_checks()
+    ready = not checks["database"].startswith("error")
+    degraded = [name for name, value in checks.items() if value.startswith("error")]
+    status = "error" if not ready else ("degraded" if degraded else "ok")
+    return JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503)
