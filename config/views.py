@@ -75,3 +75,56 @@ def healthz_ready(request):
     degraded = [name for name, value in checks.items() if value.startswith("error")]
     status = "error" if not ready else ("degraded" if degraded else "ok")
     return JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503)
+
+
+# Error pages in the site's layout (handler400/403/404/500 in config/urls.py), with the reason
+# the server gave when it gave one for people (a PermissionDenied or BadRequest sentence).
+ERROR_PAGES = {
+    400: ("The request could not be understood", "Check what you typed and try again."),
+    403: ("You cannot open this page", "If you think you should, sign in with the right account or ask support."),
+    404: ("Page not found", "The address may be mistyped, or the page was moved or unpublished."),
+    500: ("Something went wrong on our side", "The error has been logged. Try again in a minute."),
+}
+
+
+def _reason(exception) -> str:
+    if exception is None:
+        return ""
+    first = exception.args[0] if getattr(exception, "args", None) else ""
+    if not isinstance(first, str):  # Django's resolver detail (tried patterns): not for people
+        return ""
+    message = first
+    if "matches the given query" in message:  # get_object_or_404's model name: not for people
+        return ""
+    return message[:300]
+
+
+def error_page(request, status: int, exception=None):
+    from django.shortcuts import render
+
+    title, advice = ERROR_PAGES[status]
+    context = {"status": status, "title": title, "advice": advice, "reason": _reason(exception)}
+    try:
+        return render(request, "errors/page.html", context, status=status)
+    except Exception:  # the layout needs the database; a bare page when that is what failed
+        if status != 500:
+            raise
+        from django.template import loader
+
+        return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def bad_request(request, exception=None):
+    return error_page(request, 400, exception)
+
+
+def permission_denied(request, exception=None):
+    return error_page(request, 403, exception)
+
+
+def page_not_found(request, exception=None):
+    return error_page(request, 404, exception)
+
+
+def server_error(request):
+    return error_page(request, 500)
