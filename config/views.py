@@ -29,6 +29,19 @@ def _check_broker():
     return "ok"
 
 
+def admin_login(request):
+    """/admin/login/ → the site's sign-in (allauth, with its second factor), then back."""
+    from urllib.parse import urlencode
+
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.GET.get("next", "/admin/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/admin/"
+    return redirect(f"{settings.WAGTAILADMIN_LOGIN_URL}?{urlencode({'next': target})}")
+
+
 def bare(request):
     """The benchmark baseline: a Django view that does nothing (bench/load.py)."""
     return HttpResponse("ok", content_type="text/plain")

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.mfa.RequireSecondFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "coursepages.site_cache.CachedSiteMiddleware",
 ]
@@ -202,6 +204,13 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Two-factor sign-in (allauth.mfa, accounts/mfa.py): an authenticator app and recovery codes;
+# required for admins and moderators, and for instructors before bank details and payouts.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Lectern")
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+# The Wagtail admin signs in through allauth's form, so its second factor applies there too.
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
 ACCOUNT_RATE_LIMITS = {
     # Brute-force protection on the login form (allauth's own rate limiter, on the cache).
     "login_failed": env("LOGIN_RATE_LIMIT", default="5/5m/ip,5/5m/key"),
