@@ -7,6 +7,8 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from core.spreadsheet import SafeSpreadsheetExportMixin
+
 from .models import User
 from .permissions import PlatformAdminPolicy
 from .selectors import people
@@ -43,7 +45,7 @@ class PersonEditView(generic.EditView):
         )
 
 
-class PeopleIndexView(generic.IndexView):
+class PeopleIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     def get_base_queryset(self):
         return people(queryset=super().get_base_queryset())  # deleted (anonymised) accounts are gone
 

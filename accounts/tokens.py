@@ -1,5 +1,8 @@
 """API tokens (PyJWT, HS256): access tokens live 15 minutes, refresh tokens 7 days and
-rotate on use; reusing a rotated refresh token revokes its whole family; logout revokes."""
+rotate on use; reusing a rotated refresh token revokes its whole family; logout revokes.
+Refresh tokens die with the password: each carries a fingerprint of the password hash, so a
+password changed by any path (web, API, admin, shell) refuses them; the web and MFA paths also
+revoke them outright (accounts/signals.py)."""
 
 import secrets
 from dataclasses import dataclass
@@ -9,6 +12,7 @@ import jwt
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core.errors import DomainError
 
@@ -52,6 +56,10 @@ def _decode(token: str, expected_type: str) -> dict:
     return claims
 
 
+def _password_fingerprint(user: User) -> str:
+    return salted_hmac("accounts.tokens.password", user.password or "", secret=_key()).hexdigest()[:24]
+
+
 def _issue(user: User, family: str) -> TokenPair:
     now = timezone.now()
     access = _encode(
@@ -60,7 +68,15 @@ def _issue(user: User, family: str) -> TokenPair:
     jti = secrets.token_hex(16)
     RefreshToken.objects.create(jti=jti, family=family, user=user, expires_at=now + REFRESH_LIFETIME)
     refresh = _encode(
-        {"sub": str(user.pk), "typ": "refresh", "iat": now, "exp": now + REFRESH_LIFETIME, "jti": jti, "fam": family}
+        {
+            "sub": str(user.pk),
+            "typ": "refresh",
+            "iat": now,
+            "exp": now + REFRESH_LIFETIME,
+            "jti": jti,
+            "fam": family,
+            "pwd": _password_fingerprint(user),
+        }
     )
     return TokenPair(access=access, refresh=refresh)
 
@@ -90,17 +106,23 @@ def token_pair_refresh(*, refresh: str) -> TokenPair:
         row = RefreshToken.objects.select_for_update().select_related("user").filter(jti=claims.get("jti")).first()
         if row is None:
             raise TokenError("The token is not valid.")
-        if row.used_at or row.revoked_at:
+        reused = revoked = False
+        if not constant_time_compare(str(claims.get("pwd", "")), _password_fingerprint(row.user)):
+            token_revoke_all(user=row.user)
+            revoked = True
+        elif row.used_at or row.revoked_at:
             _revoke_family(row.family)
             reused = True
         else:
-            reused = False
             if not row.user.is_active:
                 raise TokenError("This account is inactive.", "account_inactive")
             row.used_at = timezone.now()
             row.save(update_fields=["used_at"])
             return _issue(row.user, row.family)
-    if reused:  # raised outside the atomic block so the revocation is committed
+    # raised outside the atomic block so the revocation is committed
+    if revoked:
+        raise TokenError("The password changed since this token was issued; sign in again.", "token_revoked")
+    if reused:
         raise TokenError("This refresh token was already used; sign in again.", "token_reused")
 
 
@@ -116,4 +138,5 @@ def token_family_revoke(*, refresh: str) -> None:
 
 
 def token_revoke_all(*, user: User) -> None:
+    """Every refresh token of the user (password or second factor changed, account deleted)."""
     RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

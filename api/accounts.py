@@ -11,6 +11,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from ninja import Router, Schema, Status
 
+from accounts.mfa import api_code_valid, has_second_factor, staff_must_have_second_factor
 from accounts.models import User
 from accounts.privacy import user_account_delete, user_data_export
 from accounts.services import user_update_profile
@@ -57,6 +58,7 @@ class KeyIn(Schema):
 class LoginIn(Schema):
     email: str
     password: str
+    code: str = ""  # the authenticator app's code (or a recovery code) when two-factor is on
 
 
 class TokenPairOut(Schema):
@@ -143,6 +145,15 @@ def login(request, payload: LoginIn):
         raise ApiError(401, "The email address or password is wrong.", "invalid_credentials")
     if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
         raise ApiError(403, "Verify your email address first; we sent you a link.", "email_unverified")
+    if has_second_factor(user):
+        if not payload.code:
+            raise ApiError(401, "Enter the code from your authenticator app.", "mfa_required")
+        if not api_code_valid(user, payload.code):
+            raise ApiError(401, "The two-factor code is wrong or was already used.", "mfa_invalid")
+    elif staff_must_have_second_factor(user):
+        raise ApiError(
+            403, "Staff accounts need two-factor sign-in: set it up on the website first.", "mfa_setup_required"
+        )
     pair = token_pair_issue(user=user)
     return {"access": pair.access, "refresh": pair.refresh, "user": user}
 

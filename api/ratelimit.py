@@ -3,7 +3,8 @@ over (the counter is core/ratelimit.py; the rates are settings.API_RATE_LIMITS).
 
 from django.conf import settings
 
-from core.ratelimit import client_ip, rate_hit
+from core.client_ip import client_ip
+from core.ratelimit import rate_hit
 
 from .errors import ApiError
 

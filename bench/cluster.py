@@ -81,6 +81,7 @@ class Cluster:
             "PRIVATE_MEDIA_ROOT": str(workdir / "local-private"),
             "ACCOUNT_EMAIL_VERIFICATION": "optional",
             "BENCH_VIEWS": "true",  # the /bench/ baseline views (off in any other deployment)
+            "PAYMENTS_SANDBOX_ENABLED": "true",  # a test deployment: the fault runs pay through the sandbox
         }
 
     def start(self, name, args, **kwargs):

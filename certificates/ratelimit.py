@@ -5,7 +5,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from core.ratelimit import client_ip, rate_hit
+from core.client_ip import client_ip
+from core.ratelimit import rate_hit
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,16 @@ def verify_form(request):
     raw = request.GET.get("code")
     if raw is not None:
         code = normalize_code(raw)
-        if code:
+        if code and code.isascii() and code.isalnum():
             shown = format_code(code) if is_well_formed(code) else code
             return redirect(reverse("certificates:verify_code", args=[shown]))
+        if code:  # a "/" or other character no code has: no such certificate
+            return render(
+                request,
+                "certificates/verify.html",
+                {"error": "No certificate has this code: codes are letters and digits."},
+                status=404,
+            )
         return render(
             request, "certificates/verify.html", {"error": "Type the code printed on the certificate."}, status=400
         )

@@ -35,6 +35,10 @@ STATUS_BY_CODE = {
     "token_invalid": 401,
     "token_expired": 401,
     "token_reused": 401,
+    "token_revoked": 401,
+    "mfa_required": 401,
+    "mfa_invalid": 401,
+    "mfa_setup_required": 403,
     "account_inactive": 401,
     "invalid_token": 401,  # an AI tool's launch or session token
     "token_used": 401,

@@ -1,11 +1,10 @@
 """Fixed-window rate limits on the shared cache (Redis in production, so every app process
 counts together). The one counter behind the API's limits (api/ratelimit.py) and the public
-certificate lookups (certificates/ratelimit.py)."""
+certificate lookups (certificates/ratelimit.py). The address they key on is core/client_ip.py."""
 
 import re
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -36,14 +35,3 @@ def rate_hit(*, scope: str, key: str, rate: str) -> int:
     if hits > limit:
         return max(1, (bucket + 1) * window - now)
     return 0
-
-
-def client_ip(request) -> str:
-    """The client's address. Behind the load balancer the first X-Forwarded-For hop is the
-    client (read only when USE_X_FORWARDED_FOR is on, so a client cannot forge it on a direct
-    connection)."""
-    if getattr(settings, "USE_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")

@@ -9,6 +9,7 @@ class PaymentsConfig(AppConfig):
         # The layers below ask payments without importing it (README "Layers").
         from learners.access import has_active_subscription
         from learners.dashboard import panels
+        from payments import checks  # noqa: F401  (registers the deployment checks)
         from payments.commerce.selectors import dashboard_panel, user_has_active_subscription
 
         has_active_subscription.register(user_has_active_subscription)

@@ -108,3 +108,35 @@ def test_site_tree_is_created_by_migrations():
     assert catalog.get_parent().pk == site.root_page.pk
     assert catalog.url == "/courses/"
     assert catalog.get_workflow() == Workflow.objects.get(name="Course review")
+
+
+@pytest.mark.django_db
+def test_liveness_and_readiness_survive_a_broker_outage_the_status_report_does_not(client, settings):
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        live = client.get("/healthz/live")
+        ready = client.get("/healthz/ready")
+        report = client.get("/healthz")
+    finally:
+        app.conf.broker_url = previous
+    assert live.status_code == 200 and live.json() == {"status": "ok"}
+    assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    assert ready.json()["checks"]["broker"].startswith("error")
+    assert report.status_code == 503
+
+
+@pytest.mark.django_db
+def test_readiness_is_503_without_the_database(client, monkeypatch):
+    from config import views
+
+    def broken():
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(views, "_check_database", broken)
+    ready = client.get("/healthz/ready")
+    assert ready.status_code == 503 and ready.json()["checks"]["database"] == "error: ConnectionError"
+    assert client.get("/healthz/live").status_code == 200

@@ -18,6 +18,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECRET_KEY": "a-long-random-production-secret-key-" + "z" * 30,
         "ALLOWED_HOSTS": "learn.example.com",
         "EARNINGS_ENCRYPTION_KEY": "fS8PbW0wkCgqHRaSmNn5PEW5aLSQ1FEaGp1mVQ7sKbU=",
+        "EMAIL_URL": "smtp://mail.example.com:587/?tls=True",  # a real deployment sends mail (lectern.W002)
     }
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser journeys only

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # accounts
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
@@ -68,10 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.badbytes.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.security.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.mfa.RequireSecondFactorMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "coursepages.site_cache.CachedSiteMiddleware",
 ]
@@ -200,6 +203,14 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Two-factor sign-in (allauth.mfa, accounts/mfa.py): an authenticator app and recovery codes;
+# required for admins and moderators, and for instructors before bank details and payouts.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="Lectern")
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=True)
+# The Wagtail admin signs in through allauth's form, so its second factor applies there too.
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
 ACCOUNT_RATE_LIMITS = {
     # Brute-force protection on the login form (allauth's own rate limiter, on the cache).
     "login_failed": env("LOGIN_RATE_LIMIT", default="5/5m/ip,5/5m/key"),
@@ -278,7 +289,9 @@ API_RATE_LIMITS = {
     "password_reset_account": env("API_RATE_PASSWORD_RESET_ACCOUNT", default="3/h"),
     "user": env("API_RATE_USER", default="600/m"),
 }
-USE_X_FORWARDED_FOR = env.bool("USE_X_FORWARDED_FOR", default=False)
+# The client's address (core/client_ip.py): how many proxies in front of the app append to
+# X-Forwarded-For. 0 = reached directly (the header is ignored); 1 = one load balancer; …
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 
 # Steps each app adds to account deletion (dotted paths taking user=): e.g. blanking free text.
 ACCOUNT_DELETION_HOOKS: list[str] = []

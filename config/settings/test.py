@@ -19,6 +19,9 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 ALLOWED_HOSTS = ["*"]
+# Most tests sign staff in with force_login and no authenticator; tests/accounts/test_mfa.py
+# switches the requirement on (production keeps the default: on).
+MFA_REQUIRED_FOR_STAFF = False
 SECRET_KEY = env("SECRET_KEY", default=SECRET_KEY)
 # Tasks run in-process unless this is the worker started by the `celery_worker` fixture
 # (the fixture switches the test process to the broker for its own test only).

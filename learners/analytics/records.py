@@ -9,6 +9,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from accounts.permissions import is_platform_admin, teaching_staff_users
+from core.spreadsheet import SafeSpreadsheetExportMixin
 from coursepages.permissions import courses_staffed_by
 from learners.models import Enrollment, LessonProgress, QuizAttempt
 from learners.permissions import user_may_view_teaching_records
@@ -36,7 +37,7 @@ def _scoped(queryset, *, user, course_lookup: str):
     return queryset.filter(**{f"{course_lookup}__in": courses_staffed_by(user).order_by().values("pk")})
 
 
-class _ScopedIndexView(generic.IndexView):
+class _ScopedIndexView(SafeSpreadsheetExportMixin, generic.IndexView):
     course_lookup = "course"
 
     def get_base_queryset(self):

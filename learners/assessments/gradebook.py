@@ -1,11 +1,11 @@
 """The instructor's gradebook of a course: students × quizzes and assignments."""
 
-import csv
 import io
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
+from core.spreadsheet import csv_writer
 from coursepages.structure import course_lesson_ids
 from learners.enrollment.services import CourseProgress
 from learners.models import AssignmentSubmission, Enrollment, LessonProgress, QuizAttempt
@@ -91,15 +91,10 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
 def gradebook_csv(*, course) -> str:
     columns, rows = gradebook_for(course=course)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["Student", "Email", "Completion %"] + [f"{c.title} ({c.block_type})" for c in columns])
     for row in rows:
         user = row.enrollment.user
         name = user.get_full_name() or user.email
-        writer.writerow([_safe(name), user.email, row.completion_percent] + [_safe(cell) for cell in row.cells])
+        writer.writerow([name, user.email, row.completion_percent, *row.cells])
     return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """Keep spreadsheet programs from running a cell as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

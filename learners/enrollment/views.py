@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_teaching_staff
+from core.spreadsheet import csv_writer
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from learners.access import learning_context_for
@@ -95,17 +94,11 @@ def instructor_course_students(request, course_id: int):
     )
 
 
-def _csv_safe(value) -> str:
-    """Neutralise spreadsheet formulas in user-provided text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _students_csv(course, activities, rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="{course.slug}-students-{stamp}.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(
         [
             "name",
@@ -124,8 +117,8 @@ def _students_csv(course, activities, rows) -> HttpResponse:
         enrollment = row.enrollment
         writer.writerow(
             [
-                _csv_safe(enrollment.user.get_full_name()),
-                _csv_safe(enrollment.user.email),
+                enrollment.user.get_full_name(),
+                enrollment.user.email,
                 enrollment.status,
                 enrollment.enrolled_at.isoformat(),
                 enrollment.last_accessed_at.isoformat() if enrollment.last_accessed_at else "",

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.mfa import second_factor_required_for
 from core.money import format_money
 from coursepages.models import PlatformSettings
 from payments.earnings.crypto import BankDetailsUnreadable
@@ -86,6 +87,7 @@ def dashboard(request):
 
 @require_POST
 @_instructor
+@second_factor_required_for("requesting a payout")
 def request_payout(request):
     try:
         amount = parse_amount_to_cents(request.POST.get("amount", ""))
@@ -117,6 +119,7 @@ class BankDetailsForm(forms.Form):
 
 
 @_instructor
+@second_factor_required_for("seeing or changing bank details")
 def bank_details(request):
     """Enter or change bank details. The current ones are shown masked; the form starts empty
     so the full number never appears on screen again."""

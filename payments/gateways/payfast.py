@@ -75,8 +75,26 @@ def param_string(pairs: list[tuple[str, str]], *, passphrase: str = "", skip_emp
 
 
 def itn_fields(body: bytes) -> list[tuple[str, str]]:
-    """The posted fields in the order received, empty ones kept."""
-    return parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+    """The posted fields in the order received, empty ones kept (signature included)."""
+    try:
+        return parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise WebhookRefused("The ITN body is not a form.", "bad_signature") from exc
+
+
+def signed_itn(body: bytes) -> tuple[list[tuple[str, str]], str]:
+    """(the signed fields, the signature): exactly what PayFast signs, i.e. every field before
+    `signature`, which must come last and once. A repeated field or anything after the
+    signature is refused: unsigned fields are never read."""
+    fields = itn_fields(body)
+    keys = [key for key, _value in fields]
+    if keys.count("signature") != 1:
+        raise WebhookRefused("The PayFast ITN has no single signature.", "bad_signature")
+    if keys[-1] != "signature":
+        raise WebhookRefused("The PayFast ITN has fields after its signature.", "bad_signature")
+    if len(set(keys)) != len(keys):
+        raise WebhookRefused("The PayFast ITN repeats a field.", "bad_signature")
+    return fields[:-1], fields[-1][1]
 
 
 def itn_signature(fields: list[tuple[str, str]], passphrase: str = "") -> str:
@@ -149,8 +167,7 @@ class PayfastGateway(Gateway):
         return CheckoutStart(form_action=f"{self.host}/eng/process", form_fields=fields)
 
     def verify_webhook(self, *, body, headers, remote_addr) -> None:
-        fields = itn_fields(body)
-        given = dict(fields).get("signature", "")
+        fields, given = signed_itn(body)
         if not given or itn_signature(fields, settings.PAYFAST_PASSPHRASE) != given.lower():
             raise WebhookRefused("The PayFast ITN signature does not match.", "bad_signature")
         if settings.PAYFAST_CHECK_SOURCE and not self.source_allowed(remote_addr):
@@ -180,7 +197,7 @@ class PayfastGateway(Gateway):
         return False
 
     def parse_event(self, *, body, headers) -> GatewayEvent:
-        fields = dict(itn_fields(body))
+        fields = dict(signed_itn(body)[0])
         status = fields.get("payment_status", "")
         pf_payment_id = fields.get("pf_payment_id", "")
         if not pf_payment_id:
@@ -213,7 +230,7 @@ class PayfastGateway(Gateway):
         """PayFast's server-to-server check: post back what we received; the answer must be VALID."""
         if not settings.PAYFAST_VALIDATE_WITH_SERVER or event.kind == EventKind.IGNORED:
             return
-        fields = [(k, v) for k, v in itn_fields(body) if k != "signature"]
+        fields, _signature = signed_itn(body)
         response = http(
             "POST",
             f"{self.host}/eng/query/validate",

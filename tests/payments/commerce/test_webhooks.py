@@ -239,6 +239,59 @@ class TestPayfast:
         assert not WebhookEvent.objects.exists()
 
     @responses.activate
+    def test_payfast_source_check_reads_the_address_the_balancer_saw(
+        self, client, settings, student, paid_course, gateways_on
+    ):
+        """A forged first hop naming a PayFast address is not believed; the real one is."""
+        responses.post("https://sandbox.payfast.co.za/eng/query/validate", body="VALID")
+        settings.TRUSTED_PROXY_HOPS = 1
+        settings.PAYFAST_ALLOWED_NETWORKS = ["197.97.145.144/28"]
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="payfast")
+        body = payfast_itn(sdk_fields(str(order.reference), "499.00"), "jt7NOE43FZPn")
+        forged = client.post(
+            "/api/v1/payments/webhook/payfast/",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR="197.97.145.145, 127.0.0.1",
+        )
+        assert forged.status_code == 403
+        assert not WebhookEvent.objects.exists()
+        real = client.post(
+            "/api/v1/payments/webhook/payfast/",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            REMOTE_ADDR="10.0.0.5",
+            HTTP_X_FORWARDED_FOR="197.97.145.145",
+        )
+        assert real.status_code == 200, real.json()
+        order.refresh_from_db()
+        assert order.status == Order.Status.PAID
+
+    @responses.activate
+    @pytest.mark.parametrize("tail", ["&m_payment_id={other}", "&m_payment_id={other}&signature={sig}", ""])
+    def test_a_captured_itn_cannot_pay_another_order_through_unsigned_fields(
+        self, client, student, paid_course, second_course, gateways_on, tail
+    ):
+        """Fields after the signature are not signed: an ITN carrying any (or a second
+        signature, or a repeated field) is refused, never read with the last one winning."""
+        responses.post(self.VALIDATE, body="VALID")
+        paid = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="payfast")
+        other = order_create_for_courses(user=student, course_ids=[second_course.pk], gateway="payfast")
+        body = payfast_itn(sdk_fields(str(paid.reference), "499.00"), "jt7NOE43FZPn")
+        if tail:
+            body += tail.format(other=other.reference, sig=body.decode().rsplit("=", 1)[1]).encode()
+        else:  # a repeated field before the signature, signed by the attacker's own passphrase guess
+            fields = sdk_fields(str(paid.reference), "499.00")
+            body = payfast_itn([*fields, ("m_payment_id", str(other.reference))], "jt7NOE43FZPn")
+        response = post(client, "payfast", body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 401
+        assert not WebhookEvent.objects.exists()
+        other.refresh_from_db()
+        paid.refresh_from_db()
+        assert other.status == paid.status == Order.Status.PENDING
+
+    @responses.activate
     def test_subscription_itn_then_a_recurring_payment(self, client, student, monthly_plan, gateways_on, settings):
         """The captured sandbox subscription ITN (token, billing_date, empty fields all signed)."""
         responses.post(self.VALIDATE, body="VALID")

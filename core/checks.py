@@ -1,0 +1,41 @@
+"""Deployment checks (`manage.py check --deploy`) for settings that are dangerous in
+production: DEBUG on, mail that never leaves the machine, no key for bank details. The
+payment settings are checked by payments/checks.py."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+LOCAL_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+@register(Tags.security, deploy=True)
+def dangerous_settings(app_configs=None, **kwargs):
+    problems = []
+    if settings.DEBUG:
+        problems.append(
+            Error("DEBUG is on: error pages show settings and code to anyone.", hint="DEBUG=false", id="lectern.E001")
+        )
+    if settings.EMAIL_BACKEND in LOCAL_EMAIL_BACKENDS:
+        problems.append(
+            Warning(
+                f"Email goes to {settings.EMAIL_BACKEND.rsplit('.', 2)[-2]}, not to people: sign-up confirmations, "
+                "password resets and receipts are never delivered.",
+                hint="Set EMAIL_URL=smtp://user:pass@host:587/?tls=True",
+                id="lectern.W002",
+            )
+        )
+    if not getattr(settings, "EARNINGS_ENCRYPTION_KEY", ""):
+        problems.append(
+            Error(
+                "EARNINGS_ENCRYPTION_KEY is not set: instructors' bank details cannot be stored encrypted.",
+                hint="Generate one with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`",
+                id="lectern.E003",
+            )
+        )
+    return problems
