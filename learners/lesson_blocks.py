@@ -12,7 +12,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from blocks.ai_tool import origin_of
-from blocks.video import vimeo_id, youtube_id
+from blocks.video import server_duration, vimeo_id, youtube_id
 from learners.access import LearningContext
 from learners.activity_blocks import Activity
 from learners.assessments.assignments import AssignmentState, assignment_settings
@@ -129,16 +129,24 @@ def _video_players(context: LearningContext) -> dict[str, dict]:
             "canRecord": can_record,
             "reportUrl": f"/api/v1/lessons/{lesson.pk}/video/",
             "threshold": value.get("completion_threshold") or 90,
+            "durationKnown": bool(server_duration(value)),
             "position": 0,
             "watchedPercent": 0,
+            "completed": False,
         }
+        if source == "hls":
+            player["hlsUrl"] = value.get("url") or ""
         if source == "youtube":
             player["embedId"] = youtube_id(value.get("url") or "")
         elif source == "vimeo":
             player["embedId"] = vimeo_id(value.get("url") or "")
         progress = watched.get(child.id)
         if progress:
-            player.update(position=progress.position, watchedPercent=progress.watched_percent)
+            player.update(
+                position=progress.position,
+                watchedPercent=progress.watched_percent,
+                completed=progress.completed_at is not None,
+            )
         players[child.id] = player
     return players
 
