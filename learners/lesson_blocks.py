@@ -18,7 +18,7 @@ from learners.activity_blocks import Activity
 from learners.assessments.assignments import AssignmentState, assignment_settings
 from learners.assessments.quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
 from learners.interactive.xapi import activity_iri
-from learners.models import AssignmentSubmission, H5PResult, QuizAttempt, VideoProgress
+from learners.models import AssignmentSubmission, BlockCompletion, H5PResult, QuizAttempt, VideoProgress
 
 
 def _children(lesson, block_type: str) -> list:
@@ -153,8 +153,23 @@ def _video_players(context: LearningContext) -> dict[str, dict]:
 
 def _ai_tools(context: LearningContext, site_origin: str) -> dict[str, dict]:
     lesson = context.lesson
+    children = _children(lesson, "ai_tool")
+    if not children:
+        return {}
+    # What the server recorded (shown again on reload): the block's completion and its score.
+    recorded = (
+        {
+            row.block_id: row
+            for row in BlockCompletion.objects.filter(
+                enrollment=context.enrollment, lesson=lesson, block_type="ai_tool"
+            )
+        }
+        if context.may_record and context.enrollment is not None
+        else {}
+    )
     tools = {}
-    for child in _children(lesson, "ai_tool"):
+    for child in children:
+        done = recorded.get(child.id)
         allowed = (child.value.get("allowed_origin") or "").rstrip("/") or site_origin
         tools[child.id] = {
             "blockId": child.id,
@@ -163,6 +178,8 @@ def _ai_tools(context: LearningContext, site_origin: str) -> dict[str, dict]:
             "statusUrl": reverse("learners:ai-tool-status", args=[lesson.pk, child.id]),
             "allowedOrigin": allowed,
             "toolOrigin": origin_of(child.value.get("tool_url") or "") or site_origin,
+            "completed": done is not None,
+            "score": done.score_percent if done else None,
         }
     return tools
 
