@@ -10,4 +10,5 @@ urlpatterns = [
     path("ai-tools/launch/<int:lesson_id>/<str:block_id>/", views.ai_tool_launch, name="ai-tool-launch"),
     path("ai-tools/status/<int:lesson_id>/<str:block_id>/", views.ai_tool_status, name="ai-tool-status"),
     path("ai-tools/demo/", views.ai_tool_demo, name="ai-tool-demo"),
+    path("lti/jwks/", views.lti_jwks, name="lti-jwks"),
 ]

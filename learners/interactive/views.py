@@ -14,6 +14,7 @@ from learners.interactive.ai_tools import ai_tool_launch as launch_service
 from learners.interactive.ai_tools import ai_tool_status as status_service
 from learners.interactive.ai_tools import tool_launch_url
 from learners.interactive.h5p import h5p_file_name
+from learners.interactive.lti import lti_jwks as jwks_service
 from learners.interactive.media import (
     document_download_record,
     file_response,
@@ -116,3 +117,11 @@ def ai_tool_demo(request):
     """A small AI tool served by this site: VAT practice, graded in the browser, reporting
     through the launch/validate/complete protocol."""
     return render(request, "learners/interactive/ai_tool_demo.html")
+
+
+@require_GET
+def lti_jwks(request):
+    """The platform's public keys (JWKS) that LTI tools verify launches with; public."""
+    response = JsonResponse(jwks_service())
+    response["Cache-Control"] = "public, max-age=60"
+    return response

@@ -1,7 +1,15 @@
 from learners.analytics.models import DailyCourseStats, DailySiteStats, LessonFunnel
 from learners.assessments.models import AssignmentSubmission, QuizAttempt, SubmissionFile
 from learners.enrollment.models import BlockCompletion, Enrollment, LessonProgress, Review
-from learners.interactive.models import AIToolSession, DocumentDownload, H5PResult, VideoProgress, XAPIStatement
+from learners.interactive.models import (
+    AIToolSession,
+    DocumentDownload,
+    H5PResult,
+    LTIPlatformKey,
+    LTITool,
+    VideoProgress,
+    XAPIStatement,
+)
 from learners.models.activity import ActivityBlock
 
 __all__ = [
@@ -15,6 +23,8 @@ __all__ = [
     "Enrollment",
     "H5PResult",
     "LessonFunnel",
+    "LTIPlatformKey",
+    "LTITool",
     "LessonProgress",
     "QuizAttempt",
     "Review",
