@@ -206,3 +206,62 @@ class LTITool(models.Model):
                 key = None
             if not isinstance(key, rsa.RSAPublicKey):
                 raise ValidationError({"public_key_pem": "Paste the tool's RSA public key in PEM form."})
+
+
+class LTIUserId(models.Model):
+    """The opaque, stable id (LTI `sub`) by which tools know a user; never the user's pk."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_id")
+    sub = models.CharField(max_length=64, unique=True)
+
+    def __str__(self):
+        return self.sub
+
+
+class LTIOnceToken(models.Model):
+    """A value that may be used once (a client assertion's jti, a launch's nonce or state)."""
+
+    kind = models.CharField(max_length=16)
+    value = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="unique_lti_once_token")]
+
+    def __str__(self):
+        return f"{self.kind} {self.value}"
+
+
+class LTIAccessToken(models.Model):
+    """An AGS access token granted to a tool (client-credentials); only its hash is kept."""
+
+    tool = models.ForeignKey(LTITool, on_delete=models.CASCADE, related_name="access_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"AGS token of {self.tool_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class LTIScore(models.Model):
+    """A score a tool posted by AGS for one student and one tool block (every post is kept)."""
+
+    tool = models.ForeignKey(LTITool, on_delete=models.CASCADE, related_name="scores")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_scores")
+    lesson = models.ForeignKey("coursepages.LessonPage", on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    score_given = models.FloatField(null=True, blank=True)
+    score_maximum = models.FloatField(null=True, blank=True)
+    activity_progress = models.CharField(max_length=32)
+    grading_progress = models.CharField(max_length=32)
+    timestamp = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    activity_completed = models.BooleanField(default=False, help_text="Whether this score met the block's rule.")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "lesson", "block_id"])]
+
+    def __str__(self):
+        return f"{self.user_id} · LTI {self.block_id}: {self.score_given}/{self.score_maximum}"

@@ -1,13 +1,18 @@
 """Views of interactive content: H5P package files and lesson files behind the access
 policy, the AI-tool launch and status, and the demo AI tool."""
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import storages
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import status_for
 from learners.access import LearningContext, learning_context_for
 from learners.enrollment.services import LearningError
 from learners.interactive.ai_tools import ai_tool_launch as launch_service
@@ -15,6 +20,7 @@ from learners.interactive.ai_tools import ai_tool_status as status_service
 from learners.interactive.ai_tools import tool_launch_url
 from learners.interactive.h5p import h5p_file_name
 from learners.interactive.lti import lti_jwks as jwks_service
+from learners.interactive.lti import lti_score_post, lti_token_grant
 from learners.interactive.media import (
     document_download_record,
     file_response,
@@ -125,3 +131,55 @@ def lti_jwks(request):
     response = JsonResponse(jwks_service())
     response["Cache-Control"] = "public, max-age=60"
     return response
+
+
+def _lti_refusal(error: LearningError) -> JsonResponse:
+    response = JsonResponse(
+        {"detail": error.message, "code": error.code, "error": error.code}, status=status_for(error)
+    )
+    if response.status_code == 401:
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+@csrf_exempt
+@require_POST
+def lti_token(request):
+    """OAuth 2 client-credentials grant for LTI tools (AGS): form-encoded, the tool's signed
+    JWT assertion in `client_assertion`. No cookie or session plays any part."""
+    try:
+        grant = lti_token_grant(
+            grant_type=request.POST.get("grant_type", ""),
+            assertion_type=request.POST.get("client_assertion_type", ""),
+            assertion=request.POST.get("client_assertion", ""),
+            scope=request.POST.get("scope", ""),
+            token_url=request.build_absolute_uri(reverse("learners:lti-token")),
+        )
+    except LearningError as error:
+        return _lti_refusal(error)
+    response = JsonResponse(grant)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def lti_scores(request, lesson_id: int, block_id: str):
+    """AGS Score service of one AI-tool block's line item: only a tool's AGS access token
+    (Authorization: Bearer) is accepted; a browser session counts for nothing."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"detail": "The body must be JSON.", "code": "invalid"}, status=400)
+    if not isinstance(body, dict):
+        return JsonResponse({"detail": "The body must be a JSON object.", "code": "invalid"}, status=400)
+    try:
+        score = lti_score_post(
+            authorization=request.headers.get("Authorization", ""),
+            lesson_id=lesson_id,
+            block_id=block_id,
+            score=body,
+        )
+    except LearningError as error:
+        return _lti_refusal(error)
+    return JsonResponse({"recorded": True, "activity_completed": score.activity_completed})
