@@ -6,6 +6,7 @@ an unknown user, and a student's session or API token posting a score."""
 import json
 import time
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
@@ -209,3 +210,24 @@ def test_a_students_session_or_api_token_cannot_post_a_score(client, student):
     bearer = _score(client, lesson, block_id, _body(student, given=100), token=api_token)
     assert bearer.status_code == 401
     assert not BlockCompletion.objects.exists() and not LTIScore.objects.exists()
+
+
+def test_the_old_launch_token_path_grants_nothing_for_an_lti_block(client, student):
+    """The issue's forgery: launch, validate the token the browser holds, 'complete' with 100."""
+    tool = _tool()
+    course, lesson, block_id = _course(tool)
+    enrolled(student, course)
+    client.force_login(student)
+    launched = client.get(f"/ai-tools/launch/{lesson.pk}/{block_id}/")
+    launch_token = parse_qs(urlsplit(launched["Location"]).query)["token"][0]
+    validated = client.post(
+        "/api/v1/ai-tools/validate-token/", json.dumps({"token": launch_token}), content_type="application/json"
+    )
+    session_token = validated.json()["session_token"]
+    forged = client.post(
+        "/api/v1/ai-tools/complete/",
+        json.dumps({"token": session_token, "score": 100}),
+        content_type="application/json",
+    )
+    assert forged.status_code == 403 and forged.json()["code"] == "forbidden"
+    assert not BlockCompletion.objects.exists()
