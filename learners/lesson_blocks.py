@@ -174,7 +174,12 @@ def _ai_tools(context: LearningContext, site_origin: str) -> dict[str, dict]:
         tools[child.id] = {
             "blockId": child.id,
             "canLaunch": context.may_record,
-            "launchUrl": reverse("learners:ai-tool-launch", args=[lesson.pk, child.id]),
+            # A registered LTI 1.3 tool launches by OIDC and reports by AGS; others by launch token.
+            "lti": child.value.get("lti_tool") is not None,
+            "launchUrl": reverse(
+                "learners:lti-launch" if child.value.get("lti_tool") is not None else "learners:ai-tool-launch",
+                args=[lesson.pk, child.id],
+            ),
             "statusUrl": reverse("learners:ai-tool-status", args=[lesson.pk, child.id]),
             "allowedOrigin": allowed,
             "toolOrigin": origin_of(child.value.get("tool_url") or "") or site_origin,

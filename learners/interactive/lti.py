@@ -13,8 +13,15 @@ used once); with that token it posts scores to the line item of an AI-tool block
 it (`lti_score_post`). The score is recorded for that student and block, and the block's rule
 decides completion. A student's session or API token is never an AGS token.
 
-Not built yet (issue 19): the OIDC launch (login initiation, id_token) and the demo tutor as
-an LTI tool; the AI-tool block's own launch-token protocol remains for tools without LTI."""
+Launch (OIDC third-party login): `lti_login_initiation` sends the browser to the tool's
+login URL with our hints (the message hint signed, naming lesson and block); the tool sends it
+back to `lti_authorize`, which checks the signed-in user, client id and redirect URI, uses the
+nonce once, and returns the RS256 id_token (resource link = block, context = course, roles,
+custom parameters, names only if the registration allows, the AGS line item) to form-post
+to the tool's launch URL with its state.
+
+Not built yet (issue 19): the demo tutor as an LTI tool; the AI-tool block's own launch-token
+protocol remains for tools without LTI."""
 
 import hashlib
 import hmac
@@ -22,6 +29,7 @@ import json
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -31,6 +39,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from coursepages.permissions import user_is_course_staff
 from learners.access import learning_context_for
 from learners.enrollment.services import LearningError, activity_complete
 from learners.interactive.media import interactive_block, lesson_for
@@ -288,3 +297,102 @@ def lti_score_post(*, authorization: str, lesson_id, block_id: str, score: dict,
     if met:
         activity_complete(context=context, block_id=block_id, score_percent=percent)
     return recorded
+
+
+# ---------------------------------------------------------------- launch (OIDC third-party login)
+
+LTI_VERSION = "1.3.0"
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+HINT_SECONDS = 300
+
+
+def _block_tool(*, lesson, block_id: str) -> tuple:
+    block = interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
+    tool = block.value.get("lti_tool")
+    if tool is None or not tool.active:
+        raise LTIError("This activity does not launch an LTI tool.", "not_found")
+    return block, tool
+
+
+def lti_login_initiation(*, user, lesson, block_id: str, issuer: str) -> str:
+    """Step 1 of a launch: the address of the tool's login initiation, with our hints. The
+    message hint is signed by us, so the tool cannot point the launch at another block."""
+    context = learning_context_for(user=user, lesson=lesson)
+    context.learner()
+    _, tool = _block_tool(lesson=lesson, block_id=block_id)
+    hint = jwt.encode(
+        {"lesson": lesson.pk, "block": block_id, "exp": int(timezone.now().timestamp()) + HINT_SECONDS},
+        settings.SECRET_KEY,
+        algorithm="HS256",
+    )
+    query = urlencode(
+        {
+            "iss": issuer,
+            "login_hint": lti_user_id(user=user),
+            "target_link_uri": tool.launch_url,
+            "lti_message_hint": hint,
+            "client_id": tool.client_id,
+            "lti_deployment_id": tool.deployment_id,
+        }
+    )
+    return f"{tool.login_url}{'&' if '?' in tool.login_url else '?'}{query}"
+
+
+def lti_authorize(*, user, params: dict, issuer: str, lineitem_url_for, now=None) -> tuple[str, dict]:
+    """Step 2: the tool's authentication request. Checks it against the signed-in user and
+    the block, uses the nonce once, and returns (redirect_uri, form fields) carrying the
+    RS256 id_token with the LTI claims."""
+    now = now or timezone.now()
+    if params.get("scope") != "openid" or params.get("response_type") != "id_token":
+        raise LTIError("Only scope=openid and response_type=id_token are supported.", "invalid")
+    if not user.is_authenticated or params.get("login_hint") != lti_user_id(user=user):
+        raise LTIAuthError("The launch is for another user; sign in again.", "invalid_token")
+    try:
+        hint = jwt.decode(params.get("lti_message_hint", ""), settings.SECRET_KEY, algorithms=["HS256"])
+    except jwt.InvalidTokenError as error:
+        raise LTIAuthError("The launch hint is not valid or has expired.", "invalid_token") from error
+    lesson = lesson_for(lesson_id=hint["lesson"])
+    block, tool = _block_tool(lesson=lesson, block_id=hint["block"])
+    if params.get("client_id") != tool.client_id or params.get("redirect_uri") != tool.launch_url:
+        raise LTIError("The client id or redirect URI is not the registered one.", "forbidden")
+    nonce = params.get("nonce") or ""
+    if not nonce:
+        raise LTIError("A nonce is required.", "invalid")
+    _use_once(kind="nonce", value=f"{tool.client_id}:{nonce}", expires_at=now + timedelta(days=1), now=now)
+    context = learning_context_for(user=user, lesson=lesson)
+    context.learner()
+    staff = user_is_course_staff(user=user, course=context.course)
+    roles = [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+        if staff
+        else "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
+    ]
+    claims = {
+        "iss": issuer,
+        "aud": tool.client_id,
+        "sub": lti_user_id(user=user),
+        "nonce": nonce,
+        "azp": tool.client_id,
+        CLAIM + "message_type": "LtiResourceLinkRequest",
+        CLAIM + "version": LTI_VERSION,
+        CLAIM + "deployment_id": tool.deployment_id,
+        CLAIM + "target_link_uri": tool.launch_url,
+        CLAIM + "resource_link": {"id": f"{lesson.pk}:{block.id}", "title": block.value.get("title") or ""},
+        CLAIM + "context": {"id": str(context.course.pk), "title": context.course.title, "type": ["CourseOffering"]},
+        CLAIM + "roles": roles,
+        CLAIM + "custom": {item["name"]: item.get("value") or "" for item in block.value.get("parameters") or []},
+        AGS_CLAIM: {
+            "scope": [SCORE_SCOPE],
+            "lineitem": lineitem_url_for(lesson.pk, block.id),
+        },
+    }
+    if tool.send_names:
+        claims.update(
+            given_name=user.first_name, family_name=user.last_name, name=user.get_full_name(), email=user.email
+        )
+    token = lti_sign(claims=claims, now=now)
+    fields = {"id_token": token}
+    if params.get("state"):
+        fields["state"] = params["state"]
+    return tool.launch_url, fields

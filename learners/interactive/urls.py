@@ -12,5 +12,7 @@ urlpatterns = [
     path("ai-tools/demo/", views.ai_tool_demo, name="ai-tool-demo"),
     path("lti/jwks/", views.lti_jwks, name="lti-jwks"),
     path("lti/token/", views.lti_token, name="lti-token"),
+    path("lti/launch/<int:lesson_id>/<str:block_id>/", views.lti_launch, name="lti-launch"),
+    path("lti/authorize/", views.lti_authorize, name="lti-authorize"),
     path("lti/ags/<int:lesson_id>/<str:block_id>/lineitem/scores", views.lti_scores, name="lti-scores"),
 ]

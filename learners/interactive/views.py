@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from blocks.ai_tool import origin_of
 from core.errors import status_for
 from learners.access import LearningContext, learning_context_for
 from learners.enrollment.services import LearningError
@@ -19,8 +20,9 @@ from learners.interactive.ai_tools import ai_tool_launch as launch_service
 from learners.interactive.ai_tools import ai_tool_status as status_service
 from learners.interactive.ai_tools import tool_launch_url
 from learners.interactive.h5p import h5p_file_name
+from learners.interactive.lti import lti_authorize as authorize_service
 from learners.interactive.lti import lti_jwks as jwks_service
-from learners.interactive.lti import lti_score_post, lti_token_grant
+from learners.interactive.lti import lti_login_initiation, lti_score_post, lti_token_grant
 from learners.interactive.media import (
     document_download_record,
     file_response,
@@ -183,3 +185,47 @@ def lti_scores(request, lesson_id: int, block_id: str):
     except LearningError as error:
         return _lti_refusal(error)
     return JsonResponse({"recorded": True, "activity_completed": score.activity_completed})
+
+
+def _issuer(request) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@login_required
+@require_GET
+@xframe_options_sameorigin
+def lti_launch(request, lesson_id: int, block_id: str):
+    """Start an LTI 1.3 launch of the AI-tool block's registered tool (in the lesson's iframe)."""
+    try:
+        lesson = lesson_for(lesson_id=lesson_id)
+        return HttpResponseRedirect(
+            lti_login_initiation(user=request.user, lesson=lesson, block_id=block_id, issuer=_issuer(request))
+        )
+    except LearningError as error:
+        return _lti_refusal(error)
+
+
+@require_GET
+@xframe_options_sameorigin
+def lti_authorize(request):
+    """The platform's OIDC authorization endpoint: answers with a page that posts the
+    id_token to the tool's launch URL (static/js/lti-post.js submits it)."""
+    try:
+        action, fields = authorize_service(
+            user=request.user,
+            params=request.GET.dict(),
+            issuer=_issuer(request),
+            lineitem_url_for=lambda lesson_pk, block: request.build_absolute_uri(
+                reverse("learners:lti-scores", args=[lesson_pk, block]).removesuffix("/scores")
+            ),
+        )
+    except LearningError as error:
+        return _lti_refusal(error)
+    response = render(request, "learners/interactive/lti_post.html", {"action": action, "fields": fields})
+    response["Cache-Control"] = "no-store"
+    # This page alone may post a form to the tool's launch URL.
+    target = origin_of(action) or "'self'"
+    response["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'self'; form-action {target}; frame-ancestors 'self'; base-uri 'none'"
+    )
+    return response
