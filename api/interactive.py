@@ -158,8 +158,8 @@ def ai_tools_complete(request, payload: CompleteIn):
 
 class VideoIn(Schema):
     block_id: str
-    position: float
-    duration: float
+    position: float = Field(..., ge=0)
+    duration: float | None = None  # the player's figure: accepted and ignored (the server knows the length)
     played_ranges: list[list[float]] | None = None
 
 
@@ -182,7 +182,6 @@ def lesson_video(request, lesson_id: PageId, payload: VideoIn):
         context=context,
         block_id=payload.block_id,
         position=payload.position,
-        duration=payload.duration,
         played_ranges=payload.played_ranges,
     )
     return {

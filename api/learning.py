@@ -170,6 +170,7 @@ class LessonOut(Schema):
 
 class ProgressIn(Schema):
     time_spent_delta: int = Field(0, ge=0, le=3600)
+    visible: bool = True
     video_position: float | None = Field(None, ge=0)
     video_duration: float | None = Field(None, ge=0)
 
@@ -334,6 +335,7 @@ def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
     progress = progress_heartbeat(
         context=_lesson_context(request, lesson_id),
         seconds=payload.time_spent_delta,
+        visible=payload.visible,
         video_position=payload.video_position,
         video_duration=payload.video_duration,
     )

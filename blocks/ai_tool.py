@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 
 def origin_of(url: str) -> str:
@@ -21,6 +22,12 @@ class AIToolBlock(blocks.StructBlock):
     title = blocks.CharBlock()
     tool_url = blocks.CharBlock(
         help_text="https://… address of the tool, or a path on this site such as /ai-tools/demo/."
+    )
+    lti_tool = SnippetChooserBlock(
+        "learners.LTITool",
+        required=False,
+        help_text="A registered LTI 1.3 tool: its grade comes back server to server (AGS) and only that "
+        "completes the activity.",
     )
     allowed_origin = blocks.CharBlock(
         required=False, help_text="Origin allowed to report completion; blank means this site's own origin."

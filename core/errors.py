@@ -42,6 +42,9 @@ STATUS_BY_CODE = {
     "account_inactive": 401,
     "invalid_token": 401,  # an AI tool's launch or session token
     "token_used": 401,
+    "invalid_client": 401,  # an LTI tool's client assertion (OAuth 2 client-credentials)
+    "unsupported_grant_type": 400,
+    "invalid_scope": 400,
     "not_authenticated": 401,
     # not paid for
     "not_paid": 402,

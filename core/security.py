@@ -18,6 +18,7 @@ def media_sources() -> list[str]:
 
 def build_policy() -> str:
     media = media_sources()
+    streams = list(getattr(settings, "VIDEO_STREAM_ORIGINS", []))
     frames = [
         "'self'",
         "https://www.youtube-nocookie.com",
@@ -31,9 +32,9 @@ def build_policy() -> str:
         "script-src": ["'self'", "'unsafe-eval'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:", "https://i.ytimg.com", "https://i.vimeocdn.com", *media],
-        "media-src": ["'self'", "blob:", *media],
+        "media-src": ["'self'", "blob:", *media, *streams],
         "font-src": ["'self'", "data:"],
-        "connect-src": ["'self'", "ws:", "wss:"] if settings.DEBUG else ["'self'", "wss:"],
+        "connect-src": [*(["'self'", "ws:", "wss:"] if settings.DEBUG else ["'self'", "wss:"]), *streams],
         "frame-src": frames,
         "form-action": ["'self'", "https://www.payfast.co.za", "https://sandbox.payfast.co.za"],
         "object-src": ["'none'"],

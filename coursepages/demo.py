@@ -2,6 +2,7 @@
 waiting in review. Between them they use every lesson block."""
 
 import io
+from pathlib import Path
 
 from django.core.files.images import ImageFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -37,6 +38,21 @@ def _pdf(title: str) -> Document:
     pisa.CreatePDF(f"<h1>{title}</h1><p>VAT-inclusive price × 15/115 = VAT.</p>", dest=buffer)
     return Document.objects.create(
         title=title, file=SimpleUploadedFile(f"{title.lower().replace(' ', '-')}.pdf", buffer.getvalue())
+    )
+
+
+DEMO_VIDEO = Path(__file__).resolve().parent / "demo_content" / "lectern-intro.mp4"
+DEMO_VIDEO_SECONDS = 20  # the clip's length (its MP4 header says 20.0 s)
+
+
+def _video(title: str) -> Document:
+    """The demo's self-hosted clip (a 20 s, 48 KB H.264 MP4 shipped in demo_content/), so the
+    video lesson plays with no internet."""
+    existing = Document.objects.filter(title=title).first()
+    if existing:
+        return existing
+    return Document.objects.create(
+        title=title, file=SimpleUploadedFile(DEMO_VIDEO.name, DEMO_VIDEO.read_bytes(), content_type="video/mp4")
     )
 
 
@@ -125,7 +141,7 @@ def _assignment() -> dict:
     }
 
 
-def _courses(image, document):
+def _courses(image, document, video=None):
     """(course fields, instructor email, [(section title, [(lesson title, body, extra fields)])])"""
     text = lambda html: ("rich_text", html)  # noqa: E731
     return [
@@ -224,8 +240,9 @@ def _courses(image, document):
                                     "video",
                                     {
                                         "title": "Overview",
-                                        "source": "youtube",
-                                        "url": "https://www.youtube.com/watch?v=F5mRW0jo-U4",
+                                        "source": "file",
+                                        "file": video.pk if video else None,
+                                        "duration": DEMO_VIDEO_SECONDS,
                                         "completion_threshold": 80,
                                     },
                                 ),
@@ -347,7 +364,8 @@ def seed(*, stdout):
     }
     image = _image("Lectern demo banner", "#1d4ed8")
     document = _pdf("VAT cheat sheet")
-    for fields, email, category, sections in _courses(image, document):
+    video = _video("Lectern demo video")
+    for fields, email, category, sections in _courses(image, document, video):
         existed = CoursePage.objects.filter(slug=fields["slug"]).exists()
         _build_course(catalog, dict(fields), demo_user(email), categories[category], sections)
         if not existed:

@@ -11,14 +11,14 @@ from django.conf import settings
 from django.urls import reverse
 
 from blocks.ai_tool import origin_of
-from blocks.video import vimeo_id, youtube_id
+from blocks.video import server_duration, vimeo_id, youtube_id
 from learners.access import LearningContext
 from learners.activity_blocks import Activity
 from learners.assessments.assignments import AssignmentState, assignment_settings
 from learners.assessments.quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
 from learners.interactive.h5p import h5p_player_token
 from learners.interactive.xapi import activity_iri
-from learners.models import AssignmentSubmission, H5PResult, QuizAttempt, VideoProgress
+from learners.models import AssignmentSubmission, BlockCompletion, H5PResult, QuizAttempt, VideoProgress
 
 
 def _children(lesson, block_type: str) -> list:
@@ -138,32 +138,62 @@ def _video_players(context: LearningContext) -> dict[str, dict]:
             "canRecord": can_record,
             "reportUrl": f"/api/v1/lessons/{lesson.pk}/video/",
             "threshold": value.get("completion_threshold") or 90,
+            "durationKnown": bool(server_duration(value)),
             "position": 0,
             "watchedPercent": 0,
+            "completed": False,
         }
+        if source == "hls":
+            player["hlsUrl"] = value.get("url") or ""
         if source == "youtube":
             player["embedId"] = youtube_id(value.get("url") or "")
         elif source == "vimeo":
             player["embedId"] = vimeo_id(value.get("url") or "")
         progress = watched.get(child.id)
         if progress:
-            player.update(position=progress.position, watchedPercent=progress.watched_percent)
+            player.update(
+                position=progress.position,
+                watchedPercent=progress.watched_percent,
+                completed=progress.completed_at is not None,
+            )
         players[child.id] = player
     return players
 
 
 def _ai_tools(context: LearningContext, site_origin: str) -> dict[str, dict]:
     lesson = context.lesson
+    children = _children(lesson, "ai_tool")
+    if not children:
+        return {}
+    # What the server recorded (shown again on reload): the block's completion and its score.
+    recorded = (
+        {
+            row.block_id: row
+            for row in BlockCompletion.objects.filter(
+                enrollment=context.enrollment, lesson=lesson, block_type="ai_tool"
+            )
+        }
+        if context.may_record and context.enrollment is not None
+        else {}
+    )
     tools = {}
-    for child in _children(lesson, "ai_tool"):
+    for child in children:
+        done = recorded.get(child.id)
         allowed = (child.value.get("allowed_origin") or "").rstrip("/") or site_origin
         tools[child.id] = {
             "blockId": child.id,
             "canLaunch": context.may_record,
-            "launchUrl": reverse("learners:ai-tool-launch", args=[lesson.pk, child.id]),
+            # A registered LTI 1.3 tool launches by OIDC and reports by AGS; others by launch token.
+            "lti": child.value.get("lti_tool") is not None,
+            "launchUrl": reverse(
+                "learners:lti-launch" if child.value.get("lti_tool") is not None else "learners:ai-tool-launch",
+                args=[lesson.pk, child.id],
+            ),
             "statusUrl": reverse("learners:ai-tool-status", args=[lesson.pk, child.id]),
             "allowedOrigin": allowed,
             "toolOrigin": origin_of(child.value.get("tool_url") or "") or site_origin,
+            "completed": done is not None,
+            "score": done.score_percent if done else None,
         }
     return tools
 

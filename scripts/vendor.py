@@ -13,6 +13,7 @@ COPIES = {
     "plyr/plyr.min.js": "plyr/dist/plyr.min.js",
     "plyr/plyr.css": "plyr/dist/plyr.css",
     "plyr/plyr.svg": "plyr/dist/plyr.svg",
+    "hls/hls.min.js": "hls.js/dist/hls.min.js",
     "pdfjs/pdf.min.mjs": "pdfjs-dist/legacy/build/pdf.min.mjs",
     "pdfjs/pdf.worker.min.mjs": "pdfjs-dist/legacy/build/pdf.worker.min.mjs",
     "chartjs/chart.umd.min.js": "chart.js/dist/chart.umd.min.js",

@@ -310,6 +310,8 @@ CELERY_BEAT_SCHEDULE["analytics-rollup"] = {
 CSP_ENABLED = env.bool("CSP_ENABLED", default=False)
 CSP_REPORT_ONLY = env.bool("CSP_REPORT_ONLY", default=False)
 AI_TOOL_ALLOWED_ORIGINS = env.list("AI_TOOL_ALLOWED_ORIGINS", default=[])
+# Origins of HLS streams that video blocks play through hls.js (CSP connect-src and media-src).
+VIDEO_STREAM_ORIGINS = env.list("VIDEO_STREAM_ORIGINS", default=[])
 MEDIA_CDN_ORIGIN = env("MEDIA_CDN_ORIGIN", default="")
 # Nothing may frame the site, except views marked @xframe_options_sameorigin (Wagtail's
 # preview panel, the self-hosted AI tools); the CSP's frame-ancestors follows the same rule.

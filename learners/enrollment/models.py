@@ -55,6 +55,9 @@ class LessonProgress(models.Model):
     time_spent_seconds = models.PositiveIntegerField(default=0)
     first_accessed_at = models.DateTimeField(null=True, blank=True)
     last_accessed_at = models.DateTimeField(null=True, blank=True)
+    last_heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the lesson player's last heartbeat was counted (the time-on-task clock)."
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     video_position = models.FloatField(default=0)
     video_duration = models.FloatField(default=0)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # A heartbeat may claim at most this much time: a client cannot report hours at once.
-MAX_HEARTBEAT_SECONDS = 120
+MAX_HEARTBEAT_SECONDS = 120  # at most this much counted per heartbeat, however long since the last
 # A lesson reloaded within this many seconds of being recorded as the resume point is not
 # recorded again (lesson_visit).
 VISIT_RECORD_SECONDS = 60
@@ -187,26 +187,30 @@ def progress_heartbeat(
     *,
     context: "LearningContext",
     seconds: int,
+    visible: bool = True,
     video_position: float | None = None,
     video_duration: float | None = None,
+    now=None,
 ) -> LessonProgress:
-    """Add time spent on a visible lesson page (clamped per beat) and, when the page plays a
-    video, store where the player is; the video service derives watched percent from them.
+    """Add time spent on a visible lesson page and, when the page plays a video, store where
+    the player is (display only: the video service decides what was watched).
 
-    Refused unless the access policy lets the student into the lesson. One UPDATE of the
-    progress row (a first beat creates it), the enrollment's last access at most once a
-    minute, and the row read back."""
+    Time counts only on the wall clock: a beat adds min(claimed, seconds since the previous
+    beat of this student in this lesson, MAX_HEARTBEAT_SECONDS), and nothing when the client
+    says the page was hidden (that beat only restarts the clock). The first beat of a lesson
+    measures from the page visit. So a burst of beats adds no more than the time it took,
+    and two beats racing each other cannot both count the same interval (the update is
+    conditional on the clock the beat read; the loser re-reads it).
+
+    Refused unless the access policy lets the student into the lesson."""
     if seconds < 0:
         raise LearningError("Time spent cannot be negative.", "invalid")
     for name, value in (("video_position", video_position), ("video_duration", video_duration)):
         if value is not None and (value < 0 or value != value):  # value != value: NaN
             raise LearningError(f"{name.replace('_', ' ').capitalize()} cannot be negative.", "invalid")
     enrollment, lesson = context.learner(), context.lesson
-    now = timezone.now()
-    fields = {
-        "time_spent_seconds": F("time_spent_seconds") + min(int(seconds), MAX_HEARTBEAT_SECONDS),
-        "last_accessed_at": now,
-    }
+    now = now or timezone.now()
+    fields = {"last_accessed_at": now, "last_heartbeat_at": now}
     if video_duration is not None:
         fields["video_duration"] = video_duration
     if video_position is not None:
@@ -219,8 +223,22 @@ def progress_heartbeat(
                 output_field=FloatField(),
             )
     rows = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson)
-    if not rows.update(**fields):
-        _progress_for(enrollment, lesson)
+    for _attempt in range(3):
+        clock = rows.values_list("last_heartbeat_at", "last_accessed_at").first()
+        if clock is None:  # no visit recorded: this beat starts the clock and counts nothing
+            _progress_for(enrollment, lesson)
+            clock = (None, None)
+        last = clock[0] or clock[1]
+        counted = 0
+        if visible and last is not None:
+            elapsed = (now - last).total_seconds()
+            counted = max(0, int(min(float(seconds), elapsed, float(MAX_HEARTBEAT_SECONDS))))
+        same_clock = rows.filter(last_heartbeat_at=clock[0])  # filter(x=None) is IS NULL
+        if clock[0] is None:
+            same_clock = same_clock.filter(last_accessed_at=clock[1])
+        if same_clock.update(time_spent_seconds=F("time_spent_seconds") + counted, **fields):
+            break
+    else:  # lost the race three times: keep the position, count nothing
         rows.update(**fields)
     if not _written_recently(enrollment.last_accessed_at, now):
         Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=now)

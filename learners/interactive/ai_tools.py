@@ -182,6 +182,10 @@ def ai_tool_complete(*, token: str, score: float | None, time_spent: int | None,
         if score is not None and "report_score" not in session.permissions:
             raise LearningError("This tool may not report a score.", "permission_denied")
         block = interactive_block(lesson=session.lesson, block_id=session.block_id, block_type="ai_tool")
+        if block.value.get("lti_tool") is not None:
+            # The block names an LTI tool: only its AGS score (server to server) completes it;
+            # a session token the browser may hold grants nothing.
+            raise LearningError("This tool reports its result by LTI Assignment and Grade Services.", "forbidden")
         rule = block.value.get("completion_rule") or "complete"
         minimum = block.value.get("min_score") or 0
         meets_rule = rule == "complete" or (score is not None and score >= minimum)

@@ -11,18 +11,19 @@ from django.db.models import F
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
+from blocks.video import server_duration
 from coursepages.models import LessonPage
 from learners.access import LearningContext, learning_context_for
 from learners.enrollment.services import LearningError, activity_complete
 from learners.models import DocumentDownload, LessonProgress, VideoProgress
 
 # Video reports: a client may claim at most this much watching per second of wall clock
-# (2× playback speed), plus a little slack for timer jitter; a gap longer than MAX_GAP
+# (2× playback speed), plus a little slack for timer jitter (never more slack than the
+# wall-clock time itself, so a burst of reports earns nothing); a gap longer than MAX_GAP
 # seconds between reports breaks continuity (the tab slept, or the client is replaying).
 MAX_PLAYBACK_RATE = 2.0
 SLACK_SECONDS = 3.0
 MAX_GAP_SECONDS = 90.0
-MAX_DURATION_SECONDS = 24 * 3600
 
 
 def interactive_block(*, lesson: LessonPage, block_id: str, block_type: str | tuple[str, ...]):
@@ -167,23 +168,23 @@ def video_progress_report(
     context: LearningContext,
     block_id: str,
     position: float,
-    duration: float,
     played_ranges: list | None = None,
     now: datetime | None = None,
 ) -> VideoProgress:
     """Record where a student is in a video and how much of it they have really watched.
 
-    Watched time is only what the student played: the stretch between two reports counts
-    when the position moved forward no faster than MAX_PLAYBACK_RATE × the wall-clock time
-    between them; a jump ahead (skipping) only moves the resume point. Ranges the player
-    says were played (`played_ranges`) are accepted only in the amount the wall clock
-    allows since the last report. Reaching the block's completion threshold completes it."""
+    The video's length is the server's (the block's `duration`, entered in the editor or read
+    from the uploaded file); whatever length the player reports is not asked for. Watched
+    time is only what the student played: the stretch between two reports counts when the
+    position moved forward no faster than MAX_PLAYBACK_RATE × the wall-clock time between
+    them; a jump ahead (skipping) only moves the resume point. Ranges the player says were
+    played (`played_ranges`) are accepted only in the amount the wall clock allows since the
+    last report. Reaching the block's threshold of the server's length completes it; a video
+    whose length the server does not know records the position and never completes."""
     user, lesson = context.user, context.lesson
     block = interactive_block(lesson=lesson, block_id=block_id, block_type="video")
     enrollment = context.learner()
-    if not (0 < duration <= MAX_DURATION_SECONDS):
-        raise LearningError("The video duration must be between 0 and 24 hours.", "invalid")
-    if position < 0:
+    if position < 0 or position != position:  # position != position: NaN
         raise LearningError("The position cannot be negative.", "invalid")
     now = now or timezone.now()
     try:
@@ -192,23 +193,29 @@ def video_progress_report(
     except IntegrityError:
         pass
     progress = VideoProgress.objects.select_for_update().get(user=user, lesson=lesson, block_id=block_id)
-    # The first duration reported sticks: a client cannot shrink the video to finish it sooner.
-    if not progress.duration:
-        progress.duration = float(duration)
-    duration = progress.duration
-    position = min(float(position), duration)
+    known = server_duration(block.value)
+    progress.duration = known or 0.0
+    duration = known or 0.0
+    position = min(float(position), duration) if known else float(position)
+    if not known:
+        progress.position = position
+        progress.last_report_at = now
+        progress.save()
+        return progress
 
     ranges = [list(pair) for pair in progress.watched_ranges]
+    before = covered_seconds(ranges)
     if progress.last_report_at is not None:
         elapsed = (now - progress.last_report_at).total_seconds()
-        budget = max(0.0, elapsed) * MAX_PLAYBACK_RATE + SLACK_SECONDS
+        elapsed = max(0.0, elapsed)
+        budget = elapsed * MAX_PLAYBACK_RATE + min(SLACK_SECONDS, elapsed)
         advanced = position - progress.position
         if 0 < advanced <= budget and elapsed <= MAX_GAP_SECONDS:
             ranges.append([progress.position, position])
         claimed = _clip(played_ranges, duration)
         if claimed and elapsed <= MAX_GAP_SECONDS:
-            new_seconds = covered_seconds(ranges + claimed) - covered_seconds(ranges)
-            if new_seconds <= budget:
+            # What this report adds in all (the advance and the claimed ranges) fits the budget.
+            if covered_seconds(ranges + claimed) - before <= budget:
                 ranges.extend(claimed)
     ranges = merge_ranges(ranges)
     progress.watched_ranges = ranges

@@ -164,3 +164,124 @@ class VideoProgress(models.Model):
 
     def __str__(self):
         return f"{self.user_id} · video {self.block_id}: {self.watched_percent:.0f}%"
+
+
+class LTIPlatformKey(models.Model):
+    """One of the site's own RSA key pairs, with which it signs LTI 1.3 launches (id_tokens).
+
+    The newest key not retired signs; a retired key stays published in the JWKS until every
+    token it signed has expired (LTI_KEY_RETENTION_SECONDS after retirement)."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    private_key_pem = models.TextField(help_text="PKCS#8 PEM; never leaves the server.")
+    public_jwk = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "LTI platform key"
+
+    def __str__(self):
+        return f"LTI key {self.kid}" + (" (retired)" if self.retired_at else "")
+
+
+class LTITool(models.Model):
+    """An external tool registered with this site as an LTI 1.3 platform (an admin enters
+    what the tool's vendor gives them; the vendor gets this site's issuer, JWKS and endpoints)."""
+
+    name = models.CharField(max_length=200)
+    client_id = models.CharField(max_length=255, unique=True, help_text="The client id this site gives the tool.")
+    deployment_id = models.CharField(max_length=255, default="1")
+    login_url = models.URLField(
+        max_length=1000, help_text="The tool's OIDC login-initiation URL (or a path on this site)."
+    )
+    launch_url = models.URLField(max_length=1000, help_text="The tool's launch (target link / redirect) URL.")
+    jwks_url = models.URLField(max_length=1000, blank=True, help_text="The tool's JWKS URL; or paste its public key.")
+    public_key_pem = models.TextField(blank=True, help_text="The tool's RSA public key (PEM), if it has no JWKS URL.")
+    send_names = models.BooleanField(
+        default=False, help_text="Privacy: send the student's name and email in launches (otherwise an opaque id only)."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "LTI tool"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if not (self.jwks_url or self.public_key_pem.strip()):
+            raise ValidationError({"jwks_url": "Give the tool's JWKS URL or paste its public key."})
+        if self.public_key_pem.strip():
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+
+            try:
+                key = serialization.load_pem_public_key(self.public_key_pem.strip().encode())
+            except ValueError:
+                key = None
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise ValidationError({"public_key_pem": "Paste the tool's RSA public key in PEM form."})
+
+
+class LTIUserId(models.Model):
+    """The opaque, stable id (LTI `sub`) by which tools know a user; never the user's pk."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_id")
+    sub = models.CharField(max_length=64, unique=True)
+
+    def __str__(self):
+        return self.sub
+
+
+class LTIOnceToken(models.Model):
+    """A value that may be used once (a client assertion's jti, a launch's nonce or state)."""
+
+    kind = models.CharField(max_length=16)
+    value = models.CharField(max_length=255)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="unique_lti_once_token")]
+
+    def __str__(self):
+        return f"{self.kind} {self.value}"
+
+
+class LTIAccessToken(models.Model):
+    """An AGS access token granted to a tool (client-credentials); only its hash is kept."""
+
+    tool = models.ForeignKey(LTITool, on_delete=models.CASCADE, related_name="access_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"AGS token of {self.tool_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class LTIScore(models.Model):
+    """A score a tool posted by AGS for one student and one tool block (every post is kept)."""
+
+    tool = models.ForeignKey(LTITool, on_delete=models.CASCADE, related_name="scores")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lti_scores")
+    lesson = models.ForeignKey("coursepages.LessonPage", on_delete=models.CASCADE, related_name="+")
+    block_id = models.CharField(max_length=64)
+    score_given = models.FloatField(null=True, blank=True)
+    score_maximum = models.FloatField(null=True, blank=True)
+    activity_progress = models.CharField(max_length=32)
+    grading_progress = models.CharField(max_length=32)
+    timestamp = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    activity_completed = models.BooleanField(default=False, help_text="Whether this score met the block's rule.")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "lesson", "block_id"])]
+
+    def __str__(self):
+        return f"{self.user_id} · LTI {self.block_id}: {self.score_given}/{self.score_maximum}"

@@ -11,4 +11,9 @@ urlpatterns = [
     path("ai-tools/launch/<int:lesson_id>/<str:block_id>/", views.ai_tool_launch, name="ai-tool-launch"),
     path("ai-tools/status/<int:lesson_id>/<str:block_id>/", views.ai_tool_status, name="ai-tool-status"),
     path("ai-tools/demo/", views.ai_tool_demo, name="ai-tool-demo"),
+    path("lti/jwks/", views.lti_jwks, name="lti-jwks"),
+    path("lti/token/", views.lti_token, name="lti-token"),
+    path("lti/launch/<int:lesson_id>/<str:block_id>/", views.lti_launch, name="lti-launch"),
+    path("lti/authorize/", views.lti_authorize, name="lti-authorize"),
+    path("lti/ags/<int:lesson_id>/<str:block_id>/lineitem/scores", views.lti_scores, name="lti-scores"),
 ]

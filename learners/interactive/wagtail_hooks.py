@@ -21,6 +21,7 @@ from learners.interactive.h5p import (
     h5p_package_inspect,
     h5p_package_store,
 )
+from learners.models import LTITool
 
 
 class H5PPackageForm(WagtailAdminModelForm):
@@ -129,3 +130,18 @@ def keep_paid_lesson_documents_private(document, request):
     if document_is_private(document=document):
         raise PermissionDenied("This document belongs to a paid course; open it from its lesson.")
     return None
+
+
+class LTIToolViewSet(SnippetViewSet):
+    """LTI 1.3 tool registrations (admins only: the snippet permissions)."""
+
+    model = LTITool
+    icon = "link-external"
+    menu_label = "LTI tools"
+    menu_order = 260
+    add_to_admin_menu = True
+    list_display = ["name", "client_id", "deployment_id", "active"]
+    search_fields = ["name", "client_id"]
+
+
+register_snippet(LTIToolViewSet)

@@ -4,7 +4,9 @@
  * PUT /api/v1/lessons/{id}/progress/ {time_spent_delta, video_position, video_duration}.
  * Video blocks may publish their position by dispatching on document:
  *   new CustomEvent("lectern:video-progress", {detail: {position, duration}})
- * and the next beat carries it. Time while the tab is hidden is never counted. */
+ * and the next beat carries it. Time while the tab is hidden is never counted: when the
+ * page becomes visible again a beat with {visible: false} restarts the server's clock
+ * (the server counts no more than the wall-clock time since the previous beat). */
 (function () {
   "use strict";
   var player = document.getElementById("lesson-player");
@@ -32,6 +34,15 @@
     }
   }
 
+  function restartClock() {
+    fetch(url, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+      body: JSON.stringify({time_spent_delta: 0, visible: false})
+    }).catch(function () { /* offline */ });
+  }
+
   function send(leaving) {
     collect();
     var seconds = Math.min(MAX_DELTA, Math.floor(pendingMs / 1000));
@@ -55,6 +66,7 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
       visibleSince = Date.now();
+      restartClock();
     } else {
       send(true);
       visibleSince = null;

@@ -1,7 +1,9 @@
 /* One player (Plyr) for YouTube, Vimeo and uploaded videos. While the video plays it
-   reports the position, the duration and the ranges the browser says were played to
+   reports the position and the ranges the browser says were played to
    POST /api/v1/lessons/{id}/video/ every few seconds, and on pause, seek and end; the
-   server decides how much was really watched (skipping ahead does not count). */
+   server decides how much was really watched (skipping ahead does not count) against the
+   video's length as the server knows it (the player's own duration is not trusted).
+   HLS streams play natively where the browser can (Safari), otherwise through hls.js. */
 (function () {
   "use strict";
   if (window.lecternVideo) return;
@@ -24,12 +26,22 @@
     return ranges;
   }
 
+  function attachHls(element, url) {
+    if (!url || element.canPlayType("application/vnd.apple.mpegurl")) return;
+    if (typeof Hls === "undefined" || !Hls.isSupported()) return;
+    element.querySelectorAll("source").forEach(function (source) { source.remove(); });
+    var hls = new Hls({enableWorker: false});  // no blob: workers under the site's CSP
+    hls.loadSource(url);
+    hls.attachMedia(element);
+  }
+
   function setup(element) {
     var id = element.getAttribute("data-video-player");
     var config = JSON.parse(document.getElementById("video-config-" + id).textContent);
+    if (config.hlsUrl) attachHls(element, config.hlsUrl);
     var player = new Plyr(element, {iconUrl: iconUrl, keyboard: {focused: true, global: false}});
     var status = document.querySelector('[data-video-status="' + id + '"]');
-    var timer = null, sending = false, completed = false;
+    var timer = null, sending = false, completed = !!config.completed;
 
     function report(keepalive) {
       if (!config.canRecord || sending || !player.duration) return;
@@ -37,7 +49,7 @@
       fetch(config.reportUrl, {
         method: "POST", credentials: "same-origin", keepalive: !!keepalive,
         headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
-        body: JSON.stringify({block_id: id, position: player.currentTime, duration: player.duration,
+        body: JSON.stringify({block_id: id, position: player.currentTime,
                               played_ranges: playedRanges(player)})
       }).then(function (response) { return response.ok ? response.json() : null; })
         .then(function (data) {
@@ -46,6 +58,7 @@
             completed = true;
             document.dispatchEvent(new CustomEvent("lectern:activity-completed", {detail: {blockId: id}}));
           }
+          if (!config.durationKnown) return;  // the server cannot count this video; the page says so
           status.textContent = data.completed ? "Video complete (" + Math.round(data.watched_percent) + "% watched)."
             : "You have watched " + Math.round(data.watched_percent) + "%; watch " + config.threshold + "% to complete it.";
         })

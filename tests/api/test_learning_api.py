@@ -1,7 +1,12 @@
 """The learning API: categories, catalog, course detail and outline, enroll, lesson,
 progress heartbeat and completion — main success and main refusals of each."""
 
+import math
+import time
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.tokens import token_pair_issue
 from coursepages.models import Category
@@ -126,7 +131,11 @@ def test_progress_heartbeat_stores_time_and_video(client, student, other_student
     url = f"/api/v1/lessons/{lesson.pk}/progress/"
     refused = client.put(url, {"time_spent_delta": 5}, content_type="application/json", **bearer(other_student))
     assert refused.status_code == 403 and refused.json()["code"] == "not_enrolled"
-    enrollment_create(user=student, course=free_course)
+    enrollment, _ = enrollment_create(user=student, course=free_course)
+    # The page was opened a minute ago (the visit starts the time-on-task clock).
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=lesson, last_accessed_at=timezone.now() - timedelta(seconds=60)
+    )
     response = client.put(
         url,
         {"time_spent_delta": 30, "video_position": 12.5, "video_duration": 100},
@@ -135,6 +144,17 @@ def test_progress_heartbeat_stores_time_and_video(client, student, other_student
     )
     assert response.status_code == 200
     assert response.json()["time_spent_seconds"] == 30 and response.json()["video_position"] == 12.5
+    # A burst of beats claiming the maximum adds (close to) nothing: the wall clock says so.
+    began = time.monotonic()
+    for _ in range(10):
+        burst = client.put(url, {"time_spent_delta": 120}, content_type="application/json", **bearer(student))
+    took = time.monotonic() - began
+    assert burst.json()["time_spent_seconds"] <= 30 + math.ceil(took)  # not 30 + 10 × 120
+    # A beat from a hidden page counts nothing.
+    hidden = client.put(
+        url, {"time_spent_delta": 120, "visible": False}, content_type="application/json", **bearer(student)
+    )
+    assert hidden.json()["time_spent_seconds"] == burst.json()["time_spent_seconds"]
     bad = client.put(url, {"time_spent_delta": -1}, content_type="application/json", **bearer(student))
     assert bad.status_code == 400 and "time_spent_delta" in bad.json()["errors"]
     # Another student's progress is never touched or shown by a student's own calls.

@@ -3,6 +3,7 @@ content (quiz without a correct option, rubric/max score mismatch, foreign or cy
 prerequisites) is refused with a clear message."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -88,6 +89,7 @@ def every_block(document, image, package) -> list:
                 "file": "",
                 "captions": "",
                 "captions_language": "en",
+                "duration": "213",
                 "completion_threshold": "80",
             },
         ),
@@ -146,7 +148,7 @@ def test_a_lesson_with_every_block_is_saved_through_the_editor(client, instructo
     by_type = {child.block_type: child.value for child in body}
     assert "Rich <b>text</b> body." in by_type["rich_text"].source
     assert by_type["markdown"].startswith("## Markdown heading")
-    assert by_type["video"]["completion_threshold"] == 80
+    assert by_type["video"]["completion_threshold"] == 80 and by_type["video"]["duration"] == 213
     assert by_type["document"]["document"] == document
     quiz = by_type["quiz"]
     assert [o["is_correct"] for o in quiz["questions"][0]["options"]] == [True, False]
@@ -248,3 +250,45 @@ def test_the_prerequisite_choices_offer_only_this_courses_lessons(client, instru
     assert "Foreign lesson" not in html
     data = editor_data(client, add_url("lessonpage", section), {})
     assert "prerequisites" not in data  # nothing ticked by default
+
+
+DEMO_VIDEO = Path(__file__).resolve().parents[2] / "coursepages" / "demo_content" / "lectern-intro.mp4"
+
+
+def _video(**overrides) -> dict:
+    value = {
+        "title": "Intro",
+        "source": "youtube",
+        "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "file": "",
+        "captions": "",
+        "captions_language": "en",
+        "duration": "",
+        "completion_threshold": "80",
+    }
+    return {**value, **overrides}
+
+
+def test_a_video_needs_a_length_the_server_knows(client, instructor, section):
+    """YouTube, Vimeo and HLS lengths are entered; an uploaded MP4's is read from the file."""
+    client.force_login(instructor)
+    refused = post_new_page(
+        client, "lessonpage", section, {"title": "V", "slug": "v", "body": streamfield([("video", _video())])}
+    )
+    assert "Enter the video" in _errors(refused) and not LessonPage.objects.filter(slug="v").exists()
+    upload = Document.objects.create(
+        title="Intro video", file=SimpleUploadedFile("intro.mp4", DEMO_VIDEO.read_bytes(), content_type="video/mp4")
+    )
+    saved = post_new_page(
+        client,
+        "lessonpage",
+        section,
+        {
+            "title": "V",
+            "slug": "v",
+            "body": streamfield([("video", _video(source="file", url="", file=str(upload.pk)))]),
+        },
+    )
+    assert saved.status_code == 302
+    video = LessonPage.objects.get(slug="v").get_latest_revision_as_object().body[0].value
+    assert video["duration"] == 20  # the demo clip's mvhd says 20.0 s

@@ -23,6 +23,15 @@ def test_seed_demo_is_idempotent_and_covers_the_demo():
     assert live.get(pricing="one_time").price_cents == 49900
     for course in live:
         assert course.sections().count() >= 2
+    # The video lesson plays offline: a self-hosted clip whose length the server knows.
+    overview = next(
+        lesson
+        for lesson in live.get(slug="django-web-development").lessons().specific()
+        if lesson.title == "Course overview"
+    )
+    video = next(child.value for child in overview.body if child.block_type == "video")
+    assert video["source"] == "file" and video["duration"] == 20
+    assert video["file"].file.name.endswith(".mp4") and video["file"].file.size < 500_000
     in_review = CoursePage.objects.get(slug="intro-to-statistics")
     assert not in_review.live
     assert WorkflowState.objects.filter(object_id=str(in_review.pk), status="in_progress").exists()

@@ -63,7 +63,7 @@ def test_every_recording_service_refuses_what_the_policy_refuses(student):
         lambda: lesson_visit(context=locked),
         lambda: progress_heartbeat(context=locked, seconds=10),
         lambda: activity_complete(context=locked, block_id=block_id),
-        lambda: video_progress_report(context=locked, block_id=block_id, position=5, duration=10),
+        lambda: video_progress_report(context=locked, block_id=block_id, position=5),
     ]
     for call in calls:
         with pytest.raises(LearningError) as refused:

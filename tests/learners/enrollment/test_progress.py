@@ -127,12 +127,17 @@ def test_visit_sets_resume_point_and_heartbeat_records_time_and_video(student, f
         last_accessed_at=enrollment.last_accessed_at - timedelta(seconds=VISIT_RECORD_SECONDS + 1)
     )
     assert lesson_visit(context=learning_context_for(user=student, lesson=lesson)) is True
-    progress_heartbeat(context=learning_context_for(user=student, lesson=lesson), seconds=30)
+    opened = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).last_accessed_at
+    # The first beat measures from the visit; a long-open page counts at most one beat's cap.
+    progress_heartbeat(
+        context=learning_context_for(user=student, lesson=lesson), seconds=30, now=opened + timedelta(seconds=31)
+    )
     progress = progress_heartbeat(
         context=learning_context_for(user=student, lesson=lesson),
         seconds=10_000,
         video_position=42.5,
         video_duration=300,
+        now=opened + timedelta(seconds=31 + 3600),
     )
     assert progress.time_spent_seconds == 30 + 120  # one beat is clamped
     assert (progress.video_position, progress.video_duration) == (42.5, 300)
@@ -147,7 +152,8 @@ def test_visit_sets_resume_point_and_heartbeat_records_time_and_video(student, f
     first_beat = progress_heartbeat(
         context=learning_context_for(user=student, lesson=lessons_of(free_course)[0]), seconds=7, video_position=12
     )
-    assert (first_beat.time_spent_seconds, first_beat.video_position) == (7, 12)
+    # No visit, no clock: the first beat only starts it.
+    assert (first_beat.time_spent_seconds, first_beat.video_position) == (0, 12)
     with pytest.raises(LearningError):
         progress_heartbeat(context=learning_context_for(user=student, lesson=lesson), seconds=-5)
     someone_else = make_user()
@@ -156,6 +162,51 @@ def test_visit_sets_resume_point_and_heartbeat_records_time_and_video(student, f
     # A course access handed in must be the user's own: another's is not used.
     context = learning_context_for(user=student, lesson=lessons_of(free_course)[0], access=theirs)
     assert context.user == student and context.enrollment.user_id == student.pk
+
+
+def test_a_burst_of_heartbeats_adds_only_the_wall_clock_time_it_took(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    lesson = lessons_of(free_course)[1]
+    lesson_visit(context=learning_context_for(user=student, lesson=lesson))
+    start = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).last_accessed_at
+    # 30 beats each claiming the 120 s maximum, all within half a second: an hour claimed.
+    for beat in range(1, 31):
+        progress = progress_heartbeat(
+            context=learning_context_for(user=student, lesson=lesson),
+            seconds=120,
+            now=start + timedelta(milliseconds=beat * 16),
+        )
+    assert progress.time_spent_seconds == 0  # under a second of wall clock
+    # Honest beats every 30 s count what they claim, never more than the wall clock.
+    later = start + timedelta(seconds=30.5)
+    assert (
+        progress_heartbeat(context=learning_context_for(user=student, lesson=lesson), seconds=30, now=later)
+    ).time_spent_seconds == 30
+    assert (
+        progress_heartbeat(
+            context=learning_context_for(user=student, lesson=lesson), seconds=120, now=later + timedelta(seconds=10)
+        )
+    ).time_spent_seconds == 40
+
+
+def test_a_hidden_page_counts_nothing_and_restarts_the_clock(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    lesson = lessons_of(free_course)[1]
+    lesson_visit(context=learning_context_for(user=student, lesson=lesson))
+    start = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).last_accessed_at
+    hidden = progress_heartbeat(
+        context=learning_context_for(user=student, lesson=lesson),
+        seconds=60,
+        visible=False,
+        now=start + timedelta(minutes=10),
+    )
+    assert hidden.time_spent_seconds == 0 and hidden.last_heartbeat_at == start + timedelta(minutes=10)
+    back = progress_heartbeat(
+        context=learning_context_for(user=student, lesson=lesson),
+        seconds=120,
+        now=start + timedelta(minutes=10, seconds=20),
+    )
+    assert back.time_spent_seconds == 20
 
 
 def test_heartbeat_refused_without_enrollment(student, free_course):

@@ -167,6 +167,9 @@ def test_completion_with_the_session_token_completes_the_lesson(client, student)
 
     twice = _api(client, "complete", {"token": session_token, "score": 90})
     assert twice.status_code == 409
+    # Reloading the lesson shows the recorded result, before any script runs.
+    html = client.get(lesson.url).content.decode()
+    assert 'data-state="completed"' in html and "Activity complete. Score: 80%." in html
 
 
 def test_a_score_below_the_minimum_is_recorded_without_completing(client, student):

@@ -12,7 +12,7 @@ from wagtail.documents.models import Document
 
 from learners.access import learning_context_for
 from learners.enrollment.services import LearningError
-from learners.interactive.media import video_progress_report
+from learners.interactive.media import covered_seconds, video_progress_report
 from learners.models import BlockCompletion, DocumentDownload, LessonProgress, VideoProgress
 from tests.factories import make_course
 from tests.learners.interactive.interactive_helpers import enrolled
@@ -33,11 +33,12 @@ def _one_block_course(block: tuple[str, dict], *, pricing: str, section: str, le
     return course, lesson, lesson.body[0].id
 
 
-def _video_course(threshold=90, pricing="free"):
+def _video_course(threshold=90, pricing="free", duration=100):
     video = {
         "title": "Intro",
         "source": "youtube",
         "url": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+        "duration": duration,
         "completion_threshold": threshold,
     }
     return _one_block_course(("video", video), pricing=pricing, section="Watch", lesson_title="Video lesson")
@@ -62,7 +63,7 @@ def test_continuous_watching_counts(student):
     enrolled(student, course)
     clock = Clock()
     for position in range(0, 61, 10):
-        progress = _report(student, lesson, block_id=block_id, position=position, duration=100, now=clock.tick(10))
+        progress = _report(student, lesson, block_id=block_id, position=position, now=clock.tick(10))
     assert progress.watched_ranges == [[0, 60]]
     assert progress.watched_percent == 60 and progress.furthest == 60
     mirrored = LessonProgress.objects.get(lesson=lesson)
@@ -73,26 +74,24 @@ def test_skipping_ahead_does_not_count_as_watching(student):
     course, lesson, block_id = _video_course()
     enrolled(student, course)
     clock = Clock()
-    _report(student, lesson, block_id=block_id, position=0, duration=100, now=clock.tick(0))
-    _report(student, lesson, block_id=block_id, position=10, duration=100, now=clock.tick(10))
+    _report(student, lesson, block_id=block_id, position=0, now=clock.tick(0))
+    _report(student, lesson, block_id=block_id, position=10, now=clock.tick(10))
     # Jump to 95 s five seconds later: moves the resume point, adds no watching.
-    progress = _report(student, lesson, block_id=block_id, position=95, duration=100, now=clock.tick(5))
+    progress = _report(student, lesson, block_id=block_id, position=95, now=clock.tick(5))
     assert progress.watched_ranges == [[0, 10]] and progress.position == 95
     # The browser's own "played" ranges cannot claim more than the wall clock allows.
-    progress = _report(
-        student, lesson, block_id=block_id, position=100, duration=100, played_ranges=[[0, 100]], now=clock.tick(5)
-    )
+    progress = _report(student, lesson, block_id=block_id, position=100, played_ranges=[[0, 100]], now=clock.tick(5))
     assert progress.watched_ranges == [[0, 10], [95, 100]]
     assert progress.watched_percent == 15
     assert not BlockCompletion.objects.exists()
 
 
 def test_a_long_pause_breaks_continuity(student):
-    course, lesson, block_id = _video_course()
+    course, lesson, block_id = _video_course(duration=600)
     enrolled(student, course)
     clock = Clock()
-    _report(student, lesson, block_id=block_id, position=0, duration=600, now=clock.tick(0))
-    progress = _report(student, lesson, block_id=block_id, position=300, duration=600, now=clock.tick(3600))
+    _report(student, lesson, block_id=block_id, position=0, now=clock.tick(0))
+    progress = _report(student, lesson, block_id=block_id, position=300, now=clock.tick(3600))
     assert progress.watched_ranges == []
 
 
@@ -100,35 +99,100 @@ def test_played_ranges_within_the_clock_fill_gaps_between_reports(student):
     course, lesson, block_id = _video_course()
     enrolled(student, course)
     clock = Clock()
-    _report(student, lesson, block_id=block_id, position=0, duration=100, now=clock.tick(0))
+    _report(student, lesson, block_id=block_id, position=0, now=clock.tick(0))
     # Watched 0–8, then seeked back to 2 and the report came at 4 s: the ranges say 0–8.
-    progress = _report(
-        student, lesson, block_id=block_id, position=4, duration=100, played_ranges=[[0, 8]], now=clock.tick(10)
-    )
+    progress = _report(student, lesson, block_id=block_id, position=4, played_ranges=[[0, 8]], now=clock.tick(10))
     assert progress.watched_ranges == [[0, 8]]
 
 
 def test_reaching_the_threshold_completes_the_video(student):
-    course, lesson, block_id = _video_course(threshold=80)
+    course, lesson, block_id = _video_course(threshold=80, duration=40)
     enrolled(student, course)
     clock = Clock()
-    _report(student, lesson, block_id=block_id, position=0, duration=40, now=clock.tick(0))
+    _report(student, lesson, block_id=block_id, position=0, now=clock.tick(0))
     for position in (10, 20, 30):
-        _report(student, lesson, block_id=block_id, position=position, duration=40, now=clock.tick(10))
+        _report(student, lesson, block_id=block_id, position=position, now=clock.tick(10))
     assert not BlockCompletion.objects.exists()
-    progress = _report(student, lesson, block_id=block_id, position=32, duration=40, now=clock.tick(2))
+    progress = _report(student, lesson, block_id=block_id, position=32, now=clock.tick(2))
     assert progress.watched_percent == 80 and progress.completed_at is not None
     assert BlockCompletion.objects.get(block_id=block_id).block_type == "video"
     assert LessonProgress.objects.get(lesson=lesson).status == "completed"
 
 
-def test_the_duration_cannot_be_shrunk_after_the_first_report(student):
+def test_reloading_a_watched_video_shows_the_recorded_result(client, student):
+    course, lesson, block_id = _video_course(threshold=80, duration=40)
+    enrolled(student, course)
+    client.force_login(student)
+    assert "Watch 80% of this video" in client.get(lesson.url).content.decode()
+    clock = Clock()
+    _report(student, lesson, block_id=block_id, position=0, now=clock.tick(0))
+    for position in (10, 20, 30, 32):
+        _report(student, lesson, block_id=block_id, position=position, now=clock.tick(10))
+    html = client.get(lesson.url).content.decode()
+    assert "Video complete (80% watched)." in html and "Watch 80%" not in html
+
+
+def test_an_hls_video_plays_through_the_vendored_hls_js(client, student):
     course, lesson, block_id = _video_course()
+    lesson.body = [
+        (
+            "video",
+            {
+                "source": "hls",
+                "url": "https://streams.example/intro/master.m3u8",
+                "duration": 90,
+                "completion_threshold": 90,
+            },
+        )
+    ]
+    lesson.save_revision().publish()
+    enrolled(student, course)
+    client.force_login(student)
+    html = client.get(lesson.url).content.decode()
+    assert "/static/vendor/hls/hls.min.js" in html and "cdn" not in html.lower()
+    assert '"hlsUrl": "https://streams.example/intro/master.m3u8"' in html
+
+
+def test_a_forged_duration_or_position_changes_nothing(client, student):
+    """The issue's forgery: claim the video lasts 1 s, then report position 1 s a moment
+    later. The server counts against the length it knows (600 s), within the wall clock."""
+    course, lesson, block_id = _video_course(duration=600, threshold=90)
+    enrolled(student, course)
+    client.force_login(student)
+    url = f"/api/v1/lessons/{lesson.pk}/video/"
+    for body in (
+        {"block_id": block_id, "position": 0, "duration": 1},
+        {"block_id": block_id, "position": 1, "duration": 1, "played_ranges": [[0, 1]]},
+        {"block_id": block_id, "position": 600, "duration": 1, "played_ranges": [[0, 600]]},
+    ):
+        response = client.post(url, json.dumps(body), content_type="application/json")
+        assert response.status_code == 200
+    data = response.json()
+    assert data["duration"] == 600 and data["completed"] is False
+    assert data["watched_percent"] < 2  # at most the wall-clock time the calls took, of 600 s
+    assert not BlockCompletion.objects.exists()
+
+
+def test_a_burst_of_reports_earns_no_slack(student):
+    course, lesson, block_id = _video_course(duration=600)
     enrolled(student, course)
     clock = Clock()
-    _report(student, lesson, block_id=block_id, position=0, duration=600, now=clock.tick(0))
-    progress = _report(student, lesson, block_id=block_id, position=10, duration=10, now=clock.tick(10))
-    assert progress.duration == 600 and progress.watched_percent < 2
+    _report(student, lesson, block_id=block_id, position=0, now=clock.tick(0))
+    # 200 reports 10 ms apart, each 3 s further on: the jitter slack is not paid per report.
+    for step in range(1, 201):
+        progress = _report(student, lesson, block_id=block_id, position=step * 3, now=clock.tick(0.01))
+    assert covered_seconds(progress.watched_ranges) <= 2 * 2.0 + 0.01 * 200
+    assert progress.completed_at is None
+
+
+def test_a_video_whose_length_the_server_does_not_know_never_completes(student):
+    course, lesson, block_id = _video_course(duration=None, threshold=10)
+    enrolled(student, course)
+    clock = Clock()
+    for position in range(0, 101, 5):
+        progress = _report(student, lesson, block_id=block_id, position=position, now=clock.tick(5))
+    assert progress.position == 100 and progress.watched_percent == 0 and progress.completed_at is None
+    assert not BlockCompletion.objects.exists()
 
 
 def test_the_video_endpoint_refuses_strangers_and_bad_input(client, student, other_student):
@@ -141,7 +205,7 @@ def test_the_video_endpoint_refuses_strangers_and_bad_input(client, student, oth
     client.force_login(student)
     response = client.post(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 200 and response.json()["position"] == 3
-    assert client.post(url, json.dumps({**body, "duration": -1}), content_type="application/json").status_code == 400
+    assert client.post(url, json.dumps({**body, "position": -1}), content_type="application/json").status_code == 400
     missing = client.post(url, json.dumps({**body, "block_id": "nope"}), content_type="application/json")
     assert missing.status_code == 404
     assert VideoProgress.objects.count() == 1
@@ -150,7 +214,7 @@ def test_the_video_endpoint_refuses_strangers_and_bad_input(client, student, oth
 def test_video_reports_need_an_enrollment(other_student):
     course, lesson, block_id = _video_course()
     with pytest.raises(LearningError) as refused:
-        _report(other_student, lesson, block_id=block_id, position=1, duration=10)
+        _report(other_student, lesson, block_id=block_id, position=1)
     assert refused.value.code == "not_enrolled"
 
 
