@@ -4,8 +4,10 @@ view runs. PostgreSQL refuses NUL in text, which would otherwise surface as a 50
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 MESSAGE = "The request contains a NUL character (\\x00), which no field accepts."
 JSON_TYPES = ("application/json", "application/ld+json")
@@ -35,8 +37,23 @@ def request_has_nul(request) -> bool:
                 return b"\x00" in (request.body or b"")
             return _has_nul(data)
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            return any(_has_nul(key) or _has_nul(request.POST.getlist(key)) for key in request.POST)
+            return _form_has_nul(request)
     return False
+
+
+def _form_has_nul(request) -> bool:
+    """Form fields with a NUL. A multipart body small enough to keep in memory is read first,
+    so a view that verifies a signature over the raw body (a gateway's webhook) can still read
+    it after the fields were parsed; a body the parser refuses is left to the view."""
+    if request.content_type == "multipart/form-data":
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is None or int(request.META.get("CONTENT_LENGTH") or 0) <= limit:
+            request.body  # noqa: B018 — cached on the request; the parser then reads the copy
+    try:
+        fields = request.POST
+    except MultiPartParserError:
+        return False
+    return any(_has_nul(key) or _has_nul(fields.getlist(key)) for key in fields)
 
 
 class RejectNulBytesMiddleware:

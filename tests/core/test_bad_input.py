@@ -93,3 +93,17 @@ def test_a_slash_in_a_certificate_code_is_a_404(client, code):
     assert "letters and digits" in response.content.decode()
     api = client.get("/api/v1/certificates/verify/" + code.replace("/", "%2F") + "/")
     assert api.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_nul_check_leaves_a_webhook_its_raw_body(client, settings):
+    """A multipart body read for the check stays readable as raw bytes (webhooks verify their
+    signature over them): a malformed one is the webhook's refusal, never a 500; a NUL in a
+    multipart field is still a 400."""
+    settings.PAYSTACK_SECRET_KEY = "sk_test_not_a_real_key"
+    malformed = client.generic("POST", "/api/v1/payments/webhook/paystack/", b"x", content_type="multipart/form-data")
+    assert malformed.status_code == 401
+    signed = client.post("/api/v1/payments/webhook/paystack/", {"event": "charge.success"})  # multipart, no signature
+    assert signed.status_code == 401
+    nul = client.post("/api/v1/payments/webhook/paystack/", {"event": "charge\x00success"})
+    assert nul.status_code == 400
