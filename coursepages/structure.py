@@ -12,7 +12,7 @@ page, lesson player, API) and the access policy's prerequisites read it instead 
 tree, and `CoursePage.lessons()` gives its lessons as pages."""
 
 from dataclasses import dataclass
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 
 from django.db.models import Q
@@ -61,6 +61,12 @@ class CourseStructure:
     @property
     def lesson_ids(self) -> tuple[int, ...]:
         return tuple(lesson.pk for _section, lessons in self.sections for lesson in lessons)
+
+    @cached_property
+    def lesson_id_set(self) -> frozenset[int]:
+        """The lesson ids for membership tests (the access policy asks once per lesson shown),
+        built once per structure rather than per request."""
+        return frozenset(self.lesson_ids)
 
     @property
     def minutes(self) -> int:

@@ -163,7 +163,7 @@ def course_access_for(*, user, course: CoursePage) -> CourseAccess:
         completed_lesson_ids=completed,
         progress=progress,
         prerequisites=structure.prerequisites,
-        lesson_ids=frozenset(structure.lesson_ids),
+        lesson_ids=structure.lesson_id_set,
     )
 
 
