@@ -5,7 +5,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from api.auth import user_auth
@@ -57,6 +57,10 @@ class MessageOut(Schema):
     body: str
     created_at: datetime
     read_at: datetime | None
+    moderation: str = Field(
+        "visible",
+        description="`visible`, or `hidden`: a moderator hid it from the other participant (only its sender sees it).",
+    )
     attachments: list[AttachmentOut]
 
 
@@ -135,7 +139,11 @@ def start_conversation(request, payload: ConversationIn):
 def list_messages(request, conversation_id: RowId, page: PageNumber = 1, page_size: PageSize = 20):
     """History, newest page first (page 1 = the latest messages, each page in time order)."""
     conversation = _participant_conversation(request, conversation_id)
-    qs = conversation.messages.select_related("sender").prefetch_related("attachments").order_by("-id")
+    qs = selectors.messages_visible_to(
+        conversation.messages.select_related("sender").prefetch_related("attachments").order_by("-id"),
+        user=request.user,
+        conversation=conversation,
+    )
     page = page_of(request, qs, page=page, page_size=page_size, serialize=message_payload)
     page["results"].reverse()
     services.conversation_mark_read(conversation=conversation, user=request.user)

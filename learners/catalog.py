@@ -5,6 +5,7 @@ queryset of coursepages.selectors."""
 from django.db.models import FloatField, IntegerField, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from core.moderation import Moderation
 from core.querysets import after_fetch
 from coursepages.models import Category, CoursePage
 from coursepages.selectors import _subquery_aggregate, catalog_queryset
@@ -24,7 +25,7 @@ def with_course_stats(queryset: QuerySet) -> QuerySet:
     lessons, coursepages.structure): one cache read for the page of courses, two queries for
     those not cached, whatever their number."""
     students = Enrollment.objects.filter(course_id=OuterRef("pk")).exclude(status=Enrollment.Status.REVOKED)
-    reviews = Review.objects.filter(course_id=OuterRef("pk"))
+    reviews = Review.objects.filter(course_id=OuterRef("pk"), moderation=Moderation.VISIBLE)
     return after_fetch(queryset, _attach_lesson_counts).annotate(
         student_count=Coalesce(_subquery_aggregate(students, "COUNT", "pk", IntegerField()), Value(0)),
         rating_count=Coalesce(_subquery_aggregate(reviews, "COUNT", "pk", IntegerField()), Value(0)),

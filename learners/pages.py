@@ -90,7 +90,7 @@ def course_context(request, course: CoursePage) -> dict:
         "stats": course_stats(course=course),
         "reviews": course_reviews(course=course),
         "own_review": own_review,
-        "can_review": access.is_enrolled,
+        "can_review": access.is_enrolled and not (own_review and own_review.is_deleted),
         "total_minutes": course_minutes(course),
     }
 

@@ -2,7 +2,7 @@
 `accounts.permissions` (who is an admin, a moderator, teaching staff) and
 `coursepages.permissions` (who is staff of which course)."""
 
-from accounts.permissions import is_teaching_staff
+from accounts.permissions import is_moderator, is_teaching_staff
 from coursepages.permissions import user_is_course_staff
 
 
@@ -28,3 +28,8 @@ def submission_may_view(*, user, submission) -> bool:
     if not user.is_authenticated:
         return False
     return submission.enrollment.user_id == user.pk or submission_may_grade(user=user, submission=submission)
+
+
+def user_may_moderate_reviews(user) -> bool:
+    """Admins and moderators hide, delete and restore course reviews."""
+    return is_moderator(user)

@@ -23,6 +23,7 @@ def message_payload(message) -> dict:
         "body": message.body,
         "created_at": message.created_at.isoformat(),
         "read_at": message.read_at.isoformat() if message.read_at else None,
+        "moderation": message.moderation,
         "attachments": [
             {"id": a.pk, "name": a.original_name, "size": a.size, "url": a.get_absolute_url()}
             for a in message.attachments.all()

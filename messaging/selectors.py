@@ -5,10 +5,26 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from core.generations import generation_bump, generation_cached
+from core.moderation import Moderation
 
 from .models import Conversation, Message, Notification
 
 PAGE_SIZE = 30
+
+
+def messages_visible_to(queryset, *, user, conversation):
+    """The messages of `queryset` (one conversation's) that `user` may read: a participant
+    sees visible messages and their own hidden ones; a moderator who is not a participant
+    (the logged moderation view) sees everything, marked."""
+    if conversation.has_participant(user):
+        return queryset.filter(Q(moderation=Moderation.VISIBLE) | Q(moderation=Moderation.HIDDEN, sender=user))
+    return queryset
+
+
+def message_visible_to(*, message, user) -> bool:
+    if message.conversation.has_participant(user):
+        return message.is_visible or (message.is_hidden and message.sender_id == user.pk)
+    return True
 
 
 def conversations_for(*, user):
@@ -16,14 +32,24 @@ def conversations_for(*, user):
     return (
         Conversation.objects.filter(Q(student=user) | Q(teacher=user))
         .select_related("student", "teacher", "course")
-        .annotate(unread=Count("messages", filter=Q(messages__read_at__isnull=True) & ~Q(messages__sender=user)))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__read_at__isnull=True, messages__moderation=Moderation.VISIBLE)
+                & ~Q(messages__sender=user),
+            )
+        )
         .order_by("-last_message_at", "-created_at")
     )
 
 
 def unread_message_count(*, user) -> int:
     return (
-        Message.objects.filter(Q(conversation__student=user) | Q(conversation__teacher=user), read_at__isnull=True)
+        Message.objects.filter(
+            Q(conversation__student=user) | Q(conversation__teacher=user),
+            read_at__isnull=True,
+            moderation=Moderation.VISIBLE,
+        )
         .exclude(sender=user)
         .count()
     )
@@ -61,7 +87,7 @@ def _unread_counts_query(user) -> dict:
     # yields one count (or no row, hence Coalesce).
     mine = Q(conversation__student=OuterRef("pk")) | Q(conversation__teacher=OuterRef("pk"))
     messages = (
-        Message.objects.filter(mine, read_at__isnull=True)
+        Message.objects.filter(mine, read_at__isnull=True, moderation=Moderation.VISIBLE)
         .exclude(sender=OuterRef("pk"))
         .order_by()
         .values("read_at")
@@ -82,11 +108,15 @@ def _unread_counts_query(user) -> dict:
 
 
 def messages_page(
-    *, conversation, before_id: int | None = None, after_id: int | None = None, limit: int = PAGE_SIZE
+    *, conversation, viewer, before_id: int | None = None, after_id: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Message], bool]:
-    """Messages in id order. `before_id`: the page of older history before it (and whether
-    there is more); `after_id`: everything newer (for polling)."""
-    qs = conversation.messages.select_related("sender").prefetch_related("attachments")
+    """The messages `viewer` may read, in id order. `before_id`: the page of older history
+    before it (and whether there is more); `after_id`: everything newer (for polling)."""
+    qs = messages_visible_to(
+        conversation.messages.select_related("sender").prefetch_related("attachments"),
+        user=viewer,
+        conversation=conversation,
+    )
     if after_id is not None:
         return list(qs.filter(id__gt=after_id).order_by("id")[:200]), False
     if before_id is not None:

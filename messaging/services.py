@@ -9,13 +9,14 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from core.errors import DomainError
+from core.moderation import Moderation, content_moderate
 from coursepages.models import CourseInstructor
 from learners.models import Enrollment
 
 from . import realtime
 from .models import Conversation, Message, MessageAttachment, MessageReport, Notification
 from .notify import notify
-from .permissions import user_may_moderate_conversations
+from .permissions import user_may_moderate_conversations, user_may_moderate_messages
 from .selectors import unread_counts_changed
 
 MAX_BODY = 10_000
@@ -163,6 +164,24 @@ def report_resolve(*, report: MessageReport, moderator, status: str, note: str =
     return report
 
 
+def message_moderate(*, message: Message, moderator, state: str, note: str = "") -> Message:
+    """A moderator hides a message from the other participant (its sender still sees it,
+    marked), deletes it (neither participant sees it or its files) or restores it. Logged in
+    Wagtail's audit log; open browsers drop it at once."""
+    if not user_may_moderate_messages(moderator):
+        raise MessagingError("Only moderators may hide or delete messages.", "forbidden")
+    if state not in Moderation.values:
+        raise MessagingError("Choose visible, hidden or deleted.", "invalid")
+    with transaction.atomic():
+        changed = content_moderate(item=message, moderator=moderator, state=state, note=note)
+        if changed:
+            conversation = message.conversation
+            unread_counts_changed(conversation.student_id, conversation.teacher_id)
+            event = {"type": "moderated", "id": message.pk, "sender_id": message.sender_id, "moderation": state}
+            transaction.on_commit(lambda: realtime.publish(conversation.pk, event))
+    return message
+
+
 def notification_mark_read(*, user, notification_id: int | None = None) -> int:
     """Mark one notification (or, with no id, all of them) read."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
@@ -182,7 +201,9 @@ def digests_send(*, now=None) -> int:
 
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.MESSAGING_DIGEST_DELAY_MINUTES)
-    pending = Message.objects.filter(read_at__isnull=True, digested_at__isnull=True, created_at__lte=cutoff)
+    pending = Message.objects.filter(
+        read_at__isnull=True, digested_at__isnull=True, created_at__lte=cutoff, moderation=Moderation.VISIBLE
+    )
     recipients = set()
     for student_id, teacher_id, sender_id in pending.values_list(
         "conversation__student_id", "conversation__teacher_id", "sender_id"

@@ -76,7 +76,7 @@ def conversation(request, pk: int):
     participant = convo.has_participant(request.user)
     before = request.GET.get("before")
     history, has_more = selectors.messages_page(
-        conversation=convo, before_id=int(before) if before and before.isdigit() else None
+        conversation=convo, viewer=request.user, before_id=int(before) if before and before.isdigit() else None
     )
     if participant and not before:
         services.conversation_mark_read(conversation=convo, user=request.user)
@@ -130,7 +130,7 @@ def poll(request, pk: int):
         after = 0
     if convo.has_participant(request.user) and request.GET.get("mark_read") == "1":
         services.conversation_mark_read(conversation=convo, user=request.user)
-    new_messages, _ = selectors.messages_page(conversation=convo, after_id=after)
+    new_messages, _ = selectors.messages_page(conversation=convo, viewer=request.user, after_id=after)
     read_up_to = (
         convo.messages.filter(sender=request.user, read_at__isnull=False)
         .order_by("-id")
@@ -163,6 +163,8 @@ def attachment(request, pk: int):
         if not user_may_moderate_conversations(request.user):
             raise Http404
         services.conversation_moderate_open(conversation=convo, moderator=request.user)
+    elif not selectors.message_visible_to(message=item.message, user=request.user):
+        raise Http404  # hidden from this participant, or deleted, by a moderator
     return private_file_response(item.file.name, download_name=item.original_name, as_attachment=True)
 
 

@@ -1,15 +1,63 @@
 """Admin screens for messaging: the queue of reported messages and every conversation (an
 admin opens one through the site's moderation view, which logs the opening)."""
 
+from django import forms
+from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.models import EditView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies.base import BasePermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from accounts.permissions import moderator_users
+from core.moderation import Moderation
 
 from .models import Conversation, MessageReport
-from .services import report_resolve
+from .permissions import user_may_moderate_messages
+from .services import message_moderate, report_resolve
+
+KEEP = "keep"
+
+
+class ReportPolicy(BasePermissionPolicy):
+    """Admins and moderators work the report queue; reports are made by participants only."""
+
+    def user_has_permission(self, user, action):
+        return action in ("view", "change") and user_may_moderate_messages(user)
+
+    def users_with_any_permission(self, actions):
+        from accounts.models import User
+
+        if not set(actions) & {"view", "change"}:
+            return User.objects.none()
+        return moderator_users()
+
+
+register_permission_policy(MessageReport, ReportPolicy(MessageReport))
+
+
+class ReportDecisionForm(WagtailAdminModelForm):
+    """The report's status and note, and what happens to the reported message."""
+
+    message_action = forms.ChoiceField(
+        label="The reported message",
+        choices=[
+            (KEEP, "Leave it as it is"),
+            (Moderation.HIDDEN, "Hide it from the other participant (its sender still sees it)"),
+            (Moderation.DELETED, "Delete it (neither participant sees it or its files)"),
+            (Moderation.VISIBLE, "Show it again (undo a hide or delete)"),
+        ],
+        initial=KEEP,
+        required=False,
+    )
+
+    class Meta:
+        model = MessageReport
+        fields = ["status", "moderator_note"]
 
 
 class ConversationLinkColumn(Column):
@@ -23,17 +71,38 @@ class MessageExcerptColumn(Column):
         return instance.message.body[:120] or "(attachment only)"
 
 
+class MessageStateColumn(Column):
+    def get_value(self, instance):
+        return instance.message.get_moderation_display()
+
+
 class ReportEditView(EditView):
-    """Deciding a report goes through the service (resolved time, audit log)."""
+    """Deciding a report goes through the services (resolved time, message hidden or deleted,
+    both in the audit log)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        message = self.object.message
+        context["page_subtitle"] = f"{message.sender}: {message.body[:80]} ({message.get_moderation_display()})"
+        return context
 
     def save_instance(self):
         data = self.form.cleaned_data
-        return report_resolve(
-            report=self.form.instance,
-            moderator=self.request.user,
-            status=data["status"],
-            note=data.get("moderator_note", ""),
-        )
+        with transaction.atomic():
+            report = report_resolve(
+                report=self.form.instance,
+                moderator=self.request.user,
+                status=data["status"],
+                note=data.get("moderator_note", ""),
+            )
+            if data.get("message_action") not in ("", None, KEEP):
+                message_moderate(
+                    message=report.message,
+                    moderator=self.request.user,
+                    state=data["message_action"],
+                    note=data.get("moderator_note", ""),
+                )
+        return report
 
 
 class MessageReportViewSet(ModelViewSet):
@@ -45,13 +114,16 @@ class MessageReportViewSet(ModelViewSet):
         MessageExcerptColumn("excerpt", label="Message"),
         "reason",
         "status",
+        MessageStateColumn("message_state", label="Message is"),
         "created_at",
         ConversationLinkColumn("open", label="Conversation"),
     ]
-    list_filter = ["status"]
-    form_fields = ["status", "moderator_note"]
+    list_filter = ["status", "message__moderation"]
     edit_view_class = ReportEditView
     copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return ReportDecisionForm
 
     def get_queryset(self, request):
         return MessageReport.objects.select_related("message__conversation", "reporter")

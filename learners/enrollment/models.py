@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.moderation import ModeratedContent
+
 
 class Enrollment(models.Model):
     """A student's place in a course, however it was granted."""
@@ -99,8 +101,9 @@ class BlockCompletion(models.Model):
         return f"{self.enrollment} · {self.block_type} {self.block_id}"
 
 
-class Review(models.Model):
-    """A student's rating (1–5) and review of a course: one per student, editable."""
+class Review(ModeratedContent):
+    """A student's rating (1–5) and review of a course: one per student, editable; a moderator
+    may hide or delete it (core.moderation), after which it no longer counts or shows."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_reviews")
     course = models.ForeignKey("coursepages.CoursePage", on_delete=models.CASCADE, related_name="reviews")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, F, FloatField, IntegerField, Max, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.moderation import Moderation
 from core.querysets import after_fetch
 from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.page_cache import cached_until_pages_change
@@ -112,7 +113,9 @@ def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | 
 def course_stats(*, course: CoursePage) -> dict:
     """Student count and rating of one course (two queries)."""
     students = Enrollment.objects.filter(course=course).exclude(status=Enrollment.Status.REVOKED).count()
-    ratings = Review.objects.filter(course=course).aggregate(avg=Avg("rating"), count=Count("pk"))
+    ratings = Review.objects.filter(course=course, moderation=Moderation.VISIBLE).aggregate(
+        avg=Avg("rating"), count=Count("pk")
+    )
     return {"student_count": students, "rating_avg": ratings["avg"], "rating_count": ratings["count"]}
 
 
@@ -265,7 +268,12 @@ def course_students(*, course: CoursePage) -> tuple[list[dict], list[StudentRow]
 
 
 def course_reviews(*, course: CoursePage, limit: int = 20) -> list[Review]:
-    return list(Review.objects.filter(course=course).select_related("user").order_by("-updated_at")[:limit])
+    """The reviews everyone sees: those no moderator has hidden or deleted."""
+    return list(
+        Review.objects.filter(course=course, moderation=Moderation.VISIBLE)
+        .select_related("user")
+        .order_by("-updated_at")[:limit]
+    )
 
 
 def teachers_for_student(*, student) -> list[tuple[CoursePage, object]]:

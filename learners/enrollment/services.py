@@ -14,10 +14,12 @@ from django.utils.module_loading import import_string
 
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from core.errors import DomainError
+from core.moderation import Moderation, content_moderate
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
 from learners.models import BlockCompletion, Enrollment, LessonProgress, Review
+from learners.permissions import user_may_moderate_reviews
 
 if TYPE_CHECKING:
     from learners.access import LearningContext
@@ -369,7 +371,22 @@ def review_save(*, user, course: CoursePage, rating: int, body: str = "") -> tup
     enrollment = Enrollment.objects.filter(user=user, course=course).first() if user.is_authenticated else None
     if not enrollment or not enrollment.is_open:
         raise LearningError("Only students of this course can review it.", "not_enrolled")
+    if Review.objects.filter(user=user, course=course, moderation=Moderation.DELETED).exists():
+        raise LearningError("A moderator removed your review of this course.", "review_removed")
+    # An edit keeps a moderator's decision: a hidden review stays hidden.
     review, created = Review.objects.update_or_create(
         user=user, course=course, defaults={"rating": rating, "body": body}
     )
     return review, created
+
+
+def review_moderate(*, review: Review, moderator, state: str, note: str = "") -> Review:
+    """A moderator hides (the author still sees it, nobody else does, and it leaves the
+    course's rating), deletes (nobody sees it; the author cannot post another) or restores a
+    review. Logged in Wagtail's audit log with who did it."""
+    if not user_may_moderate_reviews(moderator):
+        raise LearningError("Only moderators may hide or delete reviews.", "forbidden")
+    if state not in Moderation.values:
+        raise LearningError("Choose visible, hidden or deleted.", "invalid")
+    content_moderate(item=review, moderator=moderator, state=state, note=note)
+    return review

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core.moderation import ModeratedContent
 from core.storage import private_storage
 
 
@@ -33,8 +34,9 @@ class Conversation(models.Model):
         return self.teacher if user.pk == self.student_id else self.student
 
 
-class Message(models.Model):
-    """One message; `read_at` is the read receipt (set when the other participant reads it)."""
+class Message(ModeratedContent):
+    """One message; `read_at` is the read receipt (set when the other participant reads it). A
+    moderator may hide it from the other participant or delete it (core.moderation)."""
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

@@ -111,6 +111,12 @@
         if (event.message.sender_id !== me && document.visibilityState === "visible") poll();
       } else if (event.type === "read" && event.reader_id !== me) {
         markSeen(event.up_to);
+      } else if (event.type === "moderated") {
+        // A moderator hid (from the other participant) or deleted the message: drop it here.
+        if (event.moderation === "deleted" || (event.moderation === "hidden" && event.sender_id !== me)) {
+          var gone = document.getElementById("message-" + event.id);
+          if (gone) gone.remove();
+        }
       } else if (event.type === "typing") {
         showTyping(event.name);
       }
