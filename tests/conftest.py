@@ -152,7 +152,7 @@ def _media_in_tmp(settings, tmp_path):
 
     from core.storage import reset_private_storage
 
-    if "s3" not in settings.STORAGES["default"]["BACKEND"].lower():
+    if "s3" not in settings.STORAGES["private"]["BACKEND"].lower():
         settings.STORAGES = {
             **settings.STORAGES,
             "private": {

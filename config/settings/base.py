@@ -159,6 +159,9 @@ PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "priv
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Folders of the default storage that really live in the private one (core.storage.MediaStorage):
+# Wagtail's documents (lesson PDFs, uploaded videos, captions) are reached only through access checks.
+PRIVATE_MEDIA_FOLDERS = ["documents/"]
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)
@@ -169,13 +172,24 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=300)
     _s3 = "storages.backends.s3.S3Storage"
     STORAGES = {
-        "default": {"BACKEND": _s3, "OPTIONS": {"location": "public", "querystring_auth": False}},
-        "private": {"BACKEND": _s3, "OPTIONS": {"location": "private", "default_acl": "private"}},
+        "default": {
+            "BACKEND": "core.storage.MediaStorage",
+            "OPTIONS": {"public_backend": _s3, "public_options": {"location": "public", "querystring_auth": False}},
+        },
+        "private": {
+            "BACKEND": _s3,
+            "OPTIONS": {
+                "location": "private",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": AWS_QUERYSTRING_EXPIRE,
+            },
+        },
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     }
 else:
     STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "default": {"BACKEND": "core.storage.MediaStorage"},
         "private": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},

@@ -12,6 +12,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
 from blocks.video import server_duration
+from core.storage import storage_for
 from coursepages.models import LessonPage
 from learners.access import LearningContext, learning_context_for
 from learners.enrollment.services import LearningError, activity_complete
@@ -64,6 +65,7 @@ def file_response(
     streamed response that honours a single byte range (video seeking needs it)."""
     disposition = "attachment" if as_attachment else "inline"
     safe_name = download_name.replace('"', "")
+    storage = storage_for(storage, name)
     if hasattr(storage, "bucket_name"):
         return HttpResponseRedirect(
             storage.url(name, parameters={"ResponseContentDisposition": f'{disposition}; filename="{safe_name}"'})
