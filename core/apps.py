@@ -9,4 +9,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from . import audit, checks  # noqa: F401  (the audit log's client address; the deployment checks)

@@ -1,5 +1,5 @@
-"""The client's address, in one place: every rate limit, the PayFast source check and the
-sign-in limits (allauth, through accounts.adapter) read it here.
+"""The client's address, in one place: every rate limit, the PayFast source check, the
+sign-in limits (allauth, through accounts.adapter) and the audit log (core/audit.py) read it here.
 
 Behind proxies, each proxy appends the address it saw to X-Forwarded-For, so only the
 rightmost `TRUSTED_PROXY_HOPS` entries were written by machines we trust; everything to

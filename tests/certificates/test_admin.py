@@ -72,7 +72,7 @@ def test_reissue_revokes_the_old_code_and_issues_a_new_certificate(
     assert mailoutbox[-1].subject == "Your certificate for Soil Science" and new.display_code in mailoutbox[-1].body
     log = ModelLogEntry.objects.get(action="certificates.reissue")
     assert log.object_id == str(new.pk)
-    assert log.data == {"reason": "Name misspelt", "replaces": certificate.display_code}
+    assert log.data == {"reason": "Name misspelt", "replaces": certificate.display_code, "client_ip": "127.0.0.1"}
     # The replaced certificate cannot be reissued a second time.
     response = client.post(reverse("certificate:reissue", args=[certificate.pk]), {"reason": "again"})
     assert "already reissued" in response.content.decode()

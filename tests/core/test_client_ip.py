@@ -110,3 +110,33 @@ def test_api_sign_in_limit_holds_against_a_rotating_forged_header_and_separates_
         HTTP_X_FORWARDED_FOR="203.0.113.50",
     )
     assert other.status_code != 429
+
+
+@pytest.mark.django_db
+def test_the_audit_log_records_the_clients_address_not_the_balancers_nor_a_forged_one(client, settings):
+    """A moderator's decision made behind the load balancer is logged with the client's
+    address, read by the same trusted hops as every rate limit."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import ModelLogEntry
+
+    from accounts.models import User
+    from learners.enrollment.services import enrollment_create, review_save
+    from tests.factories import make_course
+
+    settings.TRUSTED_PROXY_HOPS = 1
+    moderator = make_user(role=User.Role.INSTRUCTOR)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    student = make_user()
+    course = make_course(lessons=1)
+    enrollment_create(user=student, course=course)
+    review, _ = review_save(user=student, course=course, rating=1, body="spam")
+    client.force_login(moderator)
+    response = client.post(
+        f"/admin/reviews/edit/{review.pk}/",
+        {"moderation": "hidden", "moderation_note": ""},
+        REMOTE_ADDR=LB,
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7",
+    )
+    assert response.status_code == 302
+    entry = ModelLogEntry.objects.get(action="lectern.moderation_hide")
+    assert entry.data["client_ip"] == "198.51.100.7"
