@@ -17,7 +17,7 @@ from accounts.permissions import moderator_users
 from core.moderation import Moderation
 
 from .models import Conversation, MessageReport
-from .permissions import user_may_moderate_messages
+from .permissions import user_may_moderate_conversations, user_may_moderate_messages
 from .services import message_moderate, report_resolve
 
 KEEP = "keep"
@@ -64,6 +64,13 @@ class ConversationLinkColumn(Column):
     def get_value(self, instance):
         conversation = instance if isinstance(instance, Conversation) else instance.message.conversation
         return format_html('<a href="{}">Open (logged)</a>', reverse("messaging:conversation", args=[conversation.pk]))
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        request = parent_context.get("request")
+        if request is None or not user_may_moderate_conversations(request.user):
+            context["value"] = "Admins only"  # moderators work the reports; only admins open conversations
+        return context
 
 
 class MessageExcerptColumn(Column):

@@ -53,6 +53,7 @@ def test_a_moderator_hides_a_reported_message_from_the_report_screen(client, con
     client.force_login(moderator)
     queue = client.get("/admin/message_reports/").content.decode()
     assert "You are useless" in queue and "Insulting" in queue
+    assert f"/messages/{convo.pk}/" not in queue  # opening whole conversations stays with admins
     form = client.get(f"/admin/message_reports/edit/{report.pk}/").content.decode()
     assert 'name="message_action"' in form
     response = client.post(
