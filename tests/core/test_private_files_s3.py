@@ -165,3 +165,25 @@ def test_documents_uploaded_before_move_to_the_private_storage(settings):
     move(apps, None)
     move(apps, None)  # again: nothing changes
     assert private.open(name).read() == PDF and not public.exists(name)
+
+
+def test_a_message_attachment_is_a_private_object_served_by_a_signed_url(s3, client, student, other_student):
+    from accounts.models import User
+    from messaging.services import conversation_start, message_send
+    from tests.factories import make_user
+
+    teacher = make_user(role=User.Role.INSTRUCTOR)
+    course = make_course(instructor=teacher, lessons=1)
+    enrollment_create(user=student, course=course)
+    conversation, _ = conversation_start(student=student, teacher=teacher, course=course)
+    message = message_send(
+        conversation=conversation, sender=student, files=[SimpleUploadedFile("notes.pdf", PDF)], body=""
+    )
+    attachment = message.attachments.get()
+    assert s3.head_object(Bucket=BUCKET, Key=f"private/{attachment.file.name}")["ContentLength"] == len(PDF)
+    client.force_login(teacher)
+    signed = client.get(f"/messages/attachment/{attachment.pk}/")["Location"]
+    assert _get(signed) == (200, PDF)
+    assert _get(signed.split("?", 1)[0])[0] == 403
+    client.force_login(other_student)
+    assert client.get(f"/messages/attachment/{attachment.pk}/").status_code == 404
