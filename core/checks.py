@@ -1,5 +1,6 @@
 """Deployment checks (`manage.py check --deploy`) for settings that are dangerous in
-production: DEBUG on, mail that never leaves the machine, no key for bank details. The
+production: DEBUG on, mail that never leaves the machine, no key for bank details, private
+files that are not private. The
 payment settings are checked by payments/checks.py."""
 
 from django.conf import settings
@@ -36,6 +37,39 @@ def dangerous_settings(app_configs=None, **kwargs):
                 hint="Generate one with `python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'`",
                 id="lectern.E003",
+            )
+        )
+    problems.extend(_private_storage_problems())
+    return problems
+
+
+def _private_storage_problems() -> list:
+    """Private files (paid lessons' documents, submissions, attachments, certificates) must be
+    private objects reached by signed, short-lived URLs only, and Wagtail's documents must be
+    routed to them (core.storage.MediaStorage)."""
+    problems = []
+    private = settings.STORAGES.get("private", {})
+    options = private.get("OPTIONS", {})
+    if "s3" in private.get("BACKEND", "").lower():
+        acl = options.get("default_acl", getattr(settings, "AWS_DEFAULT_ACL", None))
+        signed = options.get("querystring_auth", getattr(settings, "AWS_QUERYSTRING_AUTH", True))
+        if acl != "private" or not signed:
+            problems.append(
+                Error(
+                    "The private storage writes objects others may read, or hands out unsigned URLs: "
+                    "paid documents, submissions and attachments would be readable by anyone with the link.",
+                    hint='STORAGES["private"]["OPTIONS"]: default_acl="private", querystring_auth=True',
+                    id="lectern.E004",
+                )
+            )
+    if settings.STORAGES.get("default", {}).get("BACKEND") != "core.storage.MediaStorage" or "documents/" not in (
+        getattr(settings, "PRIVATE_MEDIA_FOLDERS", [])
+    ):
+        problems.append(
+            Error(
+                "Wagtail's documents (lesson PDFs, videos) are stored in public media.",
+                hint='STORAGES["default"] = core.storage.MediaStorage with "documents/" in PRIVATE_MEDIA_FOLDERS',
+                id="lectern.E005",
             )
         )
     return problems

@@ -98,3 +98,24 @@ def test_a_gateway_switched_on_without_its_secrets_is_reported(settings):
     platform.save()
     messages = [m for m in run_checks(include_deployment_checks=True) if m.id == "lectern.W011"]
     assert len(messages) == 1 and "PAYFAST_PASSPHRASE" in messages[0].msg
+
+
+@pytest.mark.django_db
+def test_private_files_that_are_not_private_are_reported(settings):
+    settings.DEBUG = False
+    settings.PAYMENTS_SANDBOX_ENABLED = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EARNINGS_ENCRYPTION_KEY = "k"
+    s3 = "storages.backends.s3.S3Storage"
+    good = {"location": "private", "default_acl": "private", "querystring_auth": True}
+    settings.STORAGES = {**settings.STORAGES, "private": {"BACKEND": s3, "OPTIONS": good}}
+    assert deploy_ids() == set()
+    for bad in ({**good, "querystring_auth": False}, {**good, "default_acl": "public-read"}):
+        settings.STORAGES = {**settings.STORAGES, "private": {"BACKEND": s3, "OPTIONS": bad}}
+        assert deploy_ids() == {"lectern.E004"}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": s3, "OPTIONS": good},
+        "default": {"BACKEND": s3, "OPTIONS": {"location": "public", "querystring_auth": False}},
+    }
+    assert deploy_ids() == {"lectern.E005"}  # documents would land in public media
