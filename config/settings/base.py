@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "messaging",
     "api",
     "outbox",
+    "demotool",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

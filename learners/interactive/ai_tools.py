@@ -32,7 +32,7 @@ from blocks.ai_tool import origin_of
 from learners.access import learning_context_for
 from learners.enrollment.services import LearningError, activity_complete
 from learners.interactive.media import interactive_block, learner_context
-from learners.models import AIToolSession, LessonProgress
+from learners.models import AIToolSession, BlockCompletion, LessonProgress, LTIScore
 
 AUDIENCE = "lectern:ai-tool"
 MAX_DATA_BYTES = 32 * 1024
@@ -201,26 +201,38 @@ def ai_tool_complete(*, token: str, score: float | None, time_spent: int | None,
 
 
 def ai_tool_status(*, user, lesson, block_id: str) -> dict:
-    """What the lesson page shows after the tool says it finished: the server's record."""
+    """What the lesson page shows after the tool says it finished: the server's record (the
+    block's completion, and the latest result an LTI tool posted by AGS or a tool without
+    LTI reported)."""
     interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
     learner_context(user=user, lesson=lesson)
-    latest = (
+    session = (
         AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, status=AIToolSession.Status.COMPLETED)
         .order_by("-completed_at")
         .first()
     )
-    best = (
-        AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, activity_completed=True)
-        .order_by("-score")
-        .first()
-    )
+    score = LTIScore.objects.filter(user=user, lesson=lesson, block_id=block_id).order_by("-received_at", "-pk").first()
+    latest = None
+    if session is not None:
+        latest = (session.completed_at, session.score, session.activity_completed)
+    if score is not None and (latest is None or score.received_at >= latest[0]):
+        percent = (
+            None
+            if score.score_given is None or not score.score_maximum
+            else round(min(100.0, score.score_given * 100.0 / score.score_maximum), 2)
+        )
+        latest = (score.received_at, percent, score.activity_completed)
+    done = BlockCompletion.objects.filter(
+        enrollment__user=user, lesson=lesson, block_id=block_id, block_type="ai_tool"
+    ).first()
     lesson_done = LessonProgress.objects.filter(
         enrollment__user=user, lesson=lesson, status=LessonProgress.Status.COMPLETED
     ).exists()
     return {
-        "completed": best is not None,
-        "last_score": latest.score if latest else None,
-        "last_completed_at": latest.completed_at.isoformat() if latest else None,
-        "met_rule": bool(latest and latest.activity_completed),
+        "completed": done is not None,
+        "score": done.score_percent if done else None,
+        "last_score": latest[1] if latest else None,
+        "last_completed_at": latest[0].isoformat() if latest else None,
+        "met_rule": bool(latest and latest[2]),
         "lesson_completed": lesson_done,
     }
