@@ -133,7 +133,7 @@ def test_the_students_own_calls_cannot_complete(client, student, platform_http):
     forged = client.post(
         "/api/v1/ai-tools/complete/", {"token": "x" * 43, "score": 100}, content_type="application/json"
     )
-    assert forged.status_code in (401, 403)
+    assert forged.status_code == 400  # no score from this path, ever
     # Nothing in the chat form carries a score: an extra field is ignored.
     action = re.search(r'<form method="post" action="([^"]+)"', chat.content.decode()).group(1)
     client.post(action, {"message": "hint", "score": "3", "finished": "1"})
