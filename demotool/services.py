@@ -173,7 +173,11 @@ def vat_part(gross: Decimal) -> Decimal:
 
 
 def _number(text: str) -> Decimal | None:
-    cleaned = text.strip().lower().removeprefix("r").replace(" ", "").replace(",", "")
+    """A rand amount as people type it: "R6.52", "6,52" (decimal comma), "1 234.50", "1,234.50"."""
+    cleaned = text.strip().lower().removeprefix("r").replace(" ", "").replace("\u00a0", "")
+    if "," in cleaned and "." not in cleaned and len(cleaned.rsplit(",", 1)[1]) == 2:
+        cleaned = cleaned.replace(",", ".")
+    cleaned = cleaned.replace(",", "")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

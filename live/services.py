@@ -177,7 +177,21 @@ def _locked_for_decision(session: LiveSession, *, user, verb: str) -> LiveSessio
 
 
 def session_approve(*, session: LiveSession, user) -> LiveSession:
-    """The teacher approves: the meeting is created and both get an invitation (.ics)."""
+    """The teacher approves: the meeting is created and both get an invitation (.ics). If the
+    approval fails after Zoom made the meeting, the meeting is deleted again (best effort)."""
+    created: dict = {}
+    try:
+        return _approve(session=session, user=user, created=created)
+    except Exception:
+        if created.get("zoom_meeting_id"):
+            try:
+                meetings.zoom_delete(meeting_id=created["zoom_meeting_id"], config=meetings.provider_config())
+            except meetings.MeetingError:
+                logger.warning("Zoom meeting %s of a failed approval could not be deleted.", created["zoom_meeting_id"])
+        raise
+
+
+def _approve(*, session: LiveSession, user, created: dict) -> LiveSession:
     with transaction.atomic():
         session = _locked_for_decision(session, user=user, verb="approve")
         if session.starts_at <= timezone.now():
@@ -186,6 +200,7 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
             fields = meetings.meeting_create(session=session)
         except meetings.MeetingError as exc:
             raise MeetingUnavailable(exc.message, exc.code) from exc
+        created.update(fields)
         for key, value in fields.items():
             setattr(session, key, value)
         session.status = LiveSession.Status.APPROVED

@@ -174,3 +174,31 @@ def test_the_demo_seed_registers_the_tutor_and_names_it_in_a_lesson():
         lesson = LessonPage.objects.get(slug=slug)
         blocks = [block for block in lesson.body if block.block_type == "ai_tool"]
         assert blocks and all(block.value["lti_tool"].pk == tool.pk for block in blocks)
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [("R6.52", "6.52"), ("6,52", "6.52"), ("R 1 234.50", "1234.50"), ("1,234.50", "1234.50"), ("six", None)],
+)
+def test_the_tutor_reads_amounts_as_people_type_them(typed, value):
+    from decimal import Decimal
+
+    from demotool.services import _number
+
+    assert _number(typed) == (Decimal(value) if value else None)
+
+
+def test_a_registration_url_may_be_a_path_on_this_site_but_not_a_script():
+    from django.core.exceptions import ValidationError
+
+    from learners.models import LTITool
+
+    tool = LTITool(name="T", client_id="t", login_url="/demotool/login/", launch_url="https://tool.example/launch")
+    tool.public_key_pem = demotool.services.tutor_public_key_pem()
+    tool.full_clean()
+    tool.login_url = "javascript:alert(1)"
+    with pytest.raises(ValidationError):
+        tool.full_clean()
+    tool.login_url = "//evil.example/login"
+    with pytest.raises(ValidationError):
+        tool.full_clean()

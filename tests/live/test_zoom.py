@@ -330,3 +330,21 @@ def test_the_admin_settings_page_keeps_secrets_write_only(client, django_user_mo
     assert stored.zoom_webhook_secret_token == "whsec-9"
     config = meetings.provider_config()
     assert (config.zoom_host_user, config.zoom_webhook_secret_token) == ("teacher@example.com", "whsec-9")
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_a_failed_approval_deletes_the_meeting_zoom_made(zoom, monkeypatch):
+    _token_and_create()
+    responses.add(responses.DELETE, f"{API}/meetings/92674392836", status=204)
+    teacher, student, session = _requested()
+
+    def broken_invitation(**kwargs):
+        raise RuntimeError("mail template missing")
+
+    monkeypatch.setattr("live.services.session_ics", broken_invitation)
+    with pytest.raises(RuntimeError):
+        session_approve(session=session, user=teacher)
+    session.refresh_from_db()
+    assert session.status == "requested" and session.zoom_meeting_id == ""
+    assert [call.request.method for call in responses.calls][-1] == "DELETE"
