@@ -318,11 +318,14 @@ def session_join(*, session: LiveSession, user) -> str:
 
 
 def _delete_meeting_later(session_id: int) -> None:
+    """Send the deletion task through the outbox (kept if the broker is down)."""
+    from outbox.services import task_send
+
     from .tasks import delete_cancelled_meeting
 
     try:
-        delete_cancelled_meeting.delay(session_id)
-    except Exception:  # eager mode: the task's failure must not undo a committed cancellation
+        task_send(task=delete_cancelled_meeting, kwargs={"session_id": session_id})
+    except Exception:  # eager mode: the task's failure must not fail a committed cancellation
         logger.warning("Deleting the provider's meeting of live class %s failed; it will be retried.", session_id)
 
 
