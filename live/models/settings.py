@@ -23,6 +23,14 @@ SECRET_FIELDS = ("jitsi_app_secret", "bbb_secret", "zoom_client_secret", "zoom_w
 class LiveSettingsForm(WagtailAdminModelForm):
     """Secrets are write-only: an empty box keeps the stored value."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in SECRET_FIELDS:
+            if name in self.fields and getattr(self.instance, name, ""):
+                field = self.fields[name]
+                field.widget.attrs["placeholder"] = "•••••••• (stored; leave empty to keep)"
+                field.help_text = " ".join(filter(None, [field.help_text, "A value is stored and never shown."]))
+
     def clean(self):
         cleaned = super().clean()
         for name in SECRET_FIELDS:
