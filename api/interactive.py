@@ -127,7 +127,11 @@ def ai_tools_validate(request, payload: TokenIn):
 
 class CompleteIn(Schema):
     token: str = Field(description="The session token returned by validate-token.")
-    score: float | None = Field(None, description="Percent, 0–100 (needs the report_score permission).")
+    score: float | None = Field(
+        None,
+        description="Refused (400): this endpoint records completion by the tool's word; scores come "
+        "only from LTI tools by AGS.",
+    )
     time_spent: int | None = Field(None, description="Seconds the student spent in the tool.")
     data: dict[str, Any] | None = None
 
@@ -142,7 +146,9 @@ class CompleteOut(Schema):
 
 @router.post("/ai-tools/complete/", auth=None, response={200: CompleteOut, **refusals(401, 403, 404, 409, 429)})
 def ai_tools_complete(request, payload: CompleteIn):
-    """The tool reports that the student finished, once per session."""
+    """Completion by the tool's word, for tools without LTI: the tool reports that the
+    student finished, once per session, with no score (the session token has passed through
+    the student's browser)."""
     rate_limit(scope="ai_tool_ip", key=client_ip(request))
     session = ai_tool_complete(
         token=payload.token, score=payload.score, time_spent=payload.time_spent, data=payload.data

@@ -19,6 +19,13 @@ class ParameterBlock(blocks.StructBlock):
 
 
 class AIToolBlock(blocks.StructBlock):
+    """An AI tool in the lesson. With an LTI tool chosen, it launches by LTI 1.3 and only the
+    tool's AGS grade completes it (a score rule is possible). Without one, the tool completes
+    it *by its word* (the launch-token protocol, no score): its rule must be "when the tool
+    reports completion". (The tool_url help text still names the removed /ai-tools/demo/
+    only because changing it would need a lesson-body migration: the demo tutor now lives
+    at /demotool/.)"""
+
     title = blocks.CharBlock()
     tool_url = blocks.CharBlock(
         help_text="https://… address of the tool, or a path on this site such as /ai-tools/demo/."
@@ -56,6 +63,11 @@ class AIToolBlock(blocks.StructBlock):
             errors["allowed_origin"] = ValidationError("An origin is scheme and host only, like https://tool.example.")
         if value["completion_rule"] == "min_score" and value.get("min_score") is None:
             errors["min_score"] = ValidationError("Set the minimum score.")
+        if value["completion_rule"] == "min_score" and value.get("lti_tool") is None:
+            errors["lti_tool"] = ValidationError(
+                "A minimum score needs an LTI tool: only its grade, sent server to server, is trusted. "
+                "A tool without LTI completes by its word only."
+            )
         if errors:
             raise StructBlockValidationError(block_errors=errors)
         return value
@@ -67,7 +79,7 @@ class AIToolBlock(blocks.StructBlock):
         description = "An AI tool hosted elsewhere, embedded in a sandboxed frame."
         preview_value = {
             "title": "Practice with the tutor",
-            "tool_url": "/ai-tools/demo/",
+            "tool_url": "/demotool/launch/",
             "completion_rule": "complete",
             "height": 480,
         }

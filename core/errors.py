@@ -43,6 +43,7 @@ STATUS_BY_CODE = {
     "invalid_token": 401,  # an AI tool's launch or session token
     "token_used": 401,
     "invalid_client": 401,  # an LTI tool's client assertion (OAuth 2 client-credentials)
+    "invalid_signature": 401,  # a webhook whose signature does not match (Zoom's x-zm-signature)
     "unsupported_grant_type": 400,
     "invalid_scope": 400,
     "not_authenticated": 401,

@@ -273,7 +273,7 @@ def _courses(image, document, video=None):
                                     "ai_tool",
                                     {
                                         "title": "VAT practice tutor",
-                                        "tool_url": "/ai-tools/demo/",
+                                        "tool_url": "/demotool/launch/",
                                         "allowed_origin": "",
                                         "parameters": [{"name": "topic", "value": "vat"}],
                                         "permissions": ["read_profile", "report_score"],

@@ -1,5 +1,8 @@
 """Every state change of live classes: availability, requests, decisions, joining, reminders."""
 
+import hmac
+import json
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -12,7 +15,7 @@ from core.notify import notify
 from . import meetings
 from .availability import contains
 from .ics import session_ics
-from .models import AvailabilityException, LiveAttendance, LiveSession, WeeklyAvailability
+from .models import AvailabilityException, LiveAttendance, LiveSession, WeeklyAvailability, ZoomWebhookEvent
 from .permissions import (
     session_may_cancel,
     session_may_decide,
@@ -21,6 +24,8 @@ from .permissions import (
     user_may_teach_live,
 )
 from .selectors import SLOT_MINUTES, busy_intervals, student_may_book, teacher_windows
+
+logger = logging.getLogger(__name__)
 
 
 class LiveError(DomainError):
@@ -172,7 +177,21 @@ def _locked_for_decision(session: LiveSession, *, user, verb: str) -> LiveSessio
 
 
 def session_approve(*, session: LiveSession, user) -> LiveSession:
-    """The teacher approves: the meeting is created and both get an invitation (.ics)."""
+    """The teacher approves: the meeting is created and both get an invitation (.ics). If the
+    approval fails after Zoom made the meeting, the meeting is deleted again (best effort)."""
+    created: dict = {}
+    try:
+        return _approve(session=session, user=user, created=created)
+    except Exception:
+        if created.get("zoom_meeting_id"):
+            try:
+                meetings.zoom_delete(meeting_id=created["zoom_meeting_id"], config=meetings.provider_config())
+            except meetings.MeetingError:
+                logger.warning("Zoom meeting %s of a failed approval could not be deleted.", created["zoom_meeting_id"])
+        raise
+
+
+def _approve(*, session: LiveSession, user, created: dict) -> LiveSession:
     with transaction.atomic():
         session = _locked_for_decision(session, user=user, verb="approve")
         if session.starts_at <= timezone.now():
@@ -181,6 +200,7 @@ def session_approve(*, session: LiveSession, user) -> LiveSession:
             fields = meetings.meeting_create(session=session)
         except meetings.MeetingError as exc:
             raise MeetingUnavailable(exc.message, exc.code) from exc
+        created.update(fields)
         for key, value in fields.items():
             setattr(session, key, value)
         session.status = LiveSession.Status.APPROVED
@@ -240,6 +260,10 @@ def session_cancel(*, session: LiveSession, user, reason: str = "") -> LiveSessi
                 "past_cutoff",
             )
         was_approved = session.status == LiveSession.Status.APPROVED
+        if was_approved and session.zoom_meeting_id:
+            # The Zoom meeting is deleted once the cancellation is committed (a task,
+            # retried with backoff: Zoom may be briefly unreachable).
+            transaction.on_commit(lambda pk=session.pk: _delete_meeting_later(pk))
         session.status = LiveSession.Status.CANCELLED
         session.cancelled_by = user
         session.decision_note = reason[:500]
@@ -287,7 +311,88 @@ def session_join(*, session: LiveSession, user) -> str:
         if not created:
             attendance.join_count += 1
             attendance.save(update_fields=["join_count", "last_joined_at"])
-    return meetings.meeting_join_url(session=session, user=user)
+    try:
+        return meetings.meeting_join_url(session=session, user=user)
+    except meetings.MeetingError as exc:
+        raise MeetingUnavailable(exc.message, exc.code) from exc
+
+
+def _delete_meeting_later(session_id: int) -> None:
+    """Send the deletion task through the outbox (kept if the broker is down)."""
+    from outbox.services import task_send
+
+    from .tasks import delete_cancelled_meeting
+
+    try:
+        task_send(task=delete_cancelled_meeting, kwargs={"session_id": session_id})
+    except Exception:  # eager mode: the task's failure must not fail a committed cancellation
+        logger.warning("Deleting the provider's meeting of live class %s failed; it will be retried.", session_id)
+
+
+def session_meeting_delete(*, session_id: int, now: datetime | None = None) -> bool:
+    """Delete the provider's meeting of a cancelled class, once (idempotent: a deleted or
+    already-gone meeting is marked and left alone). Raises MeetingError to be retried."""
+    session = (
+        LiveSession.objects.filter(pk=session_id, status=LiveSession.Status.CANCELLED, zoom_deleted_at__isnull=True)
+        .exclude(zoom_meeting_id="")
+        .first()
+    )
+    if session is None:
+        return False
+    meetings.meeting_delete(session=session)
+    LiveSession.objects.filter(pk=session.pk, zoom_deleted_at__isnull=True).update(
+        zoom_deleted_at=now or timezone.now()
+    )
+    return True
+
+
+# --- Zoom webhooks ---------------------------------------------------------------------------
+
+ZOOM_MEETING_EVENTS = {"meeting.started": "meeting_started_at", "meeting.ended": "meeting_ended_at"}
+
+
+def zoom_webhook_receive(*, body: bytes, timestamp: str, signature: str, now: datetime | None = None) -> dict | None:
+    """A Zoom webhook: the x-zm-signature over "v0:{timestamp}:{raw body}" with the Secret
+    Token is checked first (every request, the URL-validation challenge included: answering an
+    unsigned challenge would sign any text an attacker sends), the timestamp must be recent,
+    then: endpoint.url_validation → the challenge's answer; meeting.started / meeting.ended →
+    the class's times, once per delivery (stored by event, event_ts and meeting id)."""
+    now = now or timezone.now()
+    secret = meetings.provider_config().zoom_webhook_secret_token
+    if not secret:
+        raise LiveError("Zoom webhooks are not configured here.", "not_found")
+    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > settings.ZOOM_WEBHOOK_MAX_AGE_SECONDS:
+        raise LiveError("The request timestamp is missing or too old.", "invalid_signature")
+    expected = meetings.zoom_signature(secret=secret, timestamp=timestamp, body=body)
+    if not hmac.compare_digest(expected, signature or ""):
+        raise LiveError("The x-zm-signature does not match.", "invalid_signature")
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise LiveError("The body must be JSON.", "invalid") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("payload"), dict):
+        raise LiveError("A Zoom event has an event name and a payload.", "invalid")
+    event, payload = str(data.get("event") or ""), data["payload"]
+    if event == "endpoint.url_validation":
+        plain = payload.get("plainToken")
+        if not isinstance(plain, str) or not plain or len(plain) > 256:
+            raise LiveError("plainToken is missing.", "invalid")
+        return meetings.zoom_url_validation(secret=secret, plain_token=plain)
+    meeting = payload.get("object") if isinstance(payload.get("object"), dict) else {}
+    meeting_id = str(meeting.get("id") or "")[:32]
+    try:
+        event_ts = int(data.get("event_ts") or 0)
+    except (TypeError, ValueError) as exc:
+        raise LiveError("event_ts must be a number.", "invalid") from exc
+    with transaction.atomic():
+        _, created = ZoomWebhookEvent.objects.get_or_create(
+            event=event[:100], event_ts=event_ts, meeting_id=meeting_id, defaults={"payload": data}
+        )
+        if created and event in ZOOM_MEETING_EVENTS and meeting_id:
+            at = datetime.fromtimestamp(event_ts / 1000, tz=UTC) if event_ts else now
+            field = ZOOM_MEETING_EVENTS[event]
+            LiveSession.objects.filter(zoom_meeting_id=meeting_id, **{f"{field}__isnull": True}).update(**{field: at})
+    return None
 
 
 # --- reminders -------------------------------------------------------------------------------

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/join/", views.join, name="join"),
     path("<int:pk>/invite.ics", views.invite, name="invite"),
+    path("zoom/webhook/", views.zoom_webhook, name="zoom_webhook"),
 ]

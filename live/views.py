@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.errors import status_for
 from coursepages.models import CoursePage
 from learners.enrollment.selectors import teachers_for_student
 
@@ -222,3 +224,18 @@ def invite(request, pk: int):
     response = HttpResponse(session_ics(session=session), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="live-class-{session.pk}.ics"'
     return response
+
+
+@csrf_exempt  # Zoom signs the request (x-zm-signature); no cookie plays any part
+@require_POST
+def zoom_webhook(request):
+    """Zoom's event notifications: the URL-validation challenge and meeting events."""
+    try:
+        answer = services.zoom_webhook_receive(
+            body=request.body,
+            timestamp=request.headers.get("x-zm-request-timestamp", ""),
+            signature=request.headers.get("x-zm-signature", ""),
+        )
+    except services.LiveError as exc:
+        return JsonResponse({"detail": exc.message, "code": exc.code}, status=status_for(exc))
+    return JsonResponse(answer) if answer is not None else HttpResponse(status=204)

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "messaging",
     "api",
     "outbox",
+    "demotool",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -347,7 +348,21 @@ BBB_URL = env("BBB_URL", default="")
 BBB_SECRET = env("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env("BBB_CHECKSUM_ALGORITHM", default="sha256")
 BBB_TIMEOUT_SECONDS = env.float("BBB_TIMEOUT_SECONDS", default=10)
-LIVE_PROVIDER = env("LIVE_PROVIDER", default="bbb" if (BBB_URL and BBB_SECRET) else "jitsi")
+# Zoom: a Server-to-Server OAuth app (Account ID, Client ID, Client Secret) and its
+# event-subscription Secret Token; each may instead be set in the admin (Settings → Live classes).
+ZOOM_ACCOUNT_ID = env("ZOOM_ACCOUNT_ID", default="")
+ZOOM_CLIENT_ID = env("ZOOM_CLIENT_ID", default="")
+ZOOM_CLIENT_SECRET = env("ZOOM_CLIENT_SECRET", default="")
+ZOOM_WEBHOOK_SECRET_TOKEN = env("ZOOM_WEBHOOK_SECRET_TOKEN", default="")
+ZOOM_HOST_USER = env("ZOOM_HOST_USER", default="me")
+ZOOM_OAUTH_URL = env("ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
+ZOOM_API_URL = env("ZOOM_API_URL", default="https://api.zoom.us/v2").rstrip("/")
+ZOOM_TIMEOUT_SECONDS = env.float("ZOOM_TIMEOUT_SECONDS", default=10)
+ZOOM_WEBHOOK_MAX_AGE_SECONDS = env.int("ZOOM_WEBHOOK_MAX_AGE_SECONDS", default=300)
+LIVE_PROVIDER = env(
+    "LIVE_PROVIDER",
+    default="bbb" if (BBB_URL and BBB_SECRET) else "zoom" if (ZOOM_ACCOUNT_ID and ZOOM_CLIENT_ID) else "jitsi",
+)
 LIVE_CANCEL_CUTOFF_HOURS = env.int("LIVE_CANCEL_CUTOFF_HOURS", default=12)
 LIVE_BOOKING_NOTICE_HOURS = env.int("LIVE_BOOKING_NOTICE_HOURS", default=2)
 LIVE_BOOKING_HORIZON_DAYS = env.int("LIVE_BOOKING_HORIZON_DAYS", default=28)

@@ -1,4 +1,11 @@
-"""Embedded AI tools: launch, validate, complete (docs/interactive.md, "AI tools").
+"""Embedded AI tools without LTI: launch, validate, complete — *completion by the tool's
+word* (docs/interactive.md, "AI tools").
+
+A tool that can do LTI 1.3 is registered as an LTI tool and graded by AGS, server to server
+(learners/interactive/lti.py); the demo tutor (demotool/) is one. This older protocol is
+kept only for tools that cannot do LTI, and grants no score: its tokens pass through the
+student's browser, so what it reports is the tool's word that the student finished, nothing
+more.
 
 1. Launch: an enrolled student opens the lesson; the tool's iframe loads our launch view,
    which creates an AIToolSession and sends the browser to the tool with `?token=<JWT>`.
@@ -8,12 +15,10 @@
    consumed (single use: a conditional UPDATE, so two concurrent validations cannot both
    win) and the tool receives a session token: a random secret that only its hash is
    stored of, valid AI_TOOL_SESSION_HOURS.
-3. Complete: the tool posts {token: <session token>, score, time_spent, data} to
-   /api/v1/ai-tools/complete/. One completion per session; the block's rule (any
-   completion, or a minimum score) decides whether the lesson activity is done.
-
-The launch token travels in a URL and may leak (logs, history): it is worth nothing once
-validated. The session token travels only in API bodies.
+3. Complete: the tool posts {token: <session token>, time_spent, data} to
+   /api/v1/ai-tools/complete/. One completion per session; it completes a block whose rule
+   is "when the tool reports completion". A score is refused (400), and a block whose rule
+   is a minimum score, or that names an LTI tool, is refused (403): only AGS grades.
 """
 
 import hashlib
@@ -32,7 +37,7 @@ from blocks.ai_tool import origin_of
 from learners.access import learning_context_for
 from learners.enrollment.services import LearningError, activity_complete
 from learners.interactive.media import interactive_block, learner_context
-from learners.models import AIToolSession, LessonProgress
+from learners.models import AIToolSession, BlockCompletion, LessonProgress, LTIScore
 
 AUDIENCE = "lectern:ai-tool"
 MAX_DATA_BYTES = 32 * 1024
@@ -70,6 +75,8 @@ def ai_tool_launch(*, user, lesson, block_id: str) -> tuple[AIToolSession, str]:
     """Start a session of the tool for an enrolled student: (session, launch JWT)."""
     block = interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
     learner_context(user=user, lesson=lesson)
+    if block.value.get("lti_tool") is not None:
+        raise LearningError("This tool launches by LTI 1.3 (/lti/launch/), not by a launch token.", "forbidden")
     now = timezone.now()
     session = AIToolSession.objects.create(
         id=uuid.uuid4(),
@@ -159,9 +166,14 @@ def ai_tool_validate(*, token: str) -> dict:
 
 
 def ai_tool_complete(*, token: str, score: float | None, time_spent: int | None, data: dict | None) -> AIToolSession:
-    """Record a tool's completion, authorised by the session token issued at validation."""
-    if score is not None and not 0 <= score <= 100:
-        raise LearningError("score is a percentage between 0 and 100.", "invalid")
+    """Record a tool's word that the student finished, authorised by the session token issued
+    at validation. Never a score: the token has passed through the student's browser."""
+    if score is not None:
+        raise LearningError(
+            "This endpoint records completion by the tool's word and takes no score; a tool that "
+            "grades reports its score by LTI Assignment and Grade Services.",
+            "invalid",
+        )
     if time_spent is not None and not 0 <= time_spent <= 7 * 24 * 3600:
         raise LearningError("time_spent is a number of seconds (at most a week).", "invalid")
     if data is not None and len(json.dumps(data)) > MAX_DATA_BYTES:
@@ -179,48 +191,56 @@ def ai_tool_complete(*, token: str, score: float | None, time_spent: int | None,
             raise ToolTokenError("The session has expired; launch the tool again.", "token_expired")
         if session.status == AIToolSession.Status.COMPLETED:
             raise LearningError("This session already reported its completion.", "already_submitted")
-        if score is not None and "report_score" not in session.permissions:
-            raise LearningError("This tool may not report a score.", "permission_denied")
         block = interactive_block(lesson=session.lesson, block_id=session.block_id, block_type="ai_tool")
         if block.value.get("lti_tool") is not None:
             # The block names an LTI tool: only its AGS score (server to server) completes it;
             # a session token the browser may hold grants nothing.
             raise LearningError("This tool reports its result by LTI Assignment and Grade Services.", "forbidden")
-        rule = block.value.get("completion_rule") or "complete"
-        minimum = block.value.get("min_score") or 0
-        meets_rule = rule == "complete" or (score is not None and score >= minimum)
+        if (block.value.get("completion_rule") or "complete") != "complete":
+            raise LearningError("This activity needs a score, which only an LTI tool can give (by AGS).", "forbidden")
         session.status = AIToolSession.Status.COMPLETED
         session.completed_at = timezone.now()
-        session.score, session.time_spent_seconds, session.data = score, time_spent, data or {}
-        session.activity_completed = meets_rule
+        session.score, session.time_spent_seconds, session.data = None, time_spent, data or {}
+        session.activity_completed = True
         session.save()
-    if meets_rule:
-        context = learning_context_for(user=session.user, lesson=session.lesson)
-        activity_complete(context=context, block_id=session.block_id, score_percent=score)
+    context = learning_context_for(user=session.user, lesson=session.lesson)
+    activity_complete(context=context, block_id=session.block_id, score_percent=None)
     return session
 
 
 def ai_tool_status(*, user, lesson, block_id: str) -> dict:
-    """What the lesson page shows after the tool says it finished: the server's record."""
+    """What the lesson page shows after the tool says it finished: the server's record (the
+    block's completion, and the latest result an LTI tool posted by AGS or a tool without
+    LTI reported)."""
     interactive_block(lesson=lesson, block_id=block_id, block_type="ai_tool")
     learner_context(user=user, lesson=lesson)
-    latest = (
+    session = (
         AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, status=AIToolSession.Status.COMPLETED)
         .order_by("-completed_at")
         .first()
     )
-    best = (
-        AIToolSession.objects.filter(user=user, lesson=lesson, block_id=block_id, activity_completed=True)
-        .order_by("-score")
-        .first()
-    )
+    score = LTIScore.objects.filter(user=user, lesson=lesson, block_id=block_id).order_by("-received_at", "-pk").first()
+    latest = None
+    if session is not None:
+        latest = (session.completed_at, session.score, session.activity_completed)
+    if score is not None and (latest is None or score.received_at >= latest[0]):
+        percent = (
+            None
+            if score.score_given is None or not score.score_maximum
+            else round(min(100.0, score.score_given * 100.0 / score.score_maximum), 2)
+        )
+        latest = (score.received_at, percent, score.activity_completed)
+    done = BlockCompletion.objects.filter(
+        enrollment__user=user, lesson=lesson, block_id=block_id, block_type="ai_tool"
+    ).first()
     lesson_done = LessonProgress.objects.filter(
         enrollment__user=user, lesson=lesson, status=LessonProgress.Status.COMPLETED
     ).exists()
     return {
-        "completed": best is not None,
-        "last_score": latest.score if latest else None,
-        "last_completed_at": latest.completed_at.isoformat() if latest else None,
-        "met_rule": bool(latest and latest.activity_completed),
+        "completed": done is not None,
+        "score": done.score_percent if done else None,
+        "last_score": latest[1] if latest else None,
+        "last_completed_at": latest[0].isoformat() if latest else None,
+        "met_rule": bool(latest and latest[2]),
         "lesson_completed": lesson_done,
     }

@@ -1,18 +1,56 @@
-"""Demo interactive content: an H5P True/False question in the free course "Python for
-Beginners" (the package is the H5P Hub example in learners/interactive/demo_content/). Idempotent."""
+"""Demo interactive content in the free course "Python for Beginners": an H5P True/False
+question (the package is the H5P Hub example in learners/interactive/demo_content/), and the
+demo AI tutor (demotool/, an LTI 1.3 tool served by this site) registered as an LTI tool and
+launched by an AI-tool lesson. Idempotent."""
 
 from pathlib import Path
 
 from django.core.files import File
+from django.urls import reverse
 
 from accounts.demo import demo_user
 from blocks.raw import lesson_body
 from coursepages.models import CoursePage, H5PPackage, LessonPage, SectionPage
+from demotool.services import CLIENT_ID, DEPLOYMENT_ID, TOOL_NAME, tutor_public_key_pem
 from learners.interactive.h5p import h5p_package_store
+from learners.models import LTITool
 
 PACKAGE = Path(__file__).resolve().parent / "demo_content" / "H5P.TrueFalse.h5p"
 PACKAGE_TITLE = "Demo: True/False question"
 LESSON_SLUG = "quick-check-true-or-false"
+TUTOR_LESSON_SLUG = "practice-vat-with-the-tutor"
+
+
+def demo_tutor_tool() -> LTITool:
+    """The demo tutor's LTI registration, as a school admin would enter it in *LTI tools*:
+    its login and launch URLs are paths (the tool is served by this site) and its public key
+    is pasted."""
+    tool = LTITool.objects.filter(client_id=CLIENT_ID).first()
+    if tool is None:
+        tool = LTITool(client_id=CLIENT_ID)
+    tool.name = TOOL_NAME
+    tool.deployment_id = DEPLOYMENT_ID
+    tool.login_url = reverse("demotool:login")
+    tool.launch_url = reverse("demotool:launch")
+    tool.public_key_pem = tool.public_key_pem or tutor_public_key_pem()
+    tool.send_names = True
+    tool.save()
+    return tool
+
+
+def tutor_block(tool: LTITool) -> dict:
+    """The AI-tool block that launches the demo tutor: complete at 2 of 3 (60%)."""
+    return {
+        "title": "VAT tutor",
+        "tool_url": reverse("demotool:launch"),
+        "lti_tool": tool.pk,
+        "allowed_origin": "",
+        "parameters": [{"name": "topic", "value": "vat"}],
+        "permissions": ["read_profile", "report_score"],
+        "completion_rule": "min_score",
+        "min_score": 60,
+        "height": 560,
+    }
 
 
 def _package(stdout) -> H5PPackage:
@@ -27,7 +65,59 @@ def _package(stdout) -> H5PPackage:
     return package
 
 
+def _attach_tutor(*, tool: LTITool, stdout):
+    """AI-tool blocks the content seed made without a registration (Web Development with
+    Django, "Practice with the tutor") launch the tutor."""
+    for lesson in LessonPage.objects.filter(slug="practice-with-the-tutor").specific():
+        items = [
+            (
+                block.block_type,
+                tutor_block(tool) if block.block_type == "ai_tool" else block.block.get_prep_value(block.value),
+            )
+            for block in lesson.body
+        ]
+        if not any(block.block_type == "ai_tool" and block.value.get("lti_tool") is None for block in lesson.body):
+            continue
+        lesson.body = lesson_body(items)
+        lesson.save_revision(user=lesson.owner).publish(user=demo_user("admin@lectern.local"))
+        stdout.write(f"the lesson {lesson.title} launches the demo AI tutor")
+
+
+def _seed_tutor(*, stdout):
+    _attach_tutor(tool=demo_tutor_tool(), stdout=stdout)
+    course = CoursePage.objects.filter(slug="python-for-beginners").first()
+    if course is None or LessonPage.objects.descendant_of(course).filter(slug=TUTOR_LESSON_SLUG).exists():
+        return
+    section = SectionPage.objects.child_of(course).order_by("path").last()
+    if section is None:
+        return
+    tool = demo_tutor_tool()
+    instructor = course.owner or demo_user("thandi@lectern.local")
+    lesson = LessonPage(
+        title="Practice VAT with the tutor",
+        slug=TUTOR_LESSON_SLUG,
+        owner=instructor,
+        live=True,
+        estimated_minutes=5,
+        body=lesson_body(
+            [
+                (
+                    "rich_text",
+                    "<p>The demo AI tutor is an LTI 1.3 tool: it chats with you, grades your answers on "
+                    "its own server and sends your score back to Lectern (LTI Assignment and Grade "
+                    "Services). Two of three right completes the lesson.</p>",
+                ),
+                ("ai_tool", tutor_block(tool)),
+            ]
+        ),
+    )
+    section.add_child(instance=lesson)
+    lesson.save_revision(user=instructor).publish(user=demo_user("admin@lectern.local"))
+    stdout.write("registered the demo AI tutor (LTI 1.3) and added its lesson to Python for Beginners")
+
+
 def seed(*, stdout):
+    _seed_tutor(stdout=stdout)
     course = CoursePage.objects.filter(slug="python-for-beginners").first()
     if course is None or LessonPage.objects.descendant_of(course).filter(slug=LESSON_SLUG).exists():
         return

@@ -20,8 +20,8 @@ nonce once, and returns the RS256 id_token (resource link = block, context = cou
 custom parameters, names only if the registration allows, the AGS line item) to form-post
 to the tool's launch URL with its state.
 
-Not built yet (issue 19): the demo tutor as an LTI tool; the AI-tool block's own launch-token
-protocol remains for tools without LTI."""
+A registration's login and launch URLs may be paths: they name a tool this site serves
+itself (the demo tutor, demotool/), on the issuer's origin."""
 
 import hashlib
 import hmac
@@ -315,6 +315,11 @@ def _block_tool(*, lesson, block_id: str) -> tuple:
     return block, tool
 
 
+def _on(issuer: str, url: str) -> str:
+    """A registration's URL made absolute: a path names a tool this site serves itself."""
+    return issuer + url if url.startswith("/") else url
+
+
 def lti_login_initiation(*, user, lesson, block_id: str, issuer: str) -> str:
     """Step 1 of a launch: the address of the tool's login initiation, with our hints. The
     message hint is signed by us, so the tool cannot point the launch at another block."""
@@ -330,13 +335,14 @@ def lti_login_initiation(*, user, lesson, block_id: str, issuer: str) -> str:
         {
             "iss": issuer,
             "login_hint": lti_user_id(user=user),
-            "target_link_uri": tool.launch_url,
+            "target_link_uri": _on(issuer, tool.launch_url),
             "lti_message_hint": hint,
             "client_id": tool.client_id,
             "lti_deployment_id": tool.deployment_id,
         }
     )
-    return f"{tool.login_url}{'&' if '?' in tool.login_url else '?'}{query}"
+    login_url = _on(issuer, tool.login_url)
+    return f"{login_url}{'&' if '?' in login_url else '?'}{query}"
 
 
 def lti_authorize(*, user, params: dict, issuer: str, lineitem_url_for, now=None) -> tuple[str, dict]:
@@ -354,7 +360,8 @@ def lti_authorize(*, user, params: dict, issuer: str, lineitem_url_for, now=None
         raise LTIAuthError("The launch hint is not valid or has expired.", "invalid_token") from error
     lesson = lesson_for(lesson_id=hint["lesson"])
     block, tool = _block_tool(lesson=lesson, block_id=hint["block"])
-    if params.get("client_id") != tool.client_id or params.get("redirect_uri") != tool.launch_url:
+    launch_url = _on(issuer, tool.launch_url)
+    if params.get("client_id") != tool.client_id or params.get("redirect_uri") != launch_url:
         raise LTIError("The client id or redirect URI is not the registered one.", "forbidden")
     nonce = params.get("nonce") or ""
     if not nonce:
@@ -377,7 +384,7 @@ def lti_authorize(*, user, params: dict, issuer: str, lineitem_url_for, now=None
         CLAIM + "message_type": "LtiResourceLinkRequest",
         CLAIM + "version": LTI_VERSION,
         CLAIM + "deployment_id": tool.deployment_id,
-        CLAIM + "target_link_uri": tool.launch_url,
+        CLAIM + "target_link_uri": launch_url,
         CLAIM + "resource_link": {"id": f"{lesson.pk}:{block.id}", "title": block.value.get("title") or ""},
         CLAIM + "context": {"id": str(context.course.pk), "title": context.course.title, "type": ["CourseOffering"]},
         CLAIM + "roles": roles,
@@ -395,4 +402,4 @@ def lti_authorize(*, user, params: dict, issuer: str, lineitem_url_for, now=None
     fields = {"id_token": token}
     if params.get("state"):
         fields["state"] = params["state"]
-    return tool.launch_url, fields
+    return launch_url, fields

@@ -185,6 +185,19 @@ class LTIPlatformKey(models.Model):
         return f"LTI key {self.kid}" + (" (retired)" if self.retired_at else "")
 
 
+def _url_or_path(value: str) -> None:
+    """An http(s) URL, or a path on this site ("/demotool/login/") for a tool the site serves."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError as error:
+        raise ValidationError("Enter an http(s) URL or a path on this site starting with /.") from error
+
+
 class LTITool(models.Model):
     """An external tool registered with this site as an LTI 1.3 platform (an admin enters
     what the tool's vendor gives them; the vendor gets this site's issuer, JWKS and endpoints)."""
@@ -192,10 +205,16 @@ class LTITool(models.Model):
     name = models.CharField(max_length=200)
     client_id = models.CharField(max_length=255, unique=True, help_text="The client id this site gives the tool.")
     deployment_id = models.CharField(max_length=255, default="1")
-    login_url = models.URLField(
-        max_length=1000, help_text="The tool's OIDC login-initiation URL (or a path on this site)."
+    login_url = models.CharField(
+        max_length=1000,
+        validators=[_url_or_path],
+        help_text="The tool's OIDC login-initiation URL (or a path on this site, for a tool it serves).",
     )
-    launch_url = models.URLField(max_length=1000, help_text="The tool's launch (target link / redirect) URL.")
+    launch_url = models.CharField(
+        max_length=1000,
+        validators=[_url_or_path],
+        help_text="The tool's launch (target link / redirect) URL (or a path on this site).",
+    )
     jwks_url = models.URLField(max_length=1000, blank=True, help_text="The tool's JWKS URL; or paste its public key.")
     public_key_pem = models.TextField(blank=True, help_text="The tool's RSA public key (PEM), if it has no JWKS URL.")
     send_names = models.BooleanField(

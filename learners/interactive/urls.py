@@ -10,7 +10,6 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/files/<str:block_id>/<str:field>/", views.lesson_file, name="lesson-file"),
     path("ai-tools/launch/<int:lesson_id>/<str:block_id>/", views.ai_tool_launch, name="ai-tool-launch"),
     path("ai-tools/status/<int:lesson_id>/<str:block_id>/", views.ai_tool_status, name="ai-tool-status"),
-    path("ai-tools/demo/", views.ai_tool_demo, name="ai-tool-demo"),
     path("lti/jwks/", views.lti_jwks, name="lti-jwks"),
     path("lti/token/", views.lti_token, name="lti-token"),
     path("lti/launch/<int:lesson_id>/<str:block_id>/", views.lti_launch, name="lti-launch"),

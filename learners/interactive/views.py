@@ -1,5 +1,6 @@
 """Views of interactive content: H5P package files and lesson files behind the access
-policy, the AI-tool launch and status, and the demo AI tool."""
+policy, the AI-tool launch and status, and the LTI 1.3 platform endpoints (the demo
+AI tutor is an LTI tool of its own: demotool/)."""
 
 import json
 import mimetypes
@@ -228,14 +229,6 @@ def ai_tool_status(request, lesson_id: int, block_id: str):
     except LearningError as exc:
         status = 404 if exc.code == "not_found" else 403
         return JsonResponse({"detail": str(exc), "code": exc.code}, status=status)
-
-
-@xframe_options_sameorigin
-@require_GET
-def ai_tool_demo(request):
-    """A small AI tool served by this site: VAT practice, graded in the browser, reporting
-    through the launch/validate/complete protocol."""
-    return render(request, "learners/interactive/ai_tool_demo.html")
 
 
 @require_GET

@@ -20,6 +20,7 @@ class LiveSession(models.Model):
     class Provider(models.TextChoices):
         JITSI = "jitsi", "Jitsi Meet"
         BBB = "bbb", "BigBlueButton"
+        ZOOM = "zoom", "Zoom"
 
     ACTIVE_STATUSES = (Status.REQUESTED, Status.APPROVED)
 
@@ -33,6 +34,11 @@ class LiveSession(models.Model):
     provider = models.CharField(max_length=10, choices=Provider.choices, blank=True)
     room_name = models.CharField(max_length=100, blank=True, help_text="Jitsi room or BigBlueButton meetingID.")
     bbb_create_time = models.CharField(max_length=30, blank=True)
+    zoom_meeting_id = models.CharField(max_length=32, blank=True, db_index=True)
+    zoom_join_url = models.URLField(max_length=1000, blank=True, help_text="Zoom's join_url (for the student).")
+    zoom_deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the Zoom meeting was deleted.")
+    meeting_started_at = models.DateTimeField(null=True, blank=True, help_text="From the provider's webhook.")
+    meeting_ended_at = models.DateTimeField(null=True, blank=True, help_text="From the provider's webhook.")
     decision_note = models.CharField(max_length=500, blank=True, help_text="Why it was rejected or cancelled.")
     cancelled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

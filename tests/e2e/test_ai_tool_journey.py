@@ -1,13 +1,17 @@
-"""A student works through the demo AI tool (served by this site) in its sandboxed iframe;
-the tool validates its launch token, reports completion, and the lesson completes. A
-completion message from an origin the block does not allow is ignored."""
+"""A student chats with the demo AI tutor, an LTI 1.3 tool served by this site, in the
+lesson's sandboxed iframe: the launch goes through OIDC login and a verified id_token, the
+tutor grades the answers on its server and posts the score by AGS, and the lesson completes
+(shown at once and again after a reload). A completion message from an origin the block does
+not allow is ignored."""
 
 import time
 
 import pytest
 
 from coursepages.models import LessonPage
-from learners.models import AIToolSession, LessonProgress
+from demotool.services import PRICES, vat_part
+from learners.interactive.demo import demo_tutor_tool, tutor_block
+from learners.models import AIToolSession, LessonProgress, LTIScore
 from tests.e2e.conftest import sign_in
 from tests.factories import make_course, make_user
 from tests.learners.interactive.interactive_helpers import enrolled, ensure_site_tree
@@ -15,78 +19,63 @@ from tests.learners.interactive.interactive_helpers import enrolled, ensure_site
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _vat(price_cents: int) -> str:
-    cents = (price_cents * 15 * 2 + 115) // (2 * 115)
-    return f"{cents / 100:.2f}"
-
-
-def _tool_course(tool_url="/ai-tools/demo/", allowed_origin=""):
+def _tool_course(value):
     course = make_course(
         pricing="one_time",
         price_cents=49900,
-        sections=[
-            (
-                "Tools",
-                [
-                    (
-                        "Practice with the tutor",
-                        [
-                            (
-                                "ai_tool",
-                                {
-                                    "title": "VAT practice tutor",
-                                    "tool_url": tool_url,
-                                    "allowed_origin": allowed_origin,
-                                    "parameters": [{"name": "topic", "value": "vat"}],
-                                    "permissions": ["read_profile", "report_score"],
-                                    "completion_rule": "min_score",
-                                    "min_score": 60,
-                                    "height": 560,
-                                },
-                            )
-                        ],
-                        {},
-                    )
-                ],
-            )
-        ],
+        sections=[("Tools", [("Practice with the tutor", [("ai_tool", value)], {})])],
     )
     lesson = course.lessons().specific().get()
     return course, LessonPage.objects.get(pk=lesson.pk), lesson.body[0].id
 
 
-def test_student_finishes_the_demo_tool_and_the_lesson_completes(page, screenshot):
+def test_student_chats_with_the_demo_tutor_and_the_lesson_completes(page, screenshot):
     ensure_site_tree()
-    course, lesson, block_id = _tool_course()
+    course, lesson, block_id = _tool_course(tutor_block(demo_tutor_tool()))
     student = enrolled(make_user(first_name="Lindiwe"), course)
     sign_in(page, student.email)
     page.goto(lesson.url)
 
-    tool = page.frame_locator(f'[data-ai-tool-frame="{block_id}"]')
-    tool.locator("#greeting", has_text="Hi Lindiwe").wait_for()
-    questions = tool.locator(".vat-question")
-    for index in range(questions.count()):
-        price = int(questions.nth(index).locator("[data-price]").get_attribute("data-price"))
-        questions.nth(index).locator("input").fill(_vat(price))
-    tool.locator("button", has_text="Check my answers").click()
-    tool.locator("#result", has_text="activity is complete").wait_for()
+    tutor = page.frame_locator(f'[data-ai-tool-frame="{block_id}"]')
+    tutor.locator(".tutor-transcript", has_text="Hi Lindiwe!").wait_for()
+
+    def say(text):
+        count = tutor.locator(".tutor-message").count()
+        tutor.locator("#tutor-message").fill(text)
+        tutor.locator("button", has_text="Send").click()
+        tutor.locator(".tutor-message").nth(count + 1).wait_for()
+
+    say("hint")
+    tutor.locator(".tutor-transcript", has_text="VAT = price × 15 ÷ 115").wait_for()
+    for price in PRICES:
+        say(str(vat_part(price)))
+    tutor.locator(".tutor-result", has_text="Score sent to your course: 3 of 3").wait_for()
 
     status = page.locator(f'[data-ai-tool-status="{block_id}"]')
     status.filter(has_text="Activity complete").wait_for()
     assert "Score: 100%" in status.inner_text() and "Lesson complete" in status.inner_text()
-    screenshot("ai-tool-demo-completed")
+    screenshot("ai-tool-demo-tutor-completed")
 
-    session = AIToolSession.objects.get(user=student)
-    assert (session.status, session.score, session.activity_completed) == ("completed", 100, True)
-    assert len(session.data["answers"]) == 5
+    score = LTIScore.objects.get(user=student)
+    assert (score.score_given, score.score_maximum, score.activity_completed) == (3, 3, True)
+    assert not AIToolSession.objects.exists()  # no browser-held token was ever issued
     assert LessonProgress.objects.get(enrollment__user=student, lesson=lesson).status == "completed"
+
+    page.reload()
+    assert page.locator(f'[data-ai-tool-status="{block_id}"]').get_attribute("data-state") == "completed"
 
 
 def test_a_completion_message_from_a_wrong_origin_is_ignored(page):
     ensure_site_tree()
-    # The block only trusts completion messages from tutor.example.
+    # A tool without LTI; the block only trusts completion messages from tutor.example.
     course, lesson, block_id = _tool_course(
-        tool_url="https://tool.example/launch", allowed_origin="https://tutor.example"
+        {
+            "title": "External tool",
+            "tool_url": "https://tool.example/launch",
+            "allowed_origin": "https://tutor.example",
+            "completion_rule": "complete",
+            "height": 560,
+        }
     )
     student = enrolled(make_user(), course)
     fake_tool = (

@@ -1,6 +1,7 @@
-"""Embedded AI tools: the launch (a session row and a signed, ten-minute, single-use JWT),
-validation (expiry, reuse, wrong signature), completion with the session token and the
-block's rule, the status the page confirms with, and the demo tool's framing."""
+"""Embedded AI tools without LTI: the launch (a session row and a signed, ten-minute,
+single-use JWT), validation (expiry, reuse, wrong signature), completion by the tool's word
+with the session token (never a score: only an LTI tool's AGS grade is one), and the status
+the page confirms with."""
 
 import json
 from datetime import timedelta
@@ -18,7 +19,7 @@ from tests.learners.interactive.interactive_helpers import enrolled
 pytestmark = pytest.mark.django_db
 
 
-def _course(rule="min_score", min_score=60, permissions=("read_profile", "report_score")):
+def _course(rule="complete", min_score=None, permissions=("read_profile", "report_score")):
     course = make_course(
         pricing="one_time",
         price_cents=49900,
@@ -33,7 +34,7 @@ def _course(rule="min_score", min_score=60, permissions=("read_profile", "report
                                 "ai_tool",
                                 {
                                     "title": "VAT tutor",
-                                    "tool_url": "/ai-tools/demo/",
+                                    "tool_url": "https://tool.example/app",
                                     "allowed_origin": "",
                                     "parameters": [{"name": "topic", "value": "vat"}],
                                     "permissions": list(permissions),
@@ -57,7 +58,7 @@ def _launch(client, lesson, block_id) -> str:
     response = client.get(f"/ai-tools/launch/{lesson.pk}/{block_id}/")
     assert response.status_code == 302
     query = parse_qs(urlsplit(response["Location"]).query)
-    assert response["Location"].startswith("http://testserver/ai-tools/demo/?")
+    assert response["Location"].startswith("https://tool.example/app?")
     assert query["origin"] == ["http://testserver"]
     return query["token"][0]
 
@@ -96,7 +97,7 @@ def test_validate_returns_user_lesson_tool_and_permissions_once(client, student)
     body = response.json()
     assert body["user"] == {"id": student.pk, "first_name": "Sam", "name": "Sam Student"}
     assert body["lesson"] == {"id": lesson.pk, "title": "Practice"}
-    assert body["tool"]["parameters"] == {"topic": "vat"} and body["tool"]["min_score"] == 60
+    assert body["tool"]["parameters"] == {"topic": "vat"} and body["tool"]["completion_rule"] == "complete"
     assert body["permissions"] == ["read_profile", "report_score"] and body["session_token"]
 
     again = _api(client, "validate-token", {"token": token})
@@ -139,49 +140,65 @@ def test_a_token_with_a_wrong_signature_is_refused(client, student, settings):
     assert claims["aud"] == AUDIENCE
 
 
-def test_completion_with_the_session_token_completes_the_lesson(client, student):
-    course, lesson, block_id = _course(min_score=60)
+def test_completion_by_the_tools_word_completes_the_lesson_without_a_score(client, student):
+    course, lesson, block_id = _course()
     enrolled(student, course)
     client.force_login(student)
     launch = _launch(client, lesson, block_id)
     session_token = _api(client, "validate-token", {"token": launch}).json()["session_token"]
 
     # The launch token is no key to completion.
-    assert _api(client, "complete", {"token": launch, "score": 100}).status_code == 401
+    assert _api(client, "complete", {"token": launch}).status_code == 401
+    # A score is never taken from this protocol (its tokens pass through the browser).
+    scored = _api(client, "complete", {"token": session_token, "score": 100})
+    assert scored.status_code == 400 and "Assignment and Grade Services" in scored.json()["detail"]
+    assert not BlockCompletion.objects.exists()
 
-    response = _api(
-        client, "complete", {"token": session_token, "score": 80, "time_spent": 95, "data": {"answers": [1, 2]}}
-    )
+    response = _api(client, "complete", {"token": session_token, "time_spent": 95, "data": {"answers": [1, 2]}})
     assert response.status_code == 200, response.content
-    assert response.json()["activity_completed"] is True
+    assert response.json()["activity_completed"] is True and response.json()["score"] is None
     session = AIToolSession.objects.get()
     assert (session.status, session.score, session.time_spent_seconds, session.data) == (
         "completed",
-        80,
+        None,
         95,
         {"answers": [1, 2]},
     )
-    assert BlockCompletion.objects.get(block_id=block_id).score_percent == 80
+    assert BlockCompletion.objects.get(block_id=block_id).score_percent is None
     assert LessonProgress.objects.get(lesson=lesson).status == "completed"
-    assert client.get(f"/ai-tools/status/{lesson.pk}/{block_id}/").json()["completed"] is True
+    status = client.get(f"/ai-tools/status/{lesson.pk}/{block_id}/").json()
+    assert (status["completed"], status["last_score"]) == (True, None)
 
-    twice = _api(client, "complete", {"token": session_token, "score": 90})
+    twice = _api(client, "complete", {"token": session_token})
     assert twice.status_code == 409
     # Reloading the lesson shows the recorded result, before any script runs.
     html = client.get(lesson.url).content.decode()
-    assert 'data-state="completed"' in html and "Activity complete. Score: 80%." in html
+    assert 'data-state="completed"' in html and "Activity complete." in html and "Score:" not in html
+    assert "Completion by the tool&#x27;s word" in html or "Completion by the tool's word" in html
 
 
-def test_a_score_below_the_minimum_is_recorded_without_completing(client, student):
-    course, lesson, block_id = _course(min_score=60)
+def test_a_score_rule_without_an_lti_tool_is_refused(client, student):
+    course, lesson, block_id = _course(rule="min_score", min_score=60)
     enrolled(student, course)
     client.force_login(student)
     session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()["session_token"]
-    body = _api(client, "complete", {"token": session_token, "score": 40}).json()
-    assert body["activity_completed"] is False
+    refused = _api(client, "complete", {"token": session_token})
+    assert refused.status_code == 403 and "LTI" in refused.json()["detail"]
     assert not BlockCompletion.objects.exists()
-    status = client.get(f"/ai-tools/status/{lesson.pk}/{block_id}/").json()
-    assert (status["completed"], status["last_score"]) == (False, 40)
+
+
+def test_the_editor_refuses_a_score_rule_without_an_lti_tool():
+    from wagtail.blocks.struct_block import StructBlockValidationError
+
+    from blocks.ai_tool import AIToolBlock
+
+    block = AIToolBlock()
+    value = block.to_python(
+        {"title": "T", "tool_url": "https://tool.example/app", "completion_rule": "min_score", "min_score": 60}
+    )
+    with pytest.raises(StructBlockValidationError) as refused:
+        block.clean(value)
+    assert "lti_tool" in refused.value.block_errors
 
 
 def test_bad_completion_input_is_refused(client, student):
@@ -189,8 +206,8 @@ def test_bad_completion_input_is_refused(client, student):
     enrolled(student, course)
     client.force_login(student)
     session_token = _api(client, "validate-token", {"token": _launch(client, lesson, block_id)}).json()["session_token"]
-    assert _api(client, "complete", {"token": session_token, "score": 140}).status_code == 400
-    assert _api(client, "complete", {"token": session_token, "score": 90}).status_code == 403  # no report_score
+    assert _api(client, "complete", {"token": session_token, "time_spent": -5}).status_code == 400
+    assert _api(client, "complete", {"token": session_token, "score": 90}).status_code == 400
     assert AIToolSession.objects.get().status == "active"
 
 
@@ -202,11 +219,8 @@ def test_only_enrolled_students_can_launch(client, other_student):
     assert not AIToolSession.objects.exists()
 
 
-def test_the_demo_tool_may_be_framed_by_this_site_only(client):
-    response = client.get("/ai-tools/demo/")
-    assert response.status_code == 200
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
-    assert "js/ai-tool-demo.js" in response.content.decode()
+def test_the_old_browser_graded_demo_tool_is_gone(client):
+    assert client.get("/ai-tools/demo/").status_code == 404
 
 
 def test_the_lesson_frames_the_launch_in_a_sandbox(client, student):
