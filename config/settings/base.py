@@ -118,16 +118,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# Connections (README "Scaling", bench/README.md "Connections"): psycopg's pool in each process
+# (DATABASE_POOL, production's default), or Django's persistent connections (CONN_MAX_AGE), or
+# behind PgBouncer in transaction mode (DATABASE_PGBOUNCER: no server-side cursors, no prepared
+# statements; the pool and CONN_MAX_AGE stay off, PgBouncer holds the server connections).
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+DATABASE_POOL = IS_POSTGRES and not DATABASE_PGBOUNCER and env.bool("DATABASE_POOL", default=False)
+if DATABASE_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
+if DATABASE_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 # A PostgreSQL streaming replica for the reads that tolerate a little lag (core/dbrouter.py,
 # README "Scaling"). Unset: one database, nothing routed.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
-        DATABASES["replica"][key] = DATABASES["default"][key]
+    for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
+        if key in DATABASES["default"]:
+            DATABASES["replica"][key] = DATABASES["default"][key]
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASES["replica"].get("OPTIONS", {}),
+    }
     # A replica that does not answer is given up on quickly (its reads then go to the primary).
-    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
 DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
 # Beyond this lag the replica is skipped; its state is re-checked this often (per process);
 # a browser or user that wrote reads from the primary for this long (at least lag + check).
