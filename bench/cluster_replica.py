@@ -10,13 +10,21 @@ prove the router (core/dbrouter.py) across two instances behind nginx:
   reports the replica down), and once it is back reads return to it.
 """
 
+import os
 import re
+import shutil
+import signal
+import subprocess
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import requests
 
-from bench.private_servers import PrivatePostgres, PrivateReplica, postgres_bin
+from bench.private_servers import PrivatePostgres, PrivateReplica, free_port, port_open, postgres_bin
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DB_NAME = "lectern"
 # The router's own queries (lag check, connection ping) are not app reads.
@@ -27,12 +35,72 @@ def log(message):
     print(f"[cluster] {message}", flush=True)
 
 
+class PrivatePgBouncer:
+    """PgBouncer with the [pgbouncer] section of deploy/pgbouncer/pgbouncer.ini (transaction
+    mode) in front of the private primary and replica, on a free loopback port."""
+
+    def __init__(self, primary: PrivatePostgres, replica: PrivatePostgres):
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="lectern-pgbouncer-"))
+        shipped = (ROOT / "deploy" / "pgbouncer" / "pgbouncer.ini").read_text()
+        section = shipped[shipped.index("[pgbouncer]") :]
+        section = re.sub(
+            r"^(listen_addr|listen_port|unix_socket_dir|auth_type|auth_file) =.*$", "", section, flags=re.M
+        )
+        (self.root / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"{DB_NAME} = host=127.0.0.1 port={primary.port} dbname={DB_NAME} user=postgres\n"
+            f"{DB_NAME}_replica = host=127.0.0.1 port={replica.port} dbname={DB_NAME} user=postgres\n\n"
+            + section
+            + f"\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\nauth_type = trust\n"
+            f"auth_file = {self.root / 'userlist.txt'}\nlogfile = {self.root / 'pgbouncer.log'}\n"
+        )
+        (self.root / "userlist.txt").write_text('"postgres" ""\n')
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:  # pgbouncer refuses to run as root
+            shutil.chown(self.root, "postgres", "postgres")
+            for path in self.root.iterdir():
+                shutil.chown(path, "postgres", "postgres")
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("pgbouncer") is not None
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self, timeout=30):
+        self.process = subprocess.Popen(
+            [*self.as_postgres, shutil.which("pgbouncer"), str(self.root / "pgbouncer.ini")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while not port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                logfile = self.root / "pgbouncer.log"
+                raise RuntimeError(
+                    f"pgbouncer did not start: {logfile.read_text()[-2000:] if logfile.exists() else ''}"
+                )
+            time.sleep(0.1)
+
+    def destroy(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 class Replication:
-    """A primary and its streaming replica on free loopback ports, in temporary folders."""
+    """A primary and its streaming replica on free loopback ports, in temporary folders, and
+    PgBouncer in front of both when it is installed (else each app process pools its own)."""
 
     def __init__(self):
         self.primary = PrivatePostgres()
         self.replica = PrivateReplica()
+        self.pgbouncer: PrivatePgBouncer | None = None
 
     @staticmethod
     def available() -> bool:
@@ -42,14 +110,28 @@ class Replication:
         self.primary.create(DB_NAME)
         self.replica.create_from(self.primary)
         log(f"PostgreSQL primary on :{self.primary.port}, streaming replica on :{self.replica.port}")
+        if PrivatePgBouncer.available():
+            self.pgbouncer = PrivatePgBouncer(self.primary, self.replica)
+            self.pgbouncer.start()
+            log(f"PgBouncer (transaction mode) on :{self.pgbouncer.port} in front of both")
+        else:
+            log("pgbouncer not installed: each app process pools its own connections (DATABASE_POOL)")
 
     def env(self) -> dict:
+        if self.pgbouncer is not None:
+            return {
+                "DATABASE_URL": self.pgbouncer.url(DB_NAME),
+                "DATABASE_REPLICA_URL": self.pgbouncer.url(f"{DB_NAME}_replica"),
+                "DATABASE_PGBOUNCER": "true",
+            }
         return {
             "DATABASE_URL": self.primary.url(DB_NAME),
             "DATABASE_REPLICA_URL": self.replica.url(DB_NAME),
         }
 
     def destroy(self):
+        if self.pgbouncer is not None:
+            self.pgbouncer.destroy()
         self.replica.destroy()
         self.primary.destroy()
 

@@ -119,18 +119,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 # Connections (README "Scaling", bench/README.md "Connections"): psycopg's pool in each process
-# (DATABASE_POOL, production's default), or Django's persistent connections (CONN_MAX_AGE), or
-# behind PgBouncer in transaction mode (DATABASE_PGBOUNCER: no server-side cursors, no prepared
-# statements; the pool and CONN_MAX_AGE stay off, PgBouncer holds the server connections).
+# (DATABASE_POOL: production's default, see production.py; off here for dev and tests), or
+# Django's persistent connections (CONN_MAX_AGE), or PgBouncer in transaction mode
+# (DATABASE_PGBOUNCER: no server-side cursors, no prepared statements, no pool of our own).
 DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
-DATABASE_POOL = IS_POSTGRES and not DATABASE_PGBOUNCER and env.bool("DATABASE_POOL", default=False)
-if DATABASE_POOL:
-    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
-        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
-    }
+
+
+def database_pool(databases: dict, *, default: bool) -> bool:
+    """Give every PostgreSQL alias psycopg's pool when DATABASE_POOL (else `default`) says so.
+    The replica's pool waits 2 s at most for a connection: its reads can go to the primary."""
+    if not IS_POSTGRES or DATABASE_PGBOUNCER or not env.bool("DATABASE_POOL", default=default):
+        return False
+    for alias, database in databases.items():
+        database["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
+        timeout = env.float("DATABASE_POOL_TIMEOUT", default=10.0)
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+            "timeout": min(timeout, 2.0) if alias == "replica" else timeout,
+        }
+    return True
+
+
 if DATABASE_PGBOUNCER:
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
@@ -149,6 +159,7 @@ if DATABASE_REPLICA_URL:
     }
     # A replica that does not answer is given up on quickly (its reads then go to the primary).
     DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+DATABASE_POOL = database_pool(DATABASES, default=False)
 DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
 # Beyond this lag the replica is skipped; its state is re-checked this often (per process);
 # a browser or user that wrote reads from the primary for this long (at least lag + check).

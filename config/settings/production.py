@@ -3,9 +3,12 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, database_pool, env
 
 DEBUG = False
+# psycopg's pool in every process by default (bench/README.md "Connections": measured against
+# persistent and per-request connections); DATABASE_POOL=false for CONN_MAX_AGE instead.
+DATABASE_POOL = database_pool(DATABASES, default=True)
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment in production.")

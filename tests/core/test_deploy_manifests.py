@@ -1,0 +1,150 @@
+"""The Kubernetes manifests (deploy/k8s) against the Kubernetes API schemas, offline
+(kubernetes-validate, strict: an unknown or misspelt field fails), and the properties the
+README promises of them; docker-compose.yml's replica/pooler profile."""
+
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = sorted((ROOT / "deploy" / "k8s").glob("*.yaml"))
+KUBERNETES_VERSION = "1.30.0"  # the oldest version still supported upstream when written
+
+
+def _documents():
+    for path in MANIFESTS:
+        for document in yaml.safe_load_all(path.read_text()):
+            if document:
+                yield path.name, document
+
+
+def _resources() -> dict[tuple[str, str], dict]:
+    return {(doc["kind"], doc["metadata"]["name"]): doc for _, doc in _documents()}
+
+
+def test_there_are_manifests():
+    assert {path.name for path in MANIFESTS} >= {"web.yaml", "asgi.yaml", "worker.yaml", "beat.yaml", "hpa.yaml"}
+
+
+@pytest.mark.parametrize(("name", "document"), list(_documents()), ids=lambda value: str(value)[:40])
+def test_manifest_is_valid_against_the_kubernetes_schemas(name, document):
+    kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+
+
+def test_a_misspelt_field_is_caught():
+    broken = _resources()[("Deployment", "lectern-web")]
+    broken = {**broken, "spec": {**broken["spec"], "replica": 2}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSION, strict=True)
+
+
+def _container(deployment: dict) -> dict:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return container
+
+
+@pytest.mark.parametrize("name", ["lectern-web", "lectern-asgi"])
+def test_web_and_asgi_probe_the_split_health_endpoints(name):
+    container = _container(_resources()[("Deployment", name)])
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz/live"
+    for probe in ("readinessProbe", "livenessProbe"):
+        headers = {h["name"]: h["value"] for h in container[probe]["httpGet"]["httpHeaders"]}
+        assert headers == {"Host": "localhost", "X-Forwarded-Proto": "https"}  # not the HTTPS redirect
+
+
+def test_beat_runs_exactly_once_and_never_overlaps():
+    beat = _resources()[("Deployment", "lectern-beat")]
+    assert beat["spec"]["replicas"] == 1
+    assert beat["spec"]["strategy"] == {"type": "Recreate"}
+    assert "HorizontalPodAutoscaler" not in {kind for kind, name in _resources() if name == "lectern-beat"}
+
+
+def test_the_web_deployment_autoscales():
+    hpa = _resources()[("HorizontalPodAutoscaler", "lectern-web")]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "lectern-web"}
+    assert hpa["spec"]["minReplicas"] >= 2
+
+
+def test_every_process_gets_the_same_settings():
+    for (kind, name), resource in _resources().items():
+        if kind in ("Deployment", "Job"):
+            sources = _container(resource)["envFrom"]
+            assert {"configMapRef": {"name": "lectern-config"}} in sources, name
+            assert {"secretRef": {"name": "lectern-secrets"}} in sources, name
+
+
+def test_compose_profile_adds_a_replica_and_pgbouncer_in_transaction_mode():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    for name in ("db-replica", "pgbouncer"):
+        assert services[name]["profiles"] == ["scale"], name
+    ini = (ROOT / "deploy" / "pgbouncer" / "pgbouncer.ini").read_text()
+    assert "pool_mode = transaction" in ini
+    scale = dict(line.split("=", 1) for line in (ROOT / "deploy" / "scale.env").read_text().splitlines() if "=" in line)
+    assert scale["COMPOSE_PROFILES"] == "scale"
+    assert scale["DATABASE_PGBOUNCER"] == "true"
+    assert "@pgbouncer:6432/" in scale["DATABASE_URL"] and "@pgbouncer:6432/" in scale["DATABASE_REPLICA_URL"]
+
+
+def test_pgbouncer_settings_turn_off_what_transaction_pooling_cannot_carry(monkeypatch):
+    """config/settings/base.py under DATABASE_PGBOUNCER: no server-side cursors, no prepared
+    statements, no pool of Django's own."""
+    import importlib
+
+    import config.settings.base as base
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://lectern:lectern@pgbouncer:6432/lectern")
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://lectern:lectern@pgbouncer:6432/lectern_replica")
+    monkeypatch.setenv("DATABASE_PGBOUNCER", "true")
+    monkeypatch.setenv("DATABASE_POOL", "true")
+    try:
+        settings = importlib.reload(base)
+        for alias in ("default", "replica"):
+            database = settings.DATABASES[alias]
+            assert database["DISABLE_SERVER_SIDE_CURSORS"] is True, alias
+            assert database["OPTIONS"]["prepare_threshold"] is None, alias
+            assert "pool" not in database["OPTIONS"], alias
+        assert settings.DATABASE_REPLICA_READS is True
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+
+
+def test_the_pool_is_the_production_default_on_postgresql(monkeypatch):
+    """Production runs psycopg's pool in every process (bench/README.md "Connections");
+    DATABASE_POOL=false goes back to Django's persistent connections."""
+    import importlib
+    import sys
+
+    import config.settings.base as base
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://lectern:lectern@db:5432/lectern")
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://lectern:lectern@db-replica:5432/lectern")
+    monkeypatch.setenv("SECRET_KEY", "x" * 50)
+    monkeypatch.setenv("EARNINGS_ENCRYPTION_KEY", "fS8PbW0wkCgqHRaSmNn5PEW5aLSQ1FEaGp1mVQ7sKbU=")
+    for name in ("DATABASE_POOL", "CONN_MAX_AGE", "DATABASE_PGBOUNCER"):
+        monkeypatch.delenv(name, raising=False)
+    try:
+        importlib.reload(base)
+        sys.modules.pop("config.settings.production", None)
+        production = importlib.import_module("config.settings.production")
+        assert production.DATABASE_POOL is True
+        for alias in ("default", "replica"):
+            assert production.DATABASES[alias]["CONN_MAX_AGE"] == 0, alias
+            assert production.DATABASES[alias]["OPTIONS"]["pool"]["max_size"] == 8, alias
+        assert production.DATABASES["replica"]["OPTIONS"]["pool"]["timeout"] == 2.0
+
+        monkeypatch.setenv("DATABASE_POOL", "false")
+        monkeypatch.setenv("CONN_MAX_AGE", "60")
+        importlib.reload(base)
+        sys.modules.pop("config.settings.production", None)
+        production = importlib.import_module("config.settings.production")
+        assert "pool" not in production.DATABASES["default"].get("OPTIONS", {})
+        assert production.DATABASES["default"]["CONN_MAX_AGE"] == 60
+    finally:
+        monkeypatch.undo()
+        sys.modules.pop("config.settings.production", None)
+        importlib.reload(base)
