@@ -37,9 +37,10 @@ def log(message):
 
 class PrivatePgBouncer:
     """PgBouncer with the [pgbouncer] section of deploy/pgbouncer/pgbouncer.ini (transaction
-    mode) in front of the private primary and replica, on a free loopback port."""
+    mode) in front of the private primary, on a free loopback port (the replica is reached
+    directly, as deploy/pgbouncer/pgbouncer.ini explains)."""
 
-    def __init__(self, primary: PrivatePostgres, replica: PrivatePostgres):
+    def __init__(self, primary: PrivatePostgres):
         self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="lectern-pgbouncer-"))
         shipped = (ROOT / "deploy" / "pgbouncer" / "pgbouncer.ini").read_text()
@@ -49,8 +50,7 @@ class PrivatePgBouncer:
         )
         (self.root / "pgbouncer.ini").write_text(
             "[databases]\n"
-            f"{DB_NAME} = host=127.0.0.1 port={primary.port} dbname={DB_NAME} user=postgres\n"
-            f"{DB_NAME}_replica = host=127.0.0.1 port={replica.port} dbname={DB_NAME} user=postgres\n\n"
+            f"{DB_NAME} = host=127.0.0.1 port={primary.port} dbname={DB_NAME} user=postgres\n\n"
             + section
             + f"\nlisten_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\nauth_type = trust\n"
             f"auth_file = {self.root / 'userlist.txt'}\nlogfile = {self.root / 'pgbouncer.log'}\n"
@@ -95,7 +95,8 @@ class PrivatePgBouncer:
 
 class Replication:
     """A primary and its streaming replica on free loopback ports, in temporary folders, and
-    PgBouncer in front of both when it is installed (else each app process pools its own)."""
+    PgBouncer in front of the primary when it is installed (else each app process pools its
+    own primary connections)."""
 
     def __init__(self):
         self.primary = PrivatePostgres()
@@ -111,9 +112,9 @@ class Replication:
         self.replica.create_from(self.primary)
         log(f"PostgreSQL primary on :{self.primary.port}, streaming replica on :{self.replica.port}")
         if PrivatePgBouncer.available():
-            self.pgbouncer = PrivatePgBouncer(self.primary, self.replica)
+            self.pgbouncer = PrivatePgBouncer(self.primary)
             self.pgbouncer.start()
-            log(f"PgBouncer (transaction mode) on :{self.pgbouncer.port} in front of both")
+            log(f"PgBouncer (transaction mode) on :{self.pgbouncer.port} in front of the primary")
         else:
             log("pgbouncer not installed: each app process pools its own connections (DATABASE_POOL)")
 
@@ -121,7 +122,7 @@ class Replication:
         if self.pgbouncer is not None:
             return {
                 "DATABASE_URL": self.pgbouncer.url(DB_NAME),
-                "DATABASE_REPLICA_URL": self.pgbouncer.url(f"{DB_NAME}_replica"),
+                "DATABASE_REPLICA_URL": self.replica.url(DB_NAME),
                 "DATABASE_PGBOUNCER": "true",
             }
         return {

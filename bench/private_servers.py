@@ -176,6 +176,7 @@ class PrivateReplica(PrivatePostgres):
             "-R",
             "-X",
             "stream",
+            "--checkpoint=fast",  # not a spread checkpoint: minutes on an idle primary
             "--no-sync",
         )
         with (self.data / "postgresql.conf").open("a") as conf:

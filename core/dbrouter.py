@@ -126,8 +126,9 @@ class ReplicaHealth:
     def state(self, *, force=False) -> tuple[float | None, str]:
         interval = settings.DATABASE_REPLICA_CHECK_SECONDS
         now = time.monotonic()
-        if force or now - self.checked_at >= interval:
-            with self.lock:
+        # One thread measures; the others go on with the last answer rather than wait for it.
+        if (force or now - self.checked_at >= interval) and self.lock.acquire(blocking=force):
+            try:
                 if force or now - self.checked_at >= interval:
                     self.lag, self.error = self.measure()
                     self.checked_at = time.monotonic()
@@ -135,6 +136,8 @@ class ReplicaHealth:
                         logger.warning("read replica unavailable (%s): reads go to the primary", self.error)
                     elif self.lag > settings.DATABASE_REPLICA_MAX_LAG_SECONDS:
                         logger.warning("read replica %.1f s behind: reads go to the primary", self.lag)
+            finally:
+                self.lock.release()
         return self.lag, self.error
 
     def usable(self) -> bool:
@@ -142,8 +145,7 @@ class ReplicaHealth:
         return lag is not None and lag <= settings.DATABASE_REPLICA_MAX_LAG_SECONDS
 
     def mark_down(self, error: str):
-        with self.lock:
-            self.lag, self.error, self.checked_at = None, error, time.monotonic()
+        self.lag, self.error, self.checked_at = None, error, time.monotonic()
 
 
 health = ReplicaHealth()

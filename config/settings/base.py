@@ -120,17 +120,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 # Connections (README "Scaling", bench/README.md "Connections"): psycopg's pool in each process
 # (DATABASE_POOL: production's default, see production.py; off here for dev and tests), or
-# Django's persistent connections (CONN_MAX_AGE), or PgBouncer in transaction mode
-# (DATABASE_PGBOUNCER: no server-side cursors, no prepared statements, no pool of our own).
+# Django's persistent connections (CONN_MAX_AGE), or PgBouncer in transaction mode in front of
+# the primary (DATABASE_PGBOUNCER: no server-side cursors, no prepared statements, no pool of
+# our own). The replica is reached directly: behind PgBouncer a stopped replica makes queries
+# wait (query_wait_timeout) instead of failing at once, and the router could not skip it.
 DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
 
 
 def database_pool(databases: dict, *, default: bool) -> bool:
     """Give every PostgreSQL alias psycopg's pool when DATABASE_POOL (else `default`) says so.
     The replica's pool waits 2 s at most for a connection: its reads can go to the primary."""
-    if not IS_POSTGRES or DATABASE_PGBOUNCER or not env.bool("DATABASE_POOL", default=default):
+    if not IS_POSTGRES or not env.bool("DATABASE_POOL", default=default):
         return False
     for alias, database in databases.items():
+        if alias == "default" and DATABASE_PGBOUNCER:
+            continue  # PgBouncer pools the primary's connections
         database["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
         timeout = env.float("DATABASE_POOL_TIMEOUT", default=10.0)
         database.setdefault("OPTIONS", {})["pool"] = {
@@ -138,7 +142,7 @@ def database_pool(databases: dict, *, default: bool) -> bool:
             "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
             "timeout": min(timeout, 2.0) if alias == "replica" else timeout,
         }
-    return True
+    return not DATABASE_PGBOUNCER
 
 
 if DATABASE_PGBOUNCER:
@@ -150,15 +154,12 @@ DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
 DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
-    for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
-        if key in DATABASES["default"]:
-            DATABASES["replica"][key] = DATABASES["default"][key]
-    DATABASES["replica"]["OPTIONS"] = {
-        **DATABASES["default"].get("OPTIONS", {}),
-        **DATABASES["replica"].get("OPTIONS", {}),
-    }
+    for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES["replica"][key] = DATABASES["default"][key]
+    if DATABASE_PGBOUNCER:  # the primary's connections go through PgBouncer, the replica's not
+        DATABASES["replica"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     # A replica that does not answer is given up on quickly (its reads then go to the primary).
-    DATABASES["replica"]["OPTIONS"].setdefault("connect_timeout", 2)
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
 DATABASE_POOL = database_pool(DATABASES, default=False)
 DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
 # Beyond this lag the replica is skipped; its state is re-checked this often (per process);

@@ -86,7 +86,8 @@ def test_compose_profile_adds_a_replica_and_pgbouncer_in_transaction_mode():
     scale = dict(line.split("=", 1) for line in (ROOT / "deploy" / "scale.env").read_text().splitlines() if "=" in line)
     assert scale["COMPOSE_PROFILES"] == "scale"
     assert scale["DATABASE_PGBOUNCER"] == "true"
-    assert "@pgbouncer:6432/" in scale["DATABASE_URL"] and "@pgbouncer:6432/" in scale["DATABASE_REPLICA_URL"]
+    assert "@pgbouncer:6432/" in scale["DATABASE_URL"]
+    assert "@db-replica:5432/" in scale["DATABASE_REPLICA_URL"]  # not through PgBouncer: see pgbouncer.ini
 
 
 def test_pgbouncer_settings_turn_off_what_transaction_pooling_cannot_carry(monkeypatch):
@@ -97,16 +98,18 @@ def test_pgbouncer_settings_turn_off_what_transaction_pooling_cannot_carry(monke
     import config.settings.base as base
 
     monkeypatch.setenv("DATABASE_URL", "postgres://lectern:lectern@pgbouncer:6432/lectern")
-    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://lectern:lectern@pgbouncer:6432/lectern_replica")
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://lectern:lectern@db-replica:5432/lectern")
     monkeypatch.setenv("DATABASE_PGBOUNCER", "true")
     monkeypatch.setenv("DATABASE_POOL", "true")
     try:
         settings = importlib.reload(base)
-        for alias in ("default", "replica"):
-            database = settings.DATABASES[alias]
-            assert database["DISABLE_SERVER_SIDE_CURSORS"] is True, alias
-            assert database["OPTIONS"]["prepare_threshold"] is None, alias
-            assert "pool" not in database["OPTIONS"], alias
+        primary, replica = settings.DATABASES["default"], settings.DATABASES["replica"]
+        assert primary["DISABLE_SERVER_SIDE_CURSORS"] is True
+        assert primary["OPTIONS"]["prepare_threshold"] is None
+        assert "pool" not in primary["OPTIONS"]
+        # The replica, reached directly, keeps its own small pool and its server-side cursors.
+        assert replica["OPTIONS"]["pool"]["timeout"] == 2.0
+        assert "DISABLE_SERVER_SIDE_CURSORS" not in replica
         assert settings.DATABASE_REPLICA_READS is True
     finally:
         monkeypatch.undo()
