@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from core import dbrouter
 from core.dbrouter import PIN_COOKIE, reads_from_replica
+from tests.factories import make_course
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
@@ -200,4 +201,52 @@ def test_the_course_page_reads_the_replica_and_the_enrolled_student_sees_their_e
         page = client.get(free_course.url)
     assert page.status_code == 200
     assert counted.replica.captured_queries == []  # pinned: the enrollment is read back from the primary
+    assert counted.primary_tables("learners_enrollment")
+
+
+def test_a_pin_window_shorter_than_the_accepted_lag_is_reported():
+    from core.checks import replica_settings
+
+    with override_settings(
+        DATABASE_REPLICA_READS=True,
+        DATABASE_REPLICA_MAX_LAG_SECONDS=5,
+        DATABASE_REPLICA_CHECK_SECONDS=2,
+        DATABASE_REPLICA_PIN_SECONDS=5,
+    ):
+        assert [problem.id for problem in replica_settings()] == ["lectern.W020"]
+    with override_settings(
+        DATABASE_REPLICA_READS=True,
+        DATABASE_REPLICA_MAX_LAG_SECONDS=5,
+        DATABASE_REPLICA_CHECK_SECONDS=2,
+        DATABASE_REPLICA_PIN_SECONDS=10,
+    ):
+        assert replica_settings() == []
+
+
+@REPLICA_ON
+def test_an_api_client_without_cookies_is_pinned_by_its_user_marker(client, instructor, free_course, other_student):
+    """A Bearer-token client keeps no cookie: the user's marker in the cache pins it. The
+    instructor's student list reads the replica until the instructor writes."""
+    from accounts.tokens import token_pair_issue
+
+    client.force_login(other_student)
+    assert client.post(f"/api/v1/courses/{free_course.pk}/enroll/").status_code in (200, 201)
+    cache.clear()  # the student's marker is theirs alone; start the instructor from a clean cache
+    api = client.__class__()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_pair_issue(user=instructor).access}"}
+
+    with Counted() as counted:
+        students = api.get("/api/v1/instructor/students/", **auth)
+    assert students.status_code == 200 and students.json()["count"] == 1
+    assert counted.replica_tables("learners_enrollment")
+    assert counted.primary_tables("learners_enrollment") == []
+
+    other = make_course(title="Another")
+    dbrouter._wrote.set(False)
+    assert api.post(f"/api/v1/courses/{other.pk}/enroll/", **auth).status_code in (200, 201)
+    api.cookies.clear()  # a client that keeps no cookies
+    with Counted() as counted:
+        students = api.get("/api/v1/instructor/students/", **auth)
+    assert students.status_code == 200
+    assert counted.replica.captured_queries == []
     assert counted.primary_tables("learners_enrollment")
