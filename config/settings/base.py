@@ -118,9 +118,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
-# Connections (README "Scaling", bench/README.md "Connections"): psycopg's pool in each process
-# (DATABASE_POOL: production's default, see production.py; off here for dev and tests), or
-# Django's persistent connections (CONN_MAX_AGE), or PgBouncer in transaction mode in front of
+# Connections (README "Scaling", bench/README.md "Connections"): Django's persistent connections
+# (CONN_MAX_AGE: production's default is 60 s, see production.py), or psycopg's pool in each
+# process (DATABASE_POOL), or PgBouncer in transaction mode in front of
 # the primary (DATABASE_PGBOUNCER: no server-side cursors, no prepared statements, no pool of
 # our own). The replica is reached directly: behind PgBouncer a stopped replica makes queries
 # wait (query_wait_timeout) instead of failing at once, and the router could not skip it.

@@ -3,12 +3,18 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, database_pool, env
+from .base import DATABASE_PGBOUNCER, DATABASES, database_pool, env
 
 DEBUG = False
-# psycopg's pool in every process by default (bench/README.md "Connections": measured against
-# persistent and per-request connections); DATABASE_POOL=false for CONN_MAX_AGE instead.
-DATABASE_POOL = database_pool(DATABASES, default=True)
+# Persistent connections by default (health-checked before each request reuses one): measured
+# against a connection per request and psycopg's pool, bench/README.md "Connections".
+# DATABASE_POOL=true for the pool instead; DATABASE_PGBOUNCER=true behind PgBouncer.
+DATABASE_POOL = database_pool(DATABASES, default=False)
+if not DATABASE_POOL:
+    for _alias, _database in DATABASES.items():
+        if _alias == "default" and DATABASE_PGBOUNCER:
+            continue  # PgBouncer keeps the server connections; the app's are per request
+        _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment in production.")

@@ -116,9 +116,9 @@ def test_pgbouncer_settings_turn_off_what_transaction_pooling_cannot_carry(monke
         importlib.reload(base)
 
 
-def test_the_pool_is_the_production_default_on_postgresql(monkeypatch):
-    """Production runs psycopg's pool in every process (bench/README.md "Connections");
-    DATABASE_POOL=false goes back to Django's persistent connections."""
+def test_persistent_connections_are_the_production_default_on_postgresql(monkeypatch):
+    """Production keeps each thread's connection for 60 s (bench/README.md "Connections");
+    DATABASE_POOL=true gives every process psycopg's pool instead."""
     import importlib
     import sys
 
@@ -130,23 +130,32 @@ def test_the_pool_is_the_production_default_on_postgresql(monkeypatch):
     monkeypatch.setenv("EARNINGS_ENCRYPTION_KEY", "fS8PbW0wkCgqHRaSmNn5PEW5aLSQ1FEaGp1mVQ7sKbU=")
     for name in ("DATABASE_POOL", "CONN_MAX_AGE", "DATABASE_PGBOUNCER"):
         monkeypatch.delenv(name, raising=False)
-    try:
+
+    def production():
         importlib.reload(base)
         sys.modules.pop("config.settings.production", None)
-        production = importlib.import_module("config.settings.production")
-        assert production.DATABASE_POOL is True
+        return importlib.import_module("config.settings.production")
+
+    try:
+        settings = production()
+        assert settings.DATABASE_POOL is False
         for alias in ("default", "replica"):
-            assert production.DATABASES[alias]["CONN_MAX_AGE"] == 0, alias
-            assert production.DATABASES[alias]["OPTIONS"]["pool"]["max_size"] == 8, alias
-        assert production.DATABASES["replica"]["OPTIONS"]["pool"]["timeout"] == 2.0
+            assert settings.DATABASES[alias]["CONN_MAX_AGE"] == 60, alias
+            assert settings.DATABASES[alias]["CONN_HEALTH_CHECKS"] is True, alias
+            assert "pool" not in settings.DATABASES[alias].get("OPTIONS", {}), alias
+
+        monkeypatch.setenv("DATABASE_POOL", "true")
+        settings = production()
+        for alias in ("default", "replica"):
+            assert settings.DATABASES[alias]["CONN_MAX_AGE"] == 0, alias
+            assert settings.DATABASES[alias]["OPTIONS"]["pool"]["max_size"] == 8, alias
+        assert settings.DATABASES["replica"]["OPTIONS"]["pool"]["timeout"] == 2.0
 
         monkeypatch.setenv("DATABASE_POOL", "false")
-        monkeypatch.setenv("CONN_MAX_AGE", "60")
-        importlib.reload(base)
-        sys.modules.pop("config.settings.production", None)
-        production = importlib.import_module("config.settings.production")
-        assert "pool" not in production.DATABASES["default"].get("OPTIONS", {})
-        assert production.DATABASES["default"]["CONN_MAX_AGE"] == 60
+        monkeypatch.setenv("DATABASE_PGBOUNCER", "true")
+        settings = production()
+        assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0  # PgBouncer holds the connections
+        assert settings.DATABASES["replica"]["CONN_MAX_AGE"] == 60
     finally:
         monkeypatch.undo()
         sys.modules.pop("config.settings.production", None)
