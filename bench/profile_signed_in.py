@@ -1,8 +1,8 @@
 """Where a signed-in request's time goes: cProfile of the signed-in bare view
 (`/bench/bare-signed-in/`: session and user loaded, nothing else) run in-process through
 Django's handler (no gunicorn, no HTTP parsing), with the production settings on PostgreSQL and
-Redis, as bench/load.py runs them. Prints the top functions by own time and by cumulative
-time, and the SQL queries and cache calls of one request.
+Redis, as bench/load.py runs them. Prints the wall and CPU time per request, the top
+functions by own and cumulative CPU time, and the SQL queries and cache calls of one request.
 
     .venv/bin/python bench/profile_signed_in.py [--requests 2000]
 """
@@ -41,7 +41,31 @@ with CaptureQueriesContext(connection) as queries:
     client.get("/bench/bare-signed-in/")
 cache.get = original_get
 print(f"ONE REQUEST: {len(queries)} queries: {[q['sql'][:90] for q in queries.captured_queries]}; cache.get x{len(calls)}")
-profile = cProfile.Profile()
+import time
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCacheClient
+from core.cache import ReusedClientRedisCacheClient
+
+def per_request(n):
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(n):
+        client.get("/bench/bare-signed-in/")
+    return (time.perf_counter() - wall) / n * 1000, (time.process_time() - cpu) / n * 1000
+
+# Django's Redis client (a new redis.Redis per call) against the kept one, interleaved.
+backend = caches["default"]
+results = {"django": [], "kept": []}
+for _ in range(3):
+    for name, klass in (("django", RedisCacheClient), ("kept", ReusedClientRedisCacheClient)):
+        backend._class = klass
+        backend.__dict__.pop("_cache", None)
+        results[name].append(per_request(__N__ // 4))
+for name, runs in results.items():
+    cpu = sorted(run[1] for run in runs)[1]
+    wall = sorted(run[0] for run in runs)[1]
+    print(f"UNPROFILED {name} cache client: median of 3 runs {wall:.2f} ms wall, {cpu:.2f} ms CPU per request")
+# CPU time, not wall time: on a shared machine waits for a core would swamp the profile.
+profile = cProfile.Profile(time.process_time)
 profile.enable()
 for _ in range(__N__):
     client.get("/bench/bare-signed-in/")
