@@ -156,6 +156,13 @@ def test_persistent_connections_are_the_production_default_on_postgresql(monkeyp
         settings = production()
         assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0  # PgBouncer holds the connections
         assert settings.DATABASES["replica"]["CONN_MAX_AGE"] == 60
+
+        monkeypatch.setenv("DATABASE_POOL", "true")  # PgBouncer for the primary, a pool for the replica
+        settings = production()
+        assert settings.DATABASES["default"]["CONN_MAX_AGE"] == 0
+        assert "pool" not in settings.DATABASES["default"]["OPTIONS"]
+        assert settings.DATABASES["replica"]["CONN_MAX_AGE"] == 0
+        assert settings.DATABASES["replica"]["OPTIONS"]["pool"]["timeout"] == 2.0
     finally:
         monkeypatch.undo()
         sys.modules.pop("config.settings.production", None)
