@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.permissions import PlatformAdminPolicy
 from accounts.selectors import people
 from accounts.services import user_change_access
+from core.dbrouter import reads_from_replica
 from core.money import money_json
 from coursepages.models import PlatformSettings
 from learners.analytics import services as analytics
@@ -119,6 +120,7 @@ def user_update(request, user_id: RowId, payload: UserPatchIn):
 
 
 @router.get("/analytics/", response={200: AdminAnalyticsOut, **refusals(403)})
+@reads_from_replica()
 def platform_analytics(request, filters: Query[PeriodFilters]):
     """New users, active learners, enrollments, completions, revenue and VAT per day, the
     period's totals, top courses and instructors: the Analytics dashboard's numbers, from the

@@ -11,6 +11,7 @@ from api.auth import user_auth
 from certificates.pdf import verification_url
 from certificates.ratelimit import verify_lookup_allowed
 from certificates.selectors import certificate_by_code, certificates_for
+from core.dbrouter import reads_from_replica
 
 from .errors import ErrorOut
 from .pagination import PageNumber, PageSize, page_of
@@ -86,6 +87,7 @@ def certificate_list(request, page: PageNumber = 1, page_size: PageSize = DEFAUL
     response={200: VerificationOut, 429: ErrorOut},
     summary="Check a certificate code (rate-limited per IP)",
 )
+@reads_from_replica()
 def certificate_verify(request, code: str):
     decision = verify_lookup_allowed(request)
     if not decision.allowed:

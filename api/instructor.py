@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from accounts.permissions import is_teaching_staff
+from core.dbrouter import reads_from_replica
 from core.money import money_json
 from coursepages.models import PlatformSettings
 from coursepages.permissions import courses_staffed_by
@@ -235,6 +236,7 @@ def courses(request):
 
 
 @router.get("/students/", response={200: list[InstructorStudentOut], **refusals(403, 404)})
+@reads_from_replica()
 @paginate(Paginated)
 def students(request, filters: Query[StudentFilters]):
     """Students of your courses (one row per enrollment, refunded ones left out) with progress,
@@ -245,6 +247,7 @@ def students(request, filters: Query[StudentFilters]):
 
 
 @router.get("/analytics/", response={200: InstructorAnalyticsOut, **refusals(403, 404)})
+@reads_from_replica()
 def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
     """Enrollments, completions, active learners and revenue per day for your courses, the
     period's numbers per course, and one course's lesson funnel and quiz score distribution:

@@ -1,11 +1,13 @@
-"""Several machines on one: two app instances behind nginx, PostgreSQL, Redis, a Celery
-worker and beat, and an S3-compatible server (moto in server mode), all on loopback.
-Then a whole student journey runs across both instances, and the script checks that
-nothing depended on one process's memory or disk.
+"""Several machines on one: two app instances behind nginx, a PostgreSQL primary and its
+streaming read replica, Redis, a Celery worker and beat, and an S3-compatible server (moto
+in server mode), all on loopback. Then a whole student journey runs across both instances,
+and the script checks that nothing depended on one process's memory or disk, and that the
+read replica is used safely (bench/cluster_replica.py).
 
     .venv/bin/python bench/cluster.py            # exits 0 when the journey passes
 
-Needs: PostgreSQL on 127.0.0.1:5432 (trust auth), Redis on 127.0.0.1:6379, nginx and
+Needs: initdb/pg_basebackup (PostgreSQL's server binaries; without them the shared
+PostgreSQL on 127.0.0.1:5432 is used, with no replica), Redis on 127.0.0.1:6379, nginx and
 moto (requirements-dev). Every process it starts is stopped at the end; every wait is
 bounded."""
 
@@ -179,7 +181,8 @@ http {{
 
 def boot(cluster: Cluster):
     env = cluster.env
-    cluster.create_database()
+    if cluster.owns_shared_database:
+        cluster.create_database()
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
     cluster.start("s3", [PY, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(PORTS["s3"])])
     wait_for(f"http://127.0.0.1:{PORTS['s3']}/moto-api/")
@@ -249,6 +252,11 @@ def journey(cluster: Cluster):
 
     for step in cluster.journey_steps:
         step(session, lb, cluster.facts)
+    if getattr(cluster, "replication", None) is not None:
+        from bench import cluster_replica, cluster_steps
+
+        headers = cluster_steps._headers(session, lb)
+        cluster_replica.replica_steps(session, lb, cluster.facts, cluster.replication, headers)
 
     body = session.get(f"{lb}/healthz", timeout=10).json()
     assert body["status"] == "ok", body
@@ -274,21 +282,37 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} is not installed")
     workdir = Path(tempfile.mkdtemp(prefix="lectern-cluster-"))
-    cluster = Cluster(workdir)
-    cluster.journey_steps = []
-    from bench import cluster_steps
+    from bench import cluster_replica, cluster_steps
 
-    cluster.journey_steps = cluster_steps.STEPS
+    replication = cluster_replica.Replication() if cluster_replica.Replication.available() else None
     try:
-        boot(cluster)
-        journey(cluster)
-    except Exception:
-        for logfile in sorted(workdir.glob("*.log")):
-            print(f"--- {logfile.name} (last lines)\n" + "\n".join(logfile.read_text().splitlines()[-30:]))
-        raise
+        if replication is not None:
+            replication.start()
+            cluster = Cluster(workdir, database_url=replication.env()["DATABASE_URL"])
+            cluster.env.update(replication.env())
+            # The replica steps verify a certificate a dozen times from one address.
+            cluster.env["CERTIFICATE_VERIFY_RATE"] = "500/10m"
+        else:
+            log("initdb not found: one shared PostgreSQL, no read replica")
+            cluster = Cluster(workdir)
+        cluster.replication = replication
+        cluster.journey_steps = cluster_steps.STEPS
+        try:
+            boot(cluster)
+            journey(cluster)
+        except Exception:
+            for logfile in sorted(workdir.glob("*.log")):
+                print(f"--- {logfile.name} (last lines)\n" + "\n".join(logfile.read_text().splitlines()[-30:]))
+            raise
+        finally:
+            cluster.stop()
     finally:
-        cluster.stop()
-    log("PASSED: the journey ran across two instances with shared state only in PostgreSQL, Redis and S3")
+        if replication is not None:
+            replication.destroy()
+    log(
+        "PASSED: the journey ran across two instances with shared state only in PostgreSQL, Redis and S3"
+        + (", reads on the streaming replica" if replication else "")
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,12 @@ if course is None:
                          sections=[("Only section", [("Read this", [("rich_text", "<p>Hello.</p>")], {}),
                                                      ("Hand in", [("assignment", assignment)], {})])])
 lessons = list(course.lessons())
+# A second free course the student enrolls in during the replica steps (bench/cluster_replica.py).
+second = CoursePage.objects.filter(title="Replica course").first() or make_course(
+    title="Replica course", instructor=User.objects.get(email="thandi@lectern.local"), lessons=2)
 print("CLUSTER " + json.dumps({"course_id": course.pk, "text_lesson": lessons[0].pk,
-                               "assignment_block": lessons[1].body[0].id}))
+                               "assignment_block": lessons[1].body[0].id,
+                               "second_course_id": second.pk, "second_course_url": second.url}))
 """
 
 

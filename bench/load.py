@@ -465,6 +465,13 @@ def main():
         default=None,
         help="PAGE_CACHE_SECONDS of the server (default: the settings' default; 0 = off)",
     )
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting of the server other than the production default, e.g. --env DATABASE_POOL=false",
+    )
     options = parser.parse_args()
     if options.only and options.write_readme:
         parser.error("--write-readme records a whole run: leave out --only")
@@ -473,7 +480,10 @@ def main():
     cluster = Cluster(workdir)
     cluster.env.pop("AWS_STORAGE_BUCKET_NAME")
     cluster.env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
-    cluster.env["CONN_MAX_AGE"] = "60"
+    # Exactly the production defaults (database connections included); --env changes one for a comparison.
+    for assignment in options.env:
+        key, _, value = assignment.partition("=")
+        cluster.env[key] = value
     cluster.env["BENCH_VIEWS"] = "true"  # /bench/bare/ and /bench/bare-signed-in/ are the baselines
     if options.page_cache_seconds is not None:
         cluster.env["PAGE_CACHE_SECONDS"] = str(options.page_cache_seconds)
@@ -575,7 +585,8 @@ def main():
     bare = rows[0]["saturated"]["rps"] or 1
     lines = [
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores: gunicorn 4×4 threads, "
-        f"PostgreSQL, Redis; wrk {options.connections} connections × {options.duration} s each.",
+        f"PostgreSQL, Redis; wrk {options.connections} connections × {options.duration} s each; "
+        f"production settings{' with ' + ', '.join(options.env) if options.env else ''}.",
         "Rows marked [page cache hit] were answered from the anonymous page cache (no SQL); "
         "`--page-cache-seconds 0` measures them rendered.",
         "",

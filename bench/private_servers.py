@@ -155,3 +155,36 @@ class PrivateRedis:
             self.process.kill()
             self.process.wait(timeout=10)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PrivateReplica(PrivatePostgres):
+    """A streaming replica of a PrivatePostgres: `pg_basebackup -R` (which writes
+    standby.signal and primary_conninfo) from the running primary, then started on a port of
+    its own. `log_statement = 'all'` lets a script count the queries that reached it."""
+
+    def create_from(self, primary: PrivatePostgres, *, log_statements=True):
+        self._run(
+            primary.bin / "pg_basebackup",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            primary.port,
+            "-U",
+            "postgres",
+            "-D",
+            self.data,
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",  # not a spread checkpoint: minutes on an idle primary
+            "--no-sync",
+        )
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(f"\nport = {self.port}\nunix_socket_directories = '{self.root}'\nhot_standby = on\n")
+            if log_statements:
+                conf.write("log_statement = 'all'\nlog_line_prefix = '%m [%p] db=%d '\n")
+        self.start()
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "postgres.log"

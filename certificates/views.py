@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.dbrouter import reads_from_replica
 from core.storage import private_file_response
 
 from .codes import format_code, is_well_formed, normalize_code
@@ -59,6 +60,7 @@ def verify_form(request):
 
 @never_cache
 @require_GET
+@reads_from_replica()
 def verify_code(request, code: str):
     decision = verify_lookup_allowed(request)
     if not decision.allowed:

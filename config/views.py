@@ -6,6 +6,8 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from core.dbrouter import replica_status
+
 
 def _check_database():
     with connection.cursor() as cursor:
@@ -80,14 +82,19 @@ def healthz_live(request):
 
 @never_cache
 def healthz_ready(request):
-    """Readiness: 503 only when this instance cannot serve (no database). The cache and the
-    broker are reported, but while Redis restarts pages keep serving (the cache turns errors
-    into misses, tasks wait in the outbox), so the load balancer keeps every instance."""
+    """Readiness: 503 only when this instance cannot serve (no database). The read replica
+    (state, lag in seconds), the cache and the broker are reported, but while Redis restarts
+    pages keep serving (the cache turns errors into misses, tasks wait in the outbox), so the
+    load balancer keeps every instance."""
     checks = _run_checks()
     ready = not checks["database"].startswith("error")
     degraded = [name for name, value in checks.items() if value.startswith("error")]
     status = "error" if not ready else ("degraded" if degraded else "ok")
-    return JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503)
+    # The read replica's state and lag: a replica that is down or behind is skipped (its
+    # reads go to the primary), so it never makes the instance unready.
+    return JsonResponse(
+        {"status": status, "checks": checks, "database_replica": replica_status()}, status=200 if ready else 503
+    )
 
 
 # Error pages in the site's layout (handler400/403/404/500 in config/urls.py), with the reason

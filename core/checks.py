@@ -73,3 +73,24 @@ def _private_storage_problems() -> list:
             )
         )
     return problems
+
+
+@register(Tags.database)
+def replica_settings(app_configs=None, **kwargs):
+    """A browser that wrote reads from the primary for DATABASE_REPLICA_PIN_SECONDS: shorter
+    than the lag the router accepts (plus the time between two lag checks) and a student
+    could read their progress from a replica that has not caught up yet."""
+    if not getattr(settings, "DATABASE_REPLICA_READS", False):
+        return []
+    needed = settings.DATABASE_REPLICA_MAX_LAG_SECONDS + settings.DATABASE_REPLICA_CHECK_SECONDS
+    if settings.DATABASE_REPLICA_PIN_SECONDS < needed:
+        return [
+            Warning(
+                f"DATABASE_REPLICA_PIN_SECONDS ({settings.DATABASE_REPLICA_PIN_SECONDS}) is shorter than "
+                f"DATABASE_REPLICA_MAX_LAG_SECONDS + DATABASE_REPLICA_CHECK_SECONDS ({needed:g}): a user could "
+                "read their own recent writes from a replica that has not replayed them yet.",
+                hint=f"Set DATABASE_REPLICA_PIN_SECONDS to at least {needed:g}.",
+                id="lectern.W020",
+            )
+        ]
+    return []

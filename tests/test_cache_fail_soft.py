@@ -96,3 +96,38 @@ def test_pages_sign_in_and_learning_work_while_the_cache_is_down(client, student
     assert LessonProgress.objects.get(lesson=first).status == LessonProgress.Status.COMPLETED
     # The verification rate limit counts in the cache: without it, lookups are allowed (fail open).
     assert client.get("/certificates/verify/ABCDE-FGHJK-LMNPQ/").status_code == 200
+
+
+def test_one_redis_client_is_kept_per_pool_not_built_per_call():
+    cache = unreachable_cache()
+    assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    assert cache._cache.get_client().connection_pool is cache._cache._get_connection_pool(False)
+
+
+def test_the_kept_client_serves_many_threads(tmp_path):
+    """Against a real Redis (REDIS_URL): eight threads share the one client, each reads back
+    its own keys."""
+    import os
+    import threading
+    import uuid
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis: run with REDIS_URL=redis://…")
+    cache = FailSoftRedisCache(url, {"KEY_PREFIX": f"test-client-{uuid.uuid4().hex[:8]}"})
+    failures = []
+
+    def work(n):
+        for i in range(50):
+            cache.set(f"k{n}-{i}", (n, i), 30)
+            if cache.get(f"k{n}-{i}") != (n, i):
+                failures.append((n, i))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len({id(cache._cache.get_client())}) == 1
+    cache.delete_many([f"k{n}-{i}" for n in range(8) for i in range(50)])

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.dbrouter.ReplicaPinMiddleware",
     "core.badbytes.RejectNulBytesMiddleware",
     "core.audit.AuditClientAddressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -119,6 +120,55 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+# Connections (README "Scaling", bench/README.md "Connections"): Django's persistent connections
+# (CONN_MAX_AGE: production's default is 60 s, see production.py), or psycopg's pool in each
+# process (DATABASE_POOL), or PgBouncer in transaction mode in front of
+# the primary (DATABASE_PGBOUNCER: no server-side cursors, no prepared statements, no pool of
+# our own). The replica is reached directly: behind PgBouncer a stopped replica makes queries
+# wait (query_wait_timeout) instead of failing at once, and the router could not skip it.
+DATABASE_PGBOUNCER = env.bool("DATABASE_PGBOUNCER", default=False)
+
+
+def database_pool(databases: dict, *, default: bool) -> bool:
+    """Give every PostgreSQL alias psycopg's pool when DATABASE_POOL (else `default`) says so.
+    The replica's pool waits 2 s at most for a connection: its reads can go to the primary."""
+    if not IS_POSTGRES or not env.bool("DATABASE_POOL", default=default):
+        return False
+    for alias, database in databases.items():
+        if alias == "default" and DATABASE_PGBOUNCER:
+            continue  # PgBouncer pools the primary's connections
+        database["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
+        timeout = env.float("DATABASE_POOL_TIMEOUT", default=10.0)
+        database.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+            "timeout": min(timeout, 2.0) if alias == "replica" else timeout,
+        }
+    return not DATABASE_PGBOUNCER
+
+
+if DATABASE_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# A PostgreSQL streaming replica for the reads that tolerate a little lag (core/dbrouter.py,
+# README "Scaling"). Unset: one database, nothing routed.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_READS = bool(DATABASE_REPLICA_URL)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    for key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES["replica"][key] = DATABASES["default"][key]
+    if DATABASE_PGBOUNCER:  # the primary's connections go through PgBouncer, the replica's not
+        DATABASES["replica"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A replica that does not answer is given up on quickly (its reads then go to the primary).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+DATABASE_POOL = database_pool(DATABASES, default=False)
+DATABASE_ROUTERS = ["core.dbrouter.ReplicaRouter"]
+# Beyond this lag the replica is skipped; its state is re-checked this often (per process);
+# a browser or user that wrote reads from the primary for this long (at least lag + check).
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=5.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2.0)
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and sessions: local memory and the database by default, Redis through REDIS_URL.

@@ -3,9 +3,17 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASE_PGBOUNCER, DATABASES, database_pool, env
 
 DEBUG = False
+# Persistent connections by default (health-checked before each request reuses one): measured
+# against a connection per request and psycopg's pool, bench/README.md "Connections".
+# DATABASE_POOL=true for the pool instead; DATABASE_PGBOUNCER=true behind PgBouncer.
+DATABASE_POOL = database_pool(DATABASES, default=False)
+for _alias, _database in DATABASES.items():
+    if (_alias == "default" and DATABASE_PGBOUNCER) or "pool" in _database.get("OPTIONS", {}):
+        continue  # PgBouncer or the pool keeps the server connections
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 SECRET_KEY = env("SECRET_KEY", default="")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment in production.")

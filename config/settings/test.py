@@ -18,6 +18,11 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # Several checkouts may share one PostgreSQL server: each names its own test database.
 if env("TEST_DATABASE_NAME", default=""):
     DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+# The router's tests read through a "replica" that is the test database itself (a mirror);
+# routing to it is off unless a test switches DATABASE_REPLICA_READS on.
+if "replica" not in DATABASES:
+    DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICA_READS = env.bool("DATABASE_REPLICA_READS", default=False)
 ALLOWED_HOSTS = ["*"]
 # Most tests sign staff in with force_login and no authenticator; tests/accounts/test_mfa.py
 # switches the requirement on (production keeps the default: on).

@@ -15,6 +15,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from blocks.lesson_body import LessonBodyBlock
+from core.dbrouter import reads_from_replica
 from coursepages import page_context
 from coursepages.forms import CoursePageForm, LessonPageForm
 from coursepages.permissions import CourseAuthoringPermissionsMixin
@@ -90,6 +91,10 @@ class CourseIndexPage(ViewRestrictionShortcutMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(page_context.catalog(request))
         return context
+
+    @reads_from_replica()  # the catalog tolerates a little lag (core/dbrouter.py)
+    def serve(self, request, *args, **kwargs):
+        return super().serve(request, *args, **kwargs)
 
 
 class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, Page):
@@ -210,6 +215,10 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
         context = super().get_context(request, *args, **kwargs)
         context.update(page_context.course(request, self))
         return context
+
+    @reads_from_replica()  # the viewer's own recent writes pin them to the primary (core/dbrouter.py)
+    def serve(self, request, *args, **kwargs):
+        return super().serve(request, *args, **kwargs)
 
 
 class CourseInstructor(Orderable):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from accounts.permissions import is_platform_admin
+from core.dbrouter import reads_from_replica
 from coursepages.models import CoursePage, PlatformSettings
 from learners.analytics import services as analytics
 
@@ -24,6 +25,7 @@ def _csv(filename: str, rows: list[dict]) -> HttpResponse:
     return response
 
 
+@reads_from_replica()
 def admin_dashboard(request):
     if not is_platform_admin(request.user):
         raise PermissionDenied
@@ -59,6 +61,7 @@ def admin_dashboard(request):
     )
 
 
+@reads_from_replica()
 def instructor_dashboard(request):
     course_ids = analytics.instructor_course_ids(user=request.user)
     if not course_ids and not is_platform_admin(request.user):

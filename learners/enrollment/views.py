@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import is_teaching_staff
+from core.dbrouter import reads_from_replica
 from core.spreadsheet import csv_writer
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
@@ -82,6 +83,7 @@ def instructor_home(request):
 
 
 @login_required
+@reads_from_replica()
 def instructor_course_students(request, course_id: int):
     course = get_object_or_404(CoursePage, pk=course_id)
     if not user_is_course_staff(user=request.user, course=course):
