@@ -421,6 +421,14 @@ PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
 # refunded: hook(source_key=, occurred_at=)
 PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_record_sale"]
 PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_reverse_sale"]
+# Subscription revenue (README "Subscription revenue"): settled: hook(payment=, subscription=,
+# period_start=, period_end=); refunded: hook(payment=, refund_key=, refunded_gross_cents=, occurred_at=).
+SUBSCRIPTION_PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_record"]
+SUBSCRIPTION_PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_reverse"]
+CELERY_BEAT_SCHEDULE["payments-close-subscription-periods"] = {
+    "task": "payments.earnings.tasks.subscription_periods_close_task",
+    "schedule": env.int("SUBSCRIPTION_PERIODS_CLOSE_EVERY_SECONDS", default=3600),
+}
 CELERY_BEAT_SCHEDULE["payments-expire-subscriptions"] = {
     "task": "payments.commerce.tasks.subscriptions_expire_task",
     "schedule": 24 * 60 * 60,

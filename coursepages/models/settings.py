@@ -37,6 +37,37 @@ class PlatformSettings(BaseGenericSetting):
     hold_days = models.PositiveIntegerField(default=14, help_text="Days earnings stay pending (refund window).")
     payout_threshold_cents = models.PositiveIntegerField(default=50000, help_text="Smallest payout, in cents.")
 
+    class SubscriptionSplit(models.TextChoices):
+        LEARNING_TIME = "learning_time", "By the subscriber's learning time in each course"
+        EQUAL_PER_COURSE = "equal_per_course", "Equally among the included courses the subscriber used"
+
+    subscription_pool_percent = models.DecimalField(
+        "instructor pool of subscriptions (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("70.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="The part of each subscription payment (after VAT) that goes to the instructors.",
+    )
+    subscription_split_rule = models.CharField(
+        "how the pool is split",
+        max_length=20,
+        choices=SubscriptionSplit.choices,
+        default=SubscriptionSplit.LEARNING_TIME,
+        help_text="Applied when a paid period closes. A period with no learning time goes to the platform.",
+    )
+    renewal_retry_days = models.CharField(
+        "retry a failed renewal after (days)",
+        max_length=50,
+        default="1,3,5",
+        help_text="Comma-separated days after the failure, e.g. 1,3,5.",
+    )
+    renewal_grace_days = models.PositiveIntegerField(
+        "grace period (days)",
+        default=7,
+        help_text="After a failed renewal the subscriber keeps access this many days, then it lapses.",
+    )
+
     gateway_sandbox = models.BooleanField("sandbox gateway enabled", default=True)
     gateway_paystack = models.BooleanField("PayStack enabled", default=False)
     gateway_payfast = models.BooleanField("PayFast enabled", default=False)
@@ -60,6 +91,15 @@ class PlatformSettings(BaseGenericSetting):
         MultiFieldPanel(
             [FieldPanel("default_revenue_share"), FieldPanel("hold_days"), FieldPanel("payout_threshold_cents")],
             heading="Earnings and payouts",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("subscription_pool_percent"),
+                FieldPanel("subscription_split_rule"),
+                FieldPanel("renewal_retry_days"),
+                FieldPanel("renewal_grace_days"),
+            ],
+            heading="Subscriptions",
         ),
         MultiFieldPanel(
             [
@@ -90,6 +130,11 @@ class PlatformSettings(BaseGenericSetting):
 
             setattr(request_or_site, attr_name, cached_until_pages_change("platform-settings:v1", cls._get_or_create))
         return getattr(request_or_site, attr_name)
+
+    def renewal_retry_schedule(self) -> list[int]:
+        """The retry days as sorted whole numbers; anything unreadable is left out."""
+        days = {int(part) for part in self.renewal_retry_days.split(",") if part.strip().isdigit()}
+        return sorted(day for day in days if day > 0)
 
     def enabled_gateways(self) -> list[str]:
         names = ("sandbox", "paystack", "payfast", "stripe")

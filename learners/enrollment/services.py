@@ -17,7 +17,7 @@ from core.errors import DomainError
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
-from learners.models import BlockCompletion, Enrollment, LessonProgress, Review
+from learners.models import BlockCompletion, Enrollment, LearningTimeDay, LessonProgress, Review
 
 if TYPE_CHECKING:
     from learners.access import LearningContext
@@ -237,6 +237,8 @@ def progress_heartbeat(
         if clock[0] is None:
             same_clock = same_clock.filter(last_accessed_at=clock[1])
         if same_clock.update(time_spent_seconds=F("time_spent_seconds") + counted, **fields):
+            if counted and enrollment.source == Enrollment.Source.SUBSCRIPTION:
+                learning_time_add(enrollment=enrollment, seconds=counted, now=now)
             break
     else:  # lost the race three times: keep the position, count nothing
         rows.update(**fields)
@@ -244,6 +246,21 @@ def progress_heartbeat(
         Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=now)
         enrollment.last_accessed_at = now
     return rows.get()
+
+
+def learning_time_add(*, enrollment: Enrollment, seconds: int, now) -> None:
+    """Add counted seconds to the enrollment's day (subscription revenue is split by it).
+    One UPDATE in the common case; the day's first beat inserts, and a twin insert that lost
+    the race adds with an UPDATE instead."""
+    day = timezone.localdate(now)
+    rows = LearningTimeDay.objects.filter(enrollment=enrollment, day=day)
+    if rows.update(seconds=F("seconds") + seconds):
+        return
+    try:
+        with transaction.atomic():
+            LearningTimeDay.objects.create(enrollment=enrollment, day=day, seconds=seconds)
+    except IntegrityError:
+        rows.update(seconds=F("seconds") + seconds)
 
 
 def activity_block_ids(lesson: LessonPage) -> dict[str, str]:
