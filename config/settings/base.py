@@ -425,6 +425,10 @@ PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_reverse_sa
 # period_start=, period_end=); refunded: hook(payment=, refund_key=, refunded_gross_cents=, occurred_at=).
 SUBSCRIPTION_PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_record"]
 SUBSCRIPTION_PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_reverse"]
+CELERY_BEAT_SCHEDULE["payments-subscriptions-dunning"] = {
+    "task": "payments.commerce.tasks.subscriptions_dunning_task",
+    "schedule": env.int("SUBSCRIPTION_DUNNING_EVERY_SECONDS", default=3600),
+}
 CELERY_BEAT_SCHEDULE["payments-close-subscription-periods"] = {
     "task": "payments.earnings.tasks.subscription_periods_close_task",
     "schedule": env.int("SUBSCRIPTION_PERIODS_CLOSE_EVERY_SECONDS", default=3600),

@@ -287,6 +287,7 @@ class Subscription(models.Model):
     retry_count = models.PositiveSmallIntegerField(default=0)
     next_retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
     failure_notified_at = models.DateTimeField(null=True, blank=True)
+    payment_method_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "status", "current_period_end"])]

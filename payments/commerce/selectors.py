@@ -1,5 +1,6 @@
 """Reads about money that other apps ask."""
 
+from django.db.models import Q
 from django.utils import timezone
 
 from payments.models import Order, Subscription
@@ -12,8 +13,12 @@ def subscription_active_for(*, user) -> Subscription | None:
     """The subscription that currently opens 'included' courses for this user, if any."""
     if not user.is_authenticated:
         return None
+    now = timezone.now()
+    in_period = Q(status__in=ACCESS_STATUSES, current_period_end__gt=now)
+    in_grace = Q(status=Subscription.Status.PAST_DUE, grace_ends_at__gt=now)  # a failed renewal's grace
     return (
-        Subscription.objects.filter(user=user, status__in=ACCESS_STATUSES, current_period_end__gt=timezone.now())
+        Subscription.objects.filter(in_period | in_grace, user=user)
+        .select_related("plan")
         .order_by("-current_period_end")
         .first()
     )

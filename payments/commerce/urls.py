@@ -18,6 +18,8 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("subscription/", views.subscription, name="subscription"),
     path("subscription/cancel/", views.subscription_cancel_view, name="subscription_cancel"),
+    path("subscription/payment-method/", views.subscription_payment_method, name="subscription_payment_method"),
+    path("sandbox/payment-method/", views.sandbox_payment_method, name="sandbox_payment_method"),
     path(
         "subscription/courses/<int:course_id>/start/",
         views.subscription_course_start_view,

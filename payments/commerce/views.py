@@ -24,6 +24,7 @@ from payments.commerce.checkout import (
     purchasable_courses,
     quote_courses,
 )
+from payments.commerce.dunning import subscription_payment_method_updated, subscription_payment_method_url
 from payments.commerce.invoices import invoice_pdf
 from payments.commerce.selectors import order_history_for, subscription_active_for, subscription_current_for
 from payments.commerce.subscriptions import subscription_cancel, subscription_course_start
@@ -31,7 +32,7 @@ from payments.commerce.webhooks import event_record_and_apply, webhook_receive
 from payments.errors import PaymentError
 from payments.gateways import GatewayError, enabled_gateways, get_gateway
 from payments.gateways.sandbox import build_event
-from payments.models import Order, Plan
+from payments.models import Order, Plan, Subscription
 from payments.permissions import user_may_open_order
 
 
@@ -276,3 +277,40 @@ def subscription_course_start_view(request, course_id):
         return redirect(reverse("payments:subscribe"))
     first = course.lessons().first()
     return redirect(first.url if first else course.url)
+
+
+@login_required
+def subscription_payment_method(request):
+    """'Update your payment method' (the link in the failed-renewal notice): off to the
+    gateway's page for the card, or an explanation when the gateway has none."""
+    current = subscription_current_for(user=request.user)
+    if current is None or current.status not in (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
+        messages.info(request, "You have no running subscription.")
+        return redirect("payments:subscription")
+    try:
+        url = subscription_payment_method_url(
+            subscription=current, return_url=request.build_absolute_uri(reverse("payments:subscription"))
+        )
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:subscription")
+    if url:
+        return redirect(url)
+    return render(request, "payments/payment_method.html", {"current": current})
+
+
+@login_required
+def sandbox_payment_method(request):
+    """The sandbox gateway's 'change your card' page: saving a working test card retries a
+    failed renewal at once."""
+    current = subscription_current_for(user=request.user)
+    if current is None or current.gateway != "sandbox":
+        raise Http404
+    if request.method == "POST":
+        charged = subscription_payment_method_updated(subscription=current, user=request.user)
+        if charged:
+            messages.success(request, "Card updated and the renewal paid: your subscription is active again.")
+        else:
+            messages.success(request, "Card updated.")
+        return redirect("payments:subscription")
+    return render(request, "payments/sandbox_payment_method.html", {"current": current})

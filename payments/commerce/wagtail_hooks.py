@@ -220,6 +220,26 @@ class SubscriptionViewSet(RecordViewSet):
     search_fields = ["user__email", "gateway_subscription_id"]
 
 
+class PastDueIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().filter(status=Subscription.Status.PAST_DUE).select_related("user", "plan")
+
+
+class PastDueSubscriptionViewSet(RecordViewSet):
+    """Subscriptions whose renewal failed: when it failed, the retries so far and the next, and
+    when access ends unless a renewal is paid (README "Failed renewals")."""
+
+    name = "money_subscriptions_past_due"
+    model = Subscription
+    icon = "warning"
+    menu_label = "Past-due subscriptions"
+    list_display = ["__str__", "gateway", "past_due_since", "retry_count", "next_retry_at", "grace_ends_at"]
+    list_filter = ["gateway", "plan"]
+    list_export = ["pk", "user", "plan", "gateway", "past_due_since", "retry_count", "next_retry_at", "grace_ends_at"]
+    search_fields = ["user__email", "gateway_subscription_id"]
+    index_view_class = PastDueIndexView
+
+
 class WebhookEventViewSet(RecordViewSet):
     name = "money_webhook_events"
     model = WebhookEvent
@@ -234,7 +254,15 @@ class MoneyGroup(ModelViewSetGroup):
     menu_label = "Money"
     menu_icon = "tick-inverse"
     menu_order = 250
-    items = (OrderViewSet, PaymentViewSet, SubscriptionViewSet, CouponViewSet, PlanViewSet, WebhookEventViewSet)
+    items = (
+        OrderViewSet,
+        PaymentViewSet,
+        SubscriptionViewSet,
+        PastDueSubscriptionViewSet,
+        CouponViewSet,
+        PlanViewSet,
+        WebhookEventViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from payments.commerce.dunning import subscription_mark_past_due
 from payments.commerce.settlement import (
     Outcome,
     Refused,
@@ -26,7 +27,7 @@ from payments.commerce.settlement import (
     subscription_link,
     subscription_renew,
 )
-from payments.commerce.subscriptions import subscription_mark_cancelled, subscription_mark_past_due
+from payments.commerce.subscriptions import subscription_mark_cancelled
 from payments.gateways import EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, get_gateway
 from payments.models import Order, Payment, WebhookEvent
 
