@@ -79,10 +79,8 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
     course twice returns the existing enrollment with created=False."""
     existing = Enrollment.objects.filter(user=user, course=course).first()
     if existing and existing.is_open:
-        subscription_lapsed = (
-            existing.source == Enrollment.Source.SUBSCRIPTION
-            and course.pricing == CoursePage.Pricing.SUBSCRIPTION
-            and not _subscription_active(user)
+        subscription_lapsed = existing.source == Enrollment.Source.SUBSCRIPTION and not _subscription_active(
+            user, course
         )
         if not subscription_lapsed:
             return existing, False
@@ -93,7 +91,7 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
     elif course.pricing == CoursePage.Pricing.FREE:
         source = Enrollment.Source.FREE
     elif course.pricing == CoursePage.Pricing.SUBSCRIPTION:
-        if not _subscription_active(user):
+        if not _subscription_active(user, course):
             raise LearningError(
                 "This course is included in a subscription; subscribe to open it.", "subscription_inactive"
             )
@@ -107,10 +105,10 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
     return enrollment_create(user=user, course=course, source=source)
 
 
-def _subscription_active(user) -> bool:
+def _subscription_active(user, course: CoursePage) -> bool:
     from learners.access import has_active_subscription  # payments answers it (PaymentsConfig.ready)
 
-    return has_active_subscription(user=user)
+    return has_active_subscription(user=user, course=course)
 
 
 @transaction.atomic

@@ -255,7 +255,7 @@ class Plan(models.Model):
         """Whether a subscription to this plan opens `course` (call with courses prefetched
         when asking for many)."""
         if self.access == self.Access.BUNDLE:
-            return any(item.pk == course.pk for item in self.courses.all())
+            return course.pricing != course.Pricing.FREE and any(item.pk == course.pk for item in self.courses.all())
         return course.pricing == course.Pricing.SUBSCRIPTION
 
     def __str__(self):

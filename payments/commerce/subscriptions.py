@@ -99,12 +99,15 @@ def subscriptions_expire(*, now: datetime | None = None) -> int:
 
 
 def subscription_course_start(*, user, course: CoursePage) -> Enrollment:
-    """Open an 'included in subscription' course for a subscriber."""
+    """Open a course the subscriber's plan includes (its bundle, or any 'included' course)."""
     from payments.commerce.selectors import subscription_active_for
 
-    if course.pricing != CoursePage.Pricing.SUBSCRIPTION:
-        raise PaymentError("That course is not included in the subscription.", "not_included")
-    if subscription_active_for(user=user) is None:
+    subscription = subscription_active_for(user=user)
+    if subscription is None:
+        if course.pricing != CoursePage.Pricing.SUBSCRIPTION:
+            raise PaymentError("That course is not included in the subscription.", "not_included")
         raise PaymentError("Subscribe to open this course.", "subscription_inactive")
+    if not subscription.plan.opens_course(course):
+        raise PaymentError(f"Your {subscription.plan.name} plan does not include that course.", "not_included")
     enrollment, _ = enrollment_create(user=user, course=course, source=Enrollment.Source.SUBSCRIPTION)
     return enrollment

@@ -6,6 +6,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,12 @@ from payments.commerce.checkout import (
 )
 from payments.commerce.dunning import subscription_payment_method_updated, subscription_payment_method_url
 from payments.commerce.invoices import invoice_pdf
-from payments.commerce.selectors import order_history_for, subscription_active_for, subscription_current_for
+from payments.commerce.selectors import (
+    courses_opened_by,
+    order_history_for,
+    subscription_active_for,
+    subscription_current_for,
+)
 from payments.commerce.subscriptions import subscription_cancel, subscription_course_start
 from payments.commerce.webhooks import event_record_and_apply, webhook_receive
 from payments.errors import PaymentError
@@ -114,7 +120,11 @@ def checkout(request):
 
 @login_required
 def subscribe(request):
-    plans = list(Plan.objects.filter(is_active=True).order_by("price_cents"))
+    plans = list(
+        Plan.objects.filter(is_active=True)
+        .prefetch_related(Prefetch("courses", queryset=CoursePage.objects.live().order_by("title")))
+        .order_by("price_cents")
+    )
     gateways = [g for g in enabled_gateways() if g.supports_subscriptions]
     if request.method == "POST":
         plan = Plan.objects.filter(pk=request.POST.get("plan") or 0, is_active=True).first()
@@ -237,9 +247,12 @@ def history(request):
 def subscription(request):
     current = subscription_current_for(user=request.user)
     active = subscription_active_for(user=request.user)
-    included = (
-        CoursePage.objects.live().filter(pricing=CoursePage.Pricing.SUBSCRIPTION, archived=False).order_by("title")
-    )
+    if current:
+        included = courses_opened_by(plan=current.plan)
+    else:
+        included = (
+            CoursePage.objects.live().filter(pricing=CoursePage.Pricing.SUBSCRIPTION, archived=False).order_by("title")
+        )
     return render(
         request,
         "payments/subscription.html",

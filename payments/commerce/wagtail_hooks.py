@@ -195,8 +195,18 @@ class PlanViewSet(ModelViewSet):
     model = Plan
     icon = "date"
     menu_label = "Plans"
-    list_display = ["name", "interval", MoneyColumn("price_cents", label="Price"), "is_active"]
-    form_fields = ["name", "slug", "interval", "price_cents", "currency", "is_active", "gateway_plan_codes"]
+    list_display = ["name", "interval", MoneyColumn("price_cents", label="Price"), "access", "is_active"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("interval"),
+        FieldPanel("price_cents"),
+        FieldPanel("currency"),
+        FieldPanel("is_active"),
+        FieldPanel("gateway_plan_codes"),
+        FieldPanel("access", widget=forms.RadioSelect),
+        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
+    ]
 
 
 class SubscriptionViewSet(RecordViewSet):
