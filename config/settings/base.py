@@ -411,6 +411,17 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 STRIPE_API_URL = env("STRIPE_API_URL", default="https://api.stripe.com")
+# PayPal (Orders v2; README "PayPal and Razorpay"): the REST app's credentials and the id of the
+# webhook registered for /api/v1/payments/webhook/paypal/ (its deliveries are verified with it).
+PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID", default="")
+PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET", default="")
+PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="")
+PAYPAL_API_URL = env("PAYPAL_API_URL", default="https://api-m.sandbox.paypal.com")  # live: https://api-m.paypal.com
+# Razorpay: API keys and the webhook secret set on the dashboard's webhook.
+RAZORPAY_KEY_ID = env("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env("RAZORPAY_WEBHOOK_SECRET", default="")
+RAZORPAY_API_URL = env("RAZORPAY_API_URL", default="https://api.razorpay.com")
 # The on-site sandbox gateway hands out courses without money: switch it off in production.
 PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=True)
 # Blank: derived from SECRET_KEY (payments.gateways.sandbox.webhook_secret).

@@ -72,6 +72,8 @@ class PlatformSettings(BaseGenericSetting):
     gateway_paystack = models.BooleanField("PayStack enabled", default=False)
     gateway_payfast = models.BooleanField("PayFast enabled", default=False)
     gateway_stripe = models.BooleanField("Stripe enabled", default=False)
+    gateway_paypal = models.BooleanField("PayPal enabled", default=False)
+    gateway_razorpay = models.BooleanField("Razorpay enabled", default=False)
 
     panels = [
         MultiFieldPanel(
@@ -107,6 +109,8 @@ class PlatformSettings(BaseGenericSetting):
                 FieldPanel("gateway_paystack"),
                 FieldPanel("gateway_payfast"),
                 FieldPanel("gateway_stripe"),
+                FieldPanel("gateway_paypal"),
+                FieldPanel("gateway_razorpay"),
             ],
             heading="Payment gateways (keys stay in the environment)",
         ),
@@ -137,5 +141,5 @@ class PlatformSettings(BaseGenericSetting):
         return sorted(day for day in days if day > 0)
 
     def enabled_gateways(self) -> list[str]:
-        names = ("sandbox", "paystack", "payfast", "stripe")
+        names = ("sandbox", "paystack", "payfast", "stripe", "paypal", "razorpay")
         return [name for name in names if getattr(self, f"gateway_{name}")]

@@ -181,8 +181,8 @@ def checkout_start(*, order: Order, absolute_url) -> str:
 
     `absolute_url(path)` turns a path into an absolute URL (request.build_absolute_uri)."""
     gateway = get_gateway(order.gateway)
-    if gateway.name == "payfast":
-        # PayFast takes a posted form: our own page renders and submits it.
+    if gateway.checkout_posts_form:
+        # PayFast and Razorpay take a posted form: our own page renders and submits it.
         return absolute_url(reverse("payments:order_pay", args=[order.reference]))
     try:
         start = gateway_start(order=order, absolute_url=absolute_url)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("orders/<uuid:reference>/", views.order_detail, name="order_detail"),
     path("orders/<uuid:reference>/pay/", views.order_pay, name="order_pay"),
     path("orders/<uuid:reference>/return/", views.order_return, name="order_return"),
+    path("orders/<uuid:reference>/return/razorpay/", views.razorpay_callback, name="razorpay_callback"),
     path("orders/<uuid:reference>/invoice.pdf", views.order_invoice, name="order_invoice"),
     path("history/", views.history, name="history"),
     path("subscription/", views.subscription, name="subscription"),

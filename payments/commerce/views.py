@@ -10,6 +10,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from coursepages.models import CoursePage
@@ -36,7 +37,7 @@ from payments.commerce.selectors import (
 from payments.commerce.subscriptions import subscription_cancel, subscription_course_start
 from payments.commerce.webhooks import event_record_and_apply, webhook_receive
 from payments.errors import PaymentError
-from payments.gateways import GatewayError, enabled_gateways, get_gateway
+from payments.gateways import GatewayError, WebhookRefused, enabled_gateways, get_gateway
 from payments.gateways.sandbox import build_event
 from payments.models import Order, Plan, Subscription
 from payments.permissions import user_may_open_order
@@ -161,6 +162,8 @@ def order_pay(request, reference):
         )
     if start.redirect_url:
         return redirect(start.redirect_url)
+    if start.gateway_reference:
+        Order.objects.filter(pk=order.pk).update(gateway_reference=start.gateway_reference)
     return render(request, "payments/order_pay.html", {"order": order, "start": start})
 
 
@@ -196,10 +199,14 @@ def order_return(request, reference):
     if request.GET.get("cancelled") and order.status == Order.Status.PENDING:
         messages.warning(request, "You cancelled the payment; nothing was charged.")
         return render(request, "payments/order_detail.html", {"order": order, "waiting": False})
-    if order.status == Order.Status.PENDING and order.gateway == "paystack" and request.GET.get("reference"):
-        gateway = get_gateway("paystack")
+    # PayStack names its transaction ?reference=; PayPal names the approved order ?token= (and is captured now)
+    returned = {"paystack": "reference", "paypal": "token"}.get(order.gateway, "")
+    if order.status == Order.Status.PENDING and returned and request.GET.get(returned):
+        gateway = get_gateway(order.gateway)
+        if order.gateway == "paypal" and request.GET[returned] != order.gateway_reference:
+            raise Http404("That PayPal order is not this order's.")
         try:
-            event = gateway.verify_transaction(reference=request.GET["reference"])
+            event = gateway.verify_transaction(reference=request.GET[returned])
         except GatewayError as exc:
             messages.warning(request, f"We could not confirm the payment yet: {exc}")
         else:
@@ -221,6 +228,35 @@ def order_return(request, reference):
     return render(
         request, "payments/order_detail.html", {"order": order, "waiting": order.status == Order.Status.PENDING}
     )
+
+
+@csrf_exempt
+@require_POST
+def razorpay_callback(request, reference):
+    """Where Razorpay's hosted Checkout posts the customer back (a cross-site POST, hence no CSRF
+    token): the payment signature is checked, the payment read from Razorpay and applied like a
+    webhook; then the usual return page."""
+    order = get_object_or_404(Order, reference=reference, gateway="razorpay")
+    payment_id = request.POST.get("razorpay_payment_id", "")
+    if not payment_id:  # Checkout posts error[code], error[description] when the payment failed
+        messages.error(request, request.POST.get("error[description]") or "The payment did not go through.")
+        return redirect("payments:order_return", reference=order.reference)
+    gateway = get_gateway("razorpay")
+    try:
+        gateway.verify_payment_signature(
+            order_id=order.gateway_reference,
+            payment_id=payment_id,
+            signature=request.POST.get("razorpay_signature", ""),
+        )
+        event = gateway.verify_transaction(reference=payment_id)
+    except WebhookRefused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    except GatewayError as exc:
+        messages.warning(request, f"We could not confirm the payment yet: {exc}")
+    else:
+        if event:
+            event_record_and_apply(gateway=gateway, event=event, body=json.dumps(dict(request.POST)).encode())
+    return redirect("payments:order_return", reference=order.reference)
 
 
 @login_required

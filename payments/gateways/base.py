@@ -86,6 +86,7 @@ class Gateway(ABC):
     name = ""
     label = ""
     supports_subscriptions = True
+    checkout_posts_form = False  # True: the checkout is a form our order_pay page posts (PayFast, Razorpay)
 
     @abstractmethod
     def is_configured(self) -> bool: ...
