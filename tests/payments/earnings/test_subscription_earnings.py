@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from coursepages.models import CoursePage, PlatformSettings
@@ -225,3 +226,15 @@ def test_heartbeats_of_a_subscription_enrollment_count_learning_days(setup):
         context=learning_context_for(user=subscriber, lesson=lesson), seconds=45, now=opened + timedelta(seconds=150)
     )
     assert LearningTimeDay.objects.get(enrollment=enrollment).seconds == 105
+
+
+def test_admins_see_subscription_periods(client, admin_user, setup):
+    subscriber = make_user()
+    subscription = subscribe(subscriber, setup["plan"])
+    learn(subscriber, setup["excel"], 60, timezone.localdate())
+    subscription_periods_close(now=subscription.current_period_end)
+    client.force_login(admin_user)
+    page = client.get(reverse("subscription-periods:index")).content.decode()
+    assert str(subscriber) in page and "learning_time" in page
+    period = SubscriptionEarningsPeriod.objects.get()
+    assert client.get(reverse("subscription-periods:edit", args=[period.pk])).status_code in (302, 403)
