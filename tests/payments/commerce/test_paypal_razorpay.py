@@ -367,3 +367,36 @@ def test_new_gateways_are_off_until_switched_on_and_configured(client, settings,
     assert "Razorpay" not in client.get(reverse("payments:checkout") + f"?course={inr_course.pk}").content.decode()
     settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET, settings.RAZORPAY_WEBHOOK_SECRET = "k", "s", "w"
     assert "Razorpay" in client.get(reverse("payments:checkout") + f"?course={inr_course.pk}").content.decode()
+
+
+def test_razorpay_dashboard_partial_refund_applies_once_and_own_refunds_are_not_doubled(
+    client, keys, student, admin_user, inr_course
+):
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            f"{RAZORPAY}/v1/orders",
+            body=fixture("razorpay/order-create-response.json", amount=99900, order_reference="x"),
+        )
+        checkout(client, student, inr_course, "razorpay")
+        client.get(reverse("payments:order_pay", args=[Order.objects.get().reference]))
+    order = Order.objects.get()
+    razorpay_webhook(client, fixture("razorpay/webhook-order-paid.json", amount=99900, order_reference=order.reference))
+    payment = Payment.objects.get()
+    # R 100.00 refunded on Razorpay's dashboard: applied as a partial refund, access kept
+    partial = fixture("razorpay/webhook-refund-processed.json", amount=10000)
+    assert razorpay_webhook(client, partial, event_id="evt_partial_1").status_code == 200
+    assert razorpay_webhook(client, partial, event_id="evt_partial_1").status_code == 200  # re-sent
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PARTIALLY_REFUNDED and payment.refunded_cents == 10000
+    assert Enrollment.objects.get(user=student, course=inr_course).is_open
+    # a refund started here: its webhook (same refund id) changes nothing more
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            f"{RAZORPAY}/v1/payments/pay_29QQoUBi66xm2f/refund",
+            body=fixture("razorpay/refund-response.json", amount=5000).replace("FP8QHiV938haTz", "GQ9RIjW049ibUa"),
+        )
+        payment_refund(payment=payment, user=admin_user, reason="goodwill", amount_cents=5000)
+    ours = fixture("razorpay/webhook-refund-processed.json", amount=5000).replace("FP8QHiV938haTz", "GQ9RIjW049ibUa")
+    assert razorpay_webhook(client, ours, event_id="evt_ours").status_code == 200
+    payment.refresh_from_db()
+    assert payment.refunded_cents == 15000 and payment.refunds.count() == 2
