@@ -238,3 +238,38 @@ def test_admins_see_subscription_periods(client, admin_user, setup):
     assert str(subscriber) in page and "learning_time" in page
     period = SubscriptionEarningsPeriod.objects.get()
     assert client.get(reverse("subscription-periods:edit", args=[period.pk])).status_code in (302, 403)
+
+
+def test_learning_day_costs_the_heartbeat_one_update(setup):
+    """The day's row costs a counting heartbeat of a subscription enrollment exactly one more
+    query (an UPDATE) than a purchased course's, once the day's row exists."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from learners.access import learning_context_for
+    from learners.enrollment.services import lesson_visit, progress_heartbeat
+    from learners.models import LessonProgress
+    from tests.factories import lessons_of
+
+    subscriber = make_user()
+    subscribe(subscriber, setup["plan"])
+    enrollment = Enrollment.objects.create(
+        user=subscriber, course=setup["excel"], source=Enrollment.Source.SUBSCRIPTION
+    )
+    lesson = lessons_of(setup["excel"])[0]
+    lesson_visit(context=learning_context_for(user=subscriber, lesson=lesson))
+    opened = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).last_accessed_at
+
+    def beat_queries(seconds_after: int) -> int:
+        context = learning_context_for(user=subscriber, lesson=lesson)
+        with CaptureQueriesContext(connection) as queries:
+            progress_heartbeat(context=context, seconds=30, now=opened + timedelta(seconds=seconds_after))
+        return len(queries)
+
+    # (beats within a minute of the visit, so none of them also touches the enrollment's last access)
+    beat_queries(30)  # the day's first beat inserts the row
+    subscription_beat = beat_queries(40)
+    Enrollment.objects.filter(pk=enrollment.pk).update(source=Enrollment.Source.PAYMENT)
+    purchase_beat = beat_queries(50)
+    assert (subscription_beat, purchase_beat) == (4, 3)
+    assert LearningTimeDay.objects.get().seconds == 40
