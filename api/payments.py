@@ -101,6 +101,18 @@ def webhook_stripe(request):
     return _webhook(request, "stripe")
 
 
+@router.post("/payments/webhook/paypal/", auth=None, response=WEBHOOK_REPLIES)
+def webhook_paypal(request):
+    """PayPal events, verified with PayPal's verify-webhook-signature (PAYPAL-TRANSMISSION-* headers)."""
+    return _webhook(request, "paypal")
+
+
+@router.post("/payments/webhook/razorpay/", auth=None, response=WEBHOOK_REPLIES)
+def webhook_razorpay(request):
+    """Razorpay events, signed with X-Razorpay-Signature."""
+    return _webhook(request, "razorpay")
+
+
 @router.post("/payments/webhook/sandbox/", auth=None, response=WEBHOOK_REPLIES)
 def webhook_sandbox(request):
     """The on-site sandbox gateway's events, signed with X-Sandbox-Signature."""

@@ -36,7 +36,12 @@ def build_policy() -> str:
         "font-src": ["'self'", "data:"],
         "connect-src": [*(["'self'", "ws:", "wss:"] if settings.DEBUG else ["'self'", "wss:"]), *streams],
         "frame-src": frames,
-        "form-action": ["'self'", "https://www.payfast.co.za", "https://sandbox.payfast.co.za"],
+        "form-action": [
+            "'self'",
+            "https://www.payfast.co.za",
+            "https://sandbox.payfast.co.za",
+            "https://api.razorpay.com",  # Razorpay's hosted Checkout
+        ],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
     }

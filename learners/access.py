@@ -41,8 +41,9 @@ OPEN = LessonAccess(allowed=True)
 # A live lesson whose section is a draft: not part of the published course, for anyone but staff.
 WITHDRAWN = LessonAccess(False, LockReason.NOT_IN_COURSE, "This lesson is not part of the published course.")
 
-# has_active_subscription(user=) -> bool: whether a subscription opens "included" courses for
-# the user now. Payments answers it (PaymentsConfig.ready); the policy never imports payments.
+# has_active_subscription(user=, course=None) -> bool: whether a subscription of the user's opens
+# `course` now (its plan's bundle, or every "included" course), or, without a course, whether
+# one is running. Payments answers it (PaymentsConfig.ready); the policy never imports payments.
 has_active_subscription = Provider("learners.access.has_active_subscription (payments)")
 
 
@@ -73,7 +74,7 @@ class CourseAccess:
 
     def subscription_active(self) -> bool:
         if self._subscription_active is None:
-            self._subscription_active = has_active_subscription(user=self.user)
+            self._subscription_active = has_active_subscription(user=self.user, course=self.course)
         return self._subscription_active
 
     def course_lock(self) -> LessonAccess | None:
@@ -91,11 +92,7 @@ class CourseAccess:
                     "This course is included in a subscription; subscribe to open it.",
                 )
             return LessonAccess(False, LockReason.NOT_ENROLLED, "Enroll in this course to open its lessons.")
-        if (
-            pricing == CoursePage.Pricing.SUBSCRIPTION
-            and self.enrollment.source == Enrollment.Source.SUBSCRIPTION
-            and not self.subscription_active()
-        ):
+        if self.enrollment.source == Enrollment.Source.SUBSCRIPTION and not self.subscription_active():
             return LessonAccess(
                 False, LockReason.SUBSCRIPTION_INACTIVE, "Your subscription has ended; renew it to continue."
             )

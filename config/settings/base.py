@@ -491,6 +491,17 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)
 STRIPE_API_URL = env("STRIPE_API_URL", default="https://api.stripe.com")
+# PayPal (Orders v2; README "PayPal and Razorpay"): the REST app's credentials and the id of the
+# webhook registered for /api/v1/payments/webhook/paypal/ (its deliveries are verified with it).
+PAYPAL_CLIENT_ID = env("PAYPAL_CLIENT_ID", default="")
+PAYPAL_CLIENT_SECRET = env("PAYPAL_CLIENT_SECRET", default="")
+PAYPAL_WEBHOOK_ID = env("PAYPAL_WEBHOOK_ID", default="")
+PAYPAL_API_URL = env("PAYPAL_API_URL", default="https://api-m.sandbox.paypal.com")  # live: https://api-m.paypal.com
+# Razorpay: API keys and the webhook secret set on the dashboard's webhook.
+RAZORPAY_KEY_ID = env("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env("RAZORPAY_WEBHOOK_SECRET", default="")
+RAZORPAY_API_URL = env("RAZORPAY_API_URL", default="https://api.razorpay.com")
 # The on-site sandbox gateway hands out courses without money: switch it off in production.
 PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=True)
 # Blank: derived from SECRET_KEY (payments.gateways.sandbox.webhook_secret).
@@ -501,6 +512,18 @@ PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
 # refunded: hook(source_key=, occurred_at=)
 PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_record_sale"]
 PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_reverse_sale"]
+# Subscription revenue (README "Subscription revenue"): settled: hook(payment=, subscription=,
+# period_start=, period_end=); refunded: hook(payment=, refund_key=, refunded_gross_cents=, occurred_at=).
+SUBSCRIPTION_PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_record"]
+SUBSCRIPTION_PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_reverse"]
+CELERY_BEAT_SCHEDULE["payments-subscriptions-dunning"] = {
+    "task": "payments.commerce.tasks.subscriptions_dunning_task",
+    "schedule": env.int("SUBSCRIPTION_DUNNING_EVERY_SECONDS", default=3600),
+}
+CELERY_BEAT_SCHEDULE["payments-close-subscription-periods"] = {
+    "task": "payments.earnings.tasks.subscription_periods_close_task",
+    "schedule": env.int("SUBSCRIPTION_PERIODS_CLOSE_EVERY_SECONDS", default=3600),
+}
 CELERY_BEAT_SCHEDULE["payments-expire-subscriptions"] = {
     "task": "payments.commerce.tasks.subscriptions_expire_task",
     "schedule": 24 * 60 * 60,

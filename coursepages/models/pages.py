@@ -124,6 +124,14 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
         "price (cents, VAT included)", default=0, help_text="49900 is R499.00. Ignored for free courses."
     )
     currency = models.CharField(max_length=3, default="ZAR")
+    sale_price_cents = models.PositiveIntegerField(
+        "sale price (cents, VAT included)",
+        null=True,
+        blank=True,
+        help_text="Charged instead of the price between the sale's start and end; blank: no sale.",
+    )
+    sale_starts_at = models.DateTimeField(null=True, blank=True, help_text="Blank: the sale runs from now.")
+    sale_ends_at = models.DateTimeField(null=True, blank=True, help_text="Blank: the sale runs until removed.")
     revenue_share_override = models.DecimalField(
         "instructor share override (%)",
         max_digits=5,
@@ -165,6 +173,10 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
         FieldPanel("pricing"),
         FieldPanel("price_cents"),
         FieldPanel("currency"),
+        MultiFieldPanel(
+            [FieldPanel("sale_price_cents"), FieldPanel("sale_starts_at"), FieldPanel("sale_ends_at")],
+            heading="Sale",
+        ),
         FieldPanel("revenue_share_override"),
         FieldPanel("certificate_template"),
         FieldPanel("archived"),
@@ -192,6 +204,25 @@ class CoursePage(ViewRestrictionShortcutMixin, CourseAuthoringPermissionsMixin, 
             raise ValidationError({"price_cents": "A one-time purchase needs a price."})
         if self.pricing == self.Pricing.FREE:
             self.price_cents = 0
+        if self.sale_price_cents is not None and self.sale_price_cents >= self.price_cents:
+            raise ValidationError({"sale_price_cents": "A sale price must be below the price."})
+        if self.sale_starts_at and self.sale_ends_at and self.sale_ends_at <= self.sale_starts_at:
+            raise ValidationError({"sale_ends_at": "The sale must end after it starts."})
+
+    def on_sale(self, now=None) -> bool:
+        """Whether the sale price applies at `now` (default: this moment)."""
+        if self.sale_price_cents is None or self.pricing != self.Pricing.ONE_TIME:
+            return False
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        if self.sale_starts_at and now < self.sale_starts_at:
+            return False
+        return not (self.sale_ends_at and now >= self.sale_ends_at)
+
+    def current_price_cents(self, now=None) -> int:
+        """What a buyer pays now, VAT included: the sale price while the sale runs."""
+        return self.sale_price_cents if self.on_sale(now) else self.price_cents
 
     @property
     def is_free(self):

@@ -37,10 +37,43 @@ class PlatformSettings(BaseGenericSetting):
     hold_days = models.PositiveIntegerField(default=14, help_text="Days earnings stay pending (refund window).")
     payout_threshold_cents = models.PositiveIntegerField(default=50000, help_text="Smallest payout, in cents.")
 
+    class SubscriptionSplit(models.TextChoices):
+        LEARNING_TIME = "learning_time", "By the subscriber's learning time in each course"
+        EQUAL_PER_COURSE = "equal_per_course", "Equally among the included courses the subscriber used"
+
+    subscription_pool_percent = models.DecimalField(
+        "instructor pool of subscriptions (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("70.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="The part of each subscription payment (after VAT) that goes to the instructors.",
+    )
+    subscription_split_rule = models.CharField(
+        "how the pool is split",
+        max_length=20,
+        choices=SubscriptionSplit.choices,
+        default=SubscriptionSplit.LEARNING_TIME,
+        help_text="Applied when a paid period closes. A period with no learning time goes to the platform.",
+    )
+    renewal_retry_days = models.CharField(
+        "retry a failed renewal after (days)",
+        max_length=50,
+        default="1,3,5",
+        help_text="Comma-separated days after the failure, e.g. 1,3,5.",
+    )
+    renewal_grace_days = models.PositiveIntegerField(
+        "grace period (days)",
+        default=7,
+        help_text="After a failed renewal the subscriber keeps access this many days, then it lapses.",
+    )
+
     gateway_sandbox = models.BooleanField("sandbox gateway enabled", default=True)
     gateway_paystack = models.BooleanField("PayStack enabled", default=False)
     gateway_payfast = models.BooleanField("PayFast enabled", default=False)
     gateway_stripe = models.BooleanField("Stripe enabled", default=False)
+    gateway_paypal = models.BooleanField("PayPal enabled", default=False)
+    gateway_razorpay = models.BooleanField("Razorpay enabled", default=False)
 
     panels = [
         MultiFieldPanel(
@@ -63,10 +96,21 @@ class PlatformSettings(BaseGenericSetting):
         ),
         MultiFieldPanel(
             [
+                FieldPanel("subscription_pool_percent"),
+                FieldPanel("subscription_split_rule"),
+                FieldPanel("renewal_retry_days"),
+                FieldPanel("renewal_grace_days"),
+            ],
+            heading="Subscriptions",
+        ),
+        MultiFieldPanel(
+            [
                 FieldPanel("gateway_sandbox"),
                 FieldPanel("gateway_paystack"),
                 FieldPanel("gateway_payfast"),
                 FieldPanel("gateway_stripe"),
+                FieldPanel("gateway_paypal"),
+                FieldPanel("gateway_razorpay"),
             ],
             heading="Payment gateways (keys stay in the environment)",
         ),
@@ -91,6 +135,11 @@ class PlatformSettings(BaseGenericSetting):
             setattr(request_or_site, attr_name, cached_until_pages_change("platform-settings:v1", cls._get_or_create))
         return getattr(request_or_site, attr_name)
 
+    def renewal_retry_schedule(self) -> list[int]:
+        """The retry days as sorted whole numbers; anything unreadable is left out."""
+        days = {int(part) for part in self.renewal_retry_days.split(",") if part.strip().isdigit()}
+        return sorted(day for day in days if day > 0)
+
     def enabled_gateways(self) -> list[str]:
-        names = ("sandbox", "paystack", "payfast", "stripe")
+        names = ("sandbox", "paystack", "payfast", "stripe", "paypal", "razorpay")
         return [name for name in names if getattr(self, f"gateway_{name}")]

@@ -121,3 +121,20 @@ class Review(ModeratedContent):
 
     def __str__(self):
         return f"{self.user} rates {self.course_id}: {self.rating}"
+
+
+class LearningTimeDay(models.Model):
+    """Seconds of time on task one subscription-opened enrollment counted on one day (the site's
+    timezone). The lesson heartbeat adds to it; subscription revenue is split by it
+    (README "Subscription revenue")."""
+
+    enrollment = models.ForeignKey("learners.Enrollment", on_delete=models.CASCADE, related_name="learning_days")
+    day = models.DateField()
+    seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrollment", "day"], name="unique_learning_time_day")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self):
+        return f"{self.enrollment} · {self.day}: {self.seconds}s"

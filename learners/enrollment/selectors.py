@@ -289,3 +289,22 @@ def teachers_for_student(*, student) -> list[tuple[CoursePage, object]]:
         .order_by("page__title", "sort_order")
     )
     return [(row.page, row.user) for row in rows]
+
+
+def learning_seconds_by_course(*, user_id: int, start, end, course_ids=None) -> dict[int, int]:
+    """{course id: seconds} of time on task the user counted in subscription-opened courses on
+    the days from `start` up to (not including) `end` (datetimes; the site's timezone)."""
+    from django.utils import timezone
+
+    from learners.models import LearningTimeDay
+
+    rows = LearningTimeDay.objects.filter(
+        enrollment__user_id=user_id,
+        day__gte=timezone.localdate(start),
+        day__lt=timezone.localdate(end),
+        seconds__gt=0,
+    )
+    if course_ids is not None:
+        rows = rows.filter(enrollment__course_id__in=course_ids)
+    totals = rows.values("enrollment__course_id").annotate(total=Sum("seconds")).order_by("enrollment__course_id")
+    return {row["enrollment__course_id"]: row["total"] for row in totals}

@@ -18,7 +18,7 @@ from core.moderation import Moderation, content_moderate
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
-from learners.models import BlockCompletion, Enrollment, LessonProgress, Review
+from learners.models import BlockCompletion, Enrollment, LearningTimeDay, LessonProgress, Review
 from learners.permissions import user_may_moderate_reviews
 
 if TYPE_CHECKING:
@@ -81,10 +81,8 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
     course twice returns the existing enrollment with created=False."""
     existing = Enrollment.objects.filter(user=user, course=course).first()
     if existing and existing.is_open:
-        subscription_lapsed = (
-            existing.source == Enrollment.Source.SUBSCRIPTION
-            and course.pricing == CoursePage.Pricing.SUBSCRIPTION
-            and not _subscription_active(user)
+        subscription_lapsed = existing.source == Enrollment.Source.SUBSCRIPTION and not _subscription_active(
+            user, course
         )
         if not subscription_lapsed:
             return existing, False
@@ -95,7 +93,7 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
     elif course.pricing == CoursePage.Pricing.FREE:
         source = Enrollment.Source.FREE
     elif course.pricing == CoursePage.Pricing.SUBSCRIPTION:
-        if not _subscription_active(user):
+        if not _subscription_active(user, course):
             raise LearningError(
                 "This course is included in a subscription; subscribe to open it.", "subscription_inactive"
             )
@@ -109,10 +107,10 @@ def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
     return enrollment_create(user=user, course=course, source=source)
 
 
-def _subscription_active(user) -> bool:
+def _subscription_active(user, course: CoursePage) -> bool:
     from learners.access import has_active_subscription  # payments answers it (PaymentsConfig.ready)
 
-    return has_active_subscription(user=user)
+    return has_active_subscription(user=user, course=course)
 
 
 @transaction.atomic
@@ -239,6 +237,8 @@ def progress_heartbeat(
         if clock[0] is None:
             same_clock = same_clock.filter(last_accessed_at=clock[1])
         if same_clock.update(time_spent_seconds=F("time_spent_seconds") + counted, **fields):
+            if counted and enrollment.source == Enrollment.Source.SUBSCRIPTION:
+                learning_time_add(enrollment=enrollment, seconds=counted, now=now)
             break
     else:  # lost the race three times: keep the position, count nothing
         rows.update(**fields)
@@ -246,6 +246,21 @@ def progress_heartbeat(
         Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=now)
         enrollment.last_accessed_at = now
     return rows.get()
+
+
+def learning_time_add(*, enrollment: Enrollment, seconds: int, now) -> None:
+    """Add counted seconds to the enrollment's day (subscription revenue is split by it).
+    One UPDATE in the common case; the day's first beat inserts, and a twin insert that lost
+    the race adds with an UPDATE instead."""
+    day = timezone.localdate(now)
+    rows = LearningTimeDay.objects.filter(enrollment=enrollment, day=day)
+    if rows.update(seconds=F("seconds") + seconds):
+        return
+    try:
+        with transaction.atomic():
+            LearningTimeDay.objects.create(enrollment=enrollment, day=day, seconds=seconds)
+    except IntegrityError:
+        rows.update(seconds=F("seconds") + seconds)
 
 
 def activity_block_ids(lesson: LessonPage) -> dict[str, str]:

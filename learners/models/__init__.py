@@ -1,6 +1,6 @@
 from learners.analytics.models import DailyCourseStats, DailySiteStats, LessonFunnel
 from learners.assessments.models import AssignmentSubmission, QuizAttempt, SubmissionFile
-from learners.enrollment.models import BlockCompletion, Enrollment, LessonProgress, Review
+from learners.enrollment.models import BlockCompletion, Enrollment, LearningTimeDay, LessonProgress, Review
 from learners.interactive.models import (
     AIToolSession,
     DocumentDownload,
@@ -28,6 +28,7 @@ __all__ = [
     "DocumentDownload",
     "Enrollment",
     "H5PResult",
+    "LearningTimeDay",
     "LessonFunnel",
     "LTIAccessToken",
     "LTIOnceToken",

@@ -1,7 +1,7 @@
 """Template helpers for the learning pages: price lines, durations, stars."""
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from core.money import format_money
@@ -18,6 +18,13 @@ def course_price(course: CoursePage) -> str:
         return "Free"
     if course.pricing == CoursePage.Pricing.SUBSCRIPTION:
         return "Included in subscription"
+    if course.on_sale():  # the regular price struck through, then the sale price
+        return format_html(
+            '<del class="meta"><span class="sr-only">regular price </span>{}</del> '
+            '<span class="sr-only">sale price </span>{} incl. VAT',
+            format_money(course.price_cents, course.currency),
+            format_money(course.current_price_cents(), course.currency),
+        )
     return f"{format_money(course.price_cents, course.currency)} incl. VAT"
 
 

@@ -79,7 +79,8 @@ def quote_courses(*, user, courses: list[CoursePage], coupon_code: str = "", str
     quote carries the coupon's error and no discount (for the checkout page)."""
     settings_ = PlatformSettings.load()
     quote = Quote(
-        lines=[Line(course=c, price_cents=c.price_cents) for c in courses],
+        # a running sale's price is what is charged (and VAT and earnings follow it)
+        lines=[Line(course=c, price_cents=c.current_price_cents(), list_price_cents=c.price_cents) for c in courses],
         currency=courses[0].currency if courses else settings_.currency,
         vat_rate=settings_.vat_rate,
     )
@@ -133,6 +134,7 @@ def order_create_for_courses(*, user, course_ids, gateway: str, coupon_code: str
                 course=line.course,
                 title=line.course.title,
                 price_cents=line.price_cents,
+                list_price_cents=line.list_price_cents,
                 discount_cents=line.discount_cents,
                 paid_cents=line.paid_cents,
             )
@@ -179,8 +181,8 @@ def checkout_start(*, order: Order, absolute_url) -> str:
 
     `absolute_url(path)` turns a path into an absolute URL (request.build_absolute_uri)."""
     gateway = get_gateway(order.gateway)
-    if gateway.name == "payfast":
-        # PayFast takes a posted form: our own page renders and submits it.
+    if gateway.checkout_posts_form:
+        # PayFast and Razorpay take a posted form: our own page renders and submits it.
         return absolute_url(reverse("payments:order_pay", args=[order.reference]))
     try:
         start = gateway_start(order=order, absolute_url=absolute_url)

@@ -25,6 +25,7 @@ class Line:
     course: object
     price_cents: int
     discount_cents: int = 0
+    list_price_cents: int = 0  # the regular price when price_cents is a sale price
 
     @property
     def paid_cents(self) -> int:

@@ -85,7 +85,10 @@ class OrderItem(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
     course = models.ForeignKey("coursepages.CoursePage", on_delete=models.PROTECT, related_name="order_items")
     title = models.CharField(max_length=255, help_text="The course title when bought.")
-    price_cents = models.PositiveIntegerField()
+    price_cents = models.PositiveIntegerField(help_text="The price charged (the sale price during a sale).")
+    list_price_cents = models.PositiveIntegerField(
+        default=0, help_text="The course's regular price when bought (above price_cents during a sale)."
+    )
     discount_cents = models.PositiveIntegerField(default=0)
     paid_cents = models.PositiveIntegerField()
 
@@ -101,6 +104,7 @@ class Payment(models.Model):
 
     class Status(models.TextChoices):
         SETTLED = "settled", "Settled"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
         REFUNDING = "refunding", "Refund in progress"
         REFUNDED = "refunded", "Refunded"
 
@@ -111,6 +115,7 @@ class Payment(models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SETTLED, db_index=True)
     settled_at = models.DateTimeField()
+    refunded_cents = models.PositiveIntegerField(default=0, help_text="Refunded so far (partial refunds add up).")
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_reference = models.CharField(max_length=255, blank=True)
     refund_reason = models.CharField(max_length=255, blank=True)
@@ -127,6 +132,25 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.gateway} {self.gateway_reference} · {format_money(self.amount_cents, self.currency)}"
+
+
+class PaymentRefund(models.Model):
+    """One refund of (part of) a payment, as the gateway confirmed it."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount_cents = models.PositiveIntegerField()
+    reference = models.CharField(max_length=255, blank=True, help_text="The gateway's refund id.")
+    reason = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Refund {self.pk} of payment {self.payment_id} · {self.amount_cents} cents"
 
 
 class InvoiceCounter(models.Model):
@@ -215,6 +239,25 @@ class Plan(models.Model):
         default=dict, blank=True, help_text='Plan ids at each gateway, e.g. {"paystack": "PLN_…"}.'
     )
 
+    class Access(models.TextChoices):
+        ALL_INCLUDED = "all_included", "Every course 'included in subscription'"
+        BUNDLE = "bundle", "Only the courses chosen below (a bundle)"
+
+    access = models.CharField(max_length=20, choices=Access.choices, default=Access.ALL_INCLUDED)
+    courses = models.ManyToManyField(
+        "coursepages.CoursePage",
+        blank=True,
+        related_name="bundle_plans",
+        help_text="For a bundle: the courses it opens (any pricing except free).",
+    )
+
+    def opens_course(self, course) -> bool:
+        """Whether a subscription to this plan opens `course` (call with courses prefetched
+        when asking for many)."""
+        if self.access == self.Access.BUNDLE:
+            return course.pricing != course.Pricing.FREE and any(item.pk == course.pk for item in self.courses.all())
+        return course.pricing == course.Pricing.SUBSCRIPTION
+
     def __str__(self):
         return self.name
 
@@ -238,6 +281,13 @@ class Subscription(models.Model):
     current_period_end = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Recovering a failed renewal (README "Failed renewals"): notice, retries, grace, lapse.
+    past_due_since = models.DateTimeField(null=True, blank=True)
+    grace_ends_at = models.DateTimeField(null=True, blank=True, help_text="Access lasts until then while past due.")
+    retry_count = models.PositiveSmallIntegerField(default=0)
+    next_retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    failure_notified_at = models.DateTimeField(null=True, blank=True)
+    payment_method_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "status", "current_period_end"])]

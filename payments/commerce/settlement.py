@@ -7,6 +7,7 @@ concurrent twin finds the work done and changes nothing."""
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -20,9 +21,13 @@ from payments.commerce.checkout import plan_order_fields
 from payments.commerce.coupons import coupon_redeem_for_order
 from payments.commerce.invoices import invoice_number_allocate
 from payments.commerce.subscriptions import subscription_activate, subscription_extend
-from payments.models import Order, Payment, Subscription
+from payments.earnings.ledger import split_by_weights
+from payments.models import Order, Payment, PaymentRefund, Subscription
 
 logger = logging.getLogger("payments")
+
+# A renewal that arrives more than this long after the period ended starts a new period now.
+RENEWAL_LATE_LIMIT = timedelta(days=45)
 
 
 class Refused(DomainError):
@@ -122,6 +127,13 @@ def order_settle(
     elif order.subscription_id:
         subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
         subscription_activate(subscription=subscription, gateway_subscription_id=subscription_reference, paid_at=now)
+        _run_hooks(
+            "SUBSCRIPTION_PAYMENT_SETTLED_HOOKS",
+            payment=payment,
+            subscription=subscription,
+            period_start=now,
+            period_end=subscription.current_period_end,
+        )
     _receipt_after_commit(order)
     logger.info("order %s settled by %s %s", order.pk, gateway, transaction_reference)
     return Outcome(True, f"order {order.pk} paid", order)
@@ -199,7 +211,7 @@ def subscription_renew(
         paid_at=now,
         invoice_number=invoice_number_allocate(),
     )
-    Payment.objects.create(
+    payment = Payment.objects.create(
         order=order,
         gateway=gateway,
         gateway_reference=transaction_reference,
@@ -210,7 +222,18 @@ def subscription_renew(
     if subscription_reference and not subscription.gateway_subscription_id:
         subscription.gateway_subscription_id = subscription_reference
         subscription.save(update_fields=["gateway_subscription_id"])
+    # The renewal pays for the time from where the last period ended (or from now, after a lapse).
+    period_start = subscription.current_period_end if subscription.current_period_end else now
+    if subscription.status == Subscription.Status.EXPIRED or period_start < now - RENEWAL_LATE_LIMIT:
+        period_start = now
     subscription_extend(subscription=subscription, paid_at=now, period_end_ts=period_end_ts)
+    _run_hooks(
+        "SUBSCRIPTION_PAYMENT_SETTLED_HOOKS",
+        payment=payment,
+        subscription=subscription,
+        period_start=min(period_start, subscription.current_period_end),
+        period_end=subscription.current_period_end,
+    )
     _receipt_after_commit(order)
     return Outcome(True, f"subscription {subscription.pk} renewed to {subscription.current_period_end:%Y-%m-%d}", order)
 
@@ -228,26 +251,61 @@ def subscription_link(*, gateway: str, subscription_reference: str, customer_ema
 
 
 @transaction.atomic
-def refund_apply(*, payment_id: int, refund_reference: str, reason: str, user=None) -> Outcome:
-    """Money went back: access revoked, ledger reversed (PAYMENT_REFUNDED_HOOKS). Once only."""
+def refund_apply(
+    *, payment_id: int, refund_reference: str, reason: str, user=None, amount_cents: int | None = None
+) -> Outcome:
+    """Money went back, all of it (`amount_cents` None) or part. The ledger is reversed in
+    proportion (PAYMENT_REFUNDED_HOOKS per course, SUBSCRIPTION_PAYMENT_REFUNDED_HOOKS for a
+    plan); a full refund also revokes access (and ends a subscription), a partial one keeps it.
+    Once only: a refund reference already recorded, or a payment already refunded in full,
+    changes nothing."""
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     order = Order.objects.select_for_update().get(pk=payment.order_id)
     if payment.status == Payment.Status.REFUNDED:
         return Outcome(False, f"payment {payment.pk} was already refunded", order)
+    if refund_reference and PaymentRefund.objects.filter(payment=payment, reference=refund_reference[:255]).exists():
+        return Outcome(False, f"refund {refund_reference} of payment {payment.pk} was already recorded", order)
+    remaining = payment.amount_cents - payment.refunded_cents
+    amount = remaining if amount_cents is None else int(amount_cents)
+    if not 0 < amount <= remaining:
+        raise Refused(f"a refund of {amount} cents does not fit payment {payment.pk} ({remaining} cents refundable)")
     now = timezone.now()
-    payment.status = Payment.Status.REFUNDED
+    refund = PaymentRefund.objects.create(
+        payment=payment, amount_cents=amount, reference=refund_reference[:255], reason=reason[:255], created_by=user
+    )
+    whole_at_once = payment.refunded_cents == 0 and amount == payment.amount_cents
+    payment.refunded_cents += amount
+    full = payment.refunded_cents >= payment.amount_cents
+    payment.status = Payment.Status.REFUNDED if full else Payment.Status.PARTIALLY_REFUNDED
     payment.refunded_at = now
     payment.refund_reference = refund_reference[:255]
     payment.refund_reason = reason[:255]
     payment.refunded_by = user
-    payment.save(update_fields=["status", "refunded_at", "refund_reference", "refund_reason", "refunded_by"])
-    order.status = Order.Status.REFUNDED
-    order.save(update_fields=["status"])
-    for item in order.items.select_related("course"):
-        enrollment_revoke(user=order.user, course=item.course)
-        _run_hooks("PAYMENT_REFUNDED_HOOKS", source_key=f"order-item:{item.pk}", occurred_at=now)
+    payment.save(
+        update_fields=["status", "refunded_cents", "refunded_at", "refund_reference", "refund_reason", "refunded_by"]
+    )
+    if full:
+        order.status = Order.Status.REFUNDED
+        order.save(update_fields=["status"])
+    partial = {} if whole_at_once else {"refund_key": f"refund:{refund.pk}"}
+    items = list(order.items.select_related("course").order_by("pk"))
+    refunded_per_item = split_by_weights(total=payment.refunded_cents, weights=[item.paid_cents for item in items])
+    for item, refunded in zip(items, refunded_per_item, strict=True):
+        if full:
+            enrollment_revoke(user=order.user, course=item.course)
+        extra = {**partial, "refunded_gross_cents": refunded} if partial else {}
+        _run_hooks("PAYMENT_REFUNDED_HOOKS", source_key=f"order-item:{item.pk}", occurred_at=now, **extra)
     if order.subscription_id and order.kind in (Order.Kind.SUBSCRIPTION, Order.Kind.RENEWAL):
-        Subscription.objects.filter(pk=order.subscription_id).update(
-            status=Subscription.Status.EXPIRED, current_period_end=now, cancelled_at=now
+        _run_hooks(
+            "SUBSCRIPTION_PAYMENT_REFUNDED_HOOKS",
+            payment=payment,
+            refund_key=f"refund:{refund.pk}",
+            refunded_gross_cents=payment.refunded_cents,
+            occurred_at=now,
         )
-    return Outcome(True, f"payment {payment.pk} refunded", order)
+        if full:
+            Subscription.objects.filter(pk=order.subscription_id).update(
+                status=Subscription.Status.EXPIRED, current_period_end=now, cancelled_at=now
+            )
+    state = "refunded" if full else f"refunded in part ({payment.refunded_cents} of {payment.amount_cents} cents)"
+    return Outcome(True, f"payment {payment.pk} {state}", order)

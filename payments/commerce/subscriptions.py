@@ -11,6 +11,7 @@ from django.utils import timezone
 from coursepages.models import CoursePage
 from learners.enrollment.services import enrollment_create
 from learners.models import Enrollment
+from payments.commerce.dunning import renewal_recovered_fields
 from payments.errors import PaymentError
 from payments.gateways import GatewayError, get_gateway
 from payments.models import Plan, Subscription
@@ -52,16 +53,8 @@ def subscription_extend(*, subscription: Subscription, paid_at: datetime, period
     subscription.current_period_end = max(end, subscription.current_period_end or end)
     if subscription.status != Subscription.Status.CANCELLED:
         subscription.status = Subscription.Status.ACTIVE
-    subscription.save(update_fields=["current_period_end", "status"])
-
-
-@transaction.atomic
-def subscription_mark_past_due(*, subscription: Subscription) -> Subscription:
-    subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
-    if subscription.status == Subscription.Status.ACTIVE:
-        subscription.status = Subscription.Status.PAST_DUE
-        subscription.save(update_fields=["status"])
-    return subscription
+    recovered = renewal_recovered_fields(subscription)  # a past-due subscription is recovered
+    subscription.save(update_fields=["current_period_end", "status", *recovered])
 
 
 @transaction.atomic
@@ -97,18 +90,24 @@ def subscriptions_expire(*, now: datetime | None = None) -> int:
     Access already ends at current_period_end; this records it. Safe to run twice."""
     now = now or timezone.now()
     running = [Subscription.Status.ACTIVE, Subscription.Status.CANCELLED, Subscription.Status.PAST_DUE]
-    return Subscription.objects.filter(status__in=running, current_period_end__lte=now).update(
-        status=Subscription.Status.EXPIRED
+    # A past-due subscription inside its grace period is the dunning task's to lapse.
+    return (
+        Subscription.objects.filter(status__in=running, current_period_end__lte=now)
+        .exclude(status=Subscription.Status.PAST_DUE, grace_ends_at__gt=now)
+        .update(status=Subscription.Status.EXPIRED)
     )
 
 
 def subscription_course_start(*, user, course: CoursePage) -> Enrollment:
-    """Open an 'included in subscription' course for a subscriber."""
+    """Open a course the subscriber's plan includes (its bundle, or any 'included' course)."""
     from payments.commerce.selectors import subscription_active_for
 
-    if course.pricing != CoursePage.Pricing.SUBSCRIPTION:
-        raise PaymentError("That course is not included in the subscription.", "not_included")
-    if subscription_active_for(user=user) is None:
+    subscription = subscription_active_for(user=user)
+    if subscription is None:
+        if course.pricing != CoursePage.Pricing.SUBSCRIPTION:
+            raise PaymentError("That course is not included in the subscription.", "not_included")
         raise PaymentError("Subscribe to open this course.", "subscription_inactive")
+    if not subscription.plan.opens_course(course):
+        raise PaymentError(f"Your {subscription.plan.name} plan does not include that course.", "not_included")
     enrollment, _ = enrollment_create(user=user, course=course, source=Enrollment.Source.SUBSCRIPTION)
     return enrollment

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from payments.commerce.dunning import subscriptions_dunning
 from payments.commerce.invoices import invoice_pdf
 from payments.commerce.subscriptions import subscriptions_expire
 from payments.models import Order
@@ -43,3 +44,9 @@ def subscriptions_expire_task() -> int:
     if count:
         logger.info("expired %s subscriptions", count)
     return count
+
+
+@shared_task
+def subscriptions_dunning_task() -> dict:
+    """Retry failed renewals on the schedule and lapse those whose grace period is over."""
+    return subscriptions_dunning()

@@ -6,9 +6,11 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from coursepages.models import CoursePage
@@ -24,14 +26,20 @@ from payments.commerce.checkout import (
     purchasable_courses,
     quote_courses,
 )
+from payments.commerce.dunning import subscription_payment_method_updated, subscription_payment_method_url
 from payments.commerce.invoices import invoice_pdf
-from payments.commerce.selectors import order_history_for, subscription_active_for, subscription_current_for
+from payments.commerce.selectors import (
+    courses_opened_by,
+    order_history_for,
+    subscription_active_for,
+    subscription_current_for,
+)
 from payments.commerce.subscriptions import subscription_cancel, subscription_course_start
 from payments.commerce.webhooks import event_record_and_apply, webhook_receive
 from payments.errors import PaymentError
-from payments.gateways import GatewayError, enabled_gateways, get_gateway
+from payments.gateways import GatewayError, WebhookRefused, enabled_gateways, get_gateway
 from payments.gateways.sandbox import build_event
-from payments.models import Order, Plan
+from payments.models import Order, Plan, Subscription
 from payments.permissions import user_may_open_order
 
 
@@ -113,7 +121,11 @@ def checkout(request):
 
 @login_required
 def subscribe(request):
-    plans = list(Plan.objects.filter(is_active=True).order_by("price_cents"))
+    plans = list(
+        Plan.objects.filter(is_active=True)
+        .prefetch_related(Prefetch("courses", queryset=CoursePage.objects.live().order_by("title")))
+        .order_by("price_cents")
+    )
     gateways = [g for g in enabled_gateways() if g.supports_subscriptions]
     if request.method == "POST":
         plan = Plan.objects.filter(pk=request.POST.get("plan") or 0, is_active=True).first()
@@ -150,6 +162,8 @@ def order_pay(request, reference):
         )
     if start.redirect_url:
         return redirect(start.redirect_url)
+    if start.gateway_reference:
+        Order.objects.filter(pk=order.pk).update(gateway_reference=start.gateway_reference)
     return render(request, "payments/order_pay.html", {"order": order, "start": start})
 
 
@@ -185,10 +199,14 @@ def order_return(request, reference):
     if request.GET.get("cancelled") and order.status == Order.Status.PENDING:
         messages.warning(request, "You cancelled the payment; nothing was charged.")
         return render(request, "payments/order_detail.html", {"order": order, "waiting": False})
-    if order.status == Order.Status.PENDING and order.gateway == "paystack" and request.GET.get("reference"):
-        gateway = get_gateway("paystack")
+    # PayStack names its transaction ?reference=; PayPal names the approved order ?token= (and is captured now)
+    returned = {"paystack": "reference", "paypal": "token"}.get(order.gateway, "")
+    if order.status == Order.Status.PENDING and returned and request.GET.get(returned):
+        gateway = get_gateway(order.gateway)
+        if order.gateway == "paypal" and request.GET[returned] != order.gateway_reference:
+            raise Http404("That PayPal order is not this order's.")
         try:
-            event = gateway.verify_transaction(reference=request.GET["reference"])
+            event = gateway.verify_transaction(reference=request.GET[returned])
         except GatewayError as exc:
             messages.warning(request, f"We could not confirm the payment yet: {exc}")
         else:
@@ -210,6 +228,35 @@ def order_return(request, reference):
     return render(
         request, "payments/order_detail.html", {"order": order, "waiting": order.status == Order.Status.PENDING}
     )
+
+
+@csrf_exempt
+@require_POST
+def razorpay_callback(request, reference):
+    """Where Razorpay's hosted Checkout posts the customer back (a cross-site POST, hence no CSRF
+    token): the payment signature is checked, the payment read from Razorpay and applied like a
+    webhook; then the usual return page."""
+    order = get_object_or_404(Order, reference=reference, gateway="razorpay")
+    payment_id = request.POST.get("razorpay_payment_id", "")
+    if not payment_id:  # Checkout posts error[code], error[description] when the payment failed
+        messages.error(request, request.POST.get("error[description]") or "The payment did not go through.")
+        return redirect("payments:order_return", reference=order.reference)
+    gateway = get_gateway("razorpay")
+    try:
+        gateway.verify_payment_signature(
+            order_id=order.gateway_reference,
+            payment_id=payment_id,
+            signature=request.POST.get("razorpay_signature", ""),
+        )
+        event = gateway.verify_transaction(reference=payment_id)
+    except WebhookRefused as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    except GatewayError as exc:
+        messages.warning(request, f"We could not confirm the payment yet: {exc}")
+    else:
+        if event:
+            event_record_and_apply(gateway=gateway, event=event, body=json.dumps(dict(request.POST)).encode())
+    return redirect("payments:order_return", reference=order.reference)
 
 
 @login_required
@@ -236,9 +283,12 @@ def history(request):
 def subscription(request):
     current = subscription_current_for(user=request.user)
     active = subscription_active_for(user=request.user)
-    included = (
-        CoursePage.objects.live().filter(pricing=CoursePage.Pricing.SUBSCRIPTION, archived=False).order_by("title")
-    )
+    if current:
+        included = courses_opened_by(plan=current.plan)
+    else:
+        included = (
+            CoursePage.objects.live().filter(pricing=CoursePage.Pricing.SUBSCRIPTION, archived=False).order_by("title")
+        )
     return render(
         request,
         "payments/subscription.html",
@@ -276,3 +326,40 @@ def subscription_course_start_view(request, course_id):
         return redirect(reverse("payments:subscribe"))
     first = course.lessons().first()
     return redirect(first.url if first else course.url)
+
+
+@login_required
+def subscription_payment_method(request):
+    """'Update your payment method' (the link in the failed-renewal notice): off to the
+    gateway's page for the card, or an explanation when the gateway has none."""
+    current = subscription_current_for(user=request.user)
+    if current is None or current.status not in (Subscription.Status.ACTIVE, Subscription.Status.PAST_DUE):
+        messages.info(request, "You have no running subscription.")
+        return redirect("payments:subscription")
+    try:
+        url = subscription_payment_method_url(
+            subscription=current, return_url=request.build_absolute_uri(reverse("payments:subscription"))
+        )
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:subscription")
+    if url:
+        return redirect(url)
+    return render(request, "payments/payment_method.html", {"current": current})
+
+
+@login_required
+def sandbox_payment_method(request):
+    """The sandbox gateway's 'change your card' page: saving a working test card retries a
+    failed renewal at once."""
+    current = subscription_current_for(user=request.user)
+    if current is None or current.gateway != "sandbox":
+        raise Http404
+    if request.method == "POST":
+        charged = subscription_payment_method_updated(subscription=current, user=request.user)
+        if charged:
+            messages.success(request, "Card updated and the renewal paid: your subscription is active again.")
+        else:
+            messages.success(request, "Card updated.")
+        return redirect("payments:subscription")
+    return render(request, "payments/sandbox_payment_method.html", {"current": current})

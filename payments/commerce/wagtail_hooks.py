@@ -1,6 +1,8 @@
 """The money screens in the Wagtail admin: orders and payments (read-only, filterable,
 CSV export), refunds, coupons, plans, subscriptions and the raw webhook events."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -17,7 +19,7 @@ from wagtail.permissions import register_permission_policy
 
 from core.money import format_money
 from payments.admin_columns import MoneyColumn
-from payments.commerce.refunds import LOG_ACTION, payment_refund
+from payments.commerce.refunds import LOG_ACTION, REFUNDABLE, payment_refund
 from payments.errors import PaymentError
 from payments.models import Coupon, Order, Payment, Plan, Subscription, WebhookEvent
 from payments.permissions import user_may_refund
@@ -42,7 +44,7 @@ for _model in (Order, Payment, Subscription, WebhookEvent):
 class PaymentIndexView(IndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if instance.status == Payment.Status.SETTLED and user_may_refund(self.request.user):
+        if instance.status in REFUNDABLE and user_may_refund(self.request.user):
             buttons.append(
                 MenuItem("Refund", reverse("payments_refund", args=[instance.pk]), icon_name="undo", priority=40)
             )
@@ -195,8 +197,18 @@ class PlanViewSet(ModelViewSet):
     model = Plan
     icon = "date"
     menu_label = "Plans"
-    list_display = ["name", "interval", MoneyColumn("price_cents", label="Price"), "is_active"]
-    form_fields = ["name", "slug", "interval", "price_cents", "currency", "is_active", "gateway_plan_codes"]
+    list_display = ["name", "interval", MoneyColumn("price_cents", label="Price"), "access", "is_active"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("interval"),
+        FieldPanel("price_cents"),
+        FieldPanel("currency"),
+        FieldPanel("is_active"),
+        FieldPanel("gateway_plan_codes"),
+        FieldPanel("access", widget=forms.RadioSelect),
+        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
+    ]
 
 
 class SubscriptionViewSet(RecordViewSet):
@@ -220,6 +232,26 @@ class SubscriptionViewSet(RecordViewSet):
     search_fields = ["user__email", "gateway_subscription_id"]
 
 
+class PastDueIndexView(IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().filter(status=Subscription.Status.PAST_DUE).select_related("user", "plan")
+
+
+class PastDueSubscriptionViewSet(RecordViewSet):
+    """Subscriptions whose renewal failed: when it failed, the retries so far and the next, and
+    when access ends unless a renewal is paid (README "Failed renewals")."""
+
+    name = "money_subscriptions_past_due"
+    model = Subscription
+    icon = "warning"
+    menu_label = "Past-due subscriptions"
+    list_display = ["__str__", "gateway", "past_due_since", "retry_count", "next_retry_at", "grace_ends_at"]
+    list_filter = ["gateway", "plan"]
+    list_export = ["pk", "user", "plan", "gateway", "past_due_since", "retry_count", "next_retry_at", "grace_ends_at"]
+    search_fields = ["user__email", "gateway_subscription_id"]
+    index_view_class = PastDueIndexView
+
+
 class WebhookEventViewSet(RecordViewSet):
     name = "money_webhook_events"
     model = WebhookEvent
@@ -234,7 +266,15 @@ class MoneyGroup(ModelViewSetGroup):
     menu_label = "Money"
     menu_icon = "tick-inverse"
     menu_order = 250
-    items = (OrderViewSet, PaymentViewSet, SubscriptionViewSet, CouponViewSet, PlanViewSet, WebhookEventViewSet)
+    items = (
+        OrderViewSet,
+        PaymentViewSet,
+        SubscriptionViewSet,
+        PastDueSubscriptionViewSet,
+        CouponViewSet,
+        PlanViewSet,
+        WebhookEventViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")
@@ -243,26 +283,49 @@ def register_money_viewsets():
 
 
 class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        decimal_places=2,
+        max_digits=12,
+        help_text="In rand and cents, VAT included, e.g. 100.00. Leave blank to refund everything left.",
+    )
     reason = forms.CharField(max_length=255, help_text="Shown in the log and sent to the gateway.")
+
+    def amount_cents(self) -> int | None:
+        amount = self.cleaned_data.get("amount")
+        return None if amount is None else int(amount * 100)
 
 
 def refund_view(request, payment_id):
-    """Confirm and run a full refund: gateway refund, access revoked, ledger reversed, logged."""
+    """Confirm and run a refund, in full or in part: gateway refund, ledger reversed in
+    proportion, access revoked when all is back, logged."""
     if not user_may_refund(request.user):
         raise PermissionDenied
     payment = get_object_or_404(Payment.objects.select_related("order", "order__user"), pk=payment_id)
     form = RefundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            payment_refund(payment=payment, user=request.user, reason=form.cleaned_data["reason"])
+            payment_refund(
+                payment=payment,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                amount_cents=form.amount_cents(),
+            )
         except PaymentError as exc:
             messages.error(request, f"Refund failed: {exc}")
         else:
-            messages.success(
-                request, f"Refunded {format_money(payment.amount_cents, payment.currency)}; access revoked."
-            )
+            payment.refresh_from_db()
+            refunded = format_money(payment.refunded_cents, payment.currency)
+            if payment.status == Payment.Status.REFUNDED:
+                messages.success(request, f"Refunded {refunded} in all; access revoked.")
+            else:
+                messages.success(request, f"Refunded {refunded} so far; access kept.")
             return redirect(reverse("money_payments:index"))
-    return TemplateResponse(request, "payments/admin/refund.html", {"payment": payment, "form": form})
+    remaining = payment.amount_cents - payment.refunded_cents
+    return TemplateResponse(
+        request, "payments/admin/refund.html", {"payment": payment, "form": form, "remaining": remaining}
+    )
 
 
 @hooks.register("register_admin_urls")

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from payments.commerce.dunning import subscription_mark_past_due
 from payments.commerce.settlement import (
     Outcome,
     Refused,
@@ -26,7 +27,7 @@ from payments.commerce.settlement import (
     subscription_link,
     subscription_renew,
 )
-from payments.commerce.subscriptions import subscription_mark_cancelled, subscription_mark_past_due
+from payments.commerce.subscriptions import subscription_mark_cancelled
 from payments.gateways import EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, get_gateway
 from payments.models import Order, Payment, WebhookEvent
 
@@ -191,6 +192,16 @@ def _apply(*, gateway: str, event: GatewayEvent) -> Outcome:
         payment = Payment.objects.filter(gateway=gateway, gateway_reference=event.transaction_reference).first()
         if payment is None:
             return Outcome(False, f"no payment {event.transaction_reference!r}; nothing to do")
+        refund_id = (event.extra or {}).get("refund_id", "")
+        if refund_id and event.amount_cents:
+            # The event names one refund and its own amount (PayPal, Razorpay): apply it, in part
+            # if need be, once; a refund we started ourselves is already recorded under this id.
+            return refund_apply(
+                payment_id=payment.pk,
+                refund_reference=refund_id,
+                reason="refunded at the gateway",
+                amount_cents=event.amount_cents,
+            )
         if event.amount_cents is not None and event.amount_cents < payment.amount_cents:
             return Outcome(False, f"partial refund of {event.amount_cents} recorded at the gateway only")
         return refund_apply(payment_id=payment.pk, refund_reference=event.event_id, reason="refunded at the gateway")

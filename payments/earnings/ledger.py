@@ -167,26 +167,57 @@ def ledger_record_sale(
     return _write_once(rows, source_key=source_key, kind=LedgerEntry.Kind.SALE)
 
 
-def ledger_reverse_sale(*, source_key: str, occurred_at: datetime) -> list[LedgerEntry]:
-    """Write negative twins of a sale's rows (a refund). Idempotent. A row still pending is
-    reversed as pending (both release together and cancel out); a row already available is
-    reversed at once, so after a payout the instructor's balance may go negative and later
-    earnings repay it. Returns [] when no sale was recorded under `source_key`."""
+def ledger_reverse_sale(
+    *, source_key: str, occurred_at: datetime, refund_key: str = "", refunded_gross_cents: int | None = None
+) -> list[LedgerEntry]:
+    """Write negative twins of a sale's rows (a refund). Idempotent per refund.
+
+    A full refund (no `refunded_gross_cents`) reverses every row exactly. A partial refund
+    names `refund_key` (one per refund) and the gross refunded so far in all (cumulative):
+    the reversals are brought to that share of the sale, VAT on the refunded gross and the
+    net split over the rows in proportion to their amounts, so a payment refunded in parts
+    ends exactly where a full refund would. A row still pending is reversed as pending (both
+    release together and cancel out); a row already available is reversed at once, so after
+    a payout the instructor's balance may go negative and later earnings repay it. Returns
+    [] when no sale was recorded under `source_key`."""
     originals = _existing(source_key, LedgerEntry.Kind.SALE)
     if not originals:
         return []
+    reversal_key = f"{source_key}~{refund_key}" if refund_key else source_key
     with transaction.atomic():
         lock_earnings_profiles(user_ids=[row.instructor_id for row in originals if row.instructor_id])
-        already = _existing(source_key, LedgerEntry.Kind.REFUND)
+        already = _existing(reversal_key, LedgerEntry.Kind.REFUND)
         if already:
             return already
         now = timezone.now()
+        originals = list(
+            LedgerEntry.objects.select_for_update().filter(pk__in=[row.pk for row in originals]).order_by("line")
+        )
+        head = originals[0]
+        gross = head.gross_cents
+        if refunded_gross_cents is None or refunded_gross_cents >= gross:
+            target_gross, target_vat = gross, head.vat_cents
+            targets = [row.amount_cents for row in originals]
+        else:
+            target_gross = max(0, int(refunded_gross_cents))
+            target_vat = vat_from_gross(gross_cents=target_gross, rate=head.vat_rate or Decimal(0))
+            targets = split_by_weights(total=target_gross - target_vat, weights=[row.amount_cents for row in originals])
+        prior = reversed_so_far(originals=originals)
+        prior_head = prior.get(head.pk, {"gross": 0, "vat": 0})
+        refund_gross = target_gross - prior_head["gross"]
+        refund_vat = target_vat - prior_head["vat"]
         rows = []
-        for original in LedgerEntry.objects.select_for_update().filter(pk__in=[row.pk for row in originals]):
+        for original, target in zip(originals, targets, strict=True):
+            delta = target - prior.get(original.pk, {}).get("amount", 0)
+            basis = (
+                int(Decimal(original.basis_cents) * Decimal(delta) / Decimal(original.amount_cents))
+                if original.amount_cents
+                else 0
+            )
             pending = original.status == LedgerEntry.Status.PENDING
             rows.append(
                 LedgerEntry(
-                    source_key=source_key,
+                    source_key=reversal_key,
                     kind=LedgerEntry.Kind.REFUND,
                     account=original.account,
                     line=original.line,
@@ -195,20 +226,32 @@ def ledger_reverse_sale(*, source_key: str, occurred_at: datetime) -> list[Ledge
                     course_title=original.course_title,
                     reverses=original,
                     currency=original.currency,
-                    gross_cents=-original.gross_cents,
-                    vat_cents=-original.vat_cents,
-                    net_cents=-original.net_cents,
+                    gross_cents=-refund_gross,
+                    vat_cents=-refund_vat,
+                    net_cents=-(refund_gross - refund_vat),
                     vat_rate=original.vat_rate,
-                    basis_cents=-original.basis_cents,
+                    basis_cents=-basis,
                     share_percent=original.share_percent,
-                    amount_cents=-original.amount_cents,
+                    amount_cents=-delta,
                     occurred_at=occurred_at,
                     status=original.status,
                     available_at=original.available_at if pending else occurred_at,
                     released_at=None if pending else now,
                 )
             )
-        return _write_once(rows, source_key=source_key, kind=LedgerEntry.Kind.REFUND)
+        return _write_once(rows, source_key=reversal_key, kind=LedgerEntry.Kind.REFUND)
+
+
+def reversed_so_far(*, originals: list[LedgerEntry]) -> dict[int, dict[str, int]]:
+    """{original row id: {"amount", "gross", "vat"}} already reversed, as positive numbers."""
+    from django.db.models import Sum
+
+    sums = (
+        LedgerEntry.objects.filter(reverses__in=originals)
+        .values("reverses_id")
+        .annotate(amount=Sum("amount_cents"), gross=Sum("gross_cents"), vat=Sum("vat_cents"))
+    )
+    return {row["reverses_id"]: {key: -row[key] for key in ("amount", "gross", "vat")} for row in sums}
 
 
 def ledger_release_due(*, now: datetime | None = None) -> int:

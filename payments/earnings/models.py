@@ -27,6 +27,7 @@ class LedgerEntry(models.Model):
     class Account(models.TextChoices):
         PLATFORM = "platform", "Platform"
         INSTRUCTOR = "instructor", "Instructor"
+        POOL = "pool", "Subscription pool (instructors' part, until the period closes)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -46,7 +47,14 @@ class LedgerEntry(models.Model):
     payout = models.ForeignKey(
         "payments.PayoutRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
     )
-    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    reverses = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        help_text="The row this refund row reverses (in part: a partial refund writes one reversal each).",
+    )
     currency = models.CharField(max_length=3)
     gross_cents = models.BigIntegerField(default=0)
     vat_cents = models.BigIntegerField(default=0)
@@ -143,3 +151,39 @@ class PayoutRequest(models.Model):
 
     def __str__(self):
         return f"Payout #{self.pk} · {self.instructor} · {format_money(self.amount_cents, self.currency)}"
+
+
+class SubscriptionEarningsPeriod(models.Model):
+    """The period one subscription payment paid for. Its instructor pool (a POOL ledger row) is
+    split among instructors when the period closes (`subscription_periods_close`), by the
+    rule in the platform settings."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed (pool split)"
+
+    payment = models.OneToOneField("payments.Payment", on_delete=models.PROTECT, related_name="earnings_period")
+    subscriber = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey("payments.Plan", on_delete=models.PROTECT, related_name="+")
+    currency = models.CharField(max_length=3)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    split_rule = models.CharField(max_length=20, blank=True, help_text="The rule applied at closing.")
+    pool_allocated_cents = models.BigIntegerField(default=0)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-period_end"]
+        verbose_name = "subscription earnings period"
+
+    def __str__(self):
+        return f"{self.subscriber} · {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d} · {self.status}"
+
+    @property
+    def payment_source_key(self) -> str:
+        return f"subscription-payment:{self.payment_id}"
+
+    @property
+    def allocation_source_key(self) -> str:
+        return f"subscription-period:{self.pk}"

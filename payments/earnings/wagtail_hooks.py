@@ -25,7 +25,7 @@ from payments.admin_columns import MoneyColumn
 from payments.earnings.crypto import BankDetailsUnreadable
 from payments.earnings.payouts import ACCOUNT_TYPES, PayoutError, bank_details_for, payout_approve, payout_reject
 from payments.earnings.selectors import balances_for, platform_overview
-from payments.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
+from payments.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest, SubscriptionEarningsPeriod
 from payments.permissions import user_may_decide_payouts
 
 
@@ -54,6 +54,17 @@ class DecideOnlyPolicy(ModelPermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
 
+class ViewOnlyPolicy(ModelPermissionPolicy):
+    """Written by the close task only: admins look, never edit."""
+
+    def user_has_permission(self, user, action):
+        return action not in ("add", "change", "delete") and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(SubscriptionEarningsPeriod, ViewOnlyPolicy(SubscriptionEarningsPeriod))
 register_permission_policy(PayoutRequest, DecideOnlyPolicy(PayoutRequest))
 register_permission_policy(InstructorEarningsProfile, DecideOnlyPolicy(InstructorEarningsProfile, allow_add=True))
 
@@ -305,6 +316,32 @@ class FinancialOverviewViewSet(ViewSet):
         return [path("", FinancialOverviewView.as_view(), name="index")]
 
 
+class SubscriptionPeriodViewSet(ModelViewSet):
+    """Each subscription payment's period: open until it ends, then closed with its pool split
+    (README "Subscription revenue")."""
+
+    model = SubscriptionEarningsPeriod
+    icon = "repeat"
+    menu_label = "Subscription periods"
+    list_display = ["__str__", "plan", "period_end", "status", "split_rule", "pool_allocated_cents", "closed_at"]
+    list_filter = ["status", "split_rule", "plan"]
+    list_export = [
+        "pk",
+        "subscriber",
+        "plan",
+        "period_start",
+        "period_end",
+        "status",
+        "split_rule",
+        "pool_allocated_cents",
+    ]
+    search_fields = ["subscriber__email"]
+    exclude_form_fields: list = []
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+
 class EarningsGroup(ViewSetGroup):
     menu_label = "Earnings"
     menu_icon = "doc-full-inverse"
@@ -313,6 +350,7 @@ class EarningsGroup(ViewSetGroup):
         PayoutRequestViewSet("payouts"),
         EarningsProfileViewSet("earnings-profiles"),
         FinancialOverviewViewSet("financial-overview"),
+        SubscriptionPeriodViewSet("subscription-periods"),
     )
 
 

@@ -3,12 +3,22 @@
 from coursepages.models import PlatformSettings
 from payments.gateways.base import CheckoutStart, EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused
 from payments.gateways.payfast import PayfastGateway
+from payments.gateways.paypal import PaypalGateway
 from payments.gateways.paystack import PaystackGateway
+from payments.gateways.razorpay import RazorpayGateway
 from payments.gateways.sandbox import SandboxGateway
 from payments.gateways.stripe import StripeGateway
 
 GATEWAYS: dict[str, Gateway] = {
-    gateway.name: gateway for gateway in (SandboxGateway(), PaystackGateway(), PayfastGateway(), StripeGateway())
+    gateway.name: gateway
+    for gateway in (
+        SandboxGateway(),
+        PaystackGateway(),
+        PayfastGateway(),
+        StripeGateway(),
+        PaypalGateway(),
+        RazorpayGateway(),
+    )
 }
 
 

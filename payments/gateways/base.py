@@ -68,6 +68,17 @@ class CheckoutStart:
     gateway_reference: str = ""
 
 
+@dataclass
+class RenewalRetry:
+    """What asking the gateway to charge a failed renewal again gave. `charged` None: the gateway
+    retries on its own schedule (Stripe's Smart Retries, PayStack, PayFast), and its webhook will
+    say how it went. A gateway that answers at once may hand back a signed event to apply."""
+
+    charged: bool | None
+    body: bytes = b""
+    headers: dict = field(default_factory=dict)
+
+
 class Gateway(ABC):
     """One payment provider behind one interface; each gateway module implements every
     abstract method (the sandbox included)."""
@@ -75,6 +86,7 @@ class Gateway(ABC):
     name = ""
     label = ""
     supports_subscriptions = True
+    checkout_posts_form = False  # True: the checkout is a form our order_pay page posts (PayFast, Razorpay)
 
     @abstractmethod
     def is_configured(self) -> bool: ...
@@ -103,6 +115,15 @@ class Gateway(ABC):
 
     @abstractmethod
     def cancel_subscription(self, *, subscription) -> None: ...
+
+    def retry_renewal(self, *, subscription) -> RenewalRetry:
+        """Charge a past-due subscription again now, where the gateway allows it."""
+        return RenewalRetry(charged=None)
+
+    def payment_method_url(self, *, subscription, return_url: str) -> str:
+        """A page where the subscriber updates the card the gateway charges; "" when the gateway
+        has none (the site then tells them to contact support or subscribe again)."""
+        return ""
 
 
 def http(method: str, url: str, *, gateway: str, **kwargs) -> requests.Response:

@@ -130,6 +130,8 @@ class PayfastGateway(Gateway):
     name = "payfast"
     label = "PayFast (card, Instant EFT, SnapScan)"
 
+    checkout_posts_form = True
+
     def is_configured(self) -> bool:
         return bool(settings.PAYFAST_MERCHANT_ID and settings.PAYFAST_MERCHANT_KEY)
 

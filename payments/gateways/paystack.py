@@ -152,3 +152,11 @@ class PaystackGateway(Gateway):
             return
         details = self._call("GET", f"/subscription/{code}")
         self._call("POST", "/subscription/disable", json={"code": code, "token": details.get("email_token", "")})
+
+    def payment_method_url(self, *, subscription, return_url) -> str:
+        """PayStack's hosted page where a subscriber changes the card of a subscription
+        (GET /subscription/:code/manage/link)."""
+        code = subscription.gateway_subscription_id
+        if not code:
+            return ""
+        return str(self._call("GET", f"/subscription/{code}/manage/link").get("link") or "")

@@ -12,7 +12,15 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
-from payments.gateways.base import CheckoutStart, EventKind, Gateway, GatewayEvent, WebhookRefused, header
+from payments.gateways.base import (
+    CheckoutStart,
+    EventKind,
+    Gateway,
+    GatewayEvent,
+    RenewalRetry,
+    WebhookRefused,
+    header,
+)
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 
@@ -106,3 +114,19 @@ class SandboxGateway(Gateway):
 
     def cancel_subscription(self, *, subscription) -> None:
         return None
+
+    def retry_renewal(self, *, subscription) -> RenewalRetry:
+        """The sandbox charges a retry when the subscriber 'updated their card' (its payment-method
+        page) after the renewal failed, and declines it otherwise; either way a signed event."""
+        updated = subscription.payment_method_updated_at
+        charged = bool(updated and subscription.past_due_since and updated >= subscription.past_due_since)
+        body, headers = build_event(
+            event_type="subscription.renewed" if charged else "subscription.payment_failed",
+            subscription_reference=subscription.gateway_subscription_id,
+            amount_cents=subscription.plan.price_cents,
+            currency=subscription.plan.currency,
+        )
+        return RenewalRetry(charged=charged, body=body, headers=headers)
+
+    def payment_method_url(self, *, subscription, return_url) -> str:
+        return reverse("payments:sandbox_payment_method")

@@ -5,11 +5,17 @@ from payments.commerce.models import (
     Order,
     OrderItem,
     Payment,
+    PaymentRefund,
     Plan,
     Subscription,
     WebhookEvent,
 )
-from payments.earnings.models import InstructorEarningsProfile, LedgerEntry, PayoutRequest
+from payments.earnings.models import (
+    InstructorEarningsProfile,
+    LedgerEntry,
+    PayoutRequest,
+    SubscriptionEarningsPeriod,
+)
 
 __all__ = [
     "Coupon",
@@ -20,8 +26,10 @@ __all__ = [
     "Order",
     "OrderItem",
     "Payment",
+    "PaymentRefund",
     "PayoutRequest",
     "Plan",
     "Subscription",
+    "SubscriptionEarningsPeriod",
     "WebhookEvent",
 ]

@@ -116,6 +116,6 @@ def test_admin_money_columns_and_refund_page_show_the_house_style(client, admin_
     assert client.get(reverse("money_orders:index"), {"ordering": "-total_cents"}).status_code == 200
     assert "R12 345.00" in client.get(reverse("money_payments:index")).content.decode()
     refund_page = client.get(reverse("payments_refund", args=[order.payment.pk])).content.decode()
-    assert "Refund <strong>R12 345.00</strong>" in refund_page
+    assert "Payment of <strong>R12 345.00</strong>" in refund_page
     done = client.post(reverse("payments_refund", args=[order.payment.pk]), {"reason": "asked"}, follow=True)
     assert "Refunded R12 345.00" in done.content.decode()
