@@ -283,7 +283,7 @@ def _courses(image, document, video=None):
                                     },
                                 )
                             ],
-                            {"unlock_after_days": 7},
+                            {},  # not drip-locked: the demo student finishes the course today
                         ),
                     ],
                 ),
@@ -312,7 +312,8 @@ def _courses(image, document, video=None):
                     "Summaries",
                     [
                         ("Pivot tables", [text("<p>Group, count and sum.</p>")], {}),
-                        ("Charts that tell the truth", [text("<p>Start bars at zero.</p>")], {}),
+                        # drip: opens three days after enrolling (the demo's one locked lesson)
+                        ("Charts that tell the truth", [text("<p>Start bars at zero.</p>")], {"unlock_after_days": 3}),
                     ],
                 ),
             ],
@@ -354,6 +355,16 @@ def _build_course(catalog, fields, instructor, category, sections, *, publish=Tr
     return course
 
 
+def _undrip_the_ai_tool_lesson() -> None:
+    """A site seeded before kept the AI-tool lesson locked for seven days after enrolling, so the
+    demo student could not finish the course: open it (a new revision, published)."""
+    lesson = LessonPage.objects.filter(title="Practice with the tutor", unlock_after_days__gt=0).first()
+    if lesson is None:
+        return
+    lesson.unlock_after_days = 0
+    lesson.save_revision(user=lesson.owner).publish(user=demo_user("admin@lectern.local"))
+
+
 def seed(*, stdout):
     catalog = CourseIndexPage.objects.first()
     programming = _category("Programming")
@@ -370,6 +381,8 @@ def seed(*, stdout):
         _build_course(catalog, dict(fields), demo_user(email), categories[category], sections)
         if not existed:
             stdout.write(f"created course {fields['title']}")
+
+    _undrip_the_ai_tool_lesson()
 
     if not CoursePage.objects.filter(slug="intro-to-statistics").exists():
         instructor = demo_user("pieter@lectern.local")
