@@ -100,11 +100,12 @@ def course_of(lesson: LessonPage) -> CoursePage:
 
 
 def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | None:
-    """Where the student continues: the last lesson they opened, else the first open one."""
+    """Where the student continues: the last lesson they opened while it is unfinished, else
+    the first open unfinished one (a finished lesson is never "next")."""
     enrollment = access.enrollment
     if enrollment and enrollment.last_lesson_id:
         for item in outline.lessons:
-            if item.lesson.pk == enrollment.last_lesson_id and item.access.allowed:
+            if item.lesson.pk == enrollment.last_lesson_id and item.access.allowed and not item.is_completed:
                 return item
     return outline.first_open()
 
@@ -138,6 +139,10 @@ def _attach_progress(enrollments: list[Enrollment]) -> None:
         enrollment.lessons_done = len(completed.get(enrollment.pk, set()).intersection(lesson_ids))
         enrollment.lessons_total = len(lesson_ids)
         enrollment.progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
+        done = completed.get(enrollment.pk, set())
+        # "Next up": the first unfinished lesson in course order (None once all are done).
+        lessons = structures[enrollment.course_id].lessons
+        enrollment.next_lesson = next((lesson for lesson in lessons if lesson.pk not in done), None)
 
 
 def dashboard_for(*, user) -> dict:
