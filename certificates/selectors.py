@@ -24,6 +24,17 @@ def dashboard_panel(*, user) -> dict:
     return {"certificates": certificates, "certificate_by_course": by_course}
 
 
+def finish_panel(*, user, course) -> dict:
+    """The course-complete page's certificate (learners.finish.finish_panels): the newest valid
+    one for this course, or None while the issuing task has not run yet."""
+    certificate = (
+        Certificate.objects.filter(user=user, course=course, revoked_at__isnull=True)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+    return {"certificate": certificate}
+
+
 def certificate_by_code(*, code: str) -> Certificate | None:
     """Match a typed code ignoring case, spaces and dashes."""
     normalized = normalize_code(code)

@@ -12,7 +12,7 @@ from coursepages.page_cache import cached_until_pages_change
 from coursepages.permissions import courses_staffed_by
 from coursepages.selectors import _subquery_aggregate
 from coursepages.structure import OutlinePage, course_structure, course_structures
-from learners.access import CourseAccess, LessonAccess, LockReason
+from learners.access import CourseAccess, LearningContext, LessonAccess, LockReason
 from learners.catalog import with_course_stats
 from learners.enrollment.services import CourseProgress
 from learners.models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
@@ -108,6 +108,17 @@ def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | 
             if item.lesson.pk == enrollment.last_lesson_id and item.access.allowed and not item.is_completed:
                 return item
     return outline.first_open()
+
+
+def lesson_is_completed(*, context: "LearningContext") -> bool:
+    """Whether the student's progress row for the context's lesson says completed (one query)."""
+    enrollment = context.enrollment
+    return bool(
+        enrollment
+        and LessonProgress.objects.filter(
+            enrollment=enrollment, lesson=context.lesson, status=LessonProgress.Status.COMPLETED
+        ).exists()
+    )
 
 
 def course_stats(*, course: CoursePage) -> dict:
