@@ -19,7 +19,8 @@ from blocks.raw import home_sections, lesson_body
 from .models import Category, CourseIndexPage, CourseInstructor, CoursePage, HomePage, LessonPage, SectionPage
 
 
-def _image(title: str, colour: str, accent: str | None = None) -> Image:
+def _image(title: str, colour: str, accent: str | None = None, *, label: str | None = None) -> Image:
+    """A generated picture titled `title`, showing `label` (the title unless given; "" for none)."""
     existing = Image.objects.filter(title=title).first()
     if existing:
         return existing
@@ -29,7 +30,8 @@ def _image(title: str, colour: str, accent: str | None = None) -> Image:
         draw.polygon([(0, 630), (1200, 180), (1200, 630)], fill=accent)
         draw.ellipse((900, -160, 1320, 260), outline="white", width=10)
         draw.ellipse((-120, 420, 200, 740), fill=colour, outline="white", width=6)
-    draw.text((60, 280), title, fill="white", font_size=64)
+    if label is None or label:
+        draw.text((60, 280), title if label is None else label, fill="white", font_size=64)
     buffer = io.BytesIO()
     picture.save(buffer, "PNG")
     return Image.objects.create(title=title, file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.png"))
@@ -404,7 +406,7 @@ def _home_page(stdout) -> None:
                     "heading": "Learn skills that pay, at your own pace",
                     "text": "Short lessons from working instructors, quizzes that explain, real projects "
                     "and a certificate when you finish. Prices in rand, VAT included.",
-                    "image": _image("Lectern home hero", "#1d4ed8", "#7c3aed").pk,
+                    "image": _image("Lectern home hero", "#1d4ed8", "#7c3aed", label="").pk,
                     "primary": {"label": "Browse courses", "url": "/courses/"},
                     "secondary": {"label": "Create a free account", "url": "/accounts/signup/"},
                 },

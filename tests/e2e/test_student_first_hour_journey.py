@@ -134,3 +134,20 @@ def test_password_reset_page_uses_the_site_layout(page, screenshot):
     page.goto("/accounts/password/reset/")
     assert page.locator("main.auth-main form.auth-form button.button").count() == 1
     screenshot("first-hour-08-password-reset")
+
+
+def test_the_demo_home_page_and_catalog_show_course_images(page, screenshot):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ensure_site_tree()
+    call_command("seed_demo", stdout=StringIO())
+    page.goto("/")
+    assert page.locator(".home-hero h1").inner_text() == "Learn skills that pay, at your own pace"
+    images = page.locator(".home-section .course-card img.card-image")
+    assert images.count() == 3
+    assert all(images.nth(i).evaluate("img => img.naturalWidth > 0") for i in range(3))
+    screenshot("first-hour-00-home")
+    page.goto("/courses/")
+    screenshot("first-hour-00-catalog")
