@@ -128,6 +128,10 @@ def test_sign_up_enroll_finish_the_course_and_get_the_certificate(page, screensh
     page.goto(certificate.get_verify_url())
     assert "Python for Beginners" in page.content()
 
+    page.goto("/accounts/2fa/")  # two-factor settings: the same layout and buttons
+    assert page.locator("main.auth-main a.button, main.auth-main button.button").count() >= 1
+    screenshot("first-hour-09-two-factor")
+
 
 def test_password_reset_page_uses_the_site_layout(page, screenshot):
     ensure_site_tree()
