@@ -75,7 +75,7 @@ def test_the_finish_moment_is_only_for_students_who_finished(client, student):
     assert client.get(url).status_code == 302 and "login" in client.get(url).url
 
 
-def test_lesson_pages_say_the_course_is_finished_and_carry_the_live_outline_script(client, student):
+def test_lesson_and_course_pages_say_the_course_is_finished_and_carry_the_live_outline_script(client, student):
     course, *_ = _courses()
     first, last = lessons_of(course)
     enrollment_create(user=student, course=course)
@@ -89,3 +89,6 @@ def test_lesson_pages_say_the_course_is_finished_and_carry_the_live_outline_scri
     html = client.get(first.url).content.decode()
     assert "You have finished this course." in html
     assert reverse("learners:course_finished", args=[course.pk]) in html
+    course_page = client.get(course.url).content.decode()
+    assert "You finished this course." in course_page
+    assert reverse("learners:course_finished", args=[course.pk]) in course_page
