@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The public address: absolute links (emails, certificates, .ics) and the Wagtail Site follow it.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 
 .PHONY: run test install vendor migrate seed lint e2e clean
 

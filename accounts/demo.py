@@ -2,6 +2,8 @@
 
 from allauth.account.models import EmailAddress
 
+from core.site_url import absolute_url
+
 from .models import User
 from .services import user_set_role
 
@@ -38,7 +40,7 @@ def seed(*, stdout):
 
 
 def print_logins(*, stdout):
-    stdout.write("\nDemo logins (http://127.0.0.1:8000/accounts/login/):")
+    stdout.write(f"\nDemo logins ({absolute_url('/accounts/login/')}):")
     for email, password, _first, _last, role, _superuser in DEMO_USERS:
         stdout.write(f"  {role:<10} {email:<24} {password}")
     stdout.write("")

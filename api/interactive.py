@@ -9,6 +9,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from learners.access import learning_context_for
+from learners.enrollment.selectors import lesson_is_completed
 from learners.interactive.ai_tools import ai_tool_complete, ai_tool_validate
 from learners.interactive.media import lesson_for, video_progress_report
 from learners.interactive.xapi import h5p_state_for, h5p_state_save, xapi_statement_record
@@ -177,6 +178,7 @@ class VideoOut(Schema):
     watched_percent: float
     watched_ranges: list[list[float]]
     completed: bool
+    lesson_completed: bool = False
 
 
 @router.post("/lessons/{lesson_id}/video/", auth=user_auth, response={200: VideoOut, **refusals(402, 403)})
@@ -198,4 +200,5 @@ def lesson_video(request, lesson_id: PageId, payload: VideoIn):
         "watched_percent": progress.watched_percent,
         "watched_ranges": progress.watched_ranges,
         "completed": progress.completed_at is not None,
+        "lesson_completed": progress.completed_at is not None and lesson_is_completed(context=context),
     }

@@ -6,7 +6,6 @@ import io
 import logging
 
 import qrcode
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -24,7 +23,9 @@ class CertificateRenderError(Exception):
 def verification_url(code: str) -> str:
     from django.urls import reverse
 
-    return settings.SITE_URL + reverse("certificates:verify_code", args=[format_code(code)])
+    from core.site_url import absolute_url
+
+    return absolute_url(reverse("certificates:verify_code", args=[format_code(code)]))
 
 
 def qr_png(data: str) -> bytes:

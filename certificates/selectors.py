@@ -14,8 +14,25 @@ def certificates_for(*, user) -> QuerySet[Certificate]:
 
 
 def dashboard_panel(*, user) -> dict:
-    """The student dashboard's certificates (learners.dashboard.panels; CertificatesConfig.ready)."""
-    return {"certificates": certificates_for(user=user)}
+    """The student dashboard's certificates (learners.dashboard.panels; CertificatesConfig.ready),
+    and each completed course's valid certificate by course id (shown beside the course)."""
+    certificates = list(certificates_for(user=user))
+    by_course: dict[int, Certificate] = {}
+    for certificate in reversed(certificates):  # oldest first, so the newest valid one wins
+        if certificate.course_id and not certificate.is_revoked:
+            by_course[certificate.course_id] = certificate
+    return {"certificates": certificates, "certificate_by_course": by_course}
+
+
+def finish_panel(*, user, course) -> dict:
+    """The course-complete page's certificate (learners.finish.finish_panels): the newest valid
+    one for this course, or None while the issuing task has not run yet."""
+    certificate = (
+        Certificate.objects.filter(user=user, course=course, revoked_at__isnull=True)
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+    return {"certificate": certificate}
 
 
 def certificate_by_code(*, code: str) -> Certificate | None:

@@ -14,17 +14,24 @@ from wagtail.models import Workflow
 from xhtml2pdf import pisa
 
 from accounts.demo import demo_user
-from blocks.raw import lesson_body
+from blocks.raw import home_sections, lesson_body
 
-from .models import Category, CourseIndexPage, CourseInstructor, CoursePage, LessonPage, SectionPage
+from .models import Category, CourseIndexPage, CourseInstructor, CoursePage, HomePage, LessonPage, SectionPage
 
 
-def _image(title: str, colour: str) -> Image:
+def _image(title: str, colour: str, accent: str | None = None, *, label: str | None = None) -> Image:
+    """A generated picture titled `title`, showing `label` (the title unless given; "" for none)."""
     existing = Image.objects.filter(title=title).first()
     if existing:
         return existing
     picture = PILImage.new("RGB", (1200, 630), colour)
-    ImageDraw.Draw(picture).text((60, 280), title, fill="white", font_size=64)
+    draw = ImageDraw.Draw(picture)
+    if accent:  # a course cover: a diagonal band and two circles behind the title
+        draw.polygon([(0, 630), (1200, 180), (1200, 630)], fill=accent)
+        draw.ellipse((900, -160, 1320, 260), outline="white", width=10)
+        draw.ellipse((-120, 420, 200, 740), fill=colour, outline="white", width=6)
+    if label is None or label:
+        draw.text((60, 280), title if label is None else label, fill="white", font_size=64)
     buffer = io.BytesIO()
     picture.save(buffer, "PNG")
     return Image.objects.create(title=title, file=ImageFile(buffer, name=f"{title.lower().replace(' ', '-')}.png"))
@@ -283,7 +290,7 @@ def _courses(image, document, video=None):
                                     },
                                 )
                             ],
-                            {"unlock_after_days": 7},
+                            {},  # not drip-locked: the demo student finishes the course today
                         ),
                     ],
                 ),
@@ -312,7 +319,8 @@ def _courses(image, document, video=None):
                     "Summaries",
                     [
                         ("Pivot tables", [text("<p>Group, count and sum.</p>")], {}),
-                        ("Charts that tell the truth", [text("<p>Start bars at zero.</p>")], {}),
+                        # drip: opens three days after enrolling (the demo's one locked lesson)
+                        ("Charts that tell the truth", [text("<p>Start bars at zero.</p>")], {"unlock_after_days": 3}),
                     ],
                 ),
             ],
@@ -354,6 +362,93 @@ def _build_course(catalog, fields, instructor, category, sections, *, publish=Tr
     return course
 
 
+def _undrip_the_ai_tool_lesson() -> None:
+    """A site seeded before kept the AI-tool lesson locked for seven days after enrolling, so the
+    demo student could not finish the course: open it (a new revision, published)."""
+    lesson = LessonPage.objects.filter(title="Practice with the tutor", unlock_after_days__gt=0).first()
+    if lesson is None:
+        return
+    lesson.unlock_after_days = 0
+    lesson.save_revision(user=lesson.owner).publish(user=demo_user("admin@lectern.local"))
+
+
+COURSE_COVERS = {  # slug: (cover title, colour, accent)
+    "python-for-beginners": ("Python for Beginners cover", "#1d4ed8", "#1e3a8a"),
+    "django-web-development": ("Django cover", "#047857", "#064e3b"),
+    "data-analysis-spreadsheets": ("Spreadsheets cover", "#b45309", "#7c2d12"),
+}
+
+
+def _course_covers() -> None:
+    """The demo courses' own card images (generated here with Pillow), set once."""
+    for slug, (title, colour, accent) in COURSE_COVERS.items():
+        course = CoursePage.objects.filter(slug=slug, thumbnail__isnull=True).first()
+        if course is None:
+            continue
+        course.thumbnail = _image(title.removesuffix(" cover"), colour, accent)
+        course.save_revision(user=course.owner).publish(user=demo_user("admin@lectern.local"))
+
+
+def _home_page(stdout) -> None:
+    """Fill the home page's sections once (an editor's later changes are kept)."""
+    home = HomePage.objects.first()
+    if home is None or home.sections:
+        return
+    featured = [
+        course.pk
+        for course in CoursePage.objects.live().filter(slug__in=list(COURSE_COVERS)).order_by("first_published_at")
+    ]
+    home.sections = home_sections(
+        [
+            (
+                "hero",
+                {
+                    "heading": "Learn skills that pay, at your own pace",
+                    "text": "Short lessons from working instructors, quizzes that explain, real projects "
+                    "and a certificate when you finish. Prices in rand, VAT included.",
+                    "image": _image("Lectern home hero", "#1d4ed8", "#7c3aed", label="").pk,
+                    "primary": {"label": "Browse courses", "url": "/courses/"},
+                    "secondary": {"label": "Create a free account", "url": "/accounts/signup/"},
+                },
+            ),
+            ("featured_courses", {"heading": "Featured courses", "courses": featured}),
+            ("categories", {"heading": "Explore by topic"}),
+            (
+                "instructors",
+                {"heading": "Learn from practitioners", "text": "Every course is written by someone who does it."},
+            ),
+            (
+                "testimonials",
+                {
+                    "heading": "What students say",
+                    "items": [
+                        {
+                            "quote": "Short lessons, clear examples. The VAT arithmetic finally makes sense.",
+                            "name": "Sipho D.",
+                            "role": "Bookkeeper, Durban",
+                        },
+                        {
+                            "quote": "I finished the Python course in a week of evenings and got my certificate.",
+                            "name": "Lerato M.",
+                            "role": "Student, Johannesburg",
+                        },
+                    ],
+                },
+            ),
+            (
+                "call_to_action",
+                {
+                    "heading": "Start learning today",
+                    "text": "Python for Beginners is free: all you need is an account.",
+                    "link": {"label": "Create your account", "url": "/accounts/signup/"},
+                },
+            ),
+        ]
+    )
+    home.save_revision(user=demo_user("admin@lectern.local")).publish()
+    stdout.write("filled the home page")
+
+
 def seed(*, stdout):
     catalog = CourseIndexPage.objects.first()
     programming = _category("Programming")
@@ -370,6 +465,10 @@ def seed(*, stdout):
         _build_course(catalog, dict(fields), demo_user(email), categories[category], sections)
         if not existed:
             stdout.write(f"created course {fields['title']}")
+
+    _undrip_the_ai_tool_lesson()
+    _course_covers()
+    _home_page(stdout)
 
     if not CoursePage.objects.filter(slug="intro-to-statistics").exists():
         instructor = demo_user("pieter@lectern.local")

@@ -76,3 +76,37 @@ def category_tree() -> list[dict]:
         parent = by_path.get(node.path[: -Category.steplen])
         (parent["children"] if parent else roots).append(item)
     return roots
+
+
+def home_sections_context(*, page) -> dict:
+    """What the home page's blocks list, loaded in a fixed number of queries whatever the
+    blocks hold: each featured-courses block's live courses as catalog cards (in the chosen
+    order, by block id), the top-level categories, the instructors of published courses."""
+    kinds = {block.block_type for block in page.sections}
+    context: dict = {"home_featured": {}, "home_categories": [], "home_instructors": []}
+    if "featured_courses" in kinds:
+        chosen = {
+            block.id: [course.pk for course in block.value["courses"] if course is not None]
+            for block in page.sections
+            if block.block_type == "featured_courses"
+        }
+        cards = {
+            course.pk: course
+            for course in catalog_queryset().filter(pk__in={pk for pks in chosen.values() for pk in pks})
+        }
+        context["home_featured"] = {
+            block_id: [cards[pk] for pk in pks if pk in cards] for block_id, pks in chosen.items()
+        }
+    if "categories" in kinds:
+        context["home_categories"] = list(Category.get_root_nodes())
+    if "instructors" in kinds:
+        from django.contrib.auth import get_user_model
+
+        live = catalog_courses().values("pk")
+        context["home_instructors"] = list(
+            get_user_model()
+            .objects.filter(taught_courses__page__in=live, is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name", "pk")[:8]
+        )
+    return context

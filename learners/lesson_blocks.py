@@ -7,11 +7,11 @@ number of blocks, attempts or submissions. Block templates format what is here; 
 query or write. An overdue quiz attempt is closed by `lesson_quiz_attempts_expire` (the
 service path, before the page renders) and by the beat sweep, never by a template."""
 
-from django.conf import settings
 from django.urls import reverse
 
 from blocks.ai_tool import origin_of
 from blocks.video import server_duration, vimeo_id, youtube_id
+from core.site_url import site_root_url
 from learners.access import LearningContext
 from learners.activity_blocks import Activity
 from learners.assessments.assignments import AssignmentState, assignment_settings
@@ -201,7 +201,7 @@ def _ai_tools(context: LearningContext, site_origin: str) -> dict[str, dict]:
 def lesson_block_states(*, context: LearningContext, request=None) -> dict[str, object]:
     """{block id: what that block's template shows this viewer} for the lesson's activity
     and player blocks (a QuizState, an AssignmentState, or a player's JSON config)."""
-    site_origin = f"{request.scheme}://{request.get_host()}" if request is not None else settings.SITE_URL
+    site_origin = site_root_url(request)
     return {
         **_quiz_states(context),
         **_assignment_states(context),

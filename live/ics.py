@@ -1,21 +1,21 @@
 """iCalendar invitations (RFC 5545) for live classes: REQUEST on approval, CANCEL on cancel."""
 
 from datetime import UTC
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from core.site_url import absolute_url, site_hostname
+
 
 def session_uid(session) -> str:
-    return f"live-session-{session.pk}@{urlsplit(settings.SITE_URL).hostname or 'lectern'}"
+    return f"live-session-{session.pk}@{site_hostname()}"
 
 
 def session_ics(*, session, method: str = "REQUEST") -> str:
     """The invitation as text (so it can travel to the email task as JSON)."""
-    join_url = settings.SITE_URL + reverse("live:join", args=[session.pk])
+    join_url = absolute_url(reverse("live:join", args=[session.pk]))
     cal = Calendar()
     cal.add("prodid", "-//Lectern//Live classes//EN")
     cal.add("version", "2.0")

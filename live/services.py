@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.errors import DomainError, UpstreamError
 from core.notify import notify
+from core.site_url import absolute_url
 
 from . import meetings
 from .availability import contains
@@ -157,7 +158,7 @@ def _context(session, user) -> dict:
         "student_name": session.student.display_name,
         "topic": session.topic,
         "reason": session.decision_note,
-        "session_url": settings.SITE_URL + session.get_absolute_url(),
+        "session_url": absolute_url(session.get_absolute_url()),
     }
 
 

@@ -1,9 +1,10 @@
 from celery import shared_task
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+
+from core.site_url import site_root_url
 
 
 @shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -13,7 +14,7 @@ def send_templated_email(self, *, user_id: int, template: str, context: dict, at
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if not user or not user.email:
         return False
-    context = {**context, "user": user, "site_url": settings.SITE_URL}
+    context = {**context, "user": user, "site_url": site_root_url()}
     try:
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
     except TemplateDoesNotExist:

@@ -14,6 +14,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from blocks.home import HomeBodyBlock
 from blocks.lesson_body import LessonBodyBlock
 from core.dbrouter import reads_from_replica
 from coursepages import page_context
@@ -47,12 +48,26 @@ class HomePage(ViewRestrictionShortcutMixin, Page):
 
     intro = models.CharField(max_length=255, blank=True)
     body = RichTextField(blank=True)
+    sections = StreamField(
+        HomeBodyBlock(),
+        blank=True,
+        help_text="The page's sections, top to bottom: hero, featured courses, categories, instructors, "
+        "testimonials, call to action. With none, the title, intro and body show.",
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body"), FieldPanel("sections")]
 
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["coursepages.CourseIndexPage"]
     max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from coursepages.selectors import home_sections_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home_sections_context(page=self))
+        return context
+
     # Anonymous visitors get this page from the page cache (coursepages.page_cache).
     page_cache_params: tuple[str, ...] = ()
 

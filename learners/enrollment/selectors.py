@@ -13,7 +13,7 @@ from coursepages.page_cache import cached_until_pages_change
 from coursepages.permissions import courses_staffed_by
 from coursepages.selectors import _subquery_aggregate
 from coursepages.structure import OutlinePage, course_structure, course_structures
-from learners.access import CourseAccess, LessonAccess, LockReason
+from learners.access import CourseAccess, LearningContext, LessonAccess, LockReason
 from learners.catalog import with_course_stats
 from learners.enrollment.services import CourseProgress
 from learners.models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt, Review
@@ -101,13 +101,25 @@ def course_of(lesson: LessonPage) -> CoursePage:
 
 
 def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | None:
-    """Where the student continues: the last lesson they opened, else the first open one."""
+    """Where the student continues: the last lesson they opened while it is unfinished, else
+    the first open unfinished one (a finished lesson is never "next")."""
     enrollment = access.enrollment
     if enrollment and enrollment.last_lesson_id:
         for item in outline.lessons:
-            if item.lesson.pk == enrollment.last_lesson_id and item.access.allowed:
+            if item.lesson.pk == enrollment.last_lesson_id and item.access.allowed and not item.is_completed:
                 return item
     return outline.first_open()
+
+
+def lesson_is_completed(*, context: "LearningContext") -> bool:
+    """Whether the student's progress row for the context's lesson says completed (one query)."""
+    enrollment = context.enrollment
+    return bool(
+        enrollment
+        and LessonProgress.objects.filter(
+            enrollment=enrollment, lesson=context.lesson, status=LessonProgress.Status.COMPLETED
+        ).exists()
+    )
 
 
 def course_stats(*, course: CoursePage) -> dict:
@@ -141,6 +153,10 @@ def _attach_progress(enrollments: list[Enrollment]) -> None:
         enrollment.lessons_done = len(completed.get(enrollment.pk, set()).intersection(lesson_ids))
         enrollment.lessons_total = len(lesson_ids)
         enrollment.progress = CourseProgress(completed=enrollment.lessons_done, total=enrollment.lessons_total)
+        done = completed.get(enrollment.pk, set())
+        # "Next up": the first unfinished lesson in course order (None once all are done).
+        lessons = structures[enrollment.course_id].lessons
+        enrollment.next_lesson = next((lesson for lesson in lessons if lesson.pk not in done), None)
 
 
 def dashboard_for(*, user) -> dict:

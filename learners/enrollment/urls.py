@@ -8,6 +8,7 @@ from learners.enrollment import views
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("learn/courses/<int:course_id>/enroll/", views.course_enroll, name="course_enroll"),
+    path("learn/courses/<int:course_id>/complete/", views.course_finished, name="course_finished"),
     path("learn/courses/<int:course_id>/review/", views.course_review, name="course_review"),
     path("learn/lessons/<int:lesson_id>/complete/", views.lesson_mark_complete, name="lesson_complete"),
     path("instructor/", views.instructor_home, name="instructor_home"),

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,8 @@ from learners.access import learning_context_for
 from learners.dashboard import dashboard_context
 from learners.enrollment.selectors import course_students, instructor_courses_for
 from learners.enrollment.services import LearningError, enrollment_request, lesson_complete, review_save
+from learners.finish import course_finish_context
+from learners.models import Enrollment
 
 
 @login_required
@@ -45,15 +49,39 @@ def lesson_mark_complete(request, lesson_id: int):
     """The "mark complete" form of a text lesson (the player's JS uses the API instead)."""
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
     try:
-        lesson_complete(context=learning_context_for(user=request.user, lesson=lesson))
+        progress = lesson_complete(context=learning_context_for(user=request.user, lesson=lesson))
     except LearningError as error:
         messages.error(request, str(error))
         return redirect(lesson.url)
     messages.success(request, f"“{lesson.title}” is complete.")
+    enrollment = Enrollment.objects.get(pk=progress.enrollment_id)
+    if enrollment.status == Enrollment.Status.COMPLETED and _finished_just_now(enrollment):
+        return redirect("learners:course_finished", course_id=enrollment.course_id)
     following = request.POST.get("next")
     if following and following.startswith("/") and not following.startswith("//"):
         return redirect(following)
     return redirect(lesson.url)
+
+
+def _finished_just_now(enrollment) -> bool:
+    """Completing the last lesson finishes the course: show the finish moment then (not when
+    a student re-marks a lesson of a course finished long ago)."""
+    return enrollment.completed_at is not None and timezone.now() - enrollment.completed_at < FINISH_MOMENT
+
+
+FINISH_MOMENT = timedelta(minutes=5)
+
+
+@login_required
+def course_finished(request, course_id: int):
+    """The course-complete moment: certificate, a prompt to rate, what to take next."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    context = course_finish_context(user=request.user, course=course)
+    if context is None:
+        return redirect(course.url)
+    if context.get("certificate") is not None:
+        context["certificate_share_url"] = request.build_absolute_uri(context["certificate"].get_verify_url())
+    return render(request, "learners/course_finished.html", context)
 
 
 @login_required
@@ -68,6 +96,9 @@ def course_review(request, course_id: int):
         messages.error(request, str(error))
     else:
         messages.success(request, "Thank you for your review." if created else "Your review is updated.")
+    following = request.POST.get("next", "")
+    if following.startswith("/") and not following.startswith("//"):
+        return redirect(following)
     return redirect(f"{course.url}#reviews")
 
 

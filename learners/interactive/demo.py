@@ -1,7 +1,9 @@
 """Demo interactive content in the free course "Python for Beginners": an H5P True/False
-question (the package is the H5P Hub example in learners/interactive/demo_content/), and the
-demo AI tutor (demotool/, an LTI 1.3 tool served by this site) registered as an LTI tool and
-launched by an AI-tool lesson. Idempotent."""
+question about Python lists (learners/interactive/demo_content/python-lists-true-false.h5p: the
+H5P Hub TrueFalse example's libraries with our own question; README there), and the demo AI
+tutor (demotool/, an LTI 1.3 tool served by this site) registered as an LTI tool and launched by
+an AI-tool lesson. Idempotent; a site seeded before with the Hub example's question (about Oslo)
+gets the Python one."""
 
 from pathlib import Path
 
@@ -15,8 +17,9 @@ from demotool.services import CLIENT_ID, DEPLOYMENT_ID, TOOL_NAME, tutor_public_
 from learners.interactive.h5p import h5p_package_store
 from learners.models import LTITool
 
-PACKAGE = Path(__file__).resolve().parent / "demo_content" / "H5P.TrueFalse.h5p"
-PACKAGE_TITLE = "Demo: True/False question"
+PACKAGE = Path(__file__).resolve().parent / "demo_content" / "python-lists-true-false.h5p"
+PACKAGE_TITLE = "Python lists: true or false?"
+OLD_PACKAGE_TITLE = "Demo: True/False question"  # the Hub example, asking about Oslo
 LESSON_SLUG = "quick-check-true-or-false"
 TUTOR_LESSON_SLUG = "practice-vat-with-the-tutor"
 
@@ -57,6 +60,9 @@ def _package(stdout) -> H5PPackage:
     package = H5PPackage.objects.filter(title=PACKAGE_TITLE).first()
     if package and package.content_path:
         return package
+    package = package or H5PPackage.objects.filter(title=OLD_PACKAGE_TITLE).first()
+    if package:
+        package.title = PACKAGE_TITLE
     with open(PACKAGE, "rb") as handle:
         package = h5p_package_store(
             package=package or H5PPackage(title=PACKAGE_TITLE), upload=File(handle, name=PACKAGE.name)
@@ -119,7 +125,11 @@ def _seed_tutor(*, stdout):
 def seed(*, stdout):
     _seed_tutor(stdout=stdout)
     course = CoursePage.objects.filter(slug="python-for-beginners").first()
-    if course is None or LessonPage.objects.descendant_of(course).filter(slug=LESSON_SLUG).exists():
+    if course is None:
+        return
+    if LessonPage.objects.descendant_of(course).filter(slug=LESSON_SLUG).exists():
+        if H5PPackage.objects.filter(title=OLD_PACKAGE_TITLE).exists():
+            _package(stdout)  # replaces the stored Oslo question in place: the lesson keeps its block
         return
     package = _package(stdout)
     section = SectionPage.objects.child_of(course).order_by("path").first()
@@ -139,7 +149,7 @@ def seed(*, stdout):
                     "<p>An interactive question played in the page by H5P. Answer it and press "
                     "<em>Check</em>: the lesson completes when you have answered.</p>",
                 ),
-                ("h5p", {"title": "True or false?", "package": package.pk, "completion": "completed"}),
+                ("h5p", {"title": "Python lists: true or false?", "package": package.pk, "completion": "completed"}),
             ]
         ),
     )

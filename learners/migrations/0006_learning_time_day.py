@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learners', '0002_h5p_attempts_heartbeat_lti'),
+        ('learners', '0005_lti_tool_urls_may_be_paths'),
     ]
 
     operations = [

@@ -4,12 +4,12 @@ subscriptions whose paid period is over. Both are safe to run twice."""
 import logging
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core.site_url import site_root_url
 from payments.commerce.dunning import subscriptions_dunning
 from payments.commerce.invoices import invoice_pdf
 from payments.commerce.subscriptions import subscriptions_expire
@@ -25,7 +25,7 @@ def send_receipt_task(self, *, order_id: int) -> bool:
         order = Order.objects.select_for_update(of=("self",)).select_related("user", "plan").filter(pk=order_id).first()
         if order is None or order.receipt_sent_at or order.invoice_number is None or not order.user.email:
             return False
-        context = {"order": order, "items": list(order.items.all()), "user": order.user, "site_url": settings.SITE_URL}
+        context = {"order": order, "items": list(order.items.all()), "user": order.user, "site_url": site_root_url()}
         message = EmailMultiAlternatives(
             subject=f"Your receipt and tax invoice {order.invoice_label}",
             body=render_to_string("payments/emails/receipt.txt", context),

@@ -56,7 +56,9 @@
           if (!data || !status) return;
           if (data.completed && !completed) {
             completed = true;
-            document.dispatchEvent(new CustomEvent("lectern:activity-completed", {detail: {blockId: id}}));
+            document.dispatchEvent(new CustomEvent("lectern:activity-completed", {
+              detail: {blockId: id, lessonCompleted: !!data.lesson_completed}
+            }));
           }
           if (!config.durationKnown) return;  // the server cannot count this video; the page says so
           status.textContent = data.completed ? "Video complete (" + Math.round(data.watched_percent) + "% watched)."

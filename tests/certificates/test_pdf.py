@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 import zxingcpp
-from django.conf import settings
 from pypdf import PdfReader
 
 from certificates.models import Certificate, CertificateTemplate
 from certificates.pdf import render_certificate_pdf
 from certificates.services import _design_snapshot
+from core.site_url import site_address_set
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +44,14 @@ def test_pdf_prints_the_snapshot_text_with_placeholders_filled_and_the_code(stud
     assert "Ayanda Admin" in text and "Head of Academy" in text
 
 
-def test_pdf_qr_code_decodes_to_the_verification_url(student):
+def test_pdf_qr_code_and_verify_text_use_the_sites_address(student):
+    site_address_set(url="http://127.0.0.1:8101")  # `make run PORT=8101`
     page = _read(render_certificate_pdf(_certificate(student)))
     decoded = [result.text for image in page.images for result in zxingcpp.read_barcodes(image.image)]
-    assert decoded == [f"{settings.SITE_URL}/certificates/verify/ABCDE-FGHJK-LMNPQ/"]
+    assert decoded == ["http://127.0.0.1:8101/certificates/verify/ABCDE-FGHJK-LMNPQ/"]
+    assert "Verify at http://127.0.0.1:8101/certificates/verify/ABCDE-FGHJK-LMNPQ/" in " ".join(
+        page.extract_text().split()
+    )
 
 
 def test_custom_body_and_heading_are_used(student):

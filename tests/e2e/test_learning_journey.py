@@ -86,6 +86,11 @@ def test_enroll_learn_in_order_hit_a_lock_and_finish(page, screenshot):
     page.click("text=Mark complete and continue")
     assert page.locator("h1").inner_text().startswith("A monthly budget")
     page.click("text=Mark complete")
+    # The last lesson finishes the course: the finish moment, then back to the lesson.
+    page.wait_for_url("**/learn/courses/*/complete/")
+    assert page.get_by_text("You finished").is_visible()
+    page.go_back()
+    page.reload()
     assert page.get_by_text("You have completed this lesson.").is_visible()
     assert page.get_by_text("100% complete").is_visible()
     screenshot("learning-lesson-player-done")

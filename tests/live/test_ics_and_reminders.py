@@ -7,6 +7,7 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
+from core.site_url import site_address_set
 from live.ics import session_ics
 from live.models import LiveSession
 from live.services import reminders_send_due, session_approve, session_request
@@ -18,8 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def approved(settings):
-    settings.SITE_URL = "https://learn.example.org"
+def approved():
+    site_address_set(url="https://learn.example.org")  # the Wagtail Site, not settings.SITE_URL
     teacher, course = teacher_with_course(tz="Europe/London")
     student = enrolled_student(course, first_name="Jane", last_name="Learner")
     session = session_request(

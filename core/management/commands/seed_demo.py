@@ -7,9 +7,12 @@ modules are found by name at run time: core, the bottom layer, imports no app (R
 
 import importlib
 import importlib.util
+import os
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from core.site_url import site_address_set
 
 DEMO_MODULES = [
     "accounts.demo",
@@ -28,6 +31,8 @@ class Command(BaseCommand):
     help = "Create the demo site: users with known passwords, courses, and data for every feature."
 
     def handle(self, *args, **options):
+        if os.environ.get("SITE_URL"):  # `make run PORT=…` sets it: links then name the port served
+            site_address_set(url=os.environ["SITE_URL"].rstrip("/"))
         modules = [importlib.import_module(name) for name in DEMO_MODULES if importlib.util.find_spec(name)]
         for module in modules:
             with transaction.atomic():

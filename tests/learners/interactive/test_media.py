@@ -285,3 +285,18 @@ def test_paid_course_documents_are_kept_off_the_public_documents_url(client, stu
     free_course, free_lesson, free_block, free_document = _document_course(pricing="free")
     client.logout()
     assert client.get(free_document.url).status_code == 200
+
+
+def test_the_video_api_says_when_the_lesson_is_complete_so_the_player_redraws_the_outline(client, student):
+    course, lesson, block_id = _video_course(threshold=80, duration=40)
+    enrolled(student, course)
+    client.force_login(student)
+    url = f"/api/v1/lessons/{lesson.pk}/video/"
+    first = client.post(url, {"block_id": block_id, "position": 0}, content_type="application/json").json()
+    assert first["completed"] is False and first["lesson_completed"] is False
+    clock = Clock()
+    _report(student, lesson, block_id=block_id, position=0, now=clock.tick(0))
+    for position in (10, 20, 30, 32):
+        _report(student, lesson, block_id=block_id, position=position, now=clock.tick(10))
+    again = client.post(url, {"block_id": block_id, "position": 32}, content_type="application/json").json()
+    assert again["completed"] is True and again["lesson_completed"] is True
