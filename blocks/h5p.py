@@ -15,9 +15,11 @@ class H5PBlock(blocks.StructBlock):
         default=True,
         label="Completion-only types may complete the lesson",
         help_text=(
-            "The server grades True/False, Multiple Choice and Single Choice Set itself. Other "
-            "content types are completion only (no score is recorded; the browser's claim is not "
-            "trusted): tick to let finishing one complete the lesson."
+            "The server grades True/False, Multiple Choice, Single Choice Set, Fill in the Blanks, "
+            "Drag the Words, Mark the Words and Question Sets of those itself. Other content types "
+            "are completion only (no score is recorded; the browser's claim is not trusted; the "
+            "package list and chooser say which packages are): tick to let finishing one complete "
+            "the lesson."
         ),
     )
 
