@@ -177,7 +177,13 @@ def _blanks(params: dict, response) -> float:
     if len(answers) != len(key):  # one typed text per blank, or the response is not this task's
         return 0.0
     behaviour = params.get("behaviour") if isinstance(params.get("behaviour"), dict) else {}
-    return float(sum(1 for answered, solutions in zip(answers, key) if _blank_correct(answered, solutions, behaviour)))
+    return float(
+        sum(
+            1
+            for answered, solutions in zip(answers, key, strict=True)
+            if _blank_correct(answered, solutions, behaviour)
+        )
+    )
 
 
 # --- Drag the words -----------------------------------------------------------------------
@@ -224,7 +230,7 @@ def _drag_text(params: dict, response) -> float:
     used = Counter(word for word in dropped if word)
     if any(count > offered[word] for word, count in used.items()):  # words the task never offered
         return 0.0
-    return float(sum(1 for word, answer in zip(dropped, zones) if word == answer))
+    return float(sum(1 for word, answer in zip(dropped, zones, strict=True) if word == answer))
 
 
 # --- Mark the words -----------------------------------------------------------------------
