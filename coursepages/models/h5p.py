@@ -32,4 +32,15 @@ class H5PPackage(index.Indexed, models.Model):
         verbose_name = "H5P package"
 
     def __str__(self):
-        return self.title
+        # The chooser in the lesson editor shows this: an instructor sees which packages the
+        # server cannot grade before picking one.
+        return f"{self.title} (completion only)" if self.grading_label == "completion only" else self.title
+
+    @property
+    def grading_label(self) -> str:
+        """ "graded by the server", "completion only", or "" before the package is checked
+        (learners.interactive.grading keeps the verdict in `metadata["grading"]`)."""
+        grading = (self.metadata or {}).get("grading")
+        if not isinstance(grading, dict) or "graded" not in grading:
+            return ""
+        return "graded by the server" if grading["graded"] else "completion only"

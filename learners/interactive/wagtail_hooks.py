@@ -15,6 +15,7 @@ from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
 from coursepages.models import H5PPackage
 from coursepages.permissions import user_may_edit_documents
+from learners.interactive.grading import h5p_grading
 from learners.interactive.h5p import (
     H5PValidationError,
     h5p_package_delete_files,
@@ -22,6 +23,16 @@ from learners.interactive.h5p import (
     h5p_package_store,
 )
 from learners.models import LTITool
+
+
+def grading_sentence(package: H5PPackage) -> str:
+    grading = h5p_grading(package)
+    if grading["graded"]:
+        return "Grading: the server grades this package's answers from its content.json."
+    return (
+        f"Grading: completion only ({grading['reason']}): no score is recorded; the lesson's H5P "
+        "block decides whether finishing it completes the lesson."
+    )
 
 
 class H5PPackageForm(WagtailAdminModelForm):
@@ -37,6 +48,8 @@ class H5PPackageForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
         self.fields["file"].widget.attrs["accept"] = ".h5p"
+        if self.instance.pk:
+            self.fields["file"].help_text += " " + grading_sentence(self.instance)
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -102,6 +115,7 @@ class H5PPackageViewSet(SnippetViewSet):
     list_display = [
         "title",
         Column("main_library", label="Main library"),
+        Column("grading_label", label="Grading"),
         Column("file_count", label="Files"),
         Column("created_at", label="Uploaded"),
     ]
