@@ -22,6 +22,15 @@ class H5PBlock(blocks.StructBlock):
             "the lesson."
         ),
     )
+    allow_retry = blocks.BooleanBlock(
+        required=False,
+        default=True,
+        label="The student may retry after finishing",
+        help_text=(
+            "Untick for one attempt: once the student has an answer or completion recorded, the "
+            "lesson shows their result without the player and the server refuses a new attempt."
+        ),
+    )
 
     def get_preview_value(self):
         # The chooser resolves "coursepages.H5PPackage" by name: blocks never imports coursepages.
@@ -32,6 +41,7 @@ class H5PBlock(blocks.StructBlock):
                 "package": package.pk if package else None,
                 "completion": "completed",
                 "ungraded_completes": True,
+                "allow_retry": True,
             }
         )
 

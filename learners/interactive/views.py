@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
-from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -117,7 +117,10 @@ def h5p_player(request, token: str):
     files_url = reverse("learners:h5p-file", args=[token, "h5p.json"]).rsplit("/", 1)[0] + "/"
     state, attempt = "", None
     if context.may_record:
-        attempt = h5p_attempt_open(context=context, block_id=block.id)
+        try:
+            attempt = h5p_attempt_open(context=context, block=block)
+        except LearningError as exc:  # one attempt, already finished
+            return HttpResponse(str(exc), status=status_for(exc), content_type="text/plain; charset=utf-8")
         state = (
             H5PResult.objects.filter(user=context.user, lesson=lesson, block_id=block.id)
             .values_list("state", flat=True)
