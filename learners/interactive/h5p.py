@@ -25,6 +25,7 @@ from django.db import transaction
 
 from coursepages.models import H5PPackage
 from learners.interactive.grading import h5p_grading_of, package_content
+from learners.interactive.h5p_libraries import h5p_package_libraries_register
 
 # H5P's default content whitelist (H5P core `H5PCore::$defaultContentWhitelist`) plus the
 # library-only extensions (`$defaultLibraryWhitelistExtras`: js css).
@@ -334,6 +335,8 @@ def h5p_package_store(*, package: H5PPackage, upload, user=None) -> H5PPackage:
     try:
         with transaction.atomic():
             package.save()
+            # Its library code: matched against approved libraries, or held for an admin.
+            h5p_package_libraries_register(package=package, user=user)
     except Exception:
         _delete_tree(prefix)
         raise

@@ -26,6 +26,7 @@ from learners.interactive.ai_tools import ai_tool_launch as launch_service
 from learners.interactive.ai_tools import ai_tool_status as status_service
 from learners.interactive.ai_tools import tool_launch_url
 from learners.interactive.h5p import h5p_file_name, h5p_file_played, h5p_player_token_read
+from learners.interactive.h5p_libraries import h5p_package_playable, h5p_package_untrusted_message
 from learners.interactive.lti import lti_authorize as authorize_service
 from learners.interactive.lti import lti_jwks as jwks_service
 from learners.interactive.lti import lti_login_initiation, lti_score_post, lti_token_grant
@@ -70,6 +71,8 @@ def _player_target(token: str):
     package = block.value.get("package")
     if package is None or not package.content_path:
         raise Http404("This activity has no package.")
+    if not h5p_package_playable(package):  # library code no admin has approved: never served
+        raise PermissionDenied(h5p_package_untrusted_message(package))
     return context, block, package
 
 

@@ -23,12 +23,32 @@ def fixture_upload(name: str = "H5P.TrueFalse.h5p") -> File:
     return File(open(H5P_FIXTURES / name, "rb"), name=name)
 
 
-def stored_package(name: str = "H5P.TrueFalse.h5p", title: str = "") -> H5PPackage:
+def library_admin():
+    from accounts.models import User
+
+    admin = User.objects.filter(email="libraries-admin@example.com").first()
+    return admin or User.objects.create_superuser(email="libraries-admin@example.com", password="x")
+
+
+def libraries_installed(package: H5PPackage) -> H5PPackage:
+    """An admin approves the package's library code (as the demo seed does for its packages)."""
+    from learners.interactive.h5p_libraries import h5p_library_approve
+
+    admin = library_admin()
+    for library in package.libraries.all():
+        h5p_library_approve(library=library, user=admin)
+    return package
+
+
+def stored_package(name: str = "H5P.TrueFalse.h5p", title: str = "", *, installed: bool = True) -> H5PPackage:
+    """A fixture package uploaded by an instructor, its libraries approved by an admin unless
+    `installed` is False."""
     upload = fixture_upload(name)
     try:
-        return h5p_package_store(package=H5PPackage(title=title), upload=upload)
+        package = h5p_package_store(package=H5PPackage(title=title), upload=upload)
     finally:
         upload.close()
+    return libraries_installed(package) if installed else package
 
 
 def xapi_fixture(name: str) -> dict:
@@ -142,4 +162,6 @@ def repackaged(main_library: str, content: dict, *, base: str = "H5P.QuestionSet
     )
     files["h5p.json"] = json.dumps(h5p)
     files["content/content.json"] = json.dumps(content)
-    return h5p_package_store(package=H5PPackage(title=title), upload=crafted_zip(files, name=f"{name}.h5p"))
+    return libraries_installed(
+        h5p_package_store(package=H5PPackage(title=title), upload=crafted_zip(files, name=f"{name}.h5p"))
+    )

@@ -16,6 +16,7 @@ from tests.learners.interactive.interactive_helpers import (
     enrolled,
     fixture_upload,
     h5p_course,
+    libraries_installed,
     minimal_package_files,
     stored_package,
 )
@@ -235,7 +236,8 @@ def test_package_files_that_are_not_played_are_sandboxed_downloads(client, stude
             "placeholder.txt": "x",
         }
     )
-    package = h5p_package_store(package=H5PPackage(title="Hostile"), upload=crafted_zip(files))
+    # Even library code an admin approved plays only sandboxed (the isolation does not rely on approval).
+    package = libraries_installed(h5p_package_store(package=H5PPackage(title="Hostile"), upload=crafted_zip(files)))
     assert package.metadata["ignored"] == ["README.md", "placeholder.txt"]  # extra root files: ignored
     assert not storages["private"].exists(f"{package.content_path}/README.md")
     course, lesson, block_id = h5p_course(package)
