@@ -3,6 +3,7 @@ library code an admin approved (name, version, checksum). New or changed code is
 with its uploader, on the admin's H5P libraries screen; the block shows why it does not play,
 its files are not served, and its lesson cannot be published until an admin approves."""
 
+import io
 import zipfile
 
 import pytest
@@ -144,3 +145,17 @@ def test_the_checksum_covers_every_file_of_the_folder(instructor):
     files["H5P.JoubelUI-1.3/extra.css"] = b"body{}"  # an added file
     package = _upload(instructor, upload=crafted_zip(files))
     assert [str(library) for library in package.untrusted_libraries()] == ["H5P.JoubelUI 1.3.10"]
+
+
+def test_packages_stored_before_libraries_were_checked_are_registered_by_a_command(admin_user, instructor):
+    from django.core.management import call_command
+
+    package = _upload(instructor)
+    package.libraries.clear()  # as a package stored before this check
+    assert [str(library) for library in package.untrusted_libraries()] == ["(libraries not checked) 0.0.0"]
+    call_command("h5p_libraries_register", stdout=io.StringIO())
+    assert package.libraries.count() == 11 and not h5p_package_playable(package)
+    package.libraries.clear()
+    out = io.StringIO()
+    call_command("h5p_libraries_register", approve_as=admin_user.email, stdout=out)
+    assert "11 libraries, 0 pending approval" in out.getvalue() and h5p_package_playable(package)
