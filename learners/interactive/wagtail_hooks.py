@@ -173,6 +173,10 @@ def _uploader(library) -> str:
     return library.uploaded_by.email if library.uploaded_by else ""
 
 
+def _short_checksum(library) -> str:
+    return library.checksum[:12] + "…"
+
+
 class H5PLibraryViewSet(SnippetViewSet):
     """Installed and pending H5P library code, with who uploaded it; an admin approves here."""
 
@@ -188,7 +192,7 @@ class H5PLibraryViewSet(SnippetViewSet):
         Column("get_status_display", label="Status"),
         Column("uploaded_by", label="Uploaded by", accessor=_uploader),
         Column("first_package", label="First package"),
-        Column("checksum", label="Checksum"),
+        Column("checksum", label="Checksum", accessor=_short_checksum),
         Column("created_at", label="Registered"),
     ]
     list_filter = ["status"]
