@@ -144,7 +144,10 @@ def h5p_package_playable(package: H5PPackage | None) -> bool:
 
 
 def h5p_package_untrusted_message(package: H5PPackage) -> str:
-    names = ", ".join(str(library) for library in package.untrusted_libraries()[:6])
+    pending = package.untrusted_libraries()
+    names = ", ".join(str(library) for library in pending[:6]) + (
+        f" and {len(pending) - 6} more" if len(pending) > 6 else ""
+    )
     return (
         f"This activity is waiting for an administrator to approve the H5P library code it brings ({names}). "
         "It plays once an administrator approves it under H5P libraries."
