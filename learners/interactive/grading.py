@@ -50,6 +50,9 @@ GRADED_LIBRARIES = (
 )
 QUESTION_LIBRARIES = ("H5P.TrueFalse", "H5P.MultiChoice", "H5P.Blanks", "H5P.DragText", "H5P.MarkTheWords")
 SEPARATOR = "[,]"
+# Bumped when the graders change what they can grade: verdicts kept by an older version are
+# worked out again.
+GRADING_VERSION = 2
 
 
 def package_content(package) -> dict | None:
@@ -385,16 +388,16 @@ def h5p_grading_of(*, library: str, content: dict | None) -> dict:
     """{"graded": bool, "reason": str}: whether the server grades this content, and if not why."""
     name = _library_name(library)
     if name not in GRADED_LIBRARIES:
-        return {"graded": False, "reason": f"the server cannot grade {name or 'this type'}"}
+        return {"graded": False, "reason": f"the server cannot grade {name or 'this type'}", "version": GRADING_VERSION}
     if content is None:
-        return {"graded": False, "reason": "content/content.json cannot be read"}
+        return {"graded": False, "reason": "content/content.json cannot be read", "version": GRADING_VERSION}
     if name == "H5P.QuestionSet":
         why_not = _question_set_why_not(content)
     elif name == "H5P.SingleChoiceSet":
         why_not = "" if _single_choice_set_max(content) else "the set has no questions"
     else:
         why_not = "" if QUESTIONS[name][0](content) is not None else "its content gives nothing to grade"
-    return {"graded": not why_not, "reason": why_not}
+    return {"graded": not why_not, "reason": why_not, "version": GRADING_VERSION}
 
 
 def h5p_grading(package) -> dict:
@@ -403,7 +406,7 @@ def h5p_grading(package) -> dict:
     if not package:
         return {"graded": False, "reason": "no package"}
     grading = (package.metadata or {}).get("grading")
-    if not isinstance(grading, dict) or "graded" not in grading:
+    if not isinstance(grading, dict) or grading.get("version") != GRADING_VERSION:
         grading = h5p_grading_of(library=package.main_library, content=package_content(package))
         if package.pk:
             package.metadata = {**(package.metadata or {}), "grading": grading}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from learners.interactive.grading import h5p_grading, h5p_grading_of, mark_the_words_words
+from learners.interactive.grading import GRADING_VERSION, h5p_grading, h5p_grading_of, mark_the_words_words
 from learners.interactive.xapi import activity_iri
 from learners.models import BlockCompletion, H5PAttempt, XAPIStatement
 from tests.learners.interactive.interactive_helpers import (
@@ -103,7 +103,7 @@ def test_mark_the_words_splits_the_text_as_the_library_does():
 
 def test_fill_in_the_blanks_is_graded_from_the_typed_answers(client, student):
     package = repackaged("H5P.Blanks 1.12", BERRIES)
-    assert h5p_grading(package) == {"graded": True, "reason": ""}
+    assert h5p_grading(package) == {"graded": True, "reason": "", "version": GRADING_VERSION}
     lesson, block_id, attempt = _course(student, package)
     client.force_login(student)
     real = _local("h5p-blanks-answered_h5p-moodle-plugin-review.json")
@@ -241,14 +241,25 @@ def test_types_the_server_cannot_grade_are_completion_only_with_a_reason():
     assert h5p_grading(fixture_set) == {
         "graded": False,
         "reason": "its H5P.MultiChoice question gives nothing to grade",
+        "version": GRADING_VERSION,
     }
     dragging = {"questions": [{"library": "H5P.DragQuestion 1.13", "subContentId": "x", "params": {}}]}
     assert h5p_grading_of(library="H5P.QuestionSet 1.17", content=dragging) == {
         "graded": False,
         "reason": "it contains H5P.DragQuestion, which the server cannot grade",
+        "version": GRADING_VERSION,
     }
     assert h5p_grading(stored_package("H5P.Accordion.h5p"))["graded"] is False
     assert h5p_grading(stored_package("H5P.TrueFalse.h5p"))["graded"] is True
     pooled = {**_question_set(), "poolSize": 2}
     assert "random pool" in h5p_grading_of(library="H5P.QuestionSet 1.17", content=pooled)["reason"]
     assert h5p_grading_of(library="H5P.Blanks 1.12", content={"questions": ["no blanks"]})["graded"] is False
+
+
+def test_a_verdict_kept_by_older_graders_is_worked_out_again():
+    package = repackaged("H5P.Blanks 1.12", BERRIES)
+    package.metadata["grading"] = {"graded": False, "reason": "older graders did not know Blanks"}
+    package.save()
+    assert h5p_grading(package)["graded"] is True
+    package.refresh_from_db()
+    assert package.metadata["grading"]["version"] == GRADING_VERSION and package.grading_label == "graded by the server"
