@@ -52,7 +52,7 @@ XAPI_BODY = {
 @router.post(
     "/h5p/{block_id}/xapi/",
     auth=user_auth,
-    response={201: XAPIOut, 200: XAPIOut, **refusals(402, 403)},
+    response={201: XAPIOut, 200: XAPIOut, **refusals(402, 403, 409)},
     openapi_extra=XAPI_BODY,
 )
 def h5p_xapi(request, block_id: str):

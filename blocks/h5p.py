@@ -15,9 +15,20 @@ class H5PBlock(blocks.StructBlock):
         default=True,
         label="Completion-only types may complete the lesson",
         help_text=(
-            "The server grades True/False, Multiple Choice and Single Choice Set itself. Other "
-            "content types are completion only (no score is recorded; the browser's claim is not "
-            "trusted): tick to let finishing one complete the lesson."
+            "The server grades True/False, Multiple Choice, Single Choice Set, Fill in the Blanks, "
+            "Drag the Words, Mark the Words and Question Sets of those itself. Other content types "
+            "are completion only (no score is recorded; the browser's claim is not trusted; the "
+            "package list and chooser say which packages are): tick to let finishing one complete "
+            "the lesson."
+        ),
+    )
+    allow_retry = blocks.BooleanBlock(
+        required=False,
+        default=True,
+        label="The student may retry after finishing",
+        help_text=(
+            "Untick for one attempt: once the student has an answer or completion recorded, the "
+            "lesson shows their result without the player and the server refuses a new attempt."
         ),
     )
 
@@ -30,6 +41,7 @@ class H5PBlock(blocks.StructBlock):
                 "package": package.pk if package else None,
                 "completion": "completed",
                 "ungraded_completes": True,
+                "allow_retry": True,
             }
         )
 

@@ -80,6 +80,7 @@ STATUS_BY_CODE = {
     "past_cutoff": 409,
     "too_early": 409,
     "ended": 409,
+    "retry_not_allowed": 409,  # an H5P block that allows one attempt, finished
     "rate_limited": 429,
     # a service Lectern relies on failed
     "gateway_error": 502,

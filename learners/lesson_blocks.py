@@ -17,7 +17,8 @@ from learners.activity_blocks import Activity
 from learners.assessments.assignments import AssignmentState, assignment_settings
 from learners.assessments.quiz import QuizState, overdue, quiz_attempt_expire, quiz_settings
 from learners.interactive.h5p import h5p_player_token
-from learners.interactive.xapi import activity_iri
+from learners.interactive.h5p_libraries import h5p_package_playable, h5p_package_untrusted_message
+from learners.interactive.xapi import activity_iri, h5p_result_finished, h5p_retry_allowed
 from learners.models import AssignmentSubmission, BlockCompletion, H5PResult, QuizAttempt, VideoProgress
 
 
@@ -102,15 +103,24 @@ def _h5p_players(context: LearningContext) -> dict[str, dict]:
     saved = {block_id: row.state for block_id, row in results.items()}
     players = {}
     for child in children:
+        if not h5p_package_playable(child.value["package"]):
+            players[child.id] = {"pending": h5p_package_untrusted_message(child.value["package"])}
+            continue
         token = h5p_player_token(user=context.user, lesson_id=lesson.pk, block_id=child.id)
+        recorded = _h5p_recorded(results.get(child.id))
+        finished = can_record and h5p_result_finished(results.get(child.id))
         players[child.id] = {
             "id": child.id,
+            # Finished: the page shows the recorded result; the player loads only when the
+            # student presses Retry, and only if the block allows another attempt.
+            "finished": finished,
+            "allowRetry": h5p_retry_allowed(child),
             "lessonId": lesson.pk,
             "playerUrl": reverse("learners:h5p-player", args=[token]),
             "xAPIObjectIRI": activity_iri(lesson_id=lesson.pk, block_id=child.id),
             "state": saved.get(child.id) or "",
             # What the server recorded, shown again when the lesson is reloaded.
-            "recorded": _h5p_recorded(results.get(child.id)),
+            "recorded": recorded,
             "canRecord": can_record,
             "xapiUrl": f"/api/v1/h5p/{child.id}/xapi/",
             "stateUrl": f"/api/v1/h5p/{child.id}/state/",

@@ -1,5 +1,5 @@
 from .categories import Category
-from .h5p import H5PPackage
+from .h5p import H5PLibrary, H5PPackage
 from .pages import CourseIndexPage, CourseInstructor, CoursePage, HomePage, LessonPage, SectionPage
 from .settings import PlatformSettings
 
@@ -8,6 +8,7 @@ __all__ = [
     "CourseIndexPage",
     "CourseInstructor",
     "CoursePage",
+    "H5PLibrary",
     "H5PPackage",
     "HomePage",
     "LessonPage",

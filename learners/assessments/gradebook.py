@@ -1,4 +1,5 @@
-"""The instructor's gradebook of a course: students × quizzes and assignments."""
+"""The instructor's gradebook of a course: students × quizzes, assignments and H5P activities
+(the server's best score, or "completion only" for types the server does not grade)."""
 
 import io
 from dataclasses import dataclass, field
@@ -9,7 +10,10 @@ from core.dbrouter import reads_from_replica
 from core.spreadsheet import csv_writer
 from coursepages.structure import course_lesson_ids
 from learners.enrollment.services import CourseProgress
-from learners.models import AssignmentSubmission, Enrollment, LessonProgress, QuizAttempt
+from learners.interactive.grading import h5p_gradable
+from learners.models import AssignmentSubmission, Enrollment, H5PResult, LessonProgress, QuizAttempt
+
+COMPLETION_ONLY = "completion only"
 
 
 @dataclass
@@ -18,6 +22,7 @@ class Column:
     block_type: str
     title: str
     lesson_title: str
+    note: str = ""  # "completion only" for an H5P type the server does not grade
 
 
 @dataclass
@@ -37,10 +42,11 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
             block_type=child.block_type,
             title=str(child.value.get("title") or child.block_type),
             lesson_title=lesson.title,
+            note="" if child.block_type != "h5p" or h5p_gradable(child.value.get("package")) else COMPLETION_ONLY,
         )
         for lesson in lessons
         for child in lesson.body
-        if child.block_type in ("quiz", "assignment")
+        if child.block_type in ("quiz", "assignment", "h5p")
     ]
     enrollments = list(
         Enrollment.objects.filter(course=course)
@@ -58,6 +64,12 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
     for submission in AssignmentSubmission.objects.filter(enrollment__course=course).order_by("number"):
         latest[(submission.enrollment_id, submission.block_id)] = submission
     lesson_ids = course_lesson_ids(course)
+    h5p = {
+        (result.user_id, result.block_id): result
+        for result in H5PResult.objects.filter(
+            lesson_id__in=lesson_ids, block_id__in=[c.block_id for c in columns if c.block_type == "h5p"]
+        ).only("user_id", "block_id", "best_score_scaled", "completion")
+    }
     completed = {
         row["enrollment_id"]: row["n"]
         for row in LessonProgress.objects.filter(
@@ -73,7 +85,9 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
         row.completion_percent = progress.percent
         for column in columns:
             key = (enrollment.pk, column.block_id)
-            if column.block_type == "quiz":
+            if column.block_type == "h5p":
+                row.cells.append(_h5p_cell(h5p.get((enrollment.user_id, column.block_id)), column))
+            elif column.block_type == "quiz":
                 value = best.get(key)
                 row.cells.append("" if value is None else f"{value:g}%")
             else:
@@ -89,12 +103,25 @@ def gradebook_for(*, course) -> tuple[list[Column], list[Row]]:
     return columns, rows
 
 
+def _h5p_cell(result, column: Column) -> str:
+    if column.note == COMPLETION_ONLY:
+        if result is None:
+            return COMPLETION_ONLY
+        return f"{'done' if result.completion else 'started'} · {COMPLETION_ONLY}"
+    if result is None or result.best_score_scaled is None:
+        return ""
+    return f"{round(max(0.0, min(1.0, result.best_score_scaled)) * 100, 2):g}%"
+
+
 @reads_from_replica()  # an export tolerates a little lag (core/dbrouter.py)
 def gradebook_csv(*, course) -> str:
     columns, rows = gradebook_for(course=course)
     out = io.StringIO()
     writer = csv_writer(out)
-    writer.writerow(["Student", "Email", "Completion %"] + [f"{c.title} ({c.block_type})" for c in columns])
+    writer.writerow(
+        ["Student", "Email", "Completion %"]
+        + [f"{c.title} ({c.block_type}{', ' + c.note if c.note else ''})" for c in columns]
+    )
     for row in rows:
         user = row.enrollment.user
         name = user.get_full_name() or user.email

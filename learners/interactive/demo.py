@@ -3,7 +3,8 @@ question about Python lists (learners/interactive/demo_content/python-lists-true
 H5P Hub TrueFalse example's libraries with our own question; README there), and the demo AI
 tutor (demotool/, an LTI 1.3 tool served by this site) registered as an LTI tool and launched by
 an AI-tool lesson. Idempotent; a site seeded before with the Hub example's question (about Oslo)
-gets the Python one."""
+gets the Python one. The demo's admin installs (approves) the H5P libraries of the packages in
+demo_content/, as an admin would before instructors upload content that uses them."""
 
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from blocks.raw import lesson_body
 from coursepages.models import CoursePage, H5PPackage, LessonPage, SectionPage
 from demotool.services import CLIENT_ID, DEPLOYMENT_ID, TOOL_NAME, tutor_public_key_pem
 from learners.interactive.h5p import h5p_package_store
+from learners.interactive.h5p_libraries import h5p_library_approve, h5p_package_libraries_register
 from learners.models import LTITool
 
 PACKAGE = Path(__file__).resolve().parent / "demo_content" / "python-lists-true-false.h5p"
@@ -58,16 +60,23 @@ def tutor_block(tool: LTITool) -> dict:
 
 def _package(stdout) -> H5PPackage:
     package = H5PPackage.objects.filter(title=PACKAGE_TITLE).first()
-    if package and package.content_path:
-        return package
-    package = package or H5PPackage.objects.filter(title=OLD_PACKAGE_TITLE).first()
-    if package:
-        package.title = PACKAGE_TITLE
-    with open(PACKAGE, "rb") as handle:
-        package = h5p_package_store(
-            package=package or H5PPackage(title=PACKAGE_TITLE), upload=File(handle, name=PACKAGE.name)
-        )
-    stdout.write(f"uploaded H5P package {package.title} ({package.main_library})")
+    if not (package and package.content_path):
+        package = package or H5PPackage.objects.filter(title=OLD_PACKAGE_TITLE).first()
+        if package:
+            package.title = PACKAGE_TITLE
+        with open(PACKAGE, "rb") as handle:
+            package = h5p_package_store(
+                package=package or H5PPackage(title=PACKAGE_TITLE), upload=File(handle, name=PACKAGE.name)
+            )
+        stdout.write(f"uploaded H5P package {package.title} ({package.main_library})")
+    if not package.libraries.exists():  # stored before libraries were registered
+        h5p_package_libraries_register(package=package)
+    admin = demo_user("admin@lectern.local")
+    pending = [library for library in package.libraries.all() if library.status != library.Status.APPROVED]
+    for library in pending:
+        h5p_library_approve(library=library, user=admin)
+    if pending:
+        stdout.write(f"installed (approved) {len(pending)} H5P libraries of the demo packages")
     return package
 
 
@@ -128,8 +137,7 @@ def seed(*, stdout):
     if course is None:
         return
     if LessonPage.objects.descendant_of(course).filter(slug=LESSON_SLUG).exists():
-        if H5PPackage.objects.filter(title=OLD_PACKAGE_TITLE).exists():
-            _package(stdout)  # replaces the stored Oslo question in place: the lesson keeps its block
+        _package(stdout)  # replaces a stored Oslo question in place (the lesson keeps its block); installs libraries
         return
     package = _package(stdout)
     section = SectionPage.objects.child_of(course).order_by("path").first()

@@ -24,6 +24,8 @@ from django.core.files.storage import storages
 from django.db import transaction
 
 from coursepages.models import H5PPackage
+from learners.interactive.grading import h5p_grading_of, package_content
+from learners.interactive.h5p_libraries import h5p_package_libraries_register
 
 # H5P's default content whitelist (H5P core `H5PCore::$defaultContentWhitelist`) plus the
 # library-only extensions (`$defaultLibraryWhitelistExtras`: js css).
@@ -319,8 +321,11 @@ def h5p_package_store(*, package: H5PPackage, upload, user=None) -> H5PPackage:
     upload.seek(0)
     package.title = package.title or info.title
     package.main_library = info.main_library
-    package.metadata = info.as_metadata()
     package.content_path = prefix
+    package.metadata = {
+        **info.as_metadata(),
+        "grading": h5p_grading_of(library=info.main_library, content=package_content(package)),
+    }
     package.file_size = getattr(upload, "size", 0) or 0
     package.extracted_size = extracted
     package.file_count = info.file_count
@@ -330,6 +335,8 @@ def h5p_package_store(*, package: H5PPackage, upload, user=None) -> H5PPackage:
     try:
         with transaction.atomic():
             package.save()
+            # Its library code: matched against approved libraries, or held for an admin.
+            h5p_package_libraries_register(package=package, user=user)
     except Exception:
         _delete_tree(prefix)
         raise

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import storages
-from django.http import FileResponse, Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -27,6 +27,7 @@ from learners.interactive.ai_tools import ai_tool_launch as launch_service
 from learners.interactive.ai_tools import ai_tool_status as status_service
 from learners.interactive.ai_tools import tool_launch_url
 from learners.interactive.h5p import h5p_file_name, h5p_file_played, h5p_player_token_read
+from learners.interactive.h5p_libraries import h5p_package_playable, h5p_package_untrusted_message
 from learners.interactive.lti import lti_authorize as authorize_service
 from learners.interactive.lti import lti_jwks as jwks_service
 from learners.interactive.lti import lti_login_initiation, lti_score_post, lti_token_grant
@@ -71,6 +72,8 @@ def _player_target(token: str):
     package = block.value.get("package")
     if package is None or not package.content_path:
         raise Http404("This activity has no package.")
+    if not h5p_package_playable(package):  # library code no admin has approved: never served
+        raise PermissionDenied(h5p_package_untrusted_message(package))
     return context, block, package
 
 
@@ -118,7 +121,10 @@ def h5p_player(request, token: str):
     files_url = reverse("learners:h5p-file", args=[token, "h5p.json"]).rsplit("/", 1)[0] + "/"
     state, attempt = "", None
     if context.may_record:
-        attempt = h5p_attempt_open(context=context, block_id=block.id)
+        try:
+            attempt = h5p_attempt_open(context=context, block=block)
+        except LearningError as exc:  # one attempt, already finished
+            return HttpResponse(str(exc), status=status_for(exc), content_type="text/plain; charset=utf-8")
         state = (
             H5PResult.objects.filter(user=context.user, lesson=lesson, block_id=block.id)
             .values_list("state", flat=True)

@@ -10,18 +10,32 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.log_actions import log
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, EditView, SnippetViewSet
 
-from coursepages.models import H5PPackage
+from coursepages.models import H5PLibrary, H5PPackage
 from coursepages.permissions import user_may_edit_documents
+from learners.interactive.grading import h5p_grading
 from learners.interactive.h5p import (
     H5PValidationError,
     h5p_package_delete_files,
     h5p_package_inspect,
     h5p_package_store,
 )
+from learners.interactive.h5p_libraries import h5p_library_approve
 from learners.models import LTITool
+
+
+def grading_sentence(package: H5PPackage) -> str:
+    grading = h5p_grading(package)
+    if grading["graded"]:
+        return "Grading: the server grades this package's answers from its content.json."
+    return (
+        f"Grading: completion only ({grading['reason']}): no score is recorded; the lesson's H5P "
+        "block decides whether finishing it completes the lesson."
+    )
 
 
 class H5PPackageForm(WagtailAdminModelForm):
@@ -37,6 +51,8 @@ class H5PPackageForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         self.fields["title"].required = False
         self.fields["file"].widget.attrs["accept"] = ".h5p"
+        if self.instance.pk:
+            self.fields["file"].help_text += " " + grading_sentence(self.instance)
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -102,6 +118,7 @@ class H5PPackageViewSet(SnippetViewSet):
     list_display = [
         "title",
         Column("main_library", label="Main library"),
+        Column("grading_label", label="Grading"),
         Column("file_count", label="Files"),
         Column("created_at", label="Uploaded"),
     ]
@@ -110,6 +127,85 @@ class H5PPackageViewSet(SnippetViewSet):
 
 
 register_snippet(H5PPackageViewSet)
+
+
+class H5PLibraryPolicy(ModelPermissionPolicy):
+    """Libraries come only from uploaded packages (never added here); approving needs the
+    change permission, which no group is given: administrators only."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(H5PLibrary, H5PLibraryPolicy(H5PLibrary))
+
+
+class H5PLibraryForm(WagtailAdminModelForm):
+    class Meta:
+        model = H5PLibrary
+        fields = ["status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        library = self.instance
+        packages = ", ".join(f"“{package.title}”" for package in library.packages.all()[:10]) or "none"
+        uploader = library.uploaded_by.email if library.uploaded_by else "unknown"
+        self.fields["status"].help_text = (
+            f"{library} ({library.title or library.machine_name}), {library.file_count} files, checksum "
+            f"{library.checksum[:16]}…; uploaded by {uploader}; used by {packages}. Approve only code you "
+            "trust: it runs in the player of every package that uses it."
+        )
+
+
+class H5PLibraryEditView(EditView):
+    def save_instance(self):
+        library = self.object
+        if self.form.cleaned_data["status"] == H5PLibrary.Status.APPROVED:
+            library.status = H5PLibrary.objects.get(pk=library.pk).status  # the service decides
+            return h5p_library_approve(library=library, user=self.request.user)
+        return super().save_instance()  # back to pending: its packages stop playing
+
+
+def _uploader(library) -> str:
+    return library.uploaded_by.email if library.uploaded_by else ""
+
+
+def _short_checksum(library) -> str:
+    return library.checksum[:12] + "…"
+
+
+class H5PLibraryViewSet(SnippetViewSet):
+    """Installed and pending H5P library code, with who uploaded it; an admin approves here."""
+
+    model = H5PLibrary
+    icon = "code"
+    menu_label = "H5P libraries"
+    menu_order = 251
+    add_to_admin_menu = True
+    edit_view_class = H5PLibraryEditView
+    list_display = [
+        "machine_name",
+        Column("version", label="Version"),
+        Column("get_status_display", label="Status"),
+        Column("uploaded_by", label="Uploaded by", accessor=_uploader),
+        Column("first_package", label="First package"),
+        Column("checksum", label="Checksum", accessor=_short_checksum),
+        Column("created_at", label="Registered"),
+    ]
+    list_filter = ["status"]
+    search_fields = ["machine_name"]
+    edit_handler = ObjectList([FieldPanel("status")], base_form_class=H5PLibraryForm)
+
+
+register_snippet(H5PLibraryViewSet)
+
+
+@hooks.register("register_log_actions")
+def register_h5p_library_actions(actions):
+    actions.register_action("learners.h5p_library_approved", "Approve H5P library", "Approved H5P library code")
 
 
 @hooks.register("after_delete_snippet")

@@ -114,6 +114,13 @@ def xapi_statement_record(*, user, block_id: str, statement: dict) -> dict:
         raise LearningError("The statement id must be a UUID.", "invalid") from exc
 
     attempt = _attempt_of(statement, user=user, lesson=lesson, block_id=block_id)
+    if not is_child and verb in RESULT_VERBS and not h5p_retry_allowed(block):
+        # One attempt: once a result is recorded, neither a new attempt nor the same attempt
+        # answering again (H5P's own "Retry" button) changes it.
+        if attempt.scored_at is not None or h5p_result_finished(
+            H5PResult.objects.filter(user=user, lesson=lesson, block_id=block_id).first()
+        ):
+            raise LearningError(ONE_ATTEMPT, "retry_not_allowed")
 
     with transaction.atomic():
         try:
@@ -219,11 +226,32 @@ def _attempt_of(statement: dict, *, user, lesson, block_id: str) -> H5PAttempt:
     return attempt
 
 
-def h5p_attempt_open(*, context, block_id: str) -> H5PAttempt:
+ONE_ATTEMPT = "You have finished this activity, and it allows one attempt: your recorded result stands."
+
+
+def h5p_retry_allowed(block) -> bool:
+    """Whether the block lets a student try again after finishing (blocks saved before the
+    switch existed do)."""
+    return block.value.get("allow_retry", True) is not False
+
+
+def h5p_result_finished(row: H5PResult | None) -> bool:
+    return row is not None and (row.attempts > 0 or row.completion)
+
+
+def h5p_finished(*, user, lesson, block_id: str) -> bool:
+    """Whether the student has a result recorded on this block (an answer or a completion)."""
+    return h5p_result_finished(H5PResult.objects.filter(user=user, lesson=lesson, block_id=block_id).first())
+
+
+def h5p_attempt_open(*, context, block) -> H5PAttempt:
     """Open a new attempt for the enrolled student of `context` on an H5P block (the
-    player page does, each time it is served)."""
+    player page does, each time it is served); refused once the student has finished a
+    block that allows one attempt."""
     context.learner()
-    return H5PAttempt.objects.create(user=context.user, lesson=context.lesson, block_id=block_id)
+    if not h5p_retry_allowed(block) and h5p_finished(user=context.user, lesson=context.lesson, block_id=block.id):
+        raise LearningError(ONE_ATTEMPT, "retry_not_allowed")
+    return H5PAttempt.objects.create(user=context.user, lesson=context.lesson, block_id=block.id)
 
 
 def _result_apply(

@@ -66,6 +66,8 @@
     if (String(statement.object.id).split("?")[0] !== config.xAPIObjectIRI || !config.canRecord) return;
     sendInOrder(config.xapiUrl, "POST", statement).then(function (reply) {
       if (!reply.ok) {
+        // One attempt: H5P repeats its statements; the server keeps the first result.
+        if (reply.data && reply.data.code === "retry_not_allowed") return;
         if (reply.data && reply.data.detail) show(config, reply.data.detail);
         return;
       }
@@ -106,5 +108,18 @@
     var config = JSON.parse(document.getElementById("h5p-config-" + id).textContent);
     config.savedState = config.state || null;
     players.push({config: config, frame: frame});
+  });
+
+  // A finished activity: its player (a new attempt, opened by the server) loads on Retry.
+  document.querySelectorAll("button[data-h5p-retry]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var frame = document.getElementById("h5p-" + button.getAttribute("data-h5p-retry"));
+      if (!frame || !frame.getAttribute("data-src")) return;
+      frame.setAttribute("src", frame.getAttribute("data-src"));
+      frame.removeAttribute("data-src");
+      frame.hidden = false;
+      button.hidden = true;
+      frame.focus();
+    });
   });
 })();

@@ -60,6 +60,26 @@ def production_security_headers(settings):
     settings.SECURE_HSTS_SECONDS = 0
 
 
+@pytest.fixture(scope="session", autouse=True)
+def static_files_like_whitenoise():
+    """The live server serves static files with Django's handler; production serves them with
+    WhiteNoise, which adds `Access-Control-Allow-Origin: *` to every static file. Add the same
+    header here, so that a journey sees what production serves (the sandboxed H5P player, an
+    opaque origin, loads its fonts over CORS)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandlerMixin
+
+    original = StaticFilesHandlerMixin.serve
+
+    def serve(self, request):
+        response = original(self, request)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    StaticFilesHandlerMixin.serve = serve
+    yield
+    StaticFilesHandlerMixin.serve = original
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})

@@ -17,6 +17,7 @@ from tests.learners.interactive.interactive_helpers import (
     enrolled,
     ensure_site_tree,
     h5p_course,
+    libraries_installed,
     minimal_package_files,
     stored_package,
 )
@@ -86,6 +87,8 @@ def test_an_admin_opening_every_file_of_a_hostile_package_runs_no_script_with_th
         }
     )
     package = h5p_package_store(package=H5PPackage(title="Hostile"), upload=crafted_zip(files), user=instructor)
+    # Approved library code (an admin fooled into it) still runs only in the sandbox.
+    libraries_installed(package)
     course, lesson, block_id = h5p_course(package)
 
     seen = []

@@ -2,6 +2,8 @@
 h5p-standalone player (served from our static files and the access-checked package view),
 and the lesson completes from the player's xAPI statement."""
 
+import re
+
 import pytest
 
 from coursepages.models import LessonPage
@@ -19,6 +21,11 @@ def test_student_answers_true_false_and_the_lesson_completes(page, screenshot):
     course, lesson, block_id = h5p_course(package)
     student = enrolled(make_user(first_name="Hana"), course)
 
+    fonts, failed = [], []
+    page.on(
+        "response", lambda r: fonts.append((r.url, r.status)) if re.search(r"\.(woff2?|ttf)(\?|$)", r.url) else None
+    )
+    page.on("requestfailed", lambda r: failed.append(r.url))
     sign_in(page, student.email)
     page.goto(LessonPage.objects.get(pk=lesson.pk).url)
     frame = page.frame_locator(f"#h5p-{block_id}")
@@ -29,6 +36,9 @@ def test_student_answers_true_false_and_the_lesson_completes(page, screenshot):
     status.filter(has_text="Activity complete").wait_for()
     assert "1 of 1" in status.inner_text()
     screenshot("h5p-true-false-answered")
+    # The sandboxed (opaque-origin) player loaded its fonts, H5P's and the package's, over CORS.
+    assert fonts and all(status == 200 for _, status in fonts), fonts
+    assert not [url for url in failed if re.search(r"\.(woff2?|ttf|css)(\?|$)", url)], failed
 
     result = H5PResult.objects.get(user=student, lesson=lesson, block_id=block_id)
     assert (result.score_raw, result.score_max, result.success, result.completion) == (1, 1, True, True)

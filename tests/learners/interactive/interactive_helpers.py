@@ -23,12 +23,32 @@ def fixture_upload(name: str = "H5P.TrueFalse.h5p") -> File:
     return File(open(H5P_FIXTURES / name, "rb"), name=name)
 
 
-def stored_package(name: str = "H5P.TrueFalse.h5p", title: str = "") -> H5PPackage:
+def library_admin():
+    from accounts.models import User
+
+    admin = User.objects.filter(email="libraries-admin@example.com").first()
+    return admin or User.objects.create_superuser(email="libraries-admin@example.com", password="x")
+
+
+def libraries_installed(package: H5PPackage) -> H5PPackage:
+    """An admin approves the package's library code (as the demo seed does for its packages)."""
+    from learners.interactive.h5p_libraries import h5p_library_approve
+
+    admin = library_admin()
+    for library in package.libraries.all():
+        h5p_library_approve(library=library, user=admin)
+    return package
+
+
+def stored_package(name: str = "H5P.TrueFalse.h5p", title: str = "", *, installed: bool = True) -> H5PPackage:
+    """A fixture package uploaded by an instructor, its libraries approved by an admin unless
+    `installed` is False."""
     upload = fixture_upload(name)
     try:
-        return h5p_package_store(package=H5PPackage(title=title), upload=upload)
+        package = h5p_package_store(package=H5PPackage(title=title), upload=upload)
     finally:
         upload.close()
+    return libraries_installed(package) if installed else package
 
 
 def xapi_fixture(name: str) -> dict:
@@ -119,3 +139,29 @@ def ensure_site_tree():
     home = HomePage.objects.first() or root.add_child(instance=HomePage(title="Home", slug="home", locale=locale))
     Site.objects.get_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": home})
     home.add_child(instance=CourseIndexPage(title="Courses", slug="courses", locale=locale))
+
+
+def repackaged(main_library: str, content: dict, *, base: str = "H5P.QuestionSet.h5p", title: str = "") -> H5PPackage:
+    """A stored package whose main library is `main_library` ("H5P.Blanks 1.12") and whose
+    content.json is `content`, with the real library folders of the fixture `base` (the
+    QuestionSet fixture carries Blanks, DragText, MarkTheWords, MultiChoice and TrueFalse)."""
+    name, version = main_library.split(" ")
+    major, minor = (int(part) for part in version.split("."))
+    files: dict[str, bytes | str] = {}
+    with zipfile.ZipFile(H5P_FIXTURES / base) as archive:
+        h5p = json.loads(archive.read("h5p.json"))
+        for info in archive.infolist():
+            if not info.is_dir() and info.filename not in ("h5p.json", "content/content.json"):
+                files[info.filename] = archive.read(info)
+    h5p.update(
+        {
+            "title": title or name,
+            "mainLibrary": name,
+            "preloadedDependencies": [{"machineName": name, "majorVersion": major, "minorVersion": minor}],
+        }
+    )
+    files["h5p.json"] = json.dumps(h5p)
+    files["content/content.json"] = json.dumps(content)
+    return libraries_installed(
+        h5p_package_store(package=H5PPackage(title=title), upload=crafted_zip(files, name=f"{name}.h5p"))
+    )

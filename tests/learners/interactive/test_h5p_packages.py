@@ -16,6 +16,7 @@ from tests.learners.interactive.interactive_helpers import (
     enrolled,
     fixture_upload,
     h5p_course,
+    libraries_installed,
     minimal_package_files,
     stored_package,
 )
@@ -235,7 +236,8 @@ def test_package_files_that_are_not_played_are_sandboxed_downloads(client, stude
             "placeholder.txt": "x",
         }
     )
-    package = h5p_package_store(package=H5PPackage(title="Hostile"), upload=crafted_zip(files))
+    # Even library code an admin approved plays only sandboxed (the isolation does not rely on approval).
+    package = libraries_installed(h5p_package_store(package=H5PPackage(title="Hostile"), upload=crafted_zip(files)))
     assert package.metadata["ignored"] == ["README.md", "placeholder.txt"]  # extra root files: ignored
     assert not storages["private"].exists(f"{package.content_path}/README.md")
     course, lesson, block_id = h5p_course(package)
@@ -277,6 +279,10 @@ def test_the_demo_seed_adds_an_h5p_lesson_once():
     assert block.value["package"].main_library == "H5P.TrueFalse 1.6"
     assert H5PPackage.objects.count() == 1
     assert storages["private"].exists(f"{block.value['package'].content_path}/h5p.json")
+    # The demo's admin installed the package's library code: it plays.
+    libraries = block.value["package"].libraries.all()
+    assert len(libraries) == 11 and {library.status for library in libraries} == {"approved"}
+    assert all(library.approved_by.email == "admin@lectern.local" for library in libraries)
 
 
 @pytest.mark.django_db
