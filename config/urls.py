@@ -23,6 +23,7 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     path("live/", include("live.urls")),
     path("messages/", include("messaging.urls")),
+    path("discussions/", include("discussions.urls")),
 ]
 
 # The benchmark baselines (bench/load.py): mounted only on servers bench/ starts.

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "certificates",
     "live",
     "messaging",
+    "discussions",
     "api",
     "outbox",
     # Wagtail
@@ -359,6 +360,13 @@ else:
 MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 MESSAGING_DIGEST_DELAY_MINUTES = env.int("MESSAGING_DIGEST_DELAY_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["messaging-unread-digest"] = {"task": "messaging.tasks.send_unread_digests", "schedule": 3600.0}
+
+# Course discussions (docs/discussions.md): posts per user (threads and replies together), and
+# the email digest of what a user was told about in-app, sent at least this long afterwards.
+DISCUSSIONS_POST_RATE = env("DISCUSSIONS_POST_RATE", default="10/5m")
+DISCUSSIONS_DIGEST_DELAY_MINUTES = env.int("DISCUSSIONS_DIGEST_DELAY_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["discussions-digest"] = {"task": "discussions.tasks.send_discussion_digests", "schedule": 3600.0}
+ACCOUNT_DELETION_HOOKS.append("discussions.services.discussions_account_delete")
 
 # Instructor earnings (docs/earnings.md). Bank details are encrypted with this Fernet key
 # (comma-separate several to rotate: the first encrypts); dev and tests derive one from
