@@ -391,3 +391,7 @@ def seed(*, stdout):
         workflow = course.get_workflow() or Workflow.objects.get(name="Course review")
         workflow.start(course, instructor)
         stdout.write("submitted Introduction to Statistics for review")
+    # Search inside courses: the demo's lessons were built without publish signals.
+    from coursepages.passages import passages_rebuild
+
+    passages_rebuild()

@@ -10,10 +10,11 @@ from accounts.permissions import is_teaching_staff
 from core.spreadsheet import csv_writer
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
-from learners.access import learning_context_for
+from learners.access import course_access_for, learning_context_for
 from learners.dashboard import dashboard_context
 from learners.enrollment.selectors import course_students, instructor_courses_for
 from learners.enrollment.services import LearningError, enrollment_request, lesson_complete, review_save
+from learners.search import course_search
 
 
 @login_required
@@ -130,3 +131,12 @@ def _students_csv(course, activities, rows) -> HttpResponse:
             ]
         )
     return response
+
+
+def course_search_page(request, course_id: int):
+    """Search a course's lessons: open to anyone; locked lessons show only that they match."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    q = request.GET.get("q", "").strip()[:200]
+    access = course_access_for(user=request.user, course=course)
+    results = course_search(access=access, q=q) if q else []
+    return render(request, "learners/course_search.html", {"course": course, "q": q, "results": results})
