@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
@@ -216,7 +215,7 @@ def passages_search(*, q: str, course_ids=None, limit: int = 50) -> list[Passage
             .annotate(
                 rank=SearchRank(_vector(), query),
                 headline=SearchHeadline(
-                    Concat("title", Value(" · "), "text"),
+                    "text",
                     query,
                     config=SEARCH_CONFIG,
                     start_sel=_START,
@@ -242,7 +241,7 @@ def passages_search(*, q: str, course_ids=None, limit: int = 50) -> list[Passage
         title, text = row.title.lower(), row.text.lower()
         # A word in the title weighs three times one in the text (as weights A and B on PostgreSQL).
         rank = sum(3 * title.count(t) + text.count(t) for t in terms) / (1 + len(text) / 2000)
-        hits.append(PassageHit(passage=row, rank=rank, snippet=_python_snippet(_join(row.title, row.text), terms)))
+        hits.append(PassageHit(passage=row, rank=rank, snippet=_python_snippet(row.text, terms)))
     hits.sort(key=lambda h: (-h.rank, h.passage.lesson_id, h.passage.position))
     return hits[:limit]
 
