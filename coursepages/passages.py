@@ -28,7 +28,13 @@ SEARCH_CONFIG = "english"
 # ts_headline's highlight markers: control characters no passage text contains, so the snippet
 # can be HTML-escaped as a whole and the markers turned into <mark> afterwards.
 _START, _STOP = "\x02", "\x03"
-MAX_TERMS = 8
+MAX_TERMS = 12
+# Words a plain-language question carries that say nothing about its subject.
+STOP_WORDS = frozenset(
+    "the and for are was were what when where which who why how does did can could should would "
+    "this that these those with from into about there their them then than you your our has have "
+    "had not but all any its it's is be do of in on to a an or as at by if so".split()
+)
 SNIPPET_CHARS = 220
 
 
@@ -131,6 +137,7 @@ def lesson_passages_sync(*, lesson_id: int) -> list[int]:
                     "title": data.title,
                     "text": data.text,
                     "content_hash": data.content_hash,
+                    "embedding": None,
                 },
             )
             written.append(row.pk)
@@ -179,9 +186,14 @@ def _query(q: str):
 def _matching(q: str, passages):
     if uses_postgres():
         return passages.annotate(search=_vector()).filter(search=_query(q))
+    terms = _terms(q)
+    any_word = " or " in f" {q.lower()} "
     condition = Q()
-    for term in _terms(q):
-        condition &= Q(title__icontains=term) | Q(text__icontains=term)
+    for term in terms:
+        if term == "or" and any_word:
+            continue
+        word = Q(title__icontains=term) | Q(text__icontains=term)
+        condition = (condition | word) if any_word else (condition & word)
     return passages.filter(condition)
 
 
@@ -199,15 +211,21 @@ def _python_snippet(text: str, terms: list[str]) -> SafeString:
     return mark_safe(f"{prefix}{out}{suffix}")  # escaped above; only <mark> added
 
 
-def passages_search(*, q: str, course_ids=None, limit: int = 50) -> list[PassageHit]:
+def passages_search(*, q: str, course_ids=None, limit: int = 50, any_word: bool = False) -> list[PassageHit]:
     """Passages matching `q` (of the given courses), best first, with a highlighted snippet.
-    The snippet is HTML: the passage text escaped, the matched words in <mark>."""
+    The snippet is HTML: the passage text escaped, the matched words in <mark>. With
+    `any_word` a passage needs only one of the words (a question in plain language), ranked
+    by how many it has."""
     terms = _terms(q)
+    if any_word:
+        terms = [t for t in terms if len(t) > 2 and t not in STOP_WORDS]
     if not terms:
         return []
     passages = LessonPassage.objects.select_related("lesson")
     if course_ids is not None:
         passages = passages.filter(course_id__in=course_ids)
+    if any_word:
+        q = " OR ".join(terms)
     if uses_postgres():
         query = _query(q)
         rows = (

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from django.utils.safestring import SafeString
 
+from coursepages.ask import passages_ask
 from coursepages.models import CoursePage
-from coursepages.passages import passages_search
+from coursepages.passages import PassageHit, passages_search
 from learners.access import CourseAccess, LessonAccess
 
 RESULTS_SHOWN = 30
+ANSWERS_SHOWN = 5
 
 
 @dataclass
@@ -30,8 +32,17 @@ class SearchResult:
 
 def course_search(*, access: CourseAccess, q: str) -> list[SearchResult]:
     course: CoursePage = access.course
+    return _shown(access, passages_search(q=q, course_ids=[course.pk], limit=RESULTS_SHOWN))
+
+
+def course_ask(*, access: CourseAccess, q: str) -> list[SearchResult]:
+    """ "Ask this course": the passages that best answer a question, shown as access allows."""
+    return _shown(access, passages_ask(q=q, course_ids=[access.course.pk], limit=ANSWERS_SHOWN))
+
+
+def _shown(access: CourseAccess, hits: list[PassageHit]) -> list[SearchResult]:
     results = []
-    for hit in passages_search(q=q, course_ids=[course.pk], limit=RESULTS_SHOWN):
+    for hit in hits:
         lesson = hit.passage.lesson
         if access.lesson_ids is not None and lesson.pk not in access.lesson_ids:
             continue  # withdrawn with its section: not part of the course now

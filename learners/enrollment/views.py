@@ -14,7 +14,7 @@ from learners.access import course_access_for, learning_context_for
 from learners.dashboard import dashboard_context
 from learners.enrollment.selectors import course_students, instructor_courses_for
 from learners.enrollment.services import LearningError, enrollment_request, lesson_complete, review_save
-from learners.search import course_search
+from learners.search import course_ask, course_search
 
 
 @login_required
@@ -140,3 +140,14 @@ def course_search_page(request, course_id: int):
     access = course_access_for(user=request.user, course=course)
     results = course_search(access=access, q=q) if q else []
     return render(request, "learners/course_search.html", {"course": course, "q": q, "results": results})
+
+
+def course_ask_page(request, course_id: int):
+    """Ask this course a question: the passages that answer it best, shown as access allows."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    q = request.GET.get("q", "").strip()[:300]
+    access = course_access_for(user=request.user, course=course)
+    results = course_ask(access=access, q=q) if q else []
+    return render(
+        request, "learners/course_search.html", {"course": course, "q": q, "results": results, "asking": True}
+    )
