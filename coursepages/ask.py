@@ -3,17 +3,43 @@ meaning (embeddings, coursepages.embeddings) and by words (full-text search,
 coursepages.passages), fused by reciprocal rank (docs/search.md)."""
 
 import time
+from collections import OrderedDict
 
 from django.conf import settings
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.db.models import Count, Max
 
 from .models import LessonPassage
-from .passages import SNIPPET_CHARS, PassageHit, passages_search
+from .passages import STOP_WORDS, PassageHit, passages_search, python_snippet, terms_of
 
 CANDIDATES = 50
 RRF_K = 60  # the usual constant of reciprocal rank fusion: 1 / (60 + rank)
 MODES = ("hybrid", "fulltext", "embedding")
+
+
+# The embedding matrix of each recently asked course, in this process: rebuilding it means
+# reading every passage's array from the database, which costs more than the ranking itself.
+# Keyed by the course's passage count and latest change, so any edit (or a new embedding)
+# makes the copy stale; nothing another process needs lives only here.
+_matrices: OrderedDict = OrderedDict()
+MATRICES_KEPT = 32
+
+
+def _course_matrix(course_ids):
+    import numpy as np
+
+    embedded = LessonPassage.objects.filter(course_id__in=course_ids, embedding__isnull=False).order_by()
+    stamp = embedded.aggregate(count=Count("id"), latest=Max("updated_at"))
+    key = (tuple(sorted(course_ids)), stamp["count"], stamp["latest"])
+    if key in _matrices:
+        _matrices.move_to_end(key)
+        return _matrices[key]
+    rows = list(embedded.values_list("pk", "embedding")[: settings.ASK_MAX_PASSAGES])
+    ids = [pk for pk, _ in rows]
+    matrix = np.asarray([vector for _, vector in rows], dtype=np.float32) if rows else None
+    _matrices[key] = (ids, matrix)
+    while len(_matrices) > MATRICES_KEPT:
+        _matrices.popitem(last=False)
+    return ids, matrix
 
 
 def _semantic_ranking(*, q: str, course_ids, deadline: float) -> list[int]:
@@ -23,25 +49,14 @@ def _semantic_ranking(*, q: str, course_ids, deadline: float) -> list[int]:
     from .embeddings import embed_texts
 
     question = embed_texts([q])[0]
-    rows = list(
-        LessonPassage.objects.filter(course_id__in=course_ids, embedding__isnull=False)
-        .order_by()
-        .values_list("pk", "embedding")[: settings.ASK_MAX_PASSAGES]
-    )
-    if not rows or time.monotonic() > deadline:
+    ids, matrix = _course_matrix(list(course_ids))
+    if matrix is None or time.monotonic() > deadline:
         return []
-    ids = [pk for pk, _ in rows]
-    matrix = np.asarray([vector for _, vector in rows], dtype=np.float32)
     if matrix.shape[1] != question.shape[0]:
         return []  # embeddings of another model size: wait for them to be recomputed
     scores = matrix @ question
     order = np.argsort(-scores)[:CANDIDATES]
     return [ids[i] for i in order]
-
-
-def _lead(text: str) -> str:
-    piece = text[:SNIPPET_CHARS]
-    return escape(piece) + (" …" if len(text) > SNIPPET_CHARS else "")
 
 
 def passages_ask(*, q: str, course_ids, limit: int = 5, mode: str = "hybrid") -> list[PassageHit]:
@@ -52,21 +67,21 @@ def passages_ask(*, q: str, course_ids, limit: int = 5, mode: str = "hybrid") ->
     if not q:
         return []
     deadline = time.monotonic() + settings.ASK_BUDGET_SECONDS
-    words = passages_search(q=q, course_ids=course_ids, limit=CANDIDATES, any_word=True) if mode != "embedding" else []
+    words = (
+        passages_search(q=q, course_ids=course_ids, limit=CANDIDATES, any_word=True, snippets=False)
+        if mode != "embedding"
+        else []
+    )
     meaning = _semantic_ranking(q=q, course_ids=course_ids, deadline=deadline) if mode != "fulltext" else []
     scores: dict[int, float] = {}
     for ranking in ([hit.passage.pk for hit in words], meaning):
         for rank, pk in enumerate(ranking, start=1):
             scores[pk] = scores.get(pk, 0.0) + 1.0 / (RRF_K + rank)
     best = sorted(scores, key=lambda pk: -scores[pk])[:limit]
-    snippets = {hit.passage.pk: hit.snippet for hit in words}
     passages = LessonPassage.objects.select_related("lesson").in_bulk(best)
+    terms = [t for t in terms_of(q) if len(t) > 2 and t not in STOP_WORDS]
     return [
-        PassageHit(
-            passage=passages[pk],
-            rank=scores[pk],
-            snippet=snippets.get(pk) or mark_safe(_lead(passages[pk].text)),  # escaped in _lead
-        )
+        PassageHit(passage=passages[pk], rank=scores[pk], snippet=python_snippet(passages[pk].text, terms))
         for pk in best
         if pk in passages
     ]

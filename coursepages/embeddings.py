@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from .models import LessonPassage
 
@@ -63,7 +64,7 @@ def passages_embed(*, passage_ids=None) -> int:
         vectors = embed_texts([passage_text_for_embedding(p) for p in batch])
         for passage, vector in zip(batch, vectors, strict=True):
             LessonPassage.objects.filter(pk=passage.pk, content_hash=passage.content_hash).update(
-                embedding=[round(float(x), 5) for x in vector]
+                embedding=[round(float(x), 5) for x in vector], updated_at=timezone.now()
             )
         done += len(batch)
         if passage_ids is not None:

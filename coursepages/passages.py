@@ -165,7 +165,7 @@ class PassageHit:
     snippet: SafeString
 
 
-def _terms(q: str) -> list[str]:
+def terms_of(q: str) -> list[str]:
     return re.findall(r"\w+", (q or "").lower())[:MAX_TERMS]
 
 
@@ -186,7 +186,7 @@ def _query(q: str):
 def _matching(q: str, passages):
     if uses_postgres():
         return passages.annotate(search=_vector()).filter(search=_query(q))
-    terms = _terms(q)
+    terms = terms_of(q)
     any_word = " or " in f" {q.lower()} "
     condition = Q()
     for term in terms:
@@ -197,7 +197,7 @@ def _matching(q: str, passages):
     return passages.filter(condition)
 
 
-def _python_snippet(text: str, terms: list[str]) -> SafeString:
+def python_snippet(text: str, terms: list[str]) -> SafeString:
     lowered = text.lower()
     hits = [lowered.find(t) for t in terms if lowered.find(t) >= 0]
     start = max(0, min(hits) - SNIPPET_CHARS // 3) if hits else 0
@@ -211,12 +211,15 @@ def _python_snippet(text: str, terms: list[str]) -> SafeString:
     return mark_safe(f"{prefix}{out}{suffix}")  # escaped above; only <mark> added
 
 
-def passages_search(*, q: str, course_ids=None, limit: int = 50, any_word: bool = False) -> list[PassageHit]:
+def passages_search(
+    *, q: str, course_ids=None, limit: int = 50, any_word: bool = False, snippets: bool = True
+) -> list[PassageHit]:
     """Passages matching `q` (of the given courses), best first, with a highlighted snippet.
     The snippet is HTML: the passage text escaped, the matched words in <mark>. With
     `any_word` a passage needs only one of the words (a question in plain language), ranked
-    by how many it has."""
-    terms = _terms(q)
+    by how many it has. Without `snippets` the ranking alone is computed (ts_headline is the
+    costly part), and each hit's snippet is empty."""
+    terms = terms_of(q)
     if any_word:
         terms = [t for t in terms if len(t) > 2 and t not in STOP_WORDS]
     if not terms:
@@ -228,6 +231,13 @@ def passages_search(*, q: str, course_ids=None, limit: int = 50, any_word: bool 
         q = " OR ".join(terms)
     if uses_postgres():
         query = _query(q)
+        if not snippets:
+            rows = (
+                _matching(q, passages)
+                .annotate(rank=SearchRank(_vector(), query))
+                .order_by("-rank", "lesson_id", "position")[:limit]
+            )
+            return [PassageHit(passage=row, rank=float(row.rank), snippet=mark_safe("")) for row in rows]
         rows = (
             _matching(q, passages)
             .annotate(
@@ -259,13 +269,14 @@ def passages_search(*, q: str, course_ids=None, limit: int = 50, any_word: bool 
         title, text = row.title.lower(), row.text.lower()
         # A word in the title weighs three times one in the text (as weights A and B on PostgreSQL).
         rank = sum(3 * title.count(t) + text.count(t) for t in terms) / (1 + len(text) / 2000)
-        hits.append(PassageHit(passage=row, rank=rank, snippet=_python_snippet(row.text, terms)))
+        snippet = python_snippet(row.text, terms) if snippets else mark_safe("")
+        hits.append(PassageHit(passage=row, rank=rank, snippet=snippet))
     hits.sort(key=lambda h: (-h.rank, h.passage.lesson_id, h.passage.position))
     return hits[:limit]
 
 
 def course_ids_matching_passages(q: str) -> list[int]:
     """Courses with a lesson passage matching `q`: the catalog search finds courses by their lessons."""
-    if not _terms(q):
+    if not terms_of(q):
         return []
     return list(_matching(q, LessonPassage.objects.all()).values_list("course_id", flat=True).distinct())
