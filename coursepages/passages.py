@@ -14,9 +14,10 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVectorField
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
@@ -174,9 +175,9 @@ def uses_postgres() -> bool:
 
 
 def _vector():
-    return SearchVector("title", weight="A", config=SEARCH_CONFIG) + SearchVector(
-        "text", weight="B", config=SEARCH_CONFIG
-    )
+    """The stored, generated tsvector column (title A, text B, English; migration 0005 adds it
+    on PostgreSQL only, so the model does not declare it)."""
+    return RawSQL('"coursepages_lessonpassage"."search_vector"', [], output_field=SearchVectorField())
 
 
 def _query(q: str):

@@ -4,22 +4,27 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-FTS_INDEX = (
-    "CREATE INDEX IF NOT EXISTS coursepages_passage_fts ON coursepages_lessonpassage USING gin (("
-    "setweight(to_tsvector('english'::regconfig, COALESCE((title)::text, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, COALESCE((text)::text, '')), 'B')))"
+# PostgreSQL only (SQLite has no tsvector): a stored, generated full-text vector of each
+# passage (title weighted A, text B, English configuration) and its GIN index, so a search
+# neither recomputes to_tsvector per row nor scans the table (coursepages.passages).
+FTS_COLUMN = (
+    "ALTER TABLE coursepages_lessonpassage ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(text, '')), 'B')) STORED"
 )
+FTS_INDEX = "CREATE INDEX coursepages_passage_fts ON coursepages_lessonpassage USING gin (search_vector)"
 
 
 def create_fts_index(apps, schema_editor):
-    """PostgreSQL only: the GIN index behind full-text search of passages (SQLite has no tsvector)."""
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(FTS_COLUMN)
         schema_editor.execute(FTS_INDEX)
 
 
 def drop_fts_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS coursepages_passage_fts")
+        schema_editor.execute("ALTER TABLE coursepages_lessonpassage DROP COLUMN IF EXISTS search_vector")
 
 
 class Migration(migrations.Migration):

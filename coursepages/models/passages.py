@@ -5,7 +5,7 @@ class LessonPassage(models.Model):
     """The searchable text of one block of a live lesson (coursepages.passages): rich text and
     Markdown as plain text, block titles, a PDF's title, a quiz's questions without their
     options or answers. Rebuilt per changed block when a lesson is published; on PostgreSQL a GIN
-    index over its English full-text vector serves search (migration 0005)."""
+    index over a generated English tsvector column serves search (migration 0005)."""
 
     course = models.ForeignKey("coursepages.CoursePage", on_delete=models.CASCADE, related_name="+")
     lesson = models.ForeignKey("coursepages.LessonPage", on_delete=models.CASCADE, related_name="passages")
