@@ -38,7 +38,7 @@ def test_a_word_only_in_a_lesson_is_found_and_shown_as_access_allows(page, scree
 
     page.goto(course.url)
     page.fill("#course-search-q", "amortisation")
-    page.locator(".course-search button").click()
+    page.get_by_role("button", name="Search", exact=True).click()
     result = page.locator(".search-result").first
     assert "Compound interest" in result.inner_text() and "Found in a locked lesson" in result.inner_text()
     assert page.locator("mark").count() == 0
