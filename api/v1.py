@@ -12,6 +12,7 @@ from . import (  # noqa: E402
     admin,
     assessments,
     certificates,
+    discussions,
     earnings,
     instructor,
     interactive,
@@ -30,6 +31,7 @@ api.add_router("/instructor/", instructor.router)
 api.add_router("/admin/", admin.router)
 api.add_router("/live/", live.router)
 api.add_router("/", messaging.router)
+api.add_router("/", discussions.router)
 api.add_router("/", assessments.router)
 api.add_router("/", interactive.router)
 api.add_router("/", payments.router)

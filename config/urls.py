@@ -24,6 +24,7 @@ urlpatterns = [
     path("live/", include("live.urls")),
     path("messages/", include("messaging.urls")),
     path("demotool/", include("demotool.urls")),
+    path("discussions/", include("discussions.urls")),
 ]
 
 # The benchmark baselines (bench/load.py): mounted only on servers bench/ starts.

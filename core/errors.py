@@ -69,6 +69,7 @@ STATUS_BY_CODE = {
     "already_enrolled": 409,
     "already_subscribed": 409,
     "already_reported": 409,
+    "thread_locked": 409,
     "already_decided": 409,
     "not_refundable": 409,
     "not_available": 409,

@@ -490,3 +490,10 @@ def seed(*, stdout):
         workflow = course.get_workflow() or Workflow.objects.get(name="Course review")
         workflow.start(course, instructor)
         stdout.write("submitted Introduction to Statistics for review")
+    # Search inside courses and "ask this course": the demo's lessons were built without
+    # publish signals, so their passages and embeddings are made here.
+    from coursepages.embeddings import passages_embed
+    from coursepages.passages import passages_rebuild
+
+    passages_rebuild()
+    passages_embed()

@@ -4,6 +4,7 @@ from django.db.models import F, Func, Prefetch, QuerySet, Subquery
 from wagtail.images import get_image_model
 
 from .models import Category, CourseInstructor, CoursePage
+from .passages import course_ids_matching_passages
 
 CATALOG_THUMBNAIL = "fill-640x336"
 
@@ -51,7 +52,9 @@ def catalog_queryset(
     q = (q or "").strip()
     if q:
         matches = catalog_courses().order_by().search(q, operator="and")
-        queryset = queryset.filter(pk__in=[page.pk for page in matches])
+        # A course is found by its own fields or by the text of its lessons (coursepages.passages).
+        found = {page.pk for page in matches} | set(course_ids_matching_passages(q))
+        queryset = queryset.filter(pk__in=found)
     images = get_image_model().objects.prefetch_renditions(CATALOG_THUMBNAIL)
     return (
         queryset.select_related("category")

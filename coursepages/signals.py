@@ -16,6 +16,15 @@ def on_workflow_rejected(sender, instance, user=None, **kwargs):
     review_finished(workflow_state=instance, user=user, approved=False)
 
 
+def on_lesson_published_or_unpublished(sender, instance, **kwargs):
+    """The lesson's search passages follow its live body (a task, after commit)."""
+    from outbox.services import task_send_on_commit
+
+    from .tasks import lesson_passages_sync_task
+
+    task_send_on_commit(task=lesson_passages_sync_task, kwargs={"lesson_id": instance.pk})
+
+
 def connect():
     from django.db.models.signals import post_delete, post_save
     from wagtail.models import PageViewRestriction
@@ -28,3 +37,11 @@ def connect():
     workflow_approved.connect(on_workflow_approved, dispatch_uid="coursepages.review_approved")
     workflow_rejected.connect(on_workflow_rejected, dispatch_uid="coursepages.review_rejected")
     page_cache.connect()
+    from wagtail.signals import page_published, page_unpublished
+
+    from .models import LessonPage
+
+    for signal, name in ((page_published, "published"), (page_unpublished, "unpublished")):
+        signal.connect(
+            on_lesson_published_or_unpublished, sender=LessonPage, dispatch_uid=f"coursepages.passages.{name}"
+        )

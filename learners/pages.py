@@ -5,6 +5,7 @@ page models stay about content."""
 
 from django.core.paginator import Paginator
 
+from core.providers import Contributions
 from coursepages.models import CoursePage
 from coursepages.selectors import category_for, category_tree
 from coursepages.structure import course_minutes
@@ -24,6 +25,11 @@ from learners.lesson_blocks import lesson_block_states, lesson_quiz_attempts_exp
 from learners.models import Enrollment, Review
 
 CATALOG_PAGE_SIZE = 12
+
+# What the apps above add to a lesson page (the lesson's discussion threads), each registered in
+# its AppConfig.ready(): panel(*, request, lesson, course, access) -> dict merged into the context,
+# asked only when the lesson is open to the viewer.
+lesson_panels = Contributions("the lesson page's panels")
 
 
 def catalog_context(request) -> dict:
@@ -136,7 +142,7 @@ def lesson_context(request, lesson) -> dict:
         )
     ):
         continue_to = following
-    return {
+    shown = {
         "course": course,
         "section": next((s.section for s in outline.sections if any(i.is_current for i in s.lessons)), None),
         "access": lesson_access,
@@ -159,3 +165,7 @@ def lesson_context(request, lesson) -> dict:
         ],
         "is_preview": lesson_access.allowed and lesson.free_preview and not access.is_enrolled and not access.is_staff,
     }
+    if lesson_access.allowed:
+        for panel in lesson_panels:
+            shown.update(panel(request=request, lesson=lesson, course=course, access=access))
+    return shown

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "certificates",
     "live",
     "messaging",
+    "discussions",
     "api",
     "outbox",
     "demotool",
@@ -442,6 +443,21 @@ else:
 MESSAGING_ATTACHMENT_MAX_BYTES = env.int("MESSAGING_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 MESSAGING_DIGEST_DELAY_MINUTES = env.int("MESSAGING_DIGEST_DELAY_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE["messaging-unread-digest"] = {"task": "messaging.tasks.send_unread_digests", "schedule": 3600.0}
+
+# Course discussions (docs/discussions.md): posts per user (threads and replies together), and
+# the email digest of what a user was told about in-app, sent at least this long afterwards.
+DISCUSSIONS_POST_RATE = env("DISCUSSIONS_POST_RATE", default="10/5m")
+DISCUSSIONS_DIGEST_DELAY_MINUTES = env.int("DISCUSSIONS_DIGEST_DELAY_MINUTES", default=60)
+CELERY_BEAT_SCHEDULE["discussions-digest"] = {"task": "discussions.tasks.send_discussion_digests", "schedule": 3600.0}
+ACCOUNT_DELETION_HOOKS.append("discussions.services.discussions_account_delete")
+
+# "Ask this course" (docs/search.md): the local embedding model's size, how much of a passage
+# it reads, and the query budget: passages compared per question, and the seconds allowed
+# before the answer falls back to full-text ranking alone.
+ASK_EMBEDDING_DIM = env.int("ASK_EMBEDDING_DIM", default=256)
+ASK_EMBED_MAX_CHARS = env.int("ASK_EMBED_MAX_CHARS", default=2000)
+ASK_MAX_PASSAGES = env.int("ASK_MAX_PASSAGES", default=20000)
+ASK_BUDGET_SECONDS = env.float("ASK_BUDGET_SECONDS", default=0.5)
 
 # Instructor earnings (docs/earnings.md). Bank details are encrypted with this Fernet key
 # (comma-separate several to rotate: the first encrypts); dev and tests derive one from

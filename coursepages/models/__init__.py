@@ -1,6 +1,7 @@
 from .categories import Category
 from .h5p import H5PLibrary, H5PPackage
 from .pages import CourseIndexPage, CourseInstructor, CoursePage, HomePage, LessonPage, SectionPage
+from .passages import LessonPassage
 from .settings import PlatformSettings
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "H5PPackage",
     "HomePage",
     "LessonPage",
+    "LessonPassage",
     "PlatformSettings",
     "SectionPage",
 ]

@@ -10,6 +10,8 @@ urlpatterns = [
     path("learn/courses/<int:course_id>/enroll/", views.course_enroll, name="course_enroll"),
     path("learn/courses/<int:course_id>/complete/", views.course_finished, name="course_finished"),
     path("learn/courses/<int:course_id>/review/", views.course_review, name="course_review"),
+    path("learn/courses/<int:course_id>/search/", views.course_search_page, name="course_search"),
+    path("learn/courses/<int:course_id>/ask/", views.course_ask_page, name="course_ask"),
     path("learn/lessons/<int:lesson_id>/complete/", views.lesson_mark_complete, name="lesson_complete"),
     path("instructor/", views.instructor_home, name="instructor_home"),
     path(

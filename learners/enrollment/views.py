@@ -13,12 +13,13 @@ from core.dbrouter import reads_from_replica
 from core.spreadsheet import csv_writer
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
-from learners.access import learning_context_for
+from learners.access import course_access_for, learning_context_for
 from learners.dashboard import dashboard_context
 from learners.enrollment.selectors import course_students, instructor_courses_for
 from learners.enrollment.services import LearningError, enrollment_request, lesson_complete, review_save
 from learners.finish import course_finish_context
 from learners.models import Enrollment
+from learners.search import course_ask, course_search
 
 
 @login_required
@@ -163,3 +164,23 @@ def _students_csv(course, activities, rows) -> HttpResponse:
             ]
         )
     return response
+
+
+def course_search_page(request, course_id: int):
+    """Search a course's lessons: open to anyone; locked lessons show only that they match."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    q = request.GET.get("q", "").strip()[:200]
+    access = course_access_for(user=request.user, course=course)
+    results = course_search(access=access, q=q) if q else []
+    return render(request, "learners/course_search.html", {"course": course, "q": q, "results": results})
+
+
+def course_ask_page(request, course_id: int):
+    """Ask this course a question: the passages that answer it best, shown as access allows."""
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    q = request.GET.get("q", "").strip()[:300]
+    access = course_access_for(user=request.user, course=course)
+    results = course_ask(access=access, q=q) if q else []
+    return render(
+        request, "learners/course_search.html", {"course": course, "q": q, "results": results, "asking": True}
+    )

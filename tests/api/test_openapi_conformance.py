@@ -29,6 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.tokens import token_pair_issue
+from discussions.services import post_reply, thread_create
 from learners.assessments.assignments import assignment_submit
 from learners.assessments.quiz import quiz_attempt_start
 from learners.enrollment.services import enrollment_create
@@ -115,6 +116,8 @@ def world(admin_user, settings):
     attempt = quiz_attempt_start(user=admin_user, block_id=quiz_block)
     submission = assignment_submit(user=student, block_id=essay_block, text="My essay.")
     conversation, _ = conversation_start(student=student, teacher=admin_user, course=course, body="Hello")
+    thread = thread_create(user=student, course=course, lesson=reading, kind="question", title="Why?", body="Asking")
+    reply = post_reply(user=student, thread=thread, body="More detail")
     WORLD.clear()
     WORLD.update(
         {
@@ -126,6 +129,8 @@ def world(admin_user, settings):
             "submission_id": [submission.pk],
             "attempt_id": [attempt.pk],
             "conversation_id": [conversation.pk],
+            "thread_id": [thread.pk],
+            "post_id": [reply.pk, thread.posts.first().pk],
             "user_id": [student.pk],
             "teacher_id": [admin_user.pk],
         }
