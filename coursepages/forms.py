@@ -2,6 +2,8 @@
 
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from core.money_fields import MoneyUnitsField
+
 
 class LessonPageForm(WagtailAdminPageForm):
     """Prerequisites: lessons of the same course only, and never a cycle."""
@@ -43,7 +45,24 @@ class LessonPageForm(WagtailAdminPageForm):
 
 class CoursePageForm(WagtailAdminPageForm):
     """A new course lists the instructor who creates it when the editor names none, so its card
-    and page show who teaches it; the list stays editable in the course's Content panel."""
+    and page show who teaches it; the list stays editable in the course's Content panel.
+
+    The price is typed in currency units ("499.00") and stored in cents. The instructor share
+    override is an admin's decision: for anyone else the field is not part of the form, so its
+    panel is hidden and a value posted anyway is ignored (the stored override stays)."""
+
+    price_cents = MoneyUnitsField(
+        label="Price (VAT included)",
+        required=False,
+        help_text="In currency units, e.g. 499.00 for R499.00. Ignored for free courses.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from coursepages.permissions import user_may_set_revenue_share
+
+        if not user_may_set_revenue_share(getattr(self, "for_user", None)):
+            self.fields.pop("revenue_share_override", None)
 
     def save(self, commit=True):
         page = super().save(commit=False)
