@@ -245,6 +245,9 @@ USE_TZ = True
 WAGTAIL_SITE_NAME = env("SITE_NAME", default="Lectern")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_WORKFLOW_ENABLED = True
+# One timezone preference per person: the profile page's (accounts.User.timezone), copied to
+# the Wagtail profile at sign-in; Wagtail's own account page does not offer a second one.
+WAGTAIL_USER_TIME_ZONES: list[str] = []
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
