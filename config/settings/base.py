@@ -300,7 +300,7 @@ TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 ACCOUNT_DELETION_HOOKS: list[str] = []
 
 # Analytics roll-up: revenue per course per day comes from these (dotted paths taking day=).
-ANALYTICS_REVENUE_SOURCES: list[str] = ["payments.commerce.selectors.revenue_by_course_for_day"]
+ANALYTICS_REVENUE_SOURCES: list[str] = ["payments.earnings.selectors.revenue_by_course_for_day"]
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE["analytics-rollup"] = {
