@@ -51,6 +51,13 @@ def revenue_by_course_for_day(*, day: date) -> dict[int | None, tuple[int, int]]
     return {row["course_id"]: (row["gross"], row["vat"]) for row in rows}
 
 
+def instructor_home_earnings(*, user) -> dict:
+    """The earnings line of the instructor's admin home (learners.instructor_home; PaymentsConfig.ready)."""
+    from django.urls import reverse
+
+    return {"earnings": balances_for(user=user), "earnings_url": reverse("payments:earnings:dashboard")}
+
+
 def balances_for(*, user, currency: str | None = None) -> Balances:
     """Pending (still in the hold), available (may be requested; negative after a refund of
     money already paid out), in review (requested, not yet decided) and paid out, in one query."""
