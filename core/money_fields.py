@@ -9,10 +9,12 @@ from core.money import format_units
 
 class MoneyUnitsField(forms.DecimalField):
     """Shows 49900 cents as "499.00", accepts "499", "499.5" or "499.00" and cleans to the
-    integer cents (49900) the model stores. An empty value is 0 unless the field is required.
-    No float ever touches the amount: Decimal in, int out."""
+    integer cents (49900) the model stores. An empty value is `empty_cents` (0, or None for a
+    nullable amount) unless the field is required. No float ever touches the amount: Decimal
+    in, int out."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, empty_cents: int | None = 0, **kwargs):
+        self.empty_cents = empty_cents
         kwargs.setdefault("max_digits", 12)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", Decimal("0"))
@@ -30,7 +32,7 @@ class MoneyUnitsField(forms.DecimalField):
     def clean(self, value):
         units = super().clean(value)
         if units is None:
-            return 0
+            return self.empty_cents
         return int((units * 100).to_integral_value())
 
     def has_changed(self, initial, data):

@@ -1,6 +1,6 @@
 """Editor forms with rules that need the page's place in the tree."""
 
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from core.money_fields import MoneyUnitsField
 
@@ -73,3 +73,11 @@ class CoursePageForm(WagtailAdminPageForm):
         if commit:
             page.save()
         return page
+
+
+class PlatformSettingsForm(WagtailAdminModelForm):
+    """Platform settings, with the payout threshold typed in currency units."""
+
+    payout_threshold_cents = MoneyUnitsField(
+        label="Payout threshold", required=True, help_text="The smallest payout, e.g. 500.00."
+    )

@@ -5,6 +5,8 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from coursepages.forms import PlatformSettingsForm
+
 
 @register_setting(icon="cog")
 class PlatformSettings(BaseGenericSetting):
@@ -41,6 +43,8 @@ class PlatformSettings(BaseGenericSetting):
     gateway_paystack = models.BooleanField("PayStack enabled", default=False)
     gateway_payfast = models.BooleanField("PayFast enabled", default=False)
     gateway_stripe = models.BooleanField("Stripe enabled", default=False)
+
+    base_form_class = PlatformSettingsForm  # amounts typed in currency units
 
     panels = [
         MultiFieldPanel(

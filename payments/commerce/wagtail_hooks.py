@@ -8,7 +8,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
@@ -17,6 +18,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from core.money import format_money
+from core.money_fields import MoneyUnitsField
 from payments.admin_columns import MoneyColumn, MoneyInspectView
 from payments.commerce.refunds import LOG_ACTION, payment_refund
 from payments.errors import PaymentError
@@ -160,6 +162,16 @@ class PaymentViewSet(RecordViewSet):
     search_fields = ["gateway_reference", "order__user__email"]
 
 
+class CouponAdminForm(WagtailAdminModelForm):
+    amount_off_cents = MoneyUnitsField(
+        label="Amount off", required=False, empty_cents=None, help_text="For fixed coupons, e.g. 50.00 (VAT included)."
+    )
+
+
+class PlanAdminForm(WagtailAdminModelForm):
+    price_cents = MoneyUnitsField(label="Price (VAT included)", required=True, help_text="e.g. 149.00 a period.")
+
+
 class CouponViewSet(ModelViewSet):
     name = "money_coupons"
     model = Coupon
@@ -176,23 +188,26 @@ class CouponViewSet(ModelViewSet):
     ]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "description"]
-    panels = [
-        MultiFieldPanel([FieldPanel("code"), FieldPanel("description"), FieldPanel("is_active")], heading="Code"),
-        MultiFieldPanel(
-            [FieldPanel("kind"), FieldPanel("percent_off"), FieldPanel("amount_off_cents"), FieldPanel("currency")],
-            heading="Discount",
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("valid_from"),
-                FieldPanel("valid_until"),
-                FieldPanel("max_redemptions"),
-                FieldPanel("max_per_user"),
-            ],
-            heading="Limits",
-        ),
-        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
-    ]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel([FieldPanel("code"), FieldPanel("description"), FieldPanel("is_active")], heading="Code"),
+            MultiFieldPanel(
+                [FieldPanel("kind"), FieldPanel("percent_off"), FieldPanel("amount_off_cents"), FieldPanel("currency")],
+                heading="Discount",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("valid_from"),
+                    FieldPanel("valid_until"),
+                    FieldPanel("max_redemptions"),
+                    FieldPanel("max_per_user"),
+                ],
+                heading="Limits",
+            ),
+            FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
+        ],
+        base_form_class=CouponAdminForm,  # amounts typed in currency units, stored in cents
+    )
 
 
 class PlanViewSet(ModelViewSet):
@@ -201,7 +216,13 @@ class PlanViewSet(ModelViewSet):
     icon = "date"
     menu_label = "Plans"
     list_display = ["name", "interval", MoneyColumn("price_cents", label="Price"), "is_active"]
-    form_fields = ["name", "slug", "interval", "price_cents", "currency", "is_active", "gateway_plan_codes"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel(name)
+            for name in ("name", "slug", "interval", "price_cents", "currency", "is_active", "gateway_plan_codes")
+        ],
+        base_form_class=PlanAdminForm,  # the price typed in currency units, stored in cents
+    )
 
 
 class SubscriptionViewSet(RecordViewSet):
