@@ -3,7 +3,7 @@ change goes through accounts.services (groups kept in step, logged)."""
 
 from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.admin.ui.tables import BooleanColumn, Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -61,7 +61,13 @@ class PeopleViewSet(ModelViewSet):
     form_fields = ["role", "is_active"]
     edit_view_class = PersonEditView
     index_view_class = PeopleIndexView
-    list_display = ["email", "get_full_name", "role", BooleanColumn("is_active", label="Active"), "date_joined"]
+    list_display = [
+        "email",
+        Column("full_name", label="Name", accessor="get_full_name"),
+        Column("role", label="Role", accessor="get_role_display", sort_key="role"),
+        BooleanColumn("is_active", label="Active"),
+        DateColumn("date_joined", label="Joined", sort_key="date_joined"),
+    ]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     list_export = ["email", "first_name", "last_name", "role", "is_active", "date_joined", "last_login"]

@@ -89,4 +89,20 @@ def user_update_profile(*, user: User, **fields) -> User:
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
     user.save(update_fields=list(fields))
+    if "timezone" in fields:
+        user_admin_timezone_sync(user=user)
     return user
+
+
+def user_admin_timezone_sync(*, user: User) -> None:
+    """The Wagtail admin shows times in the zone of the user's Wagtail profile; keep it the
+    user's own timezone (the one preference, edited on the site's profile page), so lists such
+    as the live classes show every time in the viewer's zone. Writes only when they differ."""
+    from wagtail.users.models import UserProfile
+
+    if not user.pk:
+        return
+    profile = UserProfile.get_for_user(user)
+    if profile.current_time_zone != user.timezone:
+        profile.current_time_zone = user.timezone
+        profile.save(update_fields=["current_time_zone"])

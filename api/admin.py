@@ -124,11 +124,12 @@ def user_update(request, user_id: RowId, payload: UserPatchIn):
 def platform_analytics(request, filters: Query[PeriodFilters]):
     """New users, active learners, enrollments, completions, revenue and VAT per day, the
     period's totals, top courses and instructors: the Analytics dashboard's numbers, from the
-    nightly roll-up."""
+    nightly roll-up for closed days and computed live for today and yesterday."""
     _require(request, "view")
     period = analytics.DateRange.from_dates(filters.start, filters.end)
     currency = PlatformSettings.load().currency
-    series = analytics.site_series(period=period)
+    live = analytics.live_days(period=period)
+    series = analytics.site_series(period=period, live=live)
     totals = analytics.series_totals(series)
     return {
         "start": period.start,
@@ -138,7 +139,7 @@ def platform_analytics(request, filters: Query[PeriodFilters]):
             period_row(row, currency, ("date", "new_users", "active_learners", "enrollments", "completions"))
             for row in series
         ],
-        "top_courses": course_rows(analytics.top_courses(period=period), currency),
+        "top_courses": course_rows(analytics.top_courses(period=period, live=live), currency),
         "instructors": [
             {
                 "instructor_id": row["instructor_id"],
@@ -148,6 +149,6 @@ def platform_analytics(request, filters: Query[PeriodFilters]):
                 "completions": row["completions"],
                 "revenue": money_json(row["revenue_cents"], currency),
             }
-            for row in analytics.instructor_performance(period=period)
+            for row in analytics.instructor_performance(period=period, live=live)
         ],
     }

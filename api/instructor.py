@@ -251,7 +251,8 @@ def students(request, filters: Query[StudentFilters]):
 def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
     """Enrollments, completions, active learners and revenue per day for your courses, the
     period's numbers per course, and one course's lesson funnel and quiz score distribution:
-    the Course analytics dashboard's numbers, from the nightly roll-up."""
+    the Course analytics dashboard's numbers, from the nightly roll-up for closed days and
+    computed live for today and yesterday."""
     _require_teaching_staff(request)
     user = request.user
     period = analytics.DateRange.from_dates(filters.start, filters.end)
@@ -261,7 +262,8 @@ def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
         selected = courses_staffed_by(user).first()
     else:
         selected = _taught_course(user, filters.course)
-    series = analytics.course_series(period=period, course_ids=course_ids)
+    live = analytics.live_days(period=period)
+    series = analytics.course_series(period=period, course_ids=course_ids, live=live)
     totals = analytics.series_totals(series, names=("enrollments", "completions", "revenue_cents", "vat_cents"))
     return {
         "start": period.start,
@@ -271,7 +273,9 @@ def course_analytics(request, filters: Query[InstructorAnalyticsFilters]):
         "series": [
             period_row(row, currency, ("date", "enrollments", "completions", "active_learners")) for row in series
         ],
-        "courses": course_rows(analytics.top_courses(period=period, limit=1000, course_ids=course_ids), currency),
+        "courses": course_rows(
+            analytics.top_courses(period=period, limit=1000, course_ids=course_ids, live=live), currency
+        ),
         "funnel": [
             {
                 "position": row["position"],

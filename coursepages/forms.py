@@ -1,6 +1,8 @@
 """Editor forms with rules that need the page's place in the tree."""
 
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
+
+from core.money_fields import MoneyUnitsField
 
 
 class LessonPageForm(WagtailAdminPageForm):
@@ -62,7 +64,24 @@ def _unapproved_h5p(body) -> list[str]:
 
 class CoursePageForm(WagtailAdminPageForm):
     """A new course lists the instructor who creates it when the editor names none, so its card
-    and page show who teaches it; the list stays editable in the course's Content panel."""
+    and page show who teaches it; the list stays editable in the course's Content panel.
+
+    The price is typed in currency units ("499.00") and stored in cents. The instructor share
+    override is an admin's decision: for anyone else the field is not part of the form, so its
+    panel is hidden and a value posted anyway is ignored (the stored override stays)."""
+
+    price_cents = MoneyUnitsField(
+        label="Price (VAT included)",
+        required=False,
+        help_text="In currency units, e.g. 499.00 for R499.00. Ignored for free courses.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from coursepages.permissions import user_may_set_revenue_share
+
+        if not user_may_set_revenue_share(getattr(self, "for_user", None)):
+            self.fields.pop("revenue_share_override", None)
 
     def save(self, commit=True):
         page = super().save(commit=False)
@@ -73,3 +92,11 @@ class CoursePageForm(WagtailAdminPageForm):
         if commit:
             page.save()
         return page
+
+
+class PlatformSettingsForm(WagtailAdminModelForm):
+    """Platform settings, with the payout threshold typed in currency units."""
+
+    payout_threshold_cents = MoneyUnitsField(
+        label="Payout threshold", required=True, help_text="The smallest payout, e.g. 500.00."
+    )

@@ -77,6 +77,12 @@ def user_may_edit_documents(user) -> bool:
     return bool(user.is_authenticated and user.has_perm("wagtaildocs.change_document"))
 
 
+def user_may_set_revenue_share(user) -> bool:
+    """Only platform admins set a course's instructor share override: it decides how the
+    course's money is split, which is not the instructor's call."""
+    return user is not None and is_platform_admin(user)
+
+
 def course_of(page):
     """The CoursePage a course, section or lesson page belongs to (None above the courses)."""
     from coursepages.models import CoursePage

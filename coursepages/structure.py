@@ -168,6 +168,52 @@ def course_structures(courses) -> dict[int, CourseStructure]:
     return {course.pk: found[key] for key, course in wanted.items()}
 
 
+def course_draft_structure(course: CoursePage) -> CourseStructure:
+    """The course as its editors preview it: every section and lesson below it, published or
+    not, each as its latest revision has it (title, minutes, preview flag, drip), in tree order;
+    empty sections included, links opening each page's draft. Never cached and never used for
+    students (the preview is for those who may edit the course). Two queries."""
+    from django.urls import reverse
+    from wagtail.models import Revision
+
+    if not course.pk or not course.path:
+        return CourseStructure(sections=(), prerequisites={})
+    rows = list(
+        Page.objects.filter(path__startswith=course.path, depth__in=(course.depth + 1, course.depth + 2))
+        .order_by("path")
+        .values(
+            "id",
+            "title",
+            "path",
+            "depth",
+            "has_unpublished_changes",
+            "latest_revision_id",
+            *(f"lessonpage__{name}" for name in OUTLINE_LESSON_FIELDS),
+        )
+    )
+    drafts = dict(
+        Revision.objects.filter(
+            pk__in=[row["latest_revision_id"] for row in rows if row["has_unpublished_changes"]]
+        ).values_list("pk", "content")
+    )
+    sections: dict[str, tuple[OutlinePage, list[OutlinePage]]] = {}
+    for row in rows:
+        draft = drafts.get(row["latest_revision_id"]) or {}
+        title = draft.get("title") or row["title"]
+        url = reverse("wagtailadmin_pages:view_draft", args=[row["id"]])
+        if row["depth"] == course.depth + 1:
+            sections[row["path"]] = (OutlinePage(pk=row["id"], title=title, url=url), [])
+            continue
+        section = sections.get(row["path"][: -LessonPage.steplen])
+        if section is None or row["lessonpage__estimated_minutes"] is None:
+            continue
+        fields = {name: draft.get(name, row[f"lessonpage__{name}"]) for name in OUTLINE_LESSON_FIELDS}
+        section[1].append(OutlinePage(pk=row["id"], title=title, url=url, **fields))
+    return CourseStructure(
+        sections=tuple((section, tuple(lessons)) for section, lessons in sections.values()), prerequisites={}
+    )
+
+
 def course_structure(course: CoursePage) -> CourseStructure:
     """The course's structure (see `course_structures`)."""
     return course_structures([course])[course.pk]

@@ -1,9 +1,14 @@
-"""Admin wiring for course authoring: the Categories screen, and instructors kept to their
-own courses. (What happens when a moderator finishes a review is in coursepages.signals.)"""
+"""Admin wiring for course authoring: the Categories screen, "Add section" / "Add lesson"
+buttons on course, section and lesson pages, and instructors kept to their own courses.
+(What happens when a moderator finishes a review is in coursepages.signals.)"""
 
 from django.core.exceptions import PermissionDenied
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.widgets import Button
 
+from .authoring import authoring_actions
 from .category_admin import category_viewset
 from .models import CoursePage
 from .page_cache import mark_cacheable
@@ -60,3 +65,29 @@ def choose_within_own_courses(pages, request):
 def relink_copied_prerequisites(request, page, new_page):
     if isinstance(page.specific, CoursePage):
         course_copy_relink_prerequisites(source=page.specific, copy=new_page.specific, user=request.user)
+
+
+def _buttons(actions, *, priority: int):
+    return [
+        Button(action.label, action.url, icon_name=action.icon, priority=priority + offset)
+        for offset, action in enumerate(actions)
+    ]
+
+
+@hooks.register("register_page_header_buttons")
+def add_section_and_lesson_header_buttons(page, user, view_name, next_url=None):
+    # On the course's and section's own screens (editor, explorer): every section's
+    # "Add lesson", so a course is built without a trip through the page tree per page.
+    return _buttons(authoring_actions(page=page, user=user, every_section=True), priority=12)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def add_section_and_lesson_listing_buttons(page, user, next_url=None):
+    # In the explorer's rows: no query per row beyond the permission check.
+    return _buttons(authoring_actions(page=page, user=user, every_section=False), priority=9)
+
+
+@hooks.register("insert_global_admin_js")
+def name_rich_text_editors():
+    # A static file, not an inline script: the admin runs under the same strict CSP as the site.
+    return format_html('<script src="{}" defer></script>', static("js/admin-a11y.js"))

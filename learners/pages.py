@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from core.providers import Contributions
 from coursepages.models import CoursePage
 from coursepages.selectors import category_for, category_tree
-from coursepages.structure import course_minutes
+from coursepages.structure import course_draft_structure, course_minutes
 from learners.access import LockReason, course_access_for, learning_context_for
 from learners.catalog import catalog_with_stats
 from learners.enrollment.selectors import (
@@ -80,10 +80,17 @@ def course_action(*, user, course: CoursePage, access, resume) -> dict:
     return {"kind": "subscribe", "label": "Subscribe to open this course", "url": "/payments/subscribe/"}
 
 
+def _preview_structure(request, course: CoursePage):
+    """In Wagtail's preview (only editors of the course get one), the course's drafts: its
+    sections and lessons as their latest revisions have them, published or not."""
+    return course_draft_structure(course) if getattr(request, "is_preview", False) else None
+
+
 def course_context(request, course: CoursePage) -> dict:
     user = request.user
     access = course_access_for(user=user, course=course)
-    outline = course_outline(access=access)
+    preview = _preview_structure(request, course)
+    outline = course_outline(access=access, structure=preview)
     resume = resume_lesson(access=access, outline=outline)
     own_review = Review.objects.filter(user=user, course=course).first() if access.is_enrolled else None
     return {
@@ -97,14 +104,14 @@ def course_context(request, course: CoursePage) -> dict:
         "reviews": course_reviews(course=course),
         "own_review": own_review,
         "can_review": access.is_enrolled and not (own_review and own_review.is_deleted),
-        "total_minutes": course_minutes(course),
+        "total_minutes": preview.minutes if preview is not None else course_minutes(course),
     }
 
 
 def section_context(request, section) -> dict:
     course = CoursePage.objects.get(path=section.path[: -section.steplen])
     access = course_access_for(user=request.user, course=course)
-    outline = course_outline(access=access)
+    outline = course_outline(access=access, structure=_preview_structure(request, course))
     sections = [s for s in outline.sections if s.section.pk == section.pk]
     return {
         "course": course,

@@ -5,7 +5,10 @@ import django_filters
 from django.db.models import Q
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from core.admin_columns import LocalDateTimeColumn
 
 from .models import AvailabilityException, LiveSession, WeeklyAvailability
 from .selectors import conflicting_sessions, no_show_sessions
@@ -44,7 +47,15 @@ class LiveSessionViewSet(ModelViewSet):
     model = LiveSession
     icon = "date"
     menu_label = "Sessions"
-    list_display = ["__str__", "status", "starts_at", "minutes", "provider"]
+    # Times in the viewer's time zone (their profile's, which the admin activates): the title
+    # and the Starts column agree.
+    list_display = [
+        "__str__",
+        Column("status", label="Status", accessor="get_status_display", sort_key="status"),
+        LocalDateTimeColumn("starts_at", label="Starts", sort_key="starts_at"),
+        Column("minutes", label="Minutes"),
+        Column("provider", label="Provider", accessor="get_provider_display"),
+    ]
     filterset_class = LiveSessionFilterSet
     search_fields = ["topic", "teacher__email", "student__email", "course__title"]
     form_fields = ["status", "starts_at", "ends_at", "topic", "decision_note"]
@@ -70,7 +81,12 @@ class ExceptionViewSet(ModelViewSet):
     model = AvailabilityException
     icon = "warning"
     menu_label = "Time away"
-    list_display = ["teacher", "starts_at", "ends_at", "reason"]
+    list_display = [
+        "teacher",
+        LocalDateTimeColumn("starts_at", label="From", sort_key="starts_at"),
+        LocalDateTimeColumn("ends_at", label="Until", sort_key="ends_at"),
+        "reason",
+    ]
     list_filter = ["teacher"]
     form_fields = ["teacher", "starts_at", "ends_at", "reason"]
     copy_view_enabled = False

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.dbrouter.ReplicaPinMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
     "core.badbytes.RejectNulBytesMiddleware",
     "core.audit.AuditClientAddressMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -315,6 +316,9 @@ USE_TZ = True
 WAGTAIL_SITE_NAME = env("SITE_NAME", default="Lectern")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_WORKFLOW_ENABLED = True
+# One timezone preference per person: the profile page's (accounts.User.timezone), copied to
+# the Wagtail profile at sign-in; Wagtail's own account page does not offer a second one.
+WAGTAIL_USER_TIME_ZONES: list[str] = []
 WAGTAIL_MODERATION_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
@@ -367,7 +371,7 @@ TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 ACCOUNT_DELETION_HOOKS: list[str] = []
 
 # Analytics roll-up: revenue per course per day comes from these (dotted paths taking day=).
-ANALYTICS_REVENUE_SOURCES: list[str] = ["payments.commerce.selectors.revenue_by_course_for_day"]
+ANALYTICS_REVENUE_SOURCES: list[str] = ["payments.earnings.selectors.revenue_by_course_for_day"]
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE["analytics-rollup"] = {

@@ -5,6 +5,8 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from coursepages.forms import PlatformSettingsForm
+
 
 @register_setting(icon="cog")
 class PlatformSettings(BaseGenericSetting):
@@ -74,6 +76,8 @@ class PlatformSettings(BaseGenericSetting):
     gateway_stripe = models.BooleanField("Stripe enabled", default=False)
     gateway_paypal = models.BooleanField("PayPal enabled", default=False)
     gateway_razorpay = models.BooleanField("Razorpay enabled", default=False)
+
+    base_form_class = PlatformSettingsForm  # amounts typed in currency units
 
     panels = [
         MultiFieldPanel(

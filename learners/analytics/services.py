@@ -1,5 +1,8 @@
 """Analytics: the nightly roll-up (writes the Daily*Stats and LessonFunnel tables) and the
-reads behind the admin and instructor dashboards, which only touch those small tables."""
+reads behind the admin and instructor dashboards. Closed days come from the roll-up's small
+tables; the open days (today, and yesterday until the 00:30 roll-up has finished it) are
+computed when asked from that day's records only, so a sale shows at once and the dashboards
+agree with the financial overview (the revenue is the ledger's, as there)."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -35,51 +38,71 @@ def _revenue_for(day: date) -> dict[int, tuple[int, int]]:
     return {course_id: (gross, vat) for course_id, (gross, vat) in totals.items()}
 
 
-@transaction.atomic
-def analytics_rollup_day(*, day: date) -> DailySiteStats:
-    """Recompute one day's numbers; running it again gives the same rows."""
+COURSE_NUMBERS = ("enrollments", "completions", "active_learners", "revenue_cents", "vat_cents")
+SITE_NUMBERS = ("new_users", "active_learners", "enrollments", "completions", "revenue_cents", "vat_cents")
+
+
+def day_numbers(*, day: date) -> tuple[dict[int | None, dict[str, int]], dict[str, int]]:
+    """One day's numbers computed from the learning records and the revenue sources, written
+    nowhere: ({course id: numbers}, site numbers). Revenue without a course (key None) counts
+    for the site only. About seven queries over that day's rows, whatever the site's size."""
     start, end = _day_bounds(day)
-    in_day = {"__gte": start, "__lt": end}
-    per_course: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    per_course: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in (
         Enrollment.objects.filter(enrolled_at__gte=start, enrolled_at__lt=end)
         .values("course_id")
         .annotate(n=Count("id"))
+        .order_by()
     ):
         per_course[row["course_id"]]["enrollments"] = row["n"]
     for row in (
         Enrollment.objects.filter(completed_at__gte=start, completed_at__lt=end)
         .values("course_id")
         .annotate(n=Count("id"))
+        .order_by()
     ):
         per_course[row["course_id"]]["completions"] = row["n"]
-    active = LessonProgress.objects.filter(**{f"last_accessed_at{k}": v for k, v in in_day.items()})
-    for row in active.values("enrollment__course_id").annotate(n=Count("enrollment__user_id", distinct=True)):
+    active = LessonProgress.objects.filter(last_accessed_at__gte=start, last_accessed_at__lt=end)
+    for row in (
+        active.values("enrollment__course_id").annotate(n=Count("enrollment__user_id", distinct=True)).order_by()
+    ):
         per_course[row["enrollment__course_id"]]["active_learners"] = row["n"]
     for course_id, (gross, vat) in _revenue_for(day).items():
         per_course[course_id]["revenue_cents"] = gross
         per_course[course_id]["vat_cents"] = vat
+    site = {
+        "new_users": get_user_model().objects.filter(date_joined__gte=start, date_joined__lt=end).count(),
+        "active_learners": active.values("enrollment__user_id").distinct().count(),
+        **{name: sum(n.get(name, 0) for n in per_course.values()) for name in SITE_NUMBERS[2:]},
+    }
+    courses = {
+        course_id: {name: numbers.get(name, 0) for name in COURSE_NUMBERS} for course_id, numbers in per_course.items()
+    }
+    return courses, site
 
-    existing_courses = set(CoursePage.objects.filter(pk__in=per_course).values_list("pk", flat=True))
-    DailyCourseStats.objects.filter(date=day).exclude(course_id__in=existing_courses).delete()
-    fields = ("enrollments", "completions", "active_learners", "revenue_cents", "vat_cents")
-    for course_id in existing_courses:
-        numbers = per_course[course_id]
-        DailyCourseStats.objects.update_or_create(
-            date=day, course_id=course_id, defaults={name: numbers.get(name, 0) for name in fields}
-        )
-    site, _ = DailySiteStats.objects.update_or_create(
-        date=day,
-        defaults={
-            "new_users": get_user_model().objects.filter(date_joined__gte=start, date_joined__lt=end).count(),
-            "active_learners": active.values("enrollment__user_id").distinct().count(),
-            "enrollments": sum(n.get("enrollments", 0) for n in per_course.values()),
-            "completions": sum(n.get("completions", 0) for n in per_course.values()),
-            "revenue_cents": sum(n.get("revenue_cents", 0) for n in per_course.values()),
-            "vat_cents": sum(n.get("vat_cents", 0) for n in per_course.values()),
-        },
+
+@transaction.atomic
+def analytics_rollup_day(*, day: date) -> DailySiteStats:
+    """Recompute one day's numbers and store them; running it again gives the same rows."""
+    per_course, site_numbers = day_numbers(day=day)
+    existing_courses = set(
+        CoursePage.objects.filter(pk__in=[pk for pk in per_course if pk]).values_list("pk", flat=True)
     )
+    DailyCourseStats.objects.filter(date=day).exclude(course_id__in=existing_courses).delete()
+    for course_id in existing_courses:
+        DailyCourseStats.objects.update_or_create(date=day, course_id=course_id, defaults=per_course[course_id])
+    site, _ = DailySiteStats.objects.update_or_create(date=day, defaults=site_numbers)
     return site
+
+
+def _funnel_counts(*, course: CoursePage, lessons) -> dict[int, dict]:
+    return {
+        row["lesson_id"]: row
+        for row in LessonProgress.objects.filter(enrollment__course=course, lesson_id__in=lessons)
+        .values("lesson_id")
+        .annotate(started=Count("id"), completed=Count("id", filter=Q(status=LessonProgress.Status.COMPLETED)))
+        .order_by()
+    }
 
 
 @transaction.atomic
@@ -91,12 +114,7 @@ def analytics_rollup_funnels() -> int:
     structures = course_structures(courses)
     for course in courses:
         lessons = structures[course.pk].lesson_ids
-        counts = {
-            row["lesson_id"]: row
-            for row in LessonProgress.objects.filter(enrollment__course=course, lesson_id__in=lessons)
-            .values("lesson_id")
-            .annotate(started=Count("id"), completed=Count("id", filter=Q(status=LessonProgress.Status.COMPLETED)))
-        }
+        counts = _funnel_counts(course=course, lessons=lessons)
         LessonFunnel.objects.filter(course=course).exclude(lesson_id__in=lessons).delete()
         for position, lesson_id in enumerate(lessons, start=1):
             numbers = counts.get(lesson_id, {})
@@ -115,7 +133,7 @@ def analytics_rollup_funnels() -> int:
 
 def analytics_rollup(*, days: int = 2, today: date | None = None) -> list[date]:
     """Roll up the last `days` days up to and including today (today so far)."""
-    today = today or timezone.localdate()
+    today = today or _site_today()
     done = []
     for offset in range(days - 1, -1, -1):
         day = today - timedelta(days=offset)
@@ -149,7 +167,7 @@ class DateRange:
     def from_dates(cls, start: date | None, end: date | None, default_days: int = 30) -> "DateRange":
         """The last `default_days` days up to today unless given; reversed dates are swapped
         and a range is at most 367 days long."""
-        today = timezone.localdate()
+        today = _site_today()
         start = start or today - timedelta(days=default_days - 1)
         end = end or today
         if end < start:
@@ -161,10 +179,39 @@ class DateRange:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
-def site_series(*, period: DateRange) -> list[dict]:
-    rows = {row.date: row for row in DailySiteStats.objects.filter(date__range=(period.start, period.end))}
-    names = ("new_users", "active_learners", "enrollments", "completions", "revenue_cents", "vat_cents")
-    return [{"date": day, **{n: getattr(rows.get(day), n, 0) for n in names}} for day in period.days()]
+def _site_today() -> date:
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+# The days whose numbers the dashboards compute when asked instead of reading the roll-up:
+# today (still open) and yesterday (the nightly roll-up at 00:30 finishes it after midnight).
+OPEN_DAYS = 2
+
+LiveDays = dict[date, tuple[dict[int | None, dict[str, int]], dict[str, int]]]
+
+
+def live_days(*, period: DateRange) -> LiveDays:
+    """The period's open days, computed now from the records (day_numbers), so that a sale,
+    an enrollment or a completion shows on the dashboards at once and they agree with the
+    financial overview. Older days come from the roll-up tables. Compute once per request and
+    hand the result to the reads below (`live=`)."""
+    today = _site_today()
+    open_days = [today - timedelta(days=offset) for offset in range(OPEN_DAYS - 1, -1, -1)]
+    return {day: day_numbers(day=day) for day in open_days if period.start <= day <= period.end}
+
+
+def site_series(*, period: DateRange, live: LiveDays | None = None) -> list[dict]:
+    live = live_days(period=period) if live is None else live
+    stored = DailySiteStats.objects.filter(date__range=(period.start, period.end)).exclude(date__in=list(live))
+    rows = {row.date: row for row in stored}
+    series = []
+    for day in period.days():
+        if day in live:
+            numbers = live[day][1]
+            series.append({"date": day, **{n: numbers.get(n, 0) for n in SITE_NUMBERS}})
+        else:
+            series.append({"date": day, **{n: getattr(rows.get(day), n, 0) for n in SITE_NUMBERS}})
+    return series
 
 
 SITE_TOTALS = ("new_users", "enrollments", "completions", "revenue_cents", "vat_cents")
@@ -175,10 +222,13 @@ def series_totals(series: list[dict], names=SITE_TOTALS) -> dict[str, int]:
     return {name: sum(row[name] for row in series) for name in names}
 
 
-def course_series(*, period: DateRange, course_ids) -> list[dict]:
+def course_series(*, period: DateRange, course_ids, live: LiveDays | None = None) -> list[dict]:
+    live = live_days(period=period) if live is None else live
+    course_ids = set(course_ids)
     totals = {
         row["date"]: row
         for row in DailyCourseStats.objects.filter(date__range=(period.start, period.end), course_id__in=course_ids)
+        .exclude(date__in=list(live))
         .values("date")
         .annotate(
             enrollments=Sum("enrollments"),
@@ -187,25 +237,57 @@ def course_series(*, period: DateRange, course_ids) -> list[dict]:
             revenue_cents=Sum("revenue_cents"),
             vat_cents=Sum("vat_cents"),
         )
+        .order_by()
     }
-    names = ("enrollments", "completions", "active_learners", "revenue_cents", "vat_cents")
-    return [{"date": day, **{n: (totals.get(day) or {}).get(n) or 0 for n in names}} for day in period.days()]
+    for day, (per_course, _site) in live.items():
+        totals[day] = {
+            name: sum(numbers[name] for course_id, numbers in per_course.items() if course_id in course_ids)
+            for name in COURSE_NUMBERS
+        }
+    return [{"date": day, **{n: (totals.get(day) or {}).get(n) or 0 for n in COURSE_NUMBERS}} for day in period.days()]
 
 
-def top_courses(*, period: DateRange, limit: int = 10, course_ids=None) -> list[dict]:
-    stats = DailyCourseStats.objects.filter(date__range=(period.start, period.end))
-    if course_ids is not None:
-        stats = stats.filter(course_id__in=course_ids)
-    return list(
-        stats.values("course_id", "course__title")
+def top_courses(*, period: DateRange, limit: int = 10, course_ids=None, live: LiveDays | None = None) -> list[dict]:
+    """Courses by revenue, then enrollments, over the period: the roll-up's days and the open
+    days' live numbers added together."""
+    live = live_days(period=period) if live is None else live
+    wanted = None if course_ids is None else set(course_ids)
+    stats = DailyCourseStats.objects.filter(date__range=(period.start, period.end)).exclude(date__in=list(live))
+    if wanted is not None:
+        stats = stats.filter(course_id__in=wanted)
+    names = ("enrollments", "completions", "revenue_cents")
+    rows = {
+        row["course_id"]: row
+        for row in stats.values("course_id", "course__title")
         .annotate(enrollments=Sum("enrollments"), completions=Sum("completions"), revenue_cents=Sum("revenue_cents"))
-        .order_by("-revenue_cents", "-enrollments")[:limit]
+        .order_by()
+    }
+    for per_course, _site in live.values():
+        for course_id, numbers in per_course.items():
+            if course_id is None or (wanted is not None and course_id not in wanted):
+                continue
+            if not any(numbers[name] for name in names):
+                continue
+            row = rows.setdefault(course_id, {"course_id": course_id, "course__title": None, **dict.fromkeys(names, 0)})
+            for name in names:
+                row[name] = (row[name] or 0) + numbers[name]
+    untitled = [course_id for course_id, row in rows.items() if row["course__title"] is None]
+    if untitled:
+        titles = dict(CoursePage.objects.filter(pk__in=untitled).values_list("pk", "title"))
+        for course_id in untitled:
+            if course_id in titles:
+                rows[course_id]["course__title"] = titles[course_id]
+            else:
+                del rows[course_id]  # deleted since
+    ordered = sorted(
+        rows.values(), key=lambda r: (-(r["revenue_cents"] or 0), -(r["enrollments"] or 0), r["course__title"])
     )
+    return ordered[:limit]
 
 
-def instructor_performance(*, period: DateRange) -> list[dict]:
+def instructor_performance(*, period: DateRange, live: LiveDays | None = None) -> list[dict]:
     """Per instructor: their courses' enrollments, completions and revenue in the period."""
-    by_course = {row["course_id"]: row for row in top_courses(period=period, limit=10_000)}
+    by_course = {row["course_id"]: row for row in top_courses(period=period, limit=10_000, live=live)}
     people: dict[int, dict] = {}
     for link in CourseInstructor.objects.select_related("user"):
         entry = people.setdefault(
@@ -227,11 +309,22 @@ def instructor_performance(*, period: DateRange) -> list[dict]:
 
 
 def lesson_funnel(*, course: CoursePage) -> list[dict]:
-    return list(
-        LessonFunnel.objects.filter(course=course)
-        .order_by("position")
-        .values("position", "lesson__title", "started", "completed")
-    )
+    """How many students started and completed each lesson of the course, counted now (one
+    aggregate over the course's progress rows), in the course's lesson order."""
+    from coursepages.models import LessonPage
+
+    lessons = course_structures([course])[course.pk].lesson_ids
+    counts = _funnel_counts(course=course, lessons=lessons)
+    titles = dict(LessonPage.objects.filter(pk__in=lessons).values_list("pk", "title"))
+    return [
+        {
+            "position": position,
+            "lesson__title": titles.get(lesson_id, ""),
+            "started": counts.get(lesson_id, {}).get("started", 0),
+            "completed": counts.get(lesson_id, {}).get("completed", 0),
+        }
+        for position, lesson_id in enumerate(lessons, start=1)
+    ]
 
 
 def instructor_course_ids(*, user) -> list[int]:

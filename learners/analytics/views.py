@@ -1,5 +1,6 @@
 """Analytics dashboards in the Wagtail admin: the platform view for admins and the course
-view for instructors. Both read the roll-up tables; every chart's numbers export as CSV
+view for instructors. Both read the roll-up tables for closed days and compute the open
+days live (learners.analytics.services.live_days); every chart's numbers export as CSV
 (amounts in cents); the tables show them through core.money."""
 
 import csv
@@ -30,10 +31,11 @@ def admin_dashboard(request):
     if not is_platform_admin(request.user):
         raise PermissionDenied
     period = analytics.DateRange.from_request(request)
+    live = analytics.live_days(period=period)
     charts = {
-        "site": analytics.site_series(period=period),
-        "top_courses": analytics.top_courses(period=period),
-        "instructors": analytics.instructor_performance(period=period),
+        "site": analytics.site_series(period=period, live=live),
+        "top_courses": analytics.top_courses(period=period, live=live),
+        "instructors": analytics.instructor_performance(period=period, live=live),
     }
     if request.GET.get("export") in charts:
         return _csv(f"lectern-{request.GET['export']}-{period.start}-{period.end}", charts[request.GET["export"]])
@@ -73,14 +75,15 @@ def instructor_dashboard(request):
         selected = get_object_or_404(CoursePage, pk=request.GET["course"], pk__in=course_ids)
     elif courses:
         selected = courses[0]
-    series = analytics.course_series(period=period, course_ids=course_ids)
+    live = analytics.live_days(period=period)
+    series = analytics.course_series(period=period, course_ids=course_ids, live=live)
     funnel = analytics.lesson_funnel(course=selected) if selected else []
     scores = analytics.quiz_score_distribution(course=selected) if selected else []
     charts = {
         "enrollments": series,
         "funnel": funnel,
         "quiz_scores": scores,
-        "courses": analytics.top_courses(period=period, limit=1000, course_ids=course_ids),
+        "courses": analytics.top_courses(period=period, limit=1000, course_ids=course_ids, live=live),
     }
     if request.GET.get("export") in charts:
         return _csv(f"lectern-{request.GET['export']}-{period.start}-{period.end}", charts[request.GET["export"]])

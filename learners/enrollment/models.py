@@ -24,7 +24,8 @@ class Enrollment(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.FREE)
     enrolled_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    # Indexed: the analytics count the open day's completions from the records (live_days).
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_lesson = models.ForeignKey(
         "coursepages.LessonPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -56,7 +57,8 @@ class LessonProgress(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     time_spent_seconds = models.PositiveIntegerField(default=0)
     first_accessed_at = models.DateTimeField(null=True, blank=True)
-    last_accessed_at = models.DateTimeField(null=True, blank=True)
+    # Indexed: the analytics count the open day's active learners from it (live_days).
+    last_accessed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="When the lesson player's last heartbeat was counted (the time-on-task clock)."
     )

@@ -69,14 +69,16 @@ class Outline:
         )
 
 
-def course_outline(*, access: CourseAccess, current=None) -> Outline:
+def course_outline(*, access: CourseAccess, current=None, structure=None) -> Outline:
     """Sections and their live lessons in tree order, each lesson with the viewer's access and
-    completion: no query once the course's structure is cached, whatever the number of lessons."""
+    completion: no query once the course's structure is cached, whatever the number of lessons.
+    `structure` replaces the course's live structure (an editor's preview of the drafts)."""
     completed = access.completed_lesson_ids
     current_pk = current.pk if current is not None else None
     sections: list[OutlineSection] = []
     flat: list[OutlineLesson] = []
-    for section, lessons in course_structure(access.course).sections:
+    structure = course_structure(access.course) if structure is None else structure
+    for section, lessons in structure.sections:
         items = [
             OutlineLesson(
                 lesson=lesson,

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from accounts.models import validate_timezone
 
@@ -53,4 +54,5 @@ class AvailabilityException(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.teacher} away {self.starts_at:%Y-%m-%d}–{self.ends_at:%Y-%m-%d}"
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        return f"{self.teacher} away {starts:%Y-%m-%d}–{ends:%Y-%m-%d}"

@@ -56,7 +56,9 @@ class LiveSession(models.Model):
         indexes = [models.Index(fields=["teacher", "starts_at"]), models.Index(fields=["student", "starts_at"])]
 
     def __str__(self):
-        return f"{self.course} · {self.student} with {self.teacher} at {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        # In the active time zone (the viewer's, in the admin), like every other time on screen.
+        starts = timezone.localtime(self.starts_at)
+        return f"{self.course} · {self.student} with {self.teacher} at {starts:%Y-%m-%d %H:%M} {starts.tzname()}"
 
     def get_absolute_url(self):
         return reverse("live:detail", args=[self.pk])

@@ -62,28 +62,3 @@ def order_history_for(*, user):
 def dashboard_panel(*, user) -> dict:
     """The student dashboard's recent orders (learners.dashboard.panels; PaymentsConfig.ready)."""
     return {"recent_orders": order_history_for(user=user)[:5]}
-
-
-def revenue_by_course_for_day(*, day) -> dict[int, tuple[int, int]]:
-    """{course id: (gross cents, VAT cents)} of course sales settled on `day` (the site's
-    timezone), for the analytics roll-up (settings.ANALYTICS_REVENUE_SOURCES). Refunded sales
-    are left out."""
-    from datetime import datetime, time, timedelta
-
-    from django.utils import timezone
-
-    from payments.models import OrderItem, Payment
-    from payments.vat import vat_from_gross
-
-    start = datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
-    items = OrderItem.objects.filter(
-        order__payment__status=Payment.Status.SETTLED,
-        order__payment__settled_at__gte=start,
-        order__payment__settled_at__lt=start + timedelta(days=1),
-    ).values_list("course_id", "paid_cents", "order__vat_rate")
-    totals: dict[int, list[int]] = {}
-    for course_id, paid, rate in items:
-        entry = totals.setdefault(course_id, [0, 0])
-        entry[0] += paid
-        entry[1] += vat_from_gross(gross_cents=paid, rate=rate)
-    return {course_id: (gross, vat) for course_id, (gross, vat) in totals.items()}

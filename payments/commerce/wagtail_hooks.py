@@ -10,15 +10,18 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from core.money import format_money
-from payments.admin_columns import MoneyColumn
+from core.money_fields import MoneyUnitsField
+from payments.admin_columns import MoneyColumn, MoneyInspectView
 from payments.commerce.refunds import LOG_ACTION, REFUNDABLE, payment_refund
 from payments.errors import PaymentError
 from payments.models import Coupon, Order, Payment, Plan, Subscription, WebhookEvent
@@ -58,6 +61,7 @@ class RecordViewSet(ModelViewSet):
 
     exclude_form_fields: list = []  # never rendered: the policy allows viewing only
     inspect_view_enabled = True
+    inspect_view_class = MoneyInspectView
     copy_view_enabled = False
     add_to_reference_index = False
 
@@ -67,17 +71,20 @@ class OrderViewSet(RecordViewSet):
     model = Order
     icon = "list-ul"
     menu_label = "Orders"
+    # The order's number and its status in columns of their own: "Order 2 · Paid" as one
+    # title squeezed by nine columns wrapped letter by letter.
     list_display = [
-        "__str__",
-        "user",
-        "kind",
-        "gateway",
+        TitleColumn("pk", label="Order", url_name="money_orders:inspect", accessor=lambda order: f"Order {order.pk}"),
+        StatusTagColumn("get_status_display", label="Status", primary=lambda order: order.status == "paid"),
+        Column("user", label="Customer"),
+        Column("get_kind_display", label="Kind"),
+        Column("gateway", label="Gateway"),
         MoneyColumn("total_cents", label="Total"),
         MoneyColumn("vat_cents", label="VAT"),
         MoneyColumn("discount_cents", label="Discount"),
-        "coupon_code",
-        "invoice_label",
-        "created_at",
+        Column("coupon_code", label="Coupon"),
+        Column("invoice_label", label="Invoice"),
+        DateColumn("created_at", label="Created", sort_key="created_at"),
     ]
     list_filter = ["status", "kind", "gateway", "created_at"]
     list_export = [
@@ -157,6 +164,16 @@ class PaymentViewSet(RecordViewSet):
     search_fields = ["gateway_reference", "order__user__email"]
 
 
+class CouponAdminForm(WagtailAdminModelForm):
+    amount_off_cents = MoneyUnitsField(
+        label="Amount off", required=False, empty_cents=None, help_text="For fixed coupons, e.g. 50.00 (VAT included)."
+    )
+
+
+class PlanAdminForm(WagtailAdminModelForm):
+    price_cents = MoneyUnitsField(label="Price (VAT included)", required=True, help_text="e.g. 149.00 a period.")
+
+
 class CouponViewSet(ModelViewSet):
     name = "money_coupons"
     model = Coupon
@@ -173,23 +190,26 @@ class CouponViewSet(ModelViewSet):
     ]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "description"]
-    panels = [
-        MultiFieldPanel([FieldPanel("code"), FieldPanel("description"), FieldPanel("is_active")], heading="Code"),
-        MultiFieldPanel(
-            [FieldPanel("kind"), FieldPanel("percent_off"), FieldPanel("amount_off_cents"), FieldPanel("currency")],
-            heading="Discount",
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("valid_from"),
-                FieldPanel("valid_until"),
-                FieldPanel("max_redemptions"),
-                FieldPanel("max_per_user"),
-            ],
-            heading="Limits",
-        ),
-        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
-    ]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel([FieldPanel("code"), FieldPanel("description"), FieldPanel("is_active")], heading="Code"),
+            MultiFieldPanel(
+                [FieldPanel("kind"), FieldPanel("percent_off"), FieldPanel("amount_off_cents"), FieldPanel("currency")],
+                heading="Discount",
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("valid_from"),
+                    FieldPanel("valid_until"),
+                    FieldPanel("max_redemptions"),
+                    FieldPanel("max_per_user"),
+                ],
+                heading="Limits",
+            ),
+            FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
+        ],
+        base_form_class=CouponAdminForm,  # amounts typed in currency units, stored in cents
+    )
 
 
 class PlanViewSet(ModelViewSet):
@@ -198,17 +218,17 @@ class PlanViewSet(ModelViewSet):
     icon = "date"
     menu_label = "Plans"
     list_display = ["name", "interval", MoneyColumn("price_cents", label="Price"), "access", "is_active"]
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("slug"),
-        FieldPanel("interval"),
-        FieldPanel("price_cents"),
-        FieldPanel("currency"),
-        FieldPanel("is_active"),
-        FieldPanel("gateway_plan_codes"),
-        FieldPanel("access", widget=forms.RadioSelect),
-        FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
-    ]
+    edit_handler = ObjectList(
+        [
+            *(
+                FieldPanel(name)
+                for name in ("name", "slug", "interval", "price_cents", "currency", "is_active", "gateway_plan_codes")
+            ),
+            FieldPanel("access", widget=forms.RadioSelect),
+            FieldPanel("courses", widget=forms.CheckboxSelectMultiple),
+        ],
+        base_form_class=PlanAdminForm,  # the price typed in currency units, stored in cents
+    )
 
 
 class SubscriptionViewSet(RecordViewSet):

@@ -29,6 +29,35 @@ class Balances:
     earned: int
 
 
+def revenue_by_course_for_day(*, day: date) -> dict[int | None, tuple[int, int]]:
+    """{course id: (gross cents, VAT cents)} of the platform's sales less refunds on `day` (the
+    site's timezone, in the platform currency), from the ledger: the same rows and the same sums
+    as the financial overview, so the analytics and the overview agree. Sales without a course
+    (subscriptions, deleted courses) are under None. For the analytics (settings.ANALYTICS_REVENUE_SOURCES)."""
+    tz = timezone.get_default_timezone()
+    since = datetime.combine(day, time.min, tzinfo=tz)
+    until = datetime.combine(day, time.max, tzinfo=tz)
+    rows = (
+        LedgerEntry.objects.filter(
+            account=LedgerEntry.Account.PLATFORM,
+            kind__in=EARNING_KINDS,
+            currency=PlatformSettings.load().currency,
+            occurred_at__range=(since, until),
+        )
+        .values("course_id")
+        .annotate(gross=Coalesce(Sum("gross_cents"), 0), vat=Coalesce(Sum("vat_cents"), 0))
+        .order_by()
+    )
+    return {row["course_id"]: (row["gross"], row["vat"]) for row in rows}
+
+
+def instructor_home_earnings(*, user) -> dict:
+    """The earnings line of the instructor's admin home (learners.instructor_home; PaymentsConfig.ready)."""
+    from django.urls import reverse
+
+    return {"earnings": balances_for(user=user), "earnings_url": reverse("payments:earnings:dashboard")}
+
+
 def balances_for(*, user, currency: str | None = None) -> Balances:
     """Pending (still in the hold), available (may be requested; negative after a refund of
     money already paid out), in review (requested, not yet decided) and paid out, in one query."""

@@ -190,6 +190,10 @@ class FinancialOverviewView(WagtailAdminTemplateMixin, TemplateView):
     page_title = "Financial overview"
     header_icon = "table"
 
+    def get_breadcrumbs_items(self):
+        # Without an item of its own the header shows the last breadcrumb, "Home".
+        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
+
     def dispatch(self, request, *args, **kwargs):
         if not user_may_decide_payouts(user=request.user):
             raise PermissionDenied

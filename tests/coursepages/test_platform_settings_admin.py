@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
+from core.money import format_units
 from coursepages.models import PlatformSettings
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def _form_data(settings_obj, **changes):
         "seller_address": settings_obj.seller_address,
         "default_revenue_share": str(settings_obj.default_revenue_share),
         "hold_days": settings_obj.hold_days,
-        "payout_threshold_cents": settings_obj.payout_threshold_cents,
+        "payout_threshold_cents": format_units(settings_obj.payout_threshold_cents),  # typed in rand
         "gateway_sandbox": "on",
     }
     data.update(changes)
@@ -71,3 +72,12 @@ def test_pages_show_saved_settings_at_once(client):
     settings.site_name = "Khaya Academy"
     settings.save()
     assert "Khaya Academy" in client.get("/courses/?q=again").content.decode()
+
+
+def test_the_payout_threshold_is_shown_and_typed_in_currency_units(client, admin_user):
+    current = PlatformSettings.load()
+    client.force_login(admin_user)
+    url = reverse("wagtailsettings:edit", args=["coursepages", "platformsettings", current.pk])
+    assert 'value="500.00"' in client.get(url).content.decode()  # the default, 50000 cents
+    assert client.post(url, _form_data(current, payout_threshold_cents="750.50")).status_code == 302
+    assert PlatformSettings.load().payout_threshold_cents == 75050

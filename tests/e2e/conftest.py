@@ -124,3 +124,42 @@ def sign_in(page, email: str, password: str = "pw-for-tests-1"):
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+# Accessibility: axe-core (npm, node_modules/axe-core) run in the page the journey is on.
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_FAILING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[dict]:
+    """The WCAG 2.1 A/AA violations axe-core finds on the page as it is now, serious and
+    critical only: [{id, impact, help, nodes: [target, …]}]. axe is evaluated through the
+    DevTools protocol, so the page's strict CSP stays on and nothing is added to the site."""
+    if not AXE_SCRIPT.exists():
+        if os.environ.get("E2E_REQUIRED"):
+            pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci --ignore-scripts`")
+        pytest.skip("axe-core not installed (npm ci --ignore-scripts)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async (tags) => {
+            const options = {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]};
+            const result = await window.axe.run(document, options);
+            const summary = n => (n.failureSummary || "").split("\\n").slice(1).join(" ");
+            return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => n.target.join(" ") + " :: " + summary(n))}));
+        }""",
+        AXE_TAGS,
+    )
+    return [violation for violation in result if violation["impact"] in AXE_FAILING_IMPACTS]
+
+
+def assert_accessible(page, label: str = ""):
+    """Fail with a readable list when axe-core finds a serious or critical WCAG 2.1 AA violation
+    on the current page (call it after the page has settled, on every page a journey shows)."""
+    violations = axe_violations(page)
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"][:5]) for v in violations
+    )
+    assert not violations, f"axe-core on {label or page.url}:\n{report}"
