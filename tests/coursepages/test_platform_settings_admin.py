@@ -28,6 +28,10 @@ def _form_data(settings_obj, **changes):
         "hold_days": settings_obj.hold_days,
         "payout_threshold_cents": format_units(settings_obj.payout_threshold_cents),  # typed in rand
         "gateway_sandbox": "on",
+        "subscription_pool_percent": str(settings_obj.subscription_pool_percent),
+        "subscription_split_rule": settings_obj.subscription_split_rule,
+        "renewal_retry_days": settings_obj.renewal_retry_days,
+        "renewal_grace_days": settings_obj.renewal_grace_days,
     }
     data.update(changes)
     return data

@@ -279,9 +279,9 @@ def test_the_demo_seed_adds_an_h5p_lesson_once():
     assert block.value["package"].main_library == "H5P.TrueFalse 1.6"
     assert H5PPackage.objects.count() == 1
     assert storages["private"].exists(f"{block.value['package'].content_path}/h5p.json")
-    # The demo's admin installed the package's library code: it plays.
+    # The demo's admin installed the package's ten library folders (python-lists-true-false.h5p): it plays.
     libraries = block.value["package"].libraries.all()
-    assert len(libraries) == 11 and {library.status for library in libraries} == {"approved"}
+    assert len(libraries) == 10 and {library.status for library in libraries} == {"approved"}
     assert all(library.approved_by.email == "admin@lectern.local" for library in libraries)
 
 
