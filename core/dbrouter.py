@@ -8,8 +8,9 @@ Nothing goes to the replica unless all of these hold:
   decorator, used by the catalog and course pages, analytics, CSV exports, the instructor's
   student lists and certificate verification). There is no "every read" rule;
 - the default connection is not inside a transaction (a read in `atomic()` sees its writes);
-- this request has not written (any `db_for_write` call pins the rest of the request to the
-  primary), and the browser or user did not write in the last `DATABASE_REPLICA_PIN_SECONDS`
+- this request has not written (a statement that changes or locks rows, seen by an execute
+  wrapper on the primary, pins the rest of the request to it; outside requests any
+  `db_for_write` call does), and the browser or user did not write in the last `DATABASE_REPLICA_PIN_SECONDS`
   (a signed cookie, and a cache marker per user for API clients without cookies, both set by
   `ReplicaPinMiddleware` on the response of a request that wrote): a student never sees their
   own progress go backwards;
@@ -43,6 +44,10 @@ _pinned: contextvars.ContextVar[bool] = contextvars.ContextVar("pinned", default
 # The request, for the per-user marker: checked lazily, on the first replica read only.
 _request: contextvars.ContextVar[object | None] = contextvars.ContextVar("request", default=None)
 _replica_verified: contextvars.ContextVar[bool] = contextvars.ContextVar("replica_verified", default=False)
+# Inside a request the primary connection reports what it actually writes (see _note_writes);
+# outside one (a task, a shell), asking for the write database counts as writing.
+_in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE")
 
 
 def replica_enabled() -> bool:
@@ -225,7 +230,8 @@ class ReplicaRouter:
         return REPLICA if _use_replica() else PRIMARY
 
     def db_for_write(self, model, **hints):
-        _wrote.set(True)
+        if not _in_request.get():
+            _wrote.set(True)
         return PRIMARY
 
     def allow_relation(self, obj1, obj2, **hints):
@@ -237,6 +243,16 @@ class ReplicaRouter:
 
 def wrote_in_this_request() -> bool:
     return _wrote.get()
+
+
+def _note_writes(execute, sql, params, many, context):
+    """An execute wrapper on the primary: a statement that changes rows or locks them marks
+    the request as having written. (A get_or_create that finds its row is a read: Wagtail's
+    admin asks for the user's profile that way on every page.)"""
+    head = sql.lstrip()[:7].upper()
+    if head.startswith(WRITE_VERBS) or " FOR UPDATE" in sql or (head.startswith("WITH") and "INSERT" in sql.upper()):
+        _wrote.set(True)
+    return execute(sql, params, many, context)
 
 
 class ReplicaPinMiddleware:
@@ -259,9 +275,11 @@ class ReplicaPinMiddleware:
             (_pinned, _pinned.set(pinned)),
             (_request, _request.set(request)),
             (_replica_verified, _replica_verified.set(False)),
+            (_in_request, _in_request.set(True)),
         ]
         try:
-            response = self.get_response(request)
+            with connections[PRIMARY].execute_wrapper(_note_writes):
+                response = self.get_response(request)
             if _wrote.get():
                 self._remember_write(request, response, window)
             return response

@@ -250,3 +250,42 @@ def test_an_api_client_without_cookies_is_pinned_by_its_user_marker(client, inst
     assert students.status_code == 200
     assert counted.replica.captured_queries == []
     assert counted.primary_tables("learners_enrollment")
+
+
+@REPLICA_ON
+def test_the_analytics_dashboard_and_its_csv_read_the_replica_template_included(client, admin_user):
+    """The dashboard is a TemplateResponse: the decorator renders it inside the block, so the
+    template's queries go to the replica too."""
+    client.force_login(admin_user)
+    # The first visit creates the user's Wagtail profile and the platform settings: writes.
+    assert PIN_COOKIE in client.get("/admin/analytics/").cookies
+    client.cookies.pop(PIN_COOKIE, None)
+    cache.clear()
+    with Counted() as counted:
+        page = client.get("/admin/analytics/")
+    assert page.status_code == 200
+    assert counted.replica_tables("analytics_dailysitestats") or counted.replica_tables("dailysitestats")
+    assert not [sql for sql in counted.primary.captured_queries if "dailysitestats" in sql["sql"].lower()]
+    # Wagtail's admin asks for the user's profile with get_or_create on every page: finding
+    # it is a read, so the next page is not pinned.
+    assert PIN_COOKIE not in page.cookies
+    with Counted() as counted:
+        export = client.get("/admin/analytics/?export=site")
+    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
+    assert any("dailysitestats" in q["sql"].lower() for q in counted.replica.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("sql", "writes"),
+    [
+        ('SELECT "accounts_user"."id" FROM "accounts_user"', False),
+        ('  INSERT INTO "learners_enrollment" ("user_id") VALUES (%s)', True),
+        ('UPDATE "learners_enrollment" SET "status" = %s', True),
+        ('DELETE FROM "learners_enrollment" WHERE "id" = %s', True),
+        ('SELECT "learners_enrollment"."id" FROM "learners_enrollment" WHERE "id" = %s FOR UPDATE', True),
+        ('WITH moved AS (SELECT 1) INSERT INTO "x" SELECT * FROM moved', True),
+    ],
+)
+def test_the_primary_s_statements_say_whether_a_request_wrote(sql, writes, settled):
+    dbrouter._note_writes(lambda *args: None, sql, (), False, {})
+    assert dbrouter.wrote_in_this_request() is writes
