@@ -32,11 +32,17 @@ def payment_method_page_url() -> str:
 
 
 @transaction.atomic
-def subscription_mark_past_due(*, subscription: Subscription, now: datetime | None = None) -> Subscription:
+def subscription_mark_past_due(
+    *, subscription: Subscription, now: datetime | None = None, failed_charge: str = ""
+) -> Subscription:
     """A renewal failed: past due, grace period and retry schedule set, the subscriber told.
-    A further failure (a retry declined) while already past due changes nothing."""
+    A further failure (a retry declined) while already past due changes nothing but the
+    failed charge to retry."""
     now = now or timezone.now()
     subscription = Subscription.objects.select_for_update().select_related("plan", "user").get(pk=subscription.pk)
+    if failed_charge and subscription.failed_charge_reference != failed_charge:
+        subscription.failed_charge_reference = failed_charge[:255]
+        subscription.save(update_fields=["failed_charge_reference"])
     if subscription.status != Subscription.Status.ACTIVE:
         return subscription
     site = PlatformSettings.load()
@@ -79,7 +85,8 @@ def renewal_recovered_fields(subscription: Subscription) -> list[str]:
     """Clear the past-due bookkeeping (a renewal settled); returns the fields changed."""
     subscription.past_due_since = subscription.grace_ends_at = subscription.next_retry_at = None
     subscription.retry_count = 0
-    return ["past_due_since", "grace_ends_at", "next_retry_at", "retry_count"]
+    subscription.failed_charge_reference = ""
+    return ["past_due_since", "grace_ends_at", "next_retry_at", "retry_count", "failed_charge_reference"]
 
 
 def subscription_retry_renewal(

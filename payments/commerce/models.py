@@ -288,6 +288,9 @@ class Subscription(models.Model):
     next_retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
     failure_notified_at = models.DateTimeField(null=True, blank=True)
     payment_method_updated_at = models.DateTimeField(null=True, blank=True)
+    failed_charge_reference = models.CharField(
+        max_length=255, blank=True, help_text="The gateway's id of the failed renewal charge (a Stripe invoice)."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["user", "status", "current_period_end"])]

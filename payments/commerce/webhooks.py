@@ -184,7 +184,9 @@ def _apply(*, gateway: str, event: GatewayEvent) -> Outcome:
         if subscription is None:
             return Outcome(False, f"no subscription {event.subscription_reference!r}; nothing to do")
         if kind == EventKind.SUBSCRIPTION_PAYMENT_FAILED:
-            subscription = subscription_mark_past_due(subscription=subscription)
+            subscription = subscription_mark_past_due(
+                subscription=subscription, failed_charge=(event.extra or {}).get("failed_charge", "")
+            )
         else:
             subscription = subscription_mark_cancelled(subscription=subscription)
         return Outcome(True, f"subscription {subscription.pk} is {subscription.status}")

@@ -15,6 +15,7 @@ from payments.gateways.base import (
     Gateway,
     GatewayError,
     GatewayEvent,
+    RenewalRetry,
     WebhookRefused,
     header,
     http,
@@ -162,6 +163,7 @@ class StripeGateway(Gateway):
         elif event_type == "invoice.payment_failed" and obj.get("subscription"):
             event.kind = EventKind.SUBSCRIPTION_PAYMENT_FAILED
             event.subscription_reference = obj["subscription"]
+            event.extra = {"failed_charge": obj.get("id", "")}  # the invoice a retry pays
         elif event_type == "customer.subscription.deleted":
             event.kind = EventKind.SUBSCRIPTION_CANCELLED
             event.subscription_reference = obj.get("id", "")
@@ -179,6 +181,15 @@ class StripeGateway(Gateway):
             {key: payment.gateway_reference, "amount": amount_cents, "metadata": {"reason": reason[:200]}},
         )
         return data.get("id", "")
+
+    def retry_renewal(self, *, subscription) -> RenewalRetry:
+        """Pay the failed invoice again now (POST /v1/invoices/:id/pay); Stripe's invoice.paid
+        webhook then renews the subscription. A decline raises GatewayError."""
+        invoice = subscription.failed_charge_reference
+        if not invoice:
+            return RenewalRetry(charged=None)
+        data = self._call("POST", f"/v1/invoices/{invoice}/pay")
+        return RenewalRetry(charged=data.get("status") == "paid")
 
     def cancel_subscription(self, *, subscription) -> None:
         if subscription.gateway_subscription_id:

@@ -186,3 +186,75 @@ def test_the_sandbox_renewal_command_plays_the_gateway(schedule, student, monthl
     call_command("sandbox_renewal", student.email, "pay", stdout=out)
     subscription.refresh_from_db()
     assert subscription.status == Subscription.Status.ACTIVE
+
+
+@pytest.mark.usefixtures("gateways_on")
+def test_stripe_retry_pays_the_failed_invoice(client, schedule, student, monthly_plan):
+    """Stripe: the failed invoice of invoice.payment_failed is paid again on the schedule
+    (POST /v1/invoices/:id/pay); a decline keeps the subscription past due, and the
+    invoice.paid webhook of a paid retry recovers it."""
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    import responses
+
+    from tests.payments.conftest import fixture_json
+
+    subscription = subscribe(student, monthly_plan)
+    Subscription.objects.filter(pk=subscription.pk).update(
+        gateway="stripe", gateway_subscription_id="sub_1MowQVLkdIwHu7ix"
+    )
+
+    def deliver(event):
+        body = json.dumps(event).encode()
+        timestamp = int(time.time())
+        signature = hmac.new(b"whsec_test_secret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        return client.post(
+            "/api/v1/payments/webhook/stripe/",
+            data=body,
+            content_type="application/json",
+            headers={"Stripe-Signature": f"t={timestamp},v1={signature}"},
+        )
+
+    invoice = fixture_json("stripe/invoice.paid.json")  # Stripe's own invoice event, turned into the failure
+    invoice["id"] = "evt_invoice_failed"
+    invoice["type"] = "invoice.payment_failed"
+    invoice["data"]["object"].update(
+        id="in_1MtHbELkdIwHu7ixl4OzzPMv",
+        subscription="sub_1MowQVLkdIwHu7ix",
+        billing_reason="subscription_cycle",
+        status="open",
+        paid=False,
+        amount_paid=0,
+        amount_due=14900,
+        currency="zar",
+    )
+    assert deliver(invoice).status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.PAST_DUE
+    assert subscription.failed_charge_reference == "in_1MtHbELkdIwHu7ixl4OzzPMv"
+    pay_url = "https://api.stripe.com/v1/invoices/in_1MtHbELkdIwHu7ixl4OzzPMv/pay"
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            pay_url,
+            status=402,
+            json={"error": {"code": "card_declined", "message": "Your card was declined.", "type": "card_error"}},
+        )
+        assert subscriptions_dunning(now=subscription.past_due_since + timedelta(days=1, minutes=1))["retried"] == 1
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.PAST_DUE and subscription.retry_count == 1
+    paid_invoice = {**invoice["data"]["object"], "status": "paid", "paid": True, "amount_paid": 14900}
+    with responses.RequestsMock() as mocked:
+        mocked.post(pay_url, json=paid_invoice)
+        assert subscriptions_dunning(now=subscription.past_due_since + timedelta(days=3, minutes=1))["retried"] == 1
+    renewed = {
+        **invoice,
+        "id": "evt_invoice_paid",
+        "type": "invoice.paid",
+        "data": {"object": {**paid_invoice, "payment_intent": "pi_retry"}},
+    }
+    assert deliver(renewed).status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.status == Subscription.Status.ACTIVE and subscription.failed_charge_reference == ""
