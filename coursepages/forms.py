@@ -66,7 +66,7 @@ class CoursePageForm(WagtailAdminPageForm):
     """A new course lists the instructor who creates it when the editor names none, so its card
     and page show who teaches it; the list stays editable in the course's Content panel.
 
-    The price is typed in currency units ("499.00") and stored in cents. The instructor share
+    The price and the sale price are typed in currency units ("499.00") and stored in cents. The instructor share
     override is an admin's decision: for anyone else the field is not part of the form, so its
     panel is hidden and a value posted anyway is ignored (the stored override stays)."""
 
@@ -74,6 +74,13 @@ class CoursePageForm(WagtailAdminPageForm):
         label="Price (VAT included)",
         required=False,
         help_text="In currency units, e.g. 499.00 for R499.00. Ignored for free courses.",
+    )
+    sale_price_cents = MoneyUnitsField(
+        label="Sale price (VAT included)",
+        required=False,
+        empty_cents=None,
+        help_text="In currency units, e.g. 399.00. Charged instead of the price between the sale's start and end; "
+        "blank: no sale.",
     )
 
     def __init__(self, *args, **kwargs):

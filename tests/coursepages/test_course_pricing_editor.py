@@ -37,6 +37,16 @@ def test_a_price_typed_in_units_is_stored_in_cents(client, instructor, typed, ce
     assert _latest(course).price_cents == cents
 
 
+@pytest.mark.parametrize(("typed", "cents"), [("399.00", 39900), ("", None)])
+def test_a_sale_price_is_typed_in_units_and_blank_means_no_sale(client, instructor, typed, cents):
+    course = make_course(instructor=instructor, pricing=CoursePage.Pricing.ONE_TIME, price_cents=49900)
+    client.force_login(instructor)
+    assert "Sale price (VAT included)" in client.get(edit_url(course)).content.decode()
+    response = post_edit(client, course, {"pricing": "one_time", "price_cents": "499.00", "sale_price_cents": typed})
+    assert response.status_code == 302
+    assert _latest(course).sale_price_cents == cents
+
+
 @pytest.mark.parametrize("typed", ["4.999", "-5", "abc"])
 def test_a_price_with_more_than_cents_or_below_zero_is_refused(client, instructor, typed):
     course = make_course(instructor=instructor, pricing=CoursePage.Pricing.ONE_TIME, price_cents=1000)

@@ -15,7 +15,7 @@ from coursepages.models import H5PPackage
 from learners.interactive.h5p import h5p_package_store
 from learners.models import Review
 from tests.factories import make_course, text_lesson
-from tests.learners.interactive.interactive_helpers import ensure_site_tree
+from tests.learners.interactive.interactive_helpers import ensure_site_tree, libraries_installed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,6 +27,7 @@ PACKAGE = (
 def _course():
     with open(PACKAGE, "rb") as handle:
         package = h5p_package_store(package=H5PPackage(title="Python lists"), upload=File(handle, name=PACKAGE.name))
+    libraries_installed(package)  # an admin approved its library code, as the demo seed does
     return make_course(
         title="Python for Beginners",
         sections=[
