@@ -94,6 +94,9 @@ def world(admin_user, settings):
     settings.STRIPE_SECRET_KEY, settings.STRIPE_WEBHOOK_SECRET = "sk_test_schema", "whsec_schema"
     settings.PAYFAST_MERCHANT_ID, settings.PAYFAST_MERCHANT_KEY = "10000100", "schema"
     settings.PAYFAST_CHECK_SOURCE = settings.PAYFAST_VALIDATE_WITH_SERVER = False
+    settings.PAYPAL_CLIENT_ID, settings.PAYPAL_CLIENT_SECRET, settings.PAYPAL_WEBHOOK_ID = "id", "secret", "WH-schema"
+    settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET = "rzp_test_schema", "schema"
+    settings.RAZORPAY_WEBHOOK_SECRET = "whsec_schema"
     course = make_course(
         title="World",
         instructor=admin_user,
