@@ -214,32 +214,49 @@ def ledger_reverse_sale(
                 if original.amount_cents
                 else 0
             )
-            pending = original.status == LedgerEntry.Status.PENDING
             rows.append(
-                LedgerEntry(
+                reversal_row(
+                    original,
                     source_key=reversal_key,
-                    kind=LedgerEntry.Kind.REFUND,
-                    account=original.account,
-                    line=original.line,
-                    instructor_id=original.instructor_id,
-                    course_id=original.course_id,
-                    course_title=original.course_title,
-                    reverses=original,
-                    currency=original.currency,
+                    amount_cents=delta,
+                    basis_cents=basis,
+                    occurred_at=occurred_at,
+                    now=now,
                     gross_cents=-refund_gross,
                     vat_cents=-refund_vat,
                     net_cents=-(refund_gross - refund_vat),
                     vat_rate=original.vat_rate,
-                    basis_cents=-basis,
-                    share_percent=original.share_percent,
-                    amount_cents=-delta,
-                    occurred_at=occurred_at,
-                    status=original.status,
-                    available_at=original.available_at if pending else occurred_at,
-                    released_at=None if pending else now,
                 )
             )
         return _write_once(rows, source_key=reversal_key, kind=LedgerEntry.Kind.REFUND)
+
+
+def reversal_row(
+    original: LedgerEntry, *, source_key: str, amount_cents: int, basis_cents: int, occurred_at, now, **money
+) -> LedgerEntry:
+    """The refund row that takes `amount_cents` (and `basis_cents`) back from `original`: same
+    account, line, instructor and course; still pending if the original is, otherwise released
+    now. `money` carries the head row's gross/VAT columns where the refund has them."""
+    pending = original.status == LedgerEntry.Status.PENDING
+    return LedgerEntry(
+        source_key=source_key,
+        kind=LedgerEntry.Kind.REFUND,
+        account=original.account,
+        line=original.line,
+        instructor_id=original.instructor_id,
+        course_id=original.course_id,
+        course_title=original.course_title,
+        reverses=original,
+        currency=original.currency,
+        basis_cents=-basis_cents,
+        share_percent=original.share_percent,
+        amount_cents=-amount_cents,
+        occurred_at=occurred_at,
+        status=original.status,
+        available_at=original.available_at if pending else occurred_at,
+        released_at=None if pending else now,
+        **money,
+    )
 
 
 def reversed_so_far(*, originals: list[LedgerEntry]) -> dict[int, dict[str, int]]:

@@ -28,6 +28,7 @@ from payments.earnings.ledger import (
     ledger_reverse_sale,
     lock_earnings_profiles,
     percent_of,
+    reversal_row,
     reversed_so_far,
     split_by_weights,
 )
@@ -245,25 +246,14 @@ def subscription_earnings_reverse(
         delta = target - prior.get(original.pk, {}).get("amount", 0)
         if not delta:
             continue
-        pending = original.status == LedgerEntry.Status.PENDING
         rows.append(
-            LedgerEntry(
+            reversal_row(
+                original,
                 source_key=reversal_key,
-                kind=LedgerEntry.Kind.REFUND,
-                account=original.account,
-                line=original.line,
-                instructor_id=original.instructor_id,
-                course_id=original.course_id,
-                course_title=original.course_title,
-                reverses=original,
-                currency=original.currency,
-                basis_cents=-delta,
-                share_percent=original.share_percent,
-                amount_cents=-delta,
+                amount_cents=delta,
+                basis_cents=delta,
                 occurred_at=occurred_at,
-                status=original.status,
-                available_at=original.available_at if pending else occurred_at,
-                released_at=None if pending else now,
+                now=now,
             )
         )
     if rows:
