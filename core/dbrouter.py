@@ -48,6 +48,9 @@ _replica_verified: contextvars.ContextVar[bool] = contextvars.ContextVar("replic
 # outside one (a task, a shell), asking for the write database counts as writing.
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("in_request", default=False)
 WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "MERGE")
+# Rows that cache something for every visitor, not the visitor's own data: writing one does not
+# pin the request's later reads (the catalog's first view of a course image makes its rendition).
+CACHE_ROW_INSERTS = ('INSERT INTO "wagtailimages_rendition"',)
 
 
 def replica_enabled() -> bool:
@@ -248,8 +251,11 @@ def wrote_in_this_request() -> bool:
 def _note_writes(execute, sql, params, many, context):
     """An execute wrapper on the primary: a statement that changes rows or locks them marks
     the request as having written. (A get_or_create that finds its row is a read: Wagtail's
-    admin asks for the user's profile that way on every page.)"""
+    admin asks for the user's profile that way on every page. Nor is a cache row the page makes
+    for everyone: an image rendition a course card needs the first time any visitor sees it.)"""
     head = sql.lstrip()[:7].upper()
+    if head == "INSERT " and sql.lstrip().startswith(CACHE_ROW_INSERTS):
+        return execute(sql, params, many, context)
     if head.startswith(WRITE_VERBS) or " FOR UPDATE" in sql or (head.startswith("WITH") and "INSERT" in sql.upper()):
         _wrote.set(True)
     return execute(sql, params, many, context)
