@@ -55,9 +55,23 @@ class ReportDecisionForm(WagtailAdminModelForm):
         required=False,
     )
 
+    reported = forms.CharField(
+        label="Reported by, and why",
+        required=False,
+        disabled=True,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the reporter wrote (read only).",
+    )
+    field_order = ["reported", "status", "moderator_note", "message_action"]
+
     class Meta:
         model = MessageReport
         fields = ["status", "moderator_note"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["reported"].initial = f"{self.instance.reporter}: {self.instance.reason}"
 
 
 class ConversationLinkColumn(Column):

@@ -56,6 +56,7 @@ def test_a_moderator_hides_a_reported_message_from_the_report_screen(client, con
     assert f"/messages/{convo.pk}/" not in queue  # opening whole conversations stays with admins
     form = client.get(f"/admin/message_reports/edit/{report.pk}/").content.decode()
     assert 'name="message_action"' in form
+    assert "Reported by, and why" in form and "Insulting" in form  # the report's reason, read only
     response = client.post(
         f"/admin/message_reports/edit/{report.pk}/",
         {"status": "resolved", "moderator_note": "Abusive", "message_action": "hidden"},
