@@ -379,6 +379,27 @@ def h5p_file_played(path: str) -> bool:
     return extension in PLAYED_EXTENSIONS
 
 
+CONTENT_PATH = "content/content.json"
+
+
+def h5p_content_without_retry(content):
+    """A copy of a package's content.json with H5P's own in-content Retry switched off, for
+    blocks that allow one attempt: every `enableRetry` behaviour (TrueFalse, MultiChoice,
+    Blanks, Drag the Words, Mark the Words, Single Choice Set and the questions of a set) is
+    false and a Question Set's `override.retryButton` is "off". The server refuses a second
+    answer either way; this only spares the student a button that cannot count."""
+    if isinstance(content, list):
+        return [h5p_content_without_retry(item) for item in content]
+    if not isinstance(content, dict):
+        return content
+    copied = {key: h5p_content_without_retry(value) for key, value in content.items()}
+    if "enableRetry" in copied:
+        copied["enableRetry"] = False
+    if isinstance(copied.get("override"), dict) and "retryButton" in copied["override"]:
+        copied["override"] = {**copied["override"], "retryButton": "off"}
+    return copied
+
+
 PLAYER_TOKEN_SALT = "lectern.h5p.player"
 
 

@@ -26,7 +26,13 @@ from learners.enrollment.services import LearningError
 from learners.interactive.ai_tools import ai_tool_launch as launch_service
 from learners.interactive.ai_tools import ai_tool_status as status_service
 from learners.interactive.ai_tools import tool_launch_url
-from learners.interactive.h5p import h5p_file_name, h5p_file_played, h5p_player_token_read
+from learners.interactive.h5p import (
+    CONTENT_PATH,
+    h5p_content_without_retry,
+    h5p_file_name,
+    h5p_file_played,
+    h5p_player_token_read,
+)
 from learners.interactive.h5p_libraries import h5p_package_playable, h5p_package_untrusted_message
 from learners.interactive.lti import lti_authorize as authorize_service
 from learners.interactive.lti import lti_jwks as jwks_service
@@ -157,7 +163,7 @@ def h5p_file(request, token: str, path: str):
     cookies, so the token is the credential (CORS open to it). Only the types the player
     loads are served inline; every other file is a sandboxed download."""
     try:
-        _, _, package = _player_target(token)
+        _, block, package = _player_target(token)
     except PermissionDenied as exc:
         return HttpResponseForbidden(str(exc))
     name = h5p_file_name(package=package, path=path)
@@ -169,7 +175,12 @@ def h5p_file(request, token: str, path: str):
     content_type = (mimetypes.guess_type(download_name)[0] if played else None) or "application/octet-stream"
     if download_name.lower().endswith(".js"):
         content_type = "text/javascript"
-    response = FileResponse(storage.open(name, "rb"), content_type=content_type)
+    if path == CONTENT_PATH and not block.value.get("allow_retry", True):
+        with storage.open(name, "rb") as handle:
+            content = h5p_content_without_retry(json.loads(handle.read()))
+        response = HttpResponse(json.dumps(content), content_type=content_type)
+    else:
+        response = FileResponse(storage.open(name, "rb"), content_type=content_type)
     safe_name = download_name.replace('"', "")
     response["Content-Disposition"] = f'{"inline" if played else "attachment"}; filename="{safe_name}"'
     # Whatever a file is, opened as a page it is sandboxed, runs nothing and loads nothing.

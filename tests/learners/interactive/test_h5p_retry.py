@@ -85,3 +85,31 @@ def test_blocks_that_allow_retry_show_the_result_and_a_retry_button(client, stud
     assert _answer(client, lesson, block_id, second.pk, "true").status_code == 201
     result = H5PResult.objects.get(user=student)
     assert (result.score_raw, result.attempts, result.success) == (1, 2, True)
+
+
+@pytest.mark.parametrize("allow_retry", [False, True])
+def test_the_player_gets_h5p_s_own_retry_only_when_the_block_allows_another_attempt(client, student, allow_retry):
+    lesson, block_id = _course(student, allow_retry=allow_retry)
+    client.force_login(student)
+    token = h5p_player_token(user=student, lesson_id=lesson.pk, block_id=block_id)
+    served = client.get(f"/h5p/play/{token}/files/content/content.json")
+    assert served.status_code == 200 and served["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    content = json.loads(b"".join(served.streaming_content) if served.streaming else served.content)
+    assert content["behaviour"]["enableRetry"] is allow_retry  # the fixture's own setting is true
+    assert content["correct"] == "true"  # the rest of the content as packaged
+
+
+def test_retry_switches_are_turned_off_throughout_a_question_set():
+    from learners.interactive.h5p import h5p_content_without_retry
+
+    content = {
+        "override": {"retryButton": "on", "checkButton": True},
+        "questions": [{"params": {"behaviour": {"enableRetry": True, "enableSolutionsButton": True}}}],
+        "texts": ["kept"],
+    }
+    assert h5p_content_without_retry(content) == {
+        "override": {"retryButton": "off", "checkButton": True},
+        "questions": [{"params": {"behaviour": {"enableRetry": False, "enableSolutionsButton": True}}}],
+        "texts": ["kept"],
+    }
+    assert content["override"]["retryButton"] == "on"  # the stored content is not changed
