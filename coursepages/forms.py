@@ -33,7 +33,7 @@ class LessonPageForm(WagtailAdminPageForm):
 
     def clean(self):
         cleaned = super().clean()
-        from coursepages.services import lesson_prerequisites_errors
+        from coursepages.services import lesson_h5p_publish_errors, lesson_prerequisites_errors
 
         errors = lesson_prerequisites_errors(
             lesson=self.instance, section=self._section(), prerequisites=list(cleaned.get("prerequisites") or [])
@@ -41,25 +41,9 @@ class LessonPageForm(WagtailAdminPageForm):
         for message in errors:
             self.add_error("prerequisites", message)
         if self.data.get("action-publish"):
-            for message in _unapproved_h5p(cleaned.get("body") or []):
+            for message in lesson_h5p_publish_errors(body=cleaned.get("body") or []):
                 self.add_error(None, message)
         return cleaned
-
-
-def _unapproved_h5p(body) -> list[str]:
-    """A lesson is not published while an H5P block's package brings library code no admin
-    has approved (the block would not play)."""
-    messages = []
-    for child in body:
-        package = child.value.get("package") if child.block_type == "h5p" else None
-        pending = package.untrusted_libraries() if package is not None else []
-        if pending:
-            names = ", ".join(str(library) for library in pending[:6])
-            messages.append(
-                f"“{package.title}” brings H5P library code an administrator has not approved yet ({names}): "
-                "save a draft, and publish once it is approved under H5P libraries."
-            )
-    return messages
 
 
 class CoursePageForm(WagtailAdminPageForm):

@@ -14,6 +14,22 @@ from .models import Category, CourseInstructor, CoursePage, LessonPage
 from .page_cache import page_cache_invalidate
 
 
+def lesson_h5p_publish_errors(*, body) -> list[str]:
+    """A lesson is not published while an H5P block's package brings library code no admin
+    has approved (the block would not play)."""
+    messages = []
+    for child in body:
+        package = child.value.get("package") if child.block_type == "h5p" else None
+        pending = package.untrusted_libraries() if package is not None else []
+        if pending:
+            names = ", ".join(str(library) for library in pending[:6])
+            messages.append(
+                f"“{package.title}” brings H5P library code an administrator has not approved yet ({names}): "
+                "save a draft, and publish once it is approved under H5P libraries."
+            )
+    return messages
+
+
 def lesson_prerequisites_errors(*, lesson: LessonPage, section, prerequisites: list[LessonPage]) -> list[str]:
     """Why these prerequisites are not allowed for this lesson (empty when they are).
 
