@@ -5,6 +5,7 @@ package with unapproved library code does not play until an admin approves it on
 libraries screen."""
 
 import pytest
+from playwright.sync_api import expect
 
 from coursepages.models import H5PLibrary, H5PPackage, LessonPage
 from learners.interactive.h5p import h5p_package_store
@@ -21,6 +22,23 @@ from tests.learners.interactive.interactive_helpers import (
 from tests.learners.interactive.test_h5p_grading import BERRIES, SUBJUNTIVO
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _select_word(word):
+    """Click a Mark the Words word until the player has marked it selected: the player's
+    click handler toggles aria-selected, and a click that lands while the iframe is still
+    laying out (it resizes itself once the fonts arrive) can miss the word."""
+    word.scroll_into_view_if_needed()
+    for _ in range(3):
+        if word.get_attribute("aria-selected") == "true":
+            return
+        word.click()
+        try:
+            expect(word).to_have_attribute("aria-selected", "true", timeout=2_000)
+            return
+        except AssertionError:
+            continue
+    expect(word).to_have_attribute("aria-selected", "true")
 
 
 def test_real_player_answers_are_graded_by_the_server_and_retry_starts_a_new_attempt(page, screenshot):
@@ -46,9 +64,10 @@ def test_real_player_answers_are_graded_by_the_server_and_retry_starts_a_new_att
 
     words = page.frame_locator(f"#h5p-{mark_id}")
     for word in ("tuviéramos", "compraríamos", "nuevo"):  # two right, one wrong: 2 − 1
-        words.locator("[role=option]", has_text=word).first.click()
+        _select_word(words.locator("[role=option]", has_text=word).first)
     words.locator("button", has_text="Check").click()
-    page.locator(f'[data-h5p-status="{mark_id}"]').filter(has_text="1 of 6").wait_for()
+    mark_status = page.locator(f'[data-h5p-status="{mark_id}"]')
+    expect(mark_status).to_contain_text("1 of 6", timeout=15_000)
     screenshot("h5p-blanks-and-mark-the-words-graded")
 
     sent = XAPIStatement.objects.filter(user=student, block_id=blanks_id, verb__endswith="/answered").first()
