@@ -11,7 +11,8 @@ Two loads per target:
 
 Targets: the bare view; the anonymous catalog and a course page; a lesson page (enrolled
 student, course of 200 lessons); the progress heartbeat (PUT with the session cookie and CSRF
-token, as the lesson player sends it); a quiz submit (API, Bearer JWT); a PayStack webhook.
+token, as the lesson player sends it) for one student on one lesson, and for N students on
+random lessons of the 200 (mostly first heartbeats of a lesson); a quiz submit (API, Bearer JWT); a PayStack webhook.
 Each warm-up sends the row's own request, and its last status is shown in the row.
 
 The last two change state with every request, so no request may be sent twice: each quiz
@@ -22,7 +23,7 @@ Lua, one slice per wrk thread; what a run did not send goes back to the pool. A 
 pool could not supply goes to a 404 path and is counted as an error in its row. Access tokens
 live 15 minutes: keep --duration under about 5 minutes.
 
-BENCH_REDIS_URL overrides the Redis database (cluster.py's db 14 by default); this run's keys
+BENCH_PORT overrides the server's port (8311). BENCH_REDIS_URL overrides the Redis database (cluster.py's db 14 by default); this run's keys
 and its queue of Celery tasks (no worker runs) are removed at the end.
 
 The anonymous catalog and course page rows are answered by the page cache
@@ -49,7 +50,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.cluster import Cluster, log, wait_for  # noqa: E402
 
-PORT = 8311
+# BENCH_PORT: another port when 8311 is taken (several runs on one machine).
+PORT = int(os.environ.get("BENCH_PORT", "8311"))
 LUA_REPORT = """
 {setup}
 done = function(summary, latency, requests)
@@ -108,8 +110,11 @@ for n in range(params["learners"]):
     learner_client = Client()
     learner_client.force_login(learner)
     learner_cookies.append(f"{settings.SESSION_COOKIE_NAME}={learner_client.cookies['sessionid'].value}")
+# The same students' heartbeats: their session and the CSRF cookie the token above was masked from.
+learner_csrf_cookies = [f"{value}; {settings.CSRF_COOKIE_NAME}={page.META['CSRF_COOKIE']}" for value in learner_cookies]
 print("BENCH " + json.dumps({"session": session, "lesson_url": lesson.url, "lesson_id": lesson.pk,
                              "lesson_urls": [page.url for page in lessons], "learner_cookies": learner_cookies,
+                             "lesson_ids": [page.pk for page in lessons], "learner_csrf_cookies": learner_csrf_cookies,
                              "course_url": free.url, "cookie": cookie, "csrf_token": csrf_token,
                              "quiz_block_id": quiz_block_id}))
 """
@@ -381,14 +386,17 @@ ROTATE_LUA = """
 local paths = __PATHS__
 local cookies = __COOKIES__
 request = function()
-  return wrk.format(nil, paths[math.random(#paths)], {["Cookie"] = cookies[math.random(#cookies)]})
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Cookie"] = cookies[math.random(#cookies)]
+  return wrk.format(nil, paths[math.random(#paths)], headers)
 end
 """
 
 
 def rotate_script(rotate: dict) -> str:
     """Lua for wrk: each request a random path of rotate["paths"] with a random cookie of
-    rotate["cookies"] (a random student opening a random lesson)."""
+    rotate["cookies"] (a random student opening a random lesson), the other headers (-H) kept."""
     as_lua = lambda items: "{" + ", ".join(json.dumps(item) for item in items) + "}"  # noqa: E731
     return ROTATE_LUA.replace("__PATHS__", as_lua(rotate["paths"])).replace("__COOKIES__", as_lua(rotate["cookies"]))
 
@@ -551,6 +559,23 @@ def main():
                         f"X-CSRFToken: {facts['csrf_token']}",
                         "Content-Type: application/json",
                     ],
+                },
+            ),
+            (
+                f"progress heartbeats (PUT), {options.connections} students moving through a course of 200 lessons",
+                f"{base}/api/v1/lessons/{facts['lesson_id']}/progress/",
+                {
+                    "method": "PUT",
+                    "body": json.dumps({"time_spent_delta": 15}),
+                    "headers": [
+                        f"Cookie: {facts['cookie']}",
+                        f"X-CSRFToken: {facts['csrf_token']}",
+                        "Content-Type: application/json",
+                    ],
+                    "rotate": {
+                        "paths": [f"/api/v1/lessons/{pk}/progress/" for pk in facts["lesson_ids"]],
+                        "cookies": facts["learner_csrf_cookies"],
+                    },
                 },
             ),
             ("quiz submit (POST, JWT)", f"{base}{quiz_path}", {"pool": quiz}),
