@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -9,9 +10,9 @@ from ninja.pagination import paginate
 from accounts.tokens import access_token_user
 from coursepages.models import CoursePage, LessonPage
 from coursepages.selectors import category_for, category_tree
-from learners.access import LearningContext, course_access_for, learning_context_for
+from learners.access import LearningContext, course_access_for, learning_context_for, lesson_learning_context_for
 from learners.catalog import catalog_with_stats, with_course_stats
-from learners.enrollment.selectors import course_outline
+from learners.enrollment.selectors import course_outline, live_lesson
 from learners.enrollment.services import (
     LearningError,
     enrollment_request,
@@ -332,8 +333,11 @@ def lesson_detail(request, lesson_id: PageId):
 @router.put("/lessons/{lesson_id}/progress/", response={200: LessonProgressOut, **refusals(402, 403)}, auth=user_auth)
 def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
     """Heartbeat from a visible lesson page: time spent, and the video's position if any."""
+    lesson = live_lesson(lesson_id)
+    if lesson is None:
+        raise Http404("No LessonPage matches the given query.")
     progress = progress_heartbeat(
-        context=_lesson_context(request, lesson_id),
+        context=lesson_learning_context_for(user=request.user, lesson=lesson),
         seconds=payload.time_spent_delta,
         visible=payload.visible,
         video_position=payload.video_position,

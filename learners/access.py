@@ -182,6 +182,10 @@ class LearningContext:
     access: CourseAccess
     lesson: LessonPage
     verdict: LessonAccess
+    # The lesson's whole progress row as loaded with the access (None: no row), when the context
+    # was made for one lesson (`lesson_learning_context_for`); not loaded otherwise.
+    lesson_row: LessonProgress | None = None
+    lesson_row_loaded: bool = False
 
     @property
     def user(self):
@@ -225,6 +229,42 @@ def learning_context_for(
     if access is None or access.user != user:
         access = course_access_for(user=user, course=course or _course_of(lesson))
     return LearningContext(access=access, lesson=lesson, verdict=access.lesson(lesson))
+
+
+def lesson_learning_context_for(*, user, lesson: LessonPage, course: CoursePage | None = None) -> LearningContext:
+    """The learning context of `user` in `lesson` for a request about that lesson alone (the
+    heartbeat): the same verdict as `learning_context_for`, but only the progress rows the
+    verdict needs are loaded — the lesson's own (whole, as `lesson_row`) and its
+    prerequisites' — not the course's 200. Its access must not be used for course-wide figures
+    (progress, completed counts). Two queries for a student (enrollment, progress rows)."""
+    course = course or _course_of(lesson)
+    structure = course_structure(course)
+    enrollment = None
+    rows: dict[int, LessonProgress] = {}
+    if user.is_authenticated:
+        enrollment = Enrollment.objects.filter(user=user, course_id=course.pk).first()
+        if enrollment:
+            wanted = {lesson.pk, *(pk for pk, _title in structure.prerequisites.get(lesson.pk, ()))}
+            rows = {
+                row.lesson_id: row for row in LessonProgress.objects.filter(enrollment=enrollment, lesson_id__in=wanted)
+            }
+    access = CourseAccess(
+        user=user,
+        course=course,
+        enrollment=enrollment,
+        is_staff=user_is_course_staff(user=user, course=course),
+        completed_lesson_ids={pk for pk, row in rows.items() if row.status == LessonProgress.Status.COMPLETED},
+        progress={pk: (row.status, row.last_accessed_at) for pk, row in rows.items()},
+        prerequisites=structure.prerequisites,
+        lesson_ids=structure.lesson_id_set,
+    )
+    return LearningContext(
+        access=access,
+        lesson=lesson,
+        verdict=access.lesson(lesson),
+        lesson_row=rows.get(lesson.pk),
+        lesson_row_loaded=True,
+    )
 
 
 def _course_of(lesson: LessonPage) -> CoursePage:

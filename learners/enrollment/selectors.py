@@ -102,6 +102,15 @@ def course_of(lesson: LessonPage) -> CoursePage:
     )
 
 
+def live_lesson(lesson_id: int) -> LessonPage | None:
+    """The live lesson with this id (None if there is none), from the cache until a page
+    changes (publishing or unpublishing one starts a new generation), else one query: the
+    heartbeat asks for it every 15 s of every open lesson."""
+    return cached_until_pages_change(
+        f"live-lesson:v1:{int(lesson_id)}", lambda: LessonPage.objects.live().filter(pk=lesson_id).first()
+    )
+
+
 def resume_lesson(*, access: CourseAccess, outline: Outline) -> OutlineLesson | None:
     """Where the student continues: the last lesson they opened while it is unfinished, else
     the first open unfinished one (a finished lesson is never "next")."""

@@ -223,11 +223,15 @@ def progress_heartbeat(
                 output_field=FloatField(),
             )
     rows = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson)
-    for _attempt in range(3):
-        clock = rows.values_list("last_heartbeat_at", "last_accessed_at").first()
-        if clock is None:  # no visit recorded: this beat starts the clock and counts nothing
-            _progress_for(enrollment, lesson)
+    written = None
+    for attempt in range(3):
+        # The row as the context loaded it (one-lesson contexts), else (or after a lost race) read now.
+        row = context.lesson_row if attempt == 0 and context.lesson_row_loaded else rows.first()
+        if row is None:  # no visit recorded: this beat starts the clock and counts nothing
+            row = _progress_for(enrollment, lesson)
             clock = (None, None)
+        else:
+            clock = (row.last_heartbeat_at, row.last_accessed_at)
         last = clock[0] or clock[1]
         counted = 0
         if visible and last is not None:
@@ -239,13 +243,28 @@ def progress_heartbeat(
         if same_clock.update(time_spent_seconds=F("time_spent_seconds") + counted, **fields):
             if counted and enrollment.source == Enrollment.Source.SUBSCRIPTION:
                 learning_time_add(enrollment=enrollment, seconds=counted, now=now)
+            # The row as this beat found and wrote it (nothing else adds time or moves the
+            # clock without changing it, or the conditional update would have failed).
+            row.time_spent_seconds += counted
+            row.last_accessed_at = row.last_heartbeat_at = now
+            if video_duration is not None:
+                row.video_duration = video_duration
+            if video_position is not None:
+                row.video_position = (
+                    fields["video_position"]
+                    if video_duration is not None
+                    else min(video_position, row.video_duration)
+                    if row.video_duration and row.video_duration > 0
+                    else video_position
+                )
+            written = row
             break
     else:  # lost the race three times: keep the position, count nothing
         rows.update(**fields)
     if not _written_recently(enrollment.last_accessed_at, now):
         Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=now)
         enrollment.last_accessed_at = now
-    return rows.get()
+    return written if written is not None else rows.get()
 
 
 def learning_time_add(*, enrollment: Enrollment, seconds: int, now) -> None:

@@ -86,3 +86,30 @@ def test_catalog_queries_do_not_grow_with_the_catalog(client):
     large = _catalog_queries(client, 40)
     assert small == large
     assert large <= CATALOG_BUDGET
+
+
+def _heartbeat_queries(client, student, lessons: int) -> int:
+    course = make_course(lessons=lessons)
+    all_lessons = lessons_of(course)
+    enrollment_create(user=student, course=course)
+    for done in all_lessons[:5]:
+        lesson_complete(context=learning_context_for(user=student, lesson=done))
+    client.force_login(student)
+    target = all_lessons[len(all_lessons) // 2]
+    url = f"/api/v1/lessons/{target.pk}/progress/"
+    client.get(target.url)  # the visit: the progress row exists
+    client.put(url, {"time_spent_delta": 15}, content_type="application/json")  # warm: the lesson from the cache
+    with CaptureQueriesContext(connection) as captured:
+        response = client.put(url, {"time_spent_delta": 15}, content_type="application/json")
+    assert response.status_code == 200
+    QUERIES[:] = [query["sql"][:160] for query in captured.captured_queries]
+    return len(captured.captured_queries)
+
+
+def test_heartbeat_costs_four_queries_whatever_the_course(client, student, settings):
+    """The user, the enrollment, the lesson's progress row (and its prerequisites', none here),
+    the clock-conditional UPDATE: the lesson comes from the cache and the rest of the course's
+    progress rows are not loaded."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    assert _heartbeat_queries(client, student, 10) == 4, "\n".join(QUERIES)
+    assert _heartbeat_queries(client, student, 200) == 4, "\n".join(QUERIES)

@@ -257,3 +257,42 @@ def test_visit_starts_a_lesson_once_and_never_undoes_a_completion(student, free_
     assert done.status == LessonProgress.Status.COMPLETED
     assert timezone.now() - done.last_accessed_at < timedelta(minutes=1)
     assert LessonProgress.objects.filter(enrollment=enrollment).count() == 3
+
+
+def test_one_lesson_context_decides_as_the_course_context_and_answers_the_row_as_written(student):
+    """The heartbeat's context loads only the lesson's and its prerequisites' progress rows:
+    a missing prerequisite still locks the lesson, and the row the beat returns (built from the
+    row it read, not read again) is the one in the database."""
+    from learners.access import lesson_learning_context_for
+
+    course = make_course(lessons=4)
+    first, _second, third, fourth = lessons_of(course)
+    fourth.prerequisites.set([first])
+    fourth.save_revision().publish()
+    enrollment, _ = enrollment_request(user=student, course=course)
+    for lesson in (first, _second, third, fourth):
+        one, full = (
+            lesson_learning_context_for(user=student, lesson=lesson),
+            learning_context_for(user=student, lesson=lesson),
+        )
+        assert one.verdict == full.verdict
+    assert lesson_learning_context_for(user=student, lesson=fourth).verdict.reason == "prerequisite_missing"
+    with pytest.raises(LearningError):
+        progress_heartbeat(context=lesson_learning_context_for(user=student, lesson=fourth), seconds=5)
+    lesson_complete(context=learning_context_for(user=student, lesson=first))
+    assert lesson_learning_context_for(user=student, lesson=fourth).verdict.allowed
+
+    start = timezone.now() - timedelta(minutes=5)
+    lesson_visit(context=learning_context_for(user=student, lesson=third))
+    LessonProgress.objects.filter(lesson=third).update(last_accessed_at=start, video_duration=100.0)
+    beats = [
+        dict(seconds=30, video_position=250.0, now=start + timedelta(seconds=30)),  # clamped to the stored 100
+        dict(seconds=30, video_position=40.0, video_duration=60.0, now=start + timedelta(seconds=50)),
+        dict(seconds=30, visible=False, now=start + timedelta(seconds=90)),
+    ]
+    for beat in beats:
+        answered = progress_heartbeat(context=lesson_learning_context_for(user=student, lesson=third), **beat)
+        stored = LessonProgress.objects.get(pk=answered.pk)
+        for name in ("status", "time_spent_seconds", "video_position", "video_duration", "last_heartbeat_at"):
+            assert getattr(answered, name) == getattr(stored, name), name
+    assert stored.time_spent_seconds == 50 and stored.video_position == 40.0
