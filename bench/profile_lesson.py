@@ -99,6 +99,7 @@ def main():
         cluster.create_database()
         log("migrating")
         cluster.manage("migrate", "--noinput")
+        cluster.manage("collectstatic", "--noinput")  # production settings serve from the manifest
         log(f"profiling {options.requests} requests per target")
         code = PROFILE.replace("__N__", str(options.requests)).replace("__ONLY__", options.only)
         print(cluster.manage("shell", "-c", code, timeout=1800))
