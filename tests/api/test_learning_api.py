@@ -174,3 +174,25 @@ def test_complete_lesson_and_course(client, student):
     quiz.save_revision().publish()
     finished = client.post(f"/api/v1/lessons/{quiz.pk}/complete/", **bearer(student)).json()
     assert finished["course_completed"] is True and finished["course_progress"]["percent"] == 100
+
+
+def test_heartbeat_lesson_from_the_cache_is_gone_once_unpublished(client, student, free_course):
+    """The heartbeat reads the live lesson from the cache (learners.enrollment.selectors.live_lesson):
+    unpublishing it starts a new page generation, so the next beat answers 404."""
+    lesson = lessons_of(free_course)[0]
+    url = f"/api/v1/lessons/{lesson.pk}/progress/"
+    enrollment_create(user=student, course=free_course)
+    beat = lambda: client.put(url, {"time_spent_delta": 5}, content_type="application/json", **bearer(student))  # noqa: E731
+    assert beat().status_code == 200
+    assert beat().status_code == 200  # from the cache now
+    lesson.unpublish()
+    assert beat().status_code == 404
+    assert (
+        client.put(
+            "/api/v1/lessons/999999/progress/",
+            {"time_spent_delta": 5},
+            content_type="application/json",
+            **bearer(student),
+        ).status_code
+        == 404
+    )
