@@ -38,6 +38,10 @@ class Refused(DomainError):
     default_code = "event_refused"
 
 
+class NoSuchOrder(Refused):
+    """No order has the event's reference (it may name a subscription's charge instead)."""
+
+
 @dataclass
 class Outcome:
     applied: bool
@@ -121,9 +125,10 @@ def order_ledger_record(*, order_id: int) -> int:
 LEDGER_SWEEP_AFTER = timedelta(minutes=2)
 
 
-def orders_ledger_sweep(*, limit: int = 500) -> int:
+def orders_ledger_sweep(*, limit: int = 500, paid_before: timedelta = LEDGER_SWEEP_AFTER) -> int:
     """Beat (every 10 minutes): paid course orders with an item without sale ledger rows (its
-    task lost or failed) get them. Returns how many items were written."""
+    task lost or failed), paid at least `paid_before` ago, get them. Returns how many items
+    were written."""
     if not getattr(settings, "PAYMENT_SETTLED_HOOKS", []):
         return 0
     key = Concat(Value("order-item:"), Cast("pk", CharField()))
@@ -132,7 +137,7 @@ def orders_ledger_sweep(*, limit: int = 500) -> int:
         OrderItem.objects.filter(
             order__kind=Order.Kind.COURSES,
             order__status=Order.Status.PAID,
-            order__paid_at__lte=timezone.now() - LEDGER_SWEEP_AFTER,
+            order__paid_at__lte=timezone.now() - paid_before,
         )
         .annotate(key=key)
         .filter(~Exists(written))
@@ -168,7 +173,7 @@ def order_settle(
         Order.objects.select_for_update(of=("self",)).select_related("user").filter(reference=order_reference).first()
     )
     if order is None:
-        raise Refused(f"no order with reference {order_reference!r}")
+        raise NoSuchOrder(f"no order with reference {order_reference!r}")
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         first = Payment.objects.filter(order=order).values_list("gateway_reference", flat=True).first()
         if (

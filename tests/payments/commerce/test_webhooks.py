@@ -429,10 +429,10 @@ class TestSettleDefersTheLedger:
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
         body = paystack_body(order)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            # event stored; event locked; order found and locked (with its buyer); payment; items;
+            # event stored; event locked; order found and locked (with its buyer; no other look-up); payment; items;
             # enrollment (get_or_create); invoice counter locked and counted; order paid; event
             # applied; with the savepoints of the nested transactions.
-            with django_assert_num_queries(24):
+            with django_assert_num_queries(23):
                 response = post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)})
         assert response.status_code == 200, response.json()
         assert not LedgerEntry.objects.exists()
