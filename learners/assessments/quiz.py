@@ -10,7 +10,8 @@ Rules (docs/assessments.md):
   with the answers saved so far — on the student's next request, and by the Celery task
   `quiz_attempt_expire` scheduled for the deadline (and swept periodically by beat).
 - Max attempts hold under concurrency: starting locks the enrollment row, and
-  (enrollment, block, number) is unique; submitting locks the attempt row.
+  (enrollment, block, number) is unique; submitting (and expiring) locks the attempt row and
+  its enrollment's in one statement, and grades, completes and answers under that one lock.
 - Feedback (right answers, per-option feedback, explanations) is shown per the quiz's mode:
   `immediate`, `after_last` (once no attempts are left) or `never`.
 """
