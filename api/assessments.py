@@ -19,14 +19,13 @@ from learners.assessments.assignments import (
 )
 from learners.assessments.quiz import (
     attempt_result,
-    feedback_allowed,
     questions_public,
     quiz_attempt_start,
-    quiz_attempt_submit,
     quiz_snapshot,
 )
 from learners.assessments.quiz import quiz_get as quiz_state_get
-from learners.models import AssignmentSubmission, QuizAttempt
+from learners.assessments.quiz import quiz_submit as quiz_attempt_submit
+from learners.models import AssignmentSubmission
 
 from .auth import user_auth
 from .errors import ApiError, refusals
@@ -127,25 +126,13 @@ def quiz_attempt_create(request, block_id: str):
     )
 
 
-def _result(request, attempt: QuizAttempt) -> dict:
-    state = quiz_state_get(user=request.user, block_id=attempt.block_id)
-    return attempt_result(
-        attempt,
-        with_feedback=feedback_allowed(
-            mode=state.settings["feedback_mode"],
-            attempts_left=state.attempts_left,
-            open_attempt=state.open_attempt is not None,
-        ),
-    )
-
-
 @router.post("/quizzes/{block_id}/submit/", response={200: AttemptResultOut, **refusals(402, 403, 409)}, auth=user_auth)
 def quiz_submit(request, block_id: str, payload: SubmitIn):
     """Submit an attempt → score, passed, and feedback as the quiz's mode allows."""
-    attempt = quiz_attempt_submit(
+    submitted = quiz_attempt_submit(
         user=request.user, attempt_id=payload.attempt_id, answers=payload.answers, block_id=block_id
     )
-    return _result(request, attempt)
+    return attempt_result(submitted.attempt, with_feedback=submitted.with_feedback)
 
 
 @router.get(

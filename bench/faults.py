@@ -502,6 +502,15 @@ for _ in range(COUNT):
 print("SETUP " + json.dumps({"course": course.pk, "events": events}))
 """
 
+# The ledger rows come from a task after each settle (the worker runs them); the beat sweep
+# writes those of any order whose task was lost. Here the sweep runs at once (no 2-minute wait).
+LEDGER_SWEEP = r"""
+import json
+from datetime import timedelta
+from payments.commerce.settlement import orders_ledger_sweep
+print("SWEEP " + json.dumps({"written": orders_ledger_sweep(paid_before=timedelta(0))}))
+"""
+
 PAYMENTS_CHECK = r"""
 import json
 from django.db.models import Count, Sum
@@ -593,7 +602,19 @@ def drill_postgres(drills: Drills) -> str:
             not after_recovery,
             f"{len(after_recovery)} requests failed after the database was back: the app processes did not reconnect",
         )
-        result = shell(cluster, PAYMENTS_CHECK.replace("COURSE", str(facts["course"])), "CHECK")
+        # The worker (started now: the tasks waited in the broker) writes the ledger rows.
+        start_worker(cluster)
+        check_code = PAYMENTS_CHECK.replace("COURSE", str(facts["course"]))
+        by_worker = 0
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            by_worker = shell(cluster, check_code, "CHECK")["ledger_sales"]
+            if by_worker >= count:
+                break
+            time.sleep(2)
+        swept = shell(cluster, LEDGER_SWEEP, "SWEEP")["written"]
+        log(f"postgres: {by_worker} orders ledgered by the worker's tasks, {swept} more by the sweep")
+        result = shell(cluster, check_code, "CHECK")
         check(result["paid"] == result["orders"] == count, f"{result['paid']} of {count} orders are paid")
         check(result["payments"] == count, f"{result['payments']} payments for {count} orders")
         check(result["events"] == result["applied"] == count, f"{result['applied']} events applied of {count}")
@@ -634,7 +655,8 @@ def drill_postgres(drills: Drills) -> str:
             f"{count} webhooks, PostgreSQL crashed (pg_ctl stop -m immediate) after {settled_before} acknowledged "
             f"and was back {back_at - crash_at:.1f} s later; {len(failed)} deliveries failed meanwhile and were retried; "
             f"0 failures after it was back; {result['paid']} orders paid, {result['payments']} payments, "
-            f"{result['ledger_sales']} sales in {result['ledger_rows']} ledger rows, {result['applied']} events "
+            f"{result['ledger_sales']} sales in {result['ledger_rows']} ledger rows ({by_worker} by the worker's "
+            f"tasks, {swept} by the sweep), {result['applied']} events "
             f"applied once; crashed again while idle: {first_try}/{count} replays answered at the first attempt "
             f"(dead kept connections replaced) and changed nothing"
         )

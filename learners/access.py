@@ -134,15 +134,18 @@ class CourseAccess:
         return OPEN
 
 
-def course_access_for(*, user, course: CoursePage) -> CourseAccess:
+def course_access_for(*, user, course: CoursePage, enrollment: Enrollment | None = None) -> CourseAccess:
     """Everything needed to decide access to each lesson of `course`: the enrollment, its progress
     rows and (for a user who is not a student) the staff check, a query each; prerequisites come
-    with the course's cached structure."""
-    enrollment = None
+    with the course's cached structure. A caller that holds the user's enrollment in `course`
+    (e.g. locked) passes it, and it is not read again."""
     completed: set[int] = set()
     progress: dict[int, tuple[str, datetime | None]] = {}
+    if enrollment is not None and (enrollment.user_id != user.pk or enrollment.course_id != course.pk):
+        raise ValueError("The enrollment is not this user's in this course.")
     if user.is_authenticated:
-        enrollment = Enrollment.objects.filter(user=user, course_id=course.pk).first()
+        if enrollment is None:
+            enrollment = Enrollment.objects.filter(user=user, course_id=course.pk).first()
         if enrollment:
             progress = {
                 lesson_id: (status, last)
@@ -222,12 +225,18 @@ class LearningContext:
 
 
 def learning_context_for(
-    *, user, lesson: LessonPage, course: CoursePage | None = None, access: CourseAccess | None = None
+    *,
+    user,
+    lesson: LessonPage,
+    course: CoursePage | None = None,
+    access: CourseAccess | None = None,
+    enrollment: Enrollment | None = None,
 ) -> LearningContext:
     """The learning context of `user` in `lesson`: the course access (loaded here unless the
-    caller already has it for the same user and course) and the verdict."""
+    caller already has it for the same user and course; `enrollment`, the user's in the course,
+    when the caller holds it) and the verdict."""
     if access is None or access.user != user:
-        access = course_access_for(user=user, course=course or _course_of(lesson))
+        access = course_access_for(user=user, course=course or _course_of(lesson), enrollment=enrollment)
     return LearningContext(access=access, lesson=lesson, verdict=access.lesson(lesson))
 
 

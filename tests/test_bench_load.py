@@ -54,7 +54,7 @@ def test_each_prepared_quiz_submit_passes_once(client):
     assert QuizAttempt.objects.filter(pk__in=[e["attempt_id"] for e in entries], passed=True).count() == 2
 
 
-def test_each_prepared_webhook_settles_one_order(client, settings):
+def test_each_prepared_webhook_settles_one_order(client, settings, django_capture_on_commit_callbacks):
     settings.PAYSTACK_SECRET_KEY = "sk_test_bench_load"
     call_command("seed_demo", stdout=io.StringIO())
     paid_before = Order.objects.filter(status=Order.Status.PAID).count()
@@ -70,7 +70,8 @@ def test_each_prepared_webhook_settles_one_order(client, settings):
                 headers={"x-paystack-signature": entry["signature"]},
             )
 
-        assert deliver().json()["detail"].endswith(" paid")
+        with django_capture_on_commit_callbacks(execute=True):  # the ledger task follows the commit
+            assert deliver().json()["detail"].endswith(" paid")
         assert deliver().json()["detail"] == "Already received."
     orders = Order.objects.filter(user__email__startswith="bench-buyer-t-")
     assert orders.count() == 2 and Order.objects.filter(status=Order.Status.PAID).count() == paid_before + 2

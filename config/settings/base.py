@@ -530,7 +530,9 @@ PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=True)
 # Blank: derived from SECRET_KEY (payments.gateways.sandbox.webhook_secret).
 SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="")
 PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
-# Dotted paths called inside the settle / refund transaction, once per order item:
+# Dotted paths called once per order item, under the order's row lock: settled hooks by the task
+# order_ledger_record_task after the settle commits (or by a refund, or the sweep below, when
+# still missing; they must be idempotent on source_key), refunded hooks inside the refund.
 # settled: hook(source_key=, course=, gross_cents=, currency=, occurred_at=)
 # refunded: hook(source_key=, occurred_at=)
 PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_record_sale"]
@@ -539,6 +541,10 @@ PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_reverse_sa
 # period_start=, period_end=); refunded: hook(payment=, refund_key=, refunded_gross_cents=, occurred_at=).
 SUBSCRIPTION_PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_record"]
 SUBSCRIPTION_PAYMENT_REFUNDED_HOOKS: list[str] = ["payments.earnings.subscriptions.subscription_earnings_reverse"]
+CELERY_BEAT_SCHEDULE["payments-orders-ledger-sweep"] = {
+    "task": "payments.commerce.tasks.orders_ledger_sweep_task",
+    "schedule": env.int("ORDERS_LEDGER_SWEEP_EVERY_SECONDS", default=600),
+}
 CELERY_BEAT_SCHEDULE["payments-subscriptions-dunning"] = {
     "task": "payments.commerce.tasks.subscriptions_dunning_task",
     "schedule": env.int("SUBSCRIPTION_DUNNING_EVERY_SECONDS", default=3600),

@@ -10,7 +10,8 @@ Rules (docs/assessments.md):
   with the answers saved so far — on the student's next request, and by the Celery task
   `quiz_attempt_expire` scheduled for the deadline (and swept periodically by beat).
 - Max attempts hold under concurrency: starting locks the enrollment row, and
-  (enrollment, block, number) is unique; submitting locks the attempt row.
+  (enrollment, block, number) is unique; submitting (and expiring) locks the attempt row and
+  its enrollment's in one statement, and grades, completes and answers under that one lock.
 - Feedback (right answers, per-option feedback, explanations) is shown per the quiz's mode:
   `immediate`, `after_last` (once no attempts are left) or `never`.
 """
@@ -25,7 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from learners.access import LearningContext, learning_context_for
-from learners.activity_blocks import Activity, activity_for_student
+from learners.activity_blocks import Activity, _block_in, activity_for_student
 from learners.enrollment.services import LearningError, activity_complete
 from learners.models import Enrollment, QuizAttempt
 
@@ -203,10 +204,11 @@ def overdue(attempt: QuizAttempt, now=None) -> bool:
     return bool(attempt.deadline and (now or timezone.now()) > attempt.deadline + _grace())
 
 
+NOT_ENROLLED = "Enroll in this course to take its quizzes."
+
+
 def _quiz_for(*, user, block_id: str) -> tuple[Activity, "LearningContext"]:
-    return activity_for_student(
-        user=user, block_id=block_id, block_type="quiz", not_enrolled="Enroll in this course to take its quizzes."
-    )
+    return activity_for_student(user=user, block_id=block_id, block_type="quiz", not_enrolled=NOT_ENROLLED)
 
 
 def quiz_get(*, user, block_id: str) -> QuizState:
@@ -307,7 +309,11 @@ def quiz_answer_save(*, user, attempt_id, question_id: str, option_ids: list[str
     return attempt
 
 
-def _finish(attempt: QuizAttempt, *, auto: bool) -> QuizAttempt:
+def _finish(attempt: QuizAttempt, *, auto: bool) -> tuple[list, "LearningContext"]:
+    """Grade and submit `attempt`, whose row and enrollment's the caller has locked (with the
+    enrollment, its user and course, and the lesson loaded), and complete the quiz activity
+    when it passed. Returns the student's attempts at this quiz (oldest first) and their
+    learning context in the lesson, read under that lock: what the result needs."""
     score, total = _grade(attempt.snapshot, attempt.answers)
     attempt.status = QuizAttempt.Status.SUBMITTED
     attempt.submitted_at = timezone.now()
@@ -316,30 +322,66 @@ def _finish(attempt: QuizAttempt, *, auto: bool) -> QuizAttempt:
     attempt.max_points = total
     attempt.score_percent = round(score * 100 / total, 1) if total else 0.0
     attempt.passed = attempt.score_percent >= attempt.snapshot["passing_score"]
-    attempt.save()
+    attempt.save(
+        update_fields=[
+            "answers",
+            "status",
+            "submitted_at",
+            "auto_submitted",
+            "score_points",
+            "max_points",
+            "score_percent",
+            "passed",
+        ]
+    )
+    enrollment = attempt.enrollment
+    attempts = [
+        attempt if other.pk == attempt.pk else other
+        for other in QuizAttempt.objects.filter(enrollment_id=enrollment.pk, block_id=attempt.block_id)
+    ]
+    context = learning_context_for(
+        user=enrollment.user, lesson=attempt.lesson, course=enrollment.course, enrollment=enrollment
+    )
     if attempt.passed:
-        best = QuizAttempt.objects.filter(
-            enrollment_id=attempt.enrollment_id, block_id=attempt.block_id, status=QuizAttempt.Status.SUBMITTED
-        ).aggregate(best=Max("score_percent"))["best"]
+        best = max(
+            other.score_percent
+            for other in attempts
+            if other.status == QuizAttempt.Status.SUBMITTED and other.score_percent is not None
+        )
         try:
-            context = learning_context_for(user=attempt.enrollment.user, lesson=attempt.lesson)
-            activity_complete(context=context, block_id=attempt.block_id, score_percent=best)
+            activity_complete(context=context, block_id=attempt.block_id, score_percent=best, enrollment_locked=True)
         except LearningError:  # the block left the lesson or access closed: the grade stands
             pass
-    return attempt
+    return attempts, context
 
 
-def quiz_attempt_submit(*, user, attempt_id, answers: dict | None = None, block_id: str | None = None) -> QuizAttempt:
+def _locked_attempts():
+    # One query finds the attempt and locks its row and its enrollment's (which serialises
+    # this student's starts, submits and completions), with what grading and completing read.
+    return QuizAttempt.objects.select_for_update(of=("self", "enrollment")).select_related(
+        "enrollment__user", "enrollment__course", "lesson"
+    )
+
+
+@dataclass
+class Submitted:
+    """A submitted attempt and whether its result may show the feedback (quiz_get's rule)."""
+
+    attempt: QuizAttempt
+    with_feedback: bool
+
+
+def quiz_submit(*, user, attempt_id, answers: dict | None = None, block_id: str | None = None) -> Submitted:
     """Submit an attempt with its final answers (merged over those saved), grade it, and
     complete the quiz activity when it passes. After the deadline (plus grace) the posted
     answers are ignored and the attempt is submitted with what was saved in time. The attempt
-    must be the user's own (and of quiz `block_id`, when given): LearningError('not_found')."""
+    must be the user's own (and of quiz `block_id`, when given): LearningError('not_found').
+
+    The feedback rule is then decided as `quiz_get` would, from what the submit read under
+    its lock: the access policy refuses (after the grade is saved) a student no longer let
+    into the lesson, and the settings are those of the quiz block as published now."""
     with transaction.atomic():
-        # One query finds the user's own attempt and locks its row and its enrollment's (which
-        # serialises this student's starts, submits and completions).
-        mine = QuizAttempt.objects.select_for_update(of=("self", "enrollment")).select_related(
-            "enrollment__user", "lesson"
-        )
+        mine = _locked_attempts()
         if block_id is not None:
             mine = mine.filter(block_id=block_id)
         attempt = mine.filter(pk=attempt_id, enrollment__user_id=getattr(user, "pk", None)).first()
@@ -348,25 +390,41 @@ def quiz_attempt_submit(*, user, attempt_id, answers: dict | None = None, block_
         if not attempt.is_open:
             raise LearningError("This attempt has already been submitted.", "already_submitted")
         if overdue(attempt):
-            return _finish(attempt, auto=True)
-        if answers:
-            attempt.answers = {**attempt.answers, **_clean_answers(attempt.snapshot, answers)}
-        return _finish(attempt, auto=False)
+            attempts, context = _finish(attempt, auto=True)
+        else:
+            if answers:
+                attempt.answers = {**attempt.answers, **_clean_answers(attempt.snapshot, answers)}
+            attempts, context = _finish(attempt, auto=False)
+    lesson = attempt.lesson
+    child = _block_in(lesson, attempt.block_id) if lesson.live else None
+    if child is None or child.block_type != "quiz":  # the block moved or left: ask the long way
+        return Submitted(attempt, quiz_get(user=user, block_id=attempt.block_id).feedback_allowed)
+    context.learner(NOT_ENROLLED)
+    state = QuizState(
+        activity=Activity(
+            block_id=attempt.block_id, block_type="quiz", lesson=lesson, course=context.course, value=child.value
+        ),
+        enrollment=context.enrollment,
+        attempts=attempts,
+        settings=quiz_settings(child.value),
+    )
+    return Submitted(attempt, state.feedback_allowed)
+
+
+def quiz_attempt_submit(*, user, attempt_id, answers: dict | None = None, block_id: str | None = None) -> QuizAttempt:
+    """`quiz_submit` → the submitted attempt."""
+    return quiz_submit(user=user, attempt_id=attempt_id, answers=answers, block_id=block_id).attempt
 
 
 def quiz_attempt_expire(*, attempt_id) -> QuizAttempt | None:
     """Submit an open attempt whose deadline (plus grace) has passed; otherwise do nothing.
     Safe to run twice and at any time."""
     with transaction.atomic():
-        attempt = (
-            QuizAttempt.objects.select_for_update()
-            .select_related("enrollment__user", "lesson")
-            .filter(pk=attempt_id)
-            .first()
-        )
+        attempt = _locked_attempts().filter(pk=attempt_id).first()
         if attempt is None or not attempt.is_open or not overdue(attempt):
             return attempt
-        return _finish(attempt, auto=True)
+        _finish(attempt, auto=True)
+        return attempt
 
 
 def quiz_attempts_expire_overdue() -> int:

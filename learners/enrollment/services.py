@@ -2,6 +2,7 @@
 complete a lesson, complete a course."""
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -292,34 +293,85 @@ def activity_complete(
     context: "LearningContext",
     block_id: str,
     score_percent: float | None = None,
+    enrollment_locked: bool = False,
 ) -> BlockCompletion:
     """Record that the student finished one activity block; completes the lesson when it
     was the last one. Safe to call twice. Refused unless the access policy lets the student
-    into the lesson."""
+    into the lesson. `enrollment_locked`: the caller holds the enrollment row's lock and
+    loaded `context` while holding it (quiz submit), so neither the lock nor the progress
+    rows are taken again."""
     lesson = context.lesson
     blocks = activity_block_ids(lesson)
     if block_id not in blocks:
         raise LearningError("That activity is not part of this lesson.", "not_found")
     enrollment = context.learner()
-    with transaction.atomic():
-        # The enrollment row serialises this student's completions: two activities of one
-        # lesson finished at once each see the other's, so the lesson completes.
-        Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
-        completion, created = BlockCompletion.objects.get_or_create(
-            enrollment=enrollment,
-            lesson=lesson,
-            block_id=block_id,
-            defaults={"block_type": blocks[block_id], "score_percent": score_percent},
-        )
-        if not created and score_percent is not None and (completion.score_percent or 0) < score_percent:
+    # Under the caller's lock, inside its transaction: no savepoint of its own.
+    with nullcontext() if enrollment_locked else transaction.atomic():
+        if not enrollment_locked:
+            # The enrollment row serialises this student's completions: two activities of one
+            # lesson finished at once each see the other's, so the lesson completes.
+            Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
+        # Every completion is written under that lock, so what is read here stays true until
+        # the commit: one read, then the insert (or the better score) without a savepoint.
+        done = {row.block_id: row for row in BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson)}
+        completion = done.get(block_id)
+        if completion is None:
+            completion = done[block_id] = BlockCompletion.objects.create(
+                enrollment=enrollment,
+                lesson=lesson,
+                block_id=block_id,
+                block_type=blocks[block_id],
+                score_percent=score_percent,
+            )
+        elif score_percent is not None and (completion.score_percent or 0) < score_percent:
             completion.score_percent = score_percent
             completion.save(update_fields=["score_percent"])
-        done = set(
-            BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson).values_list("block_id", flat=True)
-        )
-        if set(blocks) <= done:
-            _lesson_mark_complete(enrollment=enrollment, lesson=lesson)
+        if set(blocks) <= set(done):
+            if enrollment_locked:
+                _lesson_mark_complete_locked(context=context)
+            else:
+                _lesson_mark_complete(enrollment=enrollment, lesson=lesson)
     return completion
+
+
+def _lesson_mark_complete_locked(*, context: "LearningContext") -> None:
+    """`_lesson_mark_complete` for a caller that holds the enrollment row's lock and loaded
+    `context` (its progress rows) under it: the progress row is written in one statement and
+    the course's completion is decided from the context, without reading either again.
+    Completions all take that lock, so the context's completed lessons are still exact."""
+    enrollment, lesson = context.access.enrollment, context.lesson
+    known = context.lesson_progress
+    if known is None or known[0] != LessonProgress.Status.COMPLETED:
+        now = timezone.now()
+        if known is None:
+            # A visit may write the row without the enrollment lock: insert, or complete the row it wrote.
+            LessonProgress.objects.bulk_create(
+                [
+                    LessonProgress(
+                        enrollment=enrollment,
+                        lesson=lesson,
+                        status=LessonProgress.Status.COMPLETED,
+                        completed_at=now,
+                        first_accessed_at=now,
+                    )
+                ],
+                update_conflicts=True,
+                unique_fields=["enrollment", "lesson"],
+                update_fields=["status", "completed_at"],
+            )
+        else:
+            LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
+                status=LessonProgress.Status.COMPLETED,
+                completed_at=now,
+                first_accessed_at=Coalesce(F("first_accessed_at"), Value(now)),
+            )
+    if enrollment.status != Enrollment.Status.ACTIVE:
+        return
+    lesson_ids = context.access.lesson_ids
+    if lesson_ids is None:
+        lesson_ids = frozenset(course_lesson_ids(context.course))
+    if lesson_ids and lesson_ids <= context.access.completed_lesson_ids | {lesson.pk}:
+        course_complete(enrollment=enrollment)
 
 
 def lesson_completion_rule(lesson: LessonPage) -> str:

@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -22,7 +24,7 @@ from payments.commerce.coupons import coupon_redeem_for_order
 from payments.commerce.invoices import invoice_number_allocate
 from payments.commerce.subscriptions import subscription_activate, subscription_extend
 from payments.earnings.ledger import split_by_weights
-from payments.models import Order, Payment, PaymentRefund, Subscription
+from payments.models import LedgerEntry, Order, OrderItem, Payment, PaymentRefund, Subscription
 
 logger = logging.getLogger("payments")
 
@@ -34,6 +36,10 @@ class Refused(DomainError):
     """The event does not fit the order (amount, currency, gateway): nothing was written."""
 
     default_code = "event_refused"
+
+
+class NoSuchOrder(Refused):
+    """No order has the event's reference (it may name a subscription's charge instead)."""
 
 
 @dataclass
@@ -64,6 +70,87 @@ def _receipt_after_commit(order: Order) -> None:
     task_send_on_commit(task=send_receipt_task, kwargs={"order_id": order.pk})
 
 
+def _ledger_after_commit(order: Order) -> None:
+    from outbox.services import task_send_on_commit
+    from payments.commerce.tasks import order_ledger_record_task
+
+    if getattr(settings, "PAYMENT_SETTLED_HOOKS", []):
+        task_send_on_commit(task=order_ledger_record_task, kwargs={"order_id": order.pk})
+
+
+def _sale_hooks_missing(*, order: Order, items: list, payment: Payment | None = None) -> int:
+    """Run PAYMENT_SETTLED_HOOKS for each item of a paid course order whose sale ledger rows
+    are not written yet (all of them when the hooks are not the ledger's); the caller holds
+    the order lock. Returns how many items it wrote."""
+    keys = {f"order-item:{item.pk}": item for item in items}
+    written = set(
+        LedgerEntry.objects.filter(source_key__in=list(keys), kind=LedgerEntry.Kind.SALE).values_list(
+            "source_key", flat=True
+        )
+    )
+    missing = [(key, item) for key, item in keys.items() if key not in written]
+    if not missing:
+        return 0
+    payment = payment or Payment.objects.filter(order=order).order_by("pk").first()
+    occurred_at = payment.settled_at if payment and payment.settled_at else order.paid_at or timezone.now()
+    for key, item in missing:
+        _run_hooks(
+            "PAYMENT_SETTLED_HOOKS",
+            source_key=key,
+            course=item.course,
+            gross_cents=item.paid_cents,
+            currency=order.currency,
+            occurred_at=occurred_at,
+        )
+    return len(missing)
+
+
+def order_ledger_record(*, order_id: int) -> int:
+    """The instructors' ledger rows of a paid course order (PAYMENT_SETTLED_HOOKS per item),
+    written under the order lock. Idempotent: items whose rows exist are skipped, and the
+    ledger's own hook is idempotent on its source key. An order no longer paid (refunded:
+    the refund wrote them first) is left alone. Returns how many items it wrote."""
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update()
+            .filter(pk=order_id, kind=Order.Kind.COURSES, status=Order.Status.PAID)
+            .first()
+        )
+        if order is None:
+            return 0
+        return _sale_hooks_missing(order=order, items=list(order.items.select_related("course").order_by("pk")))
+
+
+# A paid order whose ledger task has not run within this long is written by the sweep.
+LEDGER_SWEEP_AFTER = timedelta(minutes=2)
+
+
+def orders_ledger_sweep(*, limit: int = 500, paid_before: timedelta = LEDGER_SWEEP_AFTER) -> int:
+    """Beat (every 10 minutes): paid course orders with an item without sale ledger rows (its
+    task lost or failed), paid at least `paid_before` ago, get them. Returns how many items
+    were written."""
+    if not getattr(settings, "PAYMENT_SETTLED_HOOKS", []):
+        return 0
+    key = Concat(Value("order-item:"), Cast("pk", CharField()))
+    written = LedgerEntry.objects.filter(source_key=OuterRef("key"), kind=LedgerEntry.Kind.SALE)
+    order_ids = list(
+        OrderItem.objects.filter(
+            order__kind=Order.Kind.COURSES,
+            order__status=Order.Status.PAID,
+            order__paid_at__lte=timezone.now() - paid_before,
+        )
+        .annotate(key=key)
+        .filter(~Exists(written))
+        .values_list("order_id", flat=True)
+        .distinct()
+        .order_by("order_id")[:limit]
+    )
+    written_items = sum(order_ledger_record(order_id=order_id) for order_id in order_ids)
+    if written_items:
+        logger.warning("ledger sweep wrote the rows of %s order items", written_items)
+    return written_items
+
+
 @transaction.atomic
 def order_settle(
     *,
@@ -75,10 +162,18 @@ def order_settle(
     subscription_reference: str = "",
     period_end_ts: int | None = None,
 ) -> Outcome:
-    """The gateway says the order is paid. Grants access once, whatever arrives twice."""
-    order = Order.objects.select_for_update().filter(reference=order_reference).first()
+    """The gateway says the order is paid. Grants access once, whatever arrives twice.
+
+    What the reply needs happens here: the payment, the order paid, the coupon counted, access
+    granted, the invoice number. The instructors' ledger rows of a course order are written by
+    `order_ledger_record_task` after the commit (under the order lock, idempotent; a refund and
+    the beat sweep `orders_ledger_sweep` write any still missing first)."""
+    # The buyer comes with the order (enrollment needs it); only the order row is locked.
+    order = (
+        Order.objects.select_for_update(of=("self",)).select_related("user").filter(reference=order_reference).first()
+    )
     if order is None:
-        raise Refused(f"no order with reference {order_reference!r}")
+        raise NoSuchOrder(f"no order with reference {order_reference!r}")
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         first = Payment.objects.filter(order=order).values_list("gateway_reference", flat=True).first()
         if (
@@ -110,20 +205,11 @@ def order_settle(
     order.status = Order.Status.PAID
     order.paid_at = now
     order.failure_reason = ""
-    order.invoice_number = invoice_number_allocate()
-    order.save(update_fields=["status", "paid_at", "failure_reason", "invoice_number"])
     coupon_redeem_for_order(order=order)
     if order.kind == Order.Kind.COURSES:
         for item in order.items.select_related("course"):
             enrollment_create(user=order.user, course=item.course, source=Enrollment.Source.PAYMENT)
-            _run_hooks(
-                "PAYMENT_SETTLED_HOOKS",
-                source_key=f"order-item:{item.pk}",
-                course=item.course,
-                gross_cents=item.paid_cents,
-                currency=order.currency,
-                occurred_at=payment.settled_at,
-            )
+        _ledger_after_commit(order)
     elif order.subscription_id:
         subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
         subscription_activate(subscription=subscription, gateway_subscription_id=subscription_reference, paid_at=now)
@@ -134,6 +220,10 @@ def order_settle(
             period_start=now,
             period_end=subscription.current_period_end,
         )
+    # The invoice number last: the counter row stays locked until the commit, so the shorter
+    # the rest of the transaction after it, the less settlements wait for each other.
+    order.invoice_number = invoice_number_allocate()
+    order.save(update_fields=["status", "paid_at", "failure_reason", "invoice_number"])
     _receipt_after_commit(order)
     logger.info("order %s settled by %s %s", order.pk, gateway, transaction_reference)
     return Outcome(True, f"order {order.pk} paid", order)
@@ -289,6 +379,10 @@ def refund_apply(
         order.save(update_fields=["status"])
     partial = {} if whole_at_once else {"refund_key": f"refund:{refund.pk}"}
     items = list(order.items.select_related("course").order_by("pk"))
+    if order.kind == Order.Kind.COURSES:
+        # The sale's rows come from a task after the settle: write any still missing, so the
+        # refund has something to reverse (under the order lock, as the task would).
+        _sale_hooks_missing(order=order, items=items, payment=payment)
     refunded_per_item = split_by_weights(total=payment.refunded_cents, weights=[item.paid_cents for item in items])
     for item, refunded in zip(items, refunded_per_item, strict=True):
         if full:

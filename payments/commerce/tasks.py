@@ -1,17 +1,19 @@
-"""Background work for payments: receipts with the PDF tax invoice, and the daily expiry of
-subscriptions whose paid period is over. Both are safe to run twice."""
+"""Background work for payments: receipts with the PDF tax invoice, the instructors' ledger
+rows of a settled course order (and their sweep), and the daily expiry of subscriptions whose
+paid period is over. All are safe to run twice."""
 
 import logging
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.site_url import site_root_url
 from payments.commerce.dunning import subscriptions_dunning
 from payments.commerce.invoices import invoice_pdf
+from payments.commerce.settlement import order_ledger_record, orders_ledger_sweep
 from payments.commerce.subscriptions import subscriptions_expire
 from payments.models import Order
 
@@ -36,6 +38,19 @@ def send_receipt_task(self, *, order_id: int) -> bool:
         order.receipt_sent_at = timezone.now()
         order.save(update_fields=["receipt_sent_at"])
     return True
+
+
+@shared_task(bind=True, autoretry_for=(OSError, DatabaseError), retry_backoff=True, max_retries=5)
+def order_ledger_record_task(self, *, order_id: int) -> int:
+    """The instructors' ledger rows of a paid course order, after its settle commits.
+    Idempotent (under the order lock, items already written are skipped)."""
+    return order_ledger_record(order_id=order_id)
+
+
+@shared_task
+def orders_ledger_sweep_task() -> int:
+    """Periodic (celery beat): paid course orders still without their ledger rows get them."""
+    return orders_ledger_sweep()
 
 
 @shared_task

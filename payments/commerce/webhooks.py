@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from payments.commerce.dunning import subscription_mark_past_due
 from payments.commerce.settlement import (
+    NoSuchOrder,
     Outcome,
     Refused,
     order_fail,
@@ -29,7 +30,7 @@ from payments.commerce.settlement import (
 )
 from payments.commerce.subscriptions import subscription_mark_cancelled
 from payments.gateways import EventKind, Gateway, GatewayError, GatewayEvent, WebhookRefused, get_gateway
-from payments.models import Order, Payment, WebhookEvent
+from payments.models import Payment, WebhookEvent
 
 logger = logging.getLogger("payments.commerce.webhooks")
 
@@ -135,16 +136,19 @@ def _reply_for(stored: WebhookEvent, *, duplicate: bool) -> WebhookResult:
 def _apply(*, gateway: str, event: GatewayEvent) -> Outcome:
     kind = event.kind
     if kind == EventKind.PAYMENT_SUCCEEDED:
-        if event.order_reference and _is_order(event.order_reference):
-            return order_settle(
-                order_reference=event.order_reference,
-                gateway=gateway,
-                transaction_reference=event.transaction_reference,
-                amount_cents=event.amount_cents,
-                currency=event.currency,
-                subscription_reference=event.subscription_reference,
-                period_end_ts=event.period_end_ts,
-            )
+        if event.order_reference and _is_uuid(event.order_reference):
+            try:  # one query finds and locks the order; none with that reference: maybe a plan's charge
+                return order_settle(
+                    order_reference=event.order_reference,
+                    gateway=gateway,
+                    transaction_reference=event.transaction_reference,
+                    amount_cents=event.amount_cents,
+                    currency=event.currency,
+                    subscription_reference=event.subscription_reference,
+                    period_end_ts=event.period_end_ts,
+                )
+            except NoSuchOrder:
+                pass
         if event.plan_code or event.subscription_reference:  # PayStack charges a plan under its own reference
             return subscription_renew(
                 gateway=gateway,
@@ -210,9 +214,9 @@ def _apply(*, gateway: str, event: GatewayEvent) -> Outcome:
     return Outcome(False, "nothing to do")
 
 
-def _is_order(reference: str) -> bool:
+def _is_uuid(reference: str) -> bool:
     try:
         uuid.UUID(str(reference))
     except ValueError:
         return False
-    return Order.objects.filter(reference=reference).exists()
+    return True

@@ -137,3 +137,73 @@ def test_submissions_list_and_grade_only_for_course_instructors(client, student,
     assert graded.status_code == 200 and graded.json()["score"] == 9 and graded.json()["reopened"]
     assert client.get(f"/api/v1/assignments/{block_id}/submissions/?status=ungraded").json()["count"] == 0
     assert AssignmentSubmission.objects.get().feedback == "Great"
+
+
+def test_a_passing_submit_grades_completes_and_answers_in_a_fixed_number_of_queries(
+    client, student, django_assert_num_queries
+):
+    """Issue 24: one lock (attempt and enrollment in one statement), the access read once
+    under it, and the lesson's and course's completion written without reading them again."""
+    from accounts.tokens import token_pair_issue
+    from learners.assessments.quiz import quiz_attempt_start
+    from learners.models import BlockCompletion, Enrollment, LessonProgress
+
+    course, lesson, block_id = course_with("quiz", quiz_value(), student=student)
+    attempt = quiz_attempt_start(user=student, block_id=block_id)
+    token = token_pair_issue(user=student).access
+    answers = {qid: correct for qid, _, correct in questions_of(lesson)}
+    # user; savepoint; attempt+enrollment locked; attempt saved; the quiz's attempts; progress
+    # rows; completions of the lesson; completion inserted; progress upserted; course completed;
+    # release.
+    with django_assert_num_queries(11):
+        response = client.post(
+            f"/api/v1/quizzes/{block_id}/submit/",
+            {"attempt_id": attempt.pk, "answers": answers},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
+    assert response.status_code == 200 and response.json()["passed"] and response.json()["feedback_shown"]
+    enrollment = Enrollment.objects.get(user=student, course=course)
+    assert enrollment.status == Enrollment.Status.COMPLETED
+    assert BlockCompletion.objects.get(enrollment=enrollment, block_id=block_id).score_percent == 100.0
+    progress = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson)
+    assert progress.status == LessonProgress.Status.COMPLETED and progress.first_accessed_at
+
+
+def test_a_passing_submit_completes_a_visited_lesson_and_keeps_the_first_visit(client, student):
+    from learners.access import learning_context_for
+    from learners.assessments.quiz import quiz_attempt_start
+    from learners.enrollment.services import lesson_visit
+    from learners.models import LessonProgress
+
+    course, lesson, block_id = course_with("quiz", quiz_value(feedback_mode="after_last"), student=student)
+    lesson_visit(context=learning_context_for(user=student, lesson=lesson))
+    first = LessonProgress.objects.get(lesson=lesson).first_accessed_at
+    client.force_login(student)
+    attempt = quiz_attempt_start(user=student, block_id=block_id)
+    answers = {qid: correct for qid, _, correct in questions_of(lesson)}
+    data = client.post(
+        f"/api/v1/quizzes/{block_id}/submit/",
+        {"attempt_id": attempt.pk, "answers": answers},
+        content_type="application/json",
+    ).json()
+    assert data["passed"] and not data["feedback_shown"]  # one attempt of two left
+    progress = LessonProgress.objects.get(lesson=lesson)
+    assert progress.status == LessonProgress.Status.COMPLETED and progress.first_accessed_at == first
+
+
+def test_a_submit_after_access_closed_keeps_the_grade_and_refuses_the_result(client, student):
+    from learners.assessments.quiz import quiz_attempt_start
+    from learners.models import Enrollment
+
+    course, lesson, block_id = course_with("quiz", quiz_value(), student=student)
+    client.force_login(student)
+    attempt = quiz_attempt_start(user=student, block_id=block_id)
+    Enrollment.objects.filter(user=student).update(status=Enrollment.Status.REVOKED)
+    response = client.post(
+        f"/api/v1/quizzes/{block_id}/submit/",
+        {"attempt_id": attempt.pk, "answers": {}},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert QuizAttempt.objects.get(pk=attempt.pk).status == QuizAttempt.Status.SUBMITTED

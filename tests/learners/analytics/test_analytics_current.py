@@ -11,7 +11,7 @@ from coursepages.models import CoursePage
 from learners.analytics.services import analytics_rollup_day
 from learners.models import DailySiteStats
 from payments.commerce.checkout import order_create_for_courses
-from payments.commerce.settlement import order_settle
+from payments.commerce.settlement import order_ledger_record, order_settle
 from payments.earnings.ledger import ledger_record_sale, ledger_reverse_sale
 from tests.factories import make_course
 
@@ -47,6 +47,7 @@ def _buy(student, course):
         amount_cents=order.total_cents,
         currency="ZAR",
     )
+    order_ledger_record(order_id=order.pk)  # the task the commit sends (its ledger rows)
 
 
 def test_a_sale_today_shows_on_the_analytics_at_once_and_agrees_with_the_overview(

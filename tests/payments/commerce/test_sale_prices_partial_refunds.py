@@ -14,7 +14,7 @@ from django.utils import timezone
 from coursepages.models import CoursePage, PlatformSettings
 from learners.models import Enrollment
 from payments.commerce.checkout import order_create_for_courses
-from payments.commerce.settlement import order_settle
+from payments.commerce.settlement import order_ledger_record, order_settle
 from payments.models import LedgerEntry, Order, Payment, PaymentRefund
 from tests.factories import make_course
 
@@ -39,6 +39,7 @@ def on_sale(instructor):
 
 
 def buy(user, course) -> Order:
+    """Order and settle; then the ledger task the commit would send (tasks run eagerly here)."""
     order = order_create_for_courses(user=user, course_ids=[course.pk], gateway="sandbox")
     order_settle(
         order_reference=str(order.reference),
@@ -47,6 +48,7 @@ def buy(user, course) -> Order:
         amount_cents=order.total_cents,
         currency="ZAR",
     )
+    order_ledger_record(order_id=order.pk)
     return order
 
 

@@ -415,3 +415,79 @@ class TestStripe:
         course_order.refresh_from_db()
         assert course_order.status == Order.Status.REFUNDED
         assert Enrollment.objects.get(user=student, course=paid_course).status == Enrollment.Status.REVOKED
+
+
+class TestSettleDefersTheLedger:
+    """Issue 24: the webhook does what its reply needs (payment, order paid, access, invoice
+    number) and the instructors' ledger rows follow from a task after the commit."""
+
+    def test_charge_success_in_a_fixed_number_of_queries_then_the_ledger_task(
+        self, client, student, paid_course, gateways_on, django_assert_num_queries, django_capture_on_commit_callbacks
+    ):
+        from payments.models import LedgerEntry
+
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
+        body = paystack_body(order)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            # event stored; event locked; order found and locked (with its buyer; no other look-up); payment; items;
+            # enrollment (get_or_create); invoice counter locked and counted; order paid; event
+            # applied; with the savepoints of the nested transactions.
+            with django_assert_num_queries(23):
+                response = post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)})
+        assert response.status_code == 200, response.json()
+        assert not LedgerEntry.objects.exists()
+        order.refresh_from_db()
+        assert (order.status, order.invoice_number) == (Order.Status.PAID, 1)
+        for callback in callbacks:  # enrollment notice, ledger task, receipt task (eager here)
+            callback()
+        item = order.items.get()
+        rows = LedgerEntry.objects.filter(source_key=f"order-item:{item.pk}", kind=LedgerEntry.Kind.SALE)
+        assert rows.count() == 2 and sum(row.amount_cents for row in rows) == rows[0].net_cents
+        from payments.commerce.settlement import order_ledger_record
+
+        assert order_ledger_record(order_id=order.pk) == 0 and rows.count() == 2  # idempotent
+
+    def test_a_refund_before_the_task_writes_the_sale_rows_first(self, student, paid_course, gateways_on):
+        from payments.commerce.settlement import order_ledger_record, order_settle, refund_apply
+        from payments.models import LedgerEntry
+
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
+        order_settle(
+            order_reference=str(order.reference),
+            gateway="paystack",
+            transaction_reference="t-1",
+            amount_cents=order.total_cents,
+            currency=order.currency,
+        )
+        assert not LedgerEntry.objects.exists()  # the task has not run
+        refund_apply(payment_id=Payment.objects.get(order=order).pk, refund_reference="r-1", reason="changed mind")
+        sales = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.SALE)
+        refunds = LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REFUND)
+        assert sales.count() == 2 and refunds.count() == 2
+        assert sum(row.amount_cents for row in sales) + sum(row.amount_cents for row in refunds) == 0
+        assert order_ledger_record(order_id=order.pk) == 0 and sales.count() == 2  # the late task: nothing
+
+    def test_the_sweep_writes_what_a_lost_task_did_not(self, student, paid_course, gateways_on, settings):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from payments.commerce.settlement import order_settle, orders_ledger_sweep
+        from payments.models import LedgerEntry
+
+        assert "payments.commerce.tasks.orders_ledger_sweep_task" in {
+            entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        }
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
+        order_settle(
+            order_reference=str(order.reference),
+            gateway="paystack",
+            transaction_reference="t-1",
+            amount_cents=order.total_cents,
+            currency=order.currency,
+        )
+        assert orders_ledger_sweep() == 0  # just paid: its task is still due
+        Order.objects.filter(pk=order.pk).update(paid_at=timezone.now() - timedelta(minutes=5))
+        assert orders_ledger_sweep() == 1
+        assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.SALE).count() == 2
+        assert orders_ledger_sweep() == 0
