@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from .models import CoursePage, LessonPage, SectionPage
+from .permissions import memo_parent
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def authoring_actions(*, page, user, every_section: bool) -> list[AuthoringActio
     if page_class not in (CoursePage, SectionPage, LessonPage):
         return []
     if page_class is LessonPage:
-        section = page.get_parent()
+        section = memo_parent(user, page)
         if not section.permissions_for_user(user).can_add_subpage():
             return []
         return [AuthoringAction("Add another lesson to this section", _add_url(LessonPage, section), "plus")]

@@ -131,6 +131,57 @@ def restrict_to_taught_courses(pages, *, user):
     return pages.filter(visible)
 
 
+def _listing_memo(user) -> dict:
+    """What the permission checks of one request already learnt about course pages, kept on
+    the request's user object (so it lives as long as the request and is never shared with
+    another user): the courses met so far (path → (pk, owner)), whether this user teaches each,
+    and the section pages read as parents. Wagtail's explorer builds a tester several times for
+    every row it lists; without this each one asked the database which course the row is in
+    and whether the user teaches it (issue #24: 752 queries for 50 rows)."""
+    memo = getattr(user, "_course_authoring_memo", None)
+    if memo is None:
+        memo = {"courses": {}, "teaches": {}, "parents": {}}
+        try:
+            user._course_authoring_memo = memo
+        except AttributeError:  # pragma: no cover - a user object without attributes
+            pass
+    return memo
+
+
+def _memo_course_of(user, page):
+    """`course_of(page)`, remembered for the request by the course's path (one query per course
+    met in a request, not one per page)."""
+    from coursepages.models import CoursePage
+
+    memo = _listing_memo(user)["courses"]
+    for path, course in memo.items():
+        if page.path.startswith(path):
+            return course
+    course = course_of(page)
+    if course is not None and isinstance(course, CoursePage):
+        memo[course.path] = course
+    return course
+
+
+def _memo_user_teaches(user, course) -> bool:
+    if course is None:
+        return False
+    memo = _listing_memo(user)["teaches"]
+    if course.pk not in memo:
+        memo[course.pk] = user_teaches(user=user, course=course)
+    return memo[course.pk]
+
+
+def memo_parent(user, page):
+    """`page.get_parent()`, remembered for the request by the parent's path (the rows of one
+    explorer listing share their parent)."""
+    parent_path = page.path[: -page.steplen]
+    memo = _listing_memo(user)["parents"]
+    if parent_path not in memo:
+        memo[parent_path] = page.get_parent()
+    return memo[parent_path]
+
+
 class CourseAuthoringPermissionTester(PagePermissionTester):
     """Wagtail's page permissions, narrowed to the courses an instructor teaches."""
 
@@ -139,7 +190,7 @@ class CourseAuthoringPermissionTester(PagePermissionTester):
         self.restricted = user.is_active and not user.is_superuser and "change" not in self.permissions
         self.teaches = False
         if self.restricted:
-            self.teaches = user_teaches(user=user, course=course_of(page))
+            self.teaches = _memo_user_teaches(user, _memo_course_of(user, page))
             if not self.teaches:
                 # Someone else's course: no rights at all here, whatever "add" on the catalog says.
                 self.permissions = set()
@@ -149,6 +200,23 @@ class CourseAuthoringPermissionTester(PagePermissionTester):
             # Co-instructors edit every page of their course, not only the ones they created.
             return True
         return super().can_edit()
+
+    def can_delete(self, ignore_bulk=False):
+        if (
+            self.user.is_active
+            and not self.user.is_superuser
+            and not self.page_is_root
+            and "change" not in self.permissions
+            and "add" in self.permissions
+            and self.page.numchild == 0
+        ):
+            # Wagtail's rule for an "add"-only author, answered without a query for a leaf page
+            # (its descendants, inclusive, are itself): they may delete it only if they own it
+            # and, without "publish", only while it is not live.
+            if "publish" in self.permissions:
+                return self.page.owner_id == self.user.pk
+            return self.page.owner_id == self.user.pk and not self.page.live
+        return super().can_delete(ignore_bulk=ignore_bulk)
 
 
 class CourseAuthoringPermissionsMixin:
