@@ -7,6 +7,8 @@ PORT ?= 8000
 # The public address: absolute links (emails, certificates, .ics) and the Wagtail Site follow it.
 SITE_URL ?= http://$(HOST):$(PORT)
 export SITE_URL
+# H5P packages whose libraries the demo's admin installs (README "H5P: libraries and grading").
+DEMO_H5P_PACKAGES ?= $(wildcard ../shared/fixtures/h5p)
 
 .PHONY: run test install vendor migrate seed lint e2e clean
 
@@ -35,7 +37,7 @@ migrate: install
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py migrate --noinput
 
 seed: migrate
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(PY) manage.py seed_demo
+	DJANGO_SETTINGS_MODULE=config.settings.dev DEMO_H5P_PACKAGES=$(DEMO_H5P_PACKAGES) $(PY) manage.py seed_demo
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -4,8 +4,12 @@ H5P Hub TrueFalse example's libraries with our own question; README there), and 
 tutor (demotool/, an LTI 1.3 tool served by this site) registered as an LTI tool and launched by
 an AI-tool lesson. Idempotent; a site seeded before with the Hub example's question (about Oslo)
 gets the Python one. The demo's admin installs (approves) the H5P libraries of the packages in
-demo_content/, as an admin would before instructors upload content that uses them."""
+demo_content/, as an admin would before instructors upload content that uses them; with
+DEMO_H5P_PACKAGES (a folder of .h5p files: `make run` passes ../shared/fixtures/h5p when it is
+there) the admin also uploads those packages, which installs their libraries, so an instructor's
+upload of any of them plays at once."""
 
+import os
 from pathlib import Path
 
 from django.core.files import File
@@ -80,6 +84,31 @@ def _package(stdout) -> H5PPackage:
     return package
 
 
+LIBRARY_PACKAGE_TITLE = "H5P example: {name}"
+
+
+def _library_packages(stdout) -> None:
+    """The admin uploads every package of DEMO_H5P_PACKAGES once (by title): an admin's upload
+    installs (approves) the library code it brings."""
+    folder = os.environ.get("DEMO_H5P_PACKAGES", "").strip()
+    if not folder:
+        return
+    paths = sorted(Path(folder).glob("*.h5p"))
+    if not paths:
+        stdout.write(f"DEMO_H5P_PACKAGES={folder}: no .h5p files there")
+        return
+    admin = demo_user("admin@lectern.local")
+    for path in paths:
+        title = LIBRARY_PACKAGE_TITLE.format(name=path.stem)
+        if H5PPackage.objects.filter(title=title).exists():
+            continue
+        with open(path, "rb") as handle:
+            package = h5p_package_store(
+                package=H5PPackage(title=title), upload=File(handle, name=path.name), user=admin
+            )
+        stdout.write(f"installed the H5P libraries of {path.name} ({package.libraries.count()} libraries)")
+
+
 def _attach_tutor(*, tool: LTITool, stdout):
     """AI-tool blocks the content seed made without a registration (Web Development with
     Django, "Practice with the tutor") launch the tutor."""
@@ -133,6 +162,7 @@ def _seed_tutor(*, stdout):
 
 def seed(*, stdout):
     _seed_tutor(stdout=stdout)
+    _library_packages(stdout)
     course = CoursePage.objects.filter(slug="python-for-beginners").first()
     if course is None:
         return

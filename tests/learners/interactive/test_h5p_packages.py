@@ -286,6 +286,53 @@ def test_the_demo_seed_adds_an_h5p_lesson_once():
 
 
 @pytest.mark.django_db
+def test_the_demo_admin_installs_the_libraries_of_the_packages_in_demo_h5p_packages(monkeypatch, tmp_path, instructor):
+    import shutil
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from learners.interactive.h5p_libraries import h5p_package_playable
+    from tests.learners.interactive.interactive_helpers import H5P_FIXTURES
+
+    for name in ("H5P.MultiChoice.h5p", "H5P.SingleChoiceSet.h5p"):
+        shutil.copy(H5P_FIXTURES / name, tmp_path / name)
+    monkeypatch.setenv("DEMO_H5P_PACKAGES", str(tmp_path))
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # once: found again by title
+    examples = H5PPackage.objects.filter(title__startswith="H5P example: ").order_by("title")
+    assert [package.title for package in examples] == [
+        "H5P example: H5P.MultiChoice",
+        "H5P example: H5P.SingleChoiceSet",
+    ]
+    for package in examples:
+        assert package.libraries.exists()
+        assert {library.status for library in package.libraries.all()} == {"approved"}
+        assert {library.approved_by.email for library in package.libraries.all()} == {"admin@lectern.local"}
+    # An instructor's upload of the same package brings no new code: it plays without waiting for an admin.
+    with fixture_upload("H5P.MultiChoice.h5p") as upload:
+        uploaded = h5p_package_store(package=H5PPackage(title="Mine"), upload=upload, user=instructor)
+    assert h5p_package_playable(uploaded)
+    # Without the folder the demo installs only its own package's libraries.
+    with fixture_upload("H5P.QuestionSet.h5p") as upload:
+        other = h5p_package_store(package=H5PPackage(title="Not installed"), upload=upload, user=instructor)
+    assert not h5p_package_playable(other)
+
+
+@pytest.mark.django_db
+def test_a_demo_h5p_packages_folder_without_packages_says_so(monkeypatch, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DEMO_H5P_PACKAGES", str(tmp_path))
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert f"DEMO_H5P_PACKAGES={tmp_path}: no .h5p files there" in out.getvalue()
+    assert not H5PPackage.objects.filter(title__startswith="H5P example: ").exists()
+
+
+@pytest.mark.django_db
 def test_reloading_a_finished_activity_shows_the_recorded_score(client, student):
     from learners.models import H5PResult
 
