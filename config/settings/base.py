@@ -316,6 +316,9 @@ USE_TZ = True
 WAGTAIL_SITE_NAME = env("SITE_NAME", default="Lectern")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_WORKFLOW_ENABLED = True
+# Admin avatars: an uploaded one or Wagtail's own image, never gravatar.com (no third-party
+# requests, the CSP's img-src allows none, and the site works offline).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # One timezone preference per person: the profile page's (accounts.User.timezone), copied to
 # the Wagtail profile at sign-in; Wagtail's own account page does not offer a second one.
 WAGTAIL_USER_TIME_ZONES: list[str] = []
