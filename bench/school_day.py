@@ -2,7 +2,7 @@
 production settings, PostgreSQL, Redis; the set-up of bench/load.py, whose helpers it imports),
 ramped in steps, reported per step and per endpoint.
 
-    .venv/bin/python bench/school_day.py [--steps 20,50,100,150,200] [--duration 20] [--scale 10]
+    .venv/bin/python bench/school_day.py [--steps 50,100,150,200,250,300] [--duration 20] [--scale 10]
 
 Each simulated user is a thread with its own requests.Session and its own student (session
 cookie, CSRF token). Every "tick" (30 s of a real student's time) it sends a progress
@@ -213,7 +213,7 @@ def percentile(values, share):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", default="20,50,100,150,200", help="simulated users per step, comma-separated")
+    parser.add_argument("--steps", default="50,100,150,200,250,300", help="simulated users per step, comma-separated")
     parser.add_argument("--duration", type=int, default=20, help="seconds per step")
     parser.add_argument("--scale", type=float, default=10.0, help="think time divided by this (tick = 30/scale s)")
     options = parser.parse_args()
