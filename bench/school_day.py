@@ -2,7 +2,7 @@
 production settings, PostgreSQL, Redis; the set-up of bench/load.py, whose helpers it imports),
 ramped in steps, reported per step and per endpoint.
 
-    .venv/bin/python bench/school_day.py [--steps 50,100,150,200,250,300] [--duration 20] [--scale 10]
+    .venv/bin/python bench/school_day.py [--steps 50,100,150,200,250,300] [--duration 20] [--scale 10] [--warm-up 10]
 
 Each simulated user is a thread with its own requests.Session and its own student (session
 cookie, CSRF token). Every "tick" (30 s of a real student's time) it sends a progress
@@ -215,6 +215,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", default="50,100,150,200,250,300", help="simulated users per step, comma-separated")
     parser.add_argument("--duration", type=int, default=20, help="seconds per step")
+    parser.add_argument("--warm-up", type=int, default=10, help="untimed seconds of load before the first step")
     parser.add_argument("--scale", type=float, default=10.0, help="think time divided by this (tick = 30/scale s)")
     options = parser.parse_args()
     steps = [int(step) for step in options.steps.split(",")]
@@ -273,7 +274,9 @@ def main():
                 )
                 thread.start()
                 threads.append(thread)
-            stop.wait(tick)  # the new users' first tick spreads them out
+            # The new users' first tick spreads them out; before the first step, --warm-up
+            # seconds more of untimed load (first connections, cold caches).
+            stop.wait(tick + (options.warm_up if step == steps[0] else 0))
             record.take()
             before = counters(gunicorn.pid, DB_NAME, client, cluster.env["CELERY_QUEUE"])
             started = time.monotonic()
