@@ -139,7 +139,6 @@ def course_access_for(*, user, course: CoursePage, enrollment: Enrollment | None
     rows and (for a user who is not a student) the staff check, a query each; prerequisites come
     with the course's cached structure. A caller that holds the user's enrollment in `course`
     (e.g. locked) passes it, and it is not read again."""
-    completed: set[int] = set()
     progress: dict[int, tuple[str, datetime | None]] = {}
     if enrollment is not None and (enrollment.user_id != user.pk or enrollment.course_id != course.pk):
         raise ValueError("The enrollment is not this user's in this course.")
@@ -153,14 +152,21 @@ def course_access_for(*, user, course: CoursePage, enrollment: Enrollment | None
                     "lesson_id", "status", "last_accessed_at"
                 )
             }
-            completed = {pk for pk, (status, _last) in progress.items() if status == LessonProgress.Status.COMPLETED}
-    structure = course_structure(course)
+    return _course_access(
+        user=user, course=course, enrollment=enrollment, progress=progress, structure=course_structure(course)
+    )
+
+
+def _course_access(*, user, course: CoursePage, enrollment, progress: dict, structure) -> CourseAccess:
+    """A CourseAccess from the progress rows loaded ({lesson id: (status, last accessed)})."""
     return CourseAccess(
         user=user,
         course=course,
         enrollment=enrollment,
         is_staff=user_is_course_staff(user=user, course=course),
-        completed_lesson_ids=completed,
+        completed_lesson_ids={
+            pk for pk, (status, _last) in progress.items() if status == LessonProgress.Status.COMPLETED
+        },
         progress=progress,
         prerequisites=structure.prerequisites,
         lesson_ids=structure.lesson_id_set,
@@ -257,16 +263,8 @@ def lesson_learning_context_for(*, user, lesson: LessonPage, course: CoursePage 
             rows = {
                 row.lesson_id: row for row in LessonProgress.objects.filter(enrollment=enrollment, lesson_id__in=wanted)
             }
-    access = CourseAccess(
-        user=user,
-        course=course,
-        enrollment=enrollment,
-        is_staff=user_is_course_staff(user=user, course=course),
-        completed_lesson_ids={pk for pk, row in rows.items() if row.status == LessonProgress.Status.COMPLETED},
-        progress={pk: (row.status, row.last_accessed_at) for pk, row in rows.items()},
-        prerequisites=structure.prerequisites,
-        lesson_ids=structure.lesson_id_set,
-    )
+    progress = {pk: (row.status, row.last_accessed_at) for pk, row in rows.items()}
+    access = _course_access(user=user, course=course, enrollment=enrollment, progress=progress, structure=structure)
     return LearningContext(
         access=access,
         lesson=lesson,
