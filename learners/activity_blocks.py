@@ -72,6 +72,16 @@ def _block_in(lesson: LessonPage, block_id: str):
     return None
 
 
+def activity_in_lesson(*, lesson: LessonPage, course: CoursePage, block_id: str, block_type: str) -> Activity | None:
+    """The live activity block `block_id` of type `block_type` in `lesson` as loaded (None when
+    the lesson is not live or the block left it or changed type): for a caller that already
+    holds the lesson, without `activity_get`'s lookup."""
+    child = _block_in(lesson, str(block_id)) if lesson.live else None
+    if child is None or child.block_type != block_type:
+        return None
+    return Activity(block_id=str(block_id), block_type=block_type, lesson=lesson, course=course, value=child.value)
+
+
 def activity_get(*, block_id: str, block_type: str | None = None) -> Activity:
     """Find a live activity block by id; LearningError('not_found') when there is none."""
     block_id = str(block_id)

@@ -26,7 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from learners.access import LearningContext, learning_context_for
-from learners.activity_blocks import Activity, _block_in, activity_for_student
+from learners.activity_blocks import Activity, activity_for_student, activity_in_lesson
 from learners.enrollment.services import LearningError, activity_complete
 from learners.models import Enrollment, QuizAttempt
 
@@ -188,12 +188,13 @@ def feedback_allowed(*, mode: str, attempts_left: int | None, open_attempt: bool
     return False
 
 
-def quiz_state_for(*, activity: Activity, enrollment: Enrollment | None) -> QuizState:
-    """The student's attempts at one quiz (one query; none without an open enrollment). Reads
-    only: `quiz_get` closes overdue attempts first."""
-    attempts = []
-    if enrollment:
-        attempts = list(QuizAttempt.objects.filter(enrollment=enrollment, block_id=activity.block_id))
+def quiz_state_for(*, activity: Activity, enrollment: Enrollment | None, attempts: list | None = None) -> QuizState:
+    """The student's attempts at one quiz (one query, none when the caller passes the attempts
+    it read; none without an open enrollment). Reads only: `quiz_get` closes overdue attempts first."""
+    if attempts is None:
+        attempts = (
+            list(QuizAttempt.objects.filter(enrollment=enrollment, block_id=activity.block_id)) if enrollment else []
+        )
     return QuizState(
         activity=activity, enrollment=enrollment, attempts=attempts, settings=quiz_settings(activity.value)
     )
@@ -395,19 +396,13 @@ def quiz_submit(*, user, attempt_id, answers: dict | None = None, block_id: str 
             if answers:
                 attempt.answers = {**attempt.answers, **_clean_answers(attempt.snapshot, answers)}
             attempts, context = _finish(attempt, auto=False)
-    lesson = attempt.lesson
-    child = _block_in(lesson, attempt.block_id) if lesson.live else None
-    if child is None or child.block_type != "quiz":  # the block moved or left: ask the long way
+    activity = activity_in_lesson(
+        lesson=attempt.lesson, course=context.course, block_id=attempt.block_id, block_type="quiz"
+    )
+    if activity is None:  # the block moved or left: ask the long way
         return Submitted(attempt, quiz_get(user=user, block_id=attempt.block_id).feedback_allowed)
     context.learner(NOT_ENROLLED)
-    state = QuizState(
-        activity=Activity(
-            block_id=attempt.block_id, block_type="quiz", lesson=lesson, course=context.course, value=child.value
-        ),
-        enrollment=context.enrollment,
-        attempts=attempts,
-        settings=quiz_settings(child.value),
-    )
+    state = quiz_state_for(activity=activity, enrollment=context.enrollment, attempts=attempts)
     return Submitted(attempt, state.feedback_allowed)
 
 
