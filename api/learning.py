@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from accounts.tokens import access_token_user
 from coursepages.models import CoursePage, LessonPage
 from coursepages.selectors import category_for, category_tree
-from learners.access import LearningContext, course_access_for, learning_context_for, lesson_learning_context_for
+from learners.access import LearningContext, course_access_for, learning_context_for
 from learners.catalog import catalog_with_stats, with_course_stats
 from learners.enrollment.selectors import course_outline, live_lesson
 from learners.enrollment.services import (
@@ -18,7 +18,7 @@ from learners.enrollment.services import (
     enrollment_request,
     lesson_complete,
     lesson_completion_rule,
-    progress_heartbeat,
+    lesson_heartbeat,
 )
 from learners.models import Enrollment
 
@@ -336,8 +336,9 @@ def lesson_progress(request, lesson_id: PageId, payload: ProgressIn):
     lesson = live_lesson(lesson_id)
     if lesson is None:
         raise Http404("No LessonPage matches the given query.")
-    progress = progress_heartbeat(
-        context=lesson_learning_context_for(user=request.user, lesson=lesson),
+    progress = lesson_heartbeat(
+        user=request.user,
+        lesson=lesson,
         seconds=payload.time_spent_delta,
         visible=payload.visible,
         video_position=payload.video_position,

@@ -53,6 +53,16 @@ def drip_available_at(*, enrolled_at: datetime, days: int, tzinfo) -> datetime:
     return datetime.combine(local_day, time.min, tzinfo=tzinfo)
 
 
+def drip_open_for_enrolled_before(*, days: int, tzinfo, now: datetime) -> datetime:
+    """The same rule seen from the other side, for a query: at `now`, the lesson `days` days
+    after enrollment is open exactly to enrollments made before the moment returned
+    (`drip_available_at(enrolled_at=e, …) <= now` ⟺ `e <` it). Opening at midnight of the
+    enrollment's local day + `days` means that day is today or earlier, i.e. the enrollment's
+    local day is at most today − `days`: it was made before midnight of the day after."""
+    local_today = timezone.localtime(now, tzinfo).date()
+    return datetime.combine(local_today - timedelta(days=days - 1), time.min, tzinfo=tzinfo)
+
+
 @dataclass
 class CourseAccess:
     user: object
@@ -271,6 +281,47 @@ def lesson_learning_context_for(*, user, lesson: LessonPage, course: CoursePage 
         verdict=access.lesson(lesson),
         lesson_row=rows.get(lesson.pk),
         lesson_row_loaded=True,
+    )
+
+
+@dataclass(frozen=True)
+class StudentOpenTerms:
+    """What a student's records must say for the policy to open one lesson to them, in a form
+    one SQL statement can check without loading anything (the heartbeat's common beat): an
+    open enrollment in `course_id` granted otherwise than by a subscription (a subscription's
+    standing is the payments provider's answer, not a record), every lesson of
+    `prerequisite_ids` completed, and, for a drip lesson, the enrollment made before
+    `enrolled_before`. When they hold, `CourseAccess.lesson` answers OPEN and the enrollment is
+    open (`LearningContext.may_record`); when they do not, ask the full policy."""
+
+    course_id: int
+    prerequisite_ids: tuple[int, ...] = ()
+    enrolled_before: datetime | None = None
+
+
+def student_open_terms(*, user, lesson: LessonPage) -> StudentOpenTerms | None:
+    """The terms on which `lesson` is open to `user` as an enrolled student (see
+    StudentOpenTerms), from the cached course structure: no query. None when no record can open
+    it (anonymous, or a live lesson that is not part of the published course). The course
+    staff's wider rights are not among the terms: staff whose records do not meet them get the
+    full policy's answer."""
+    if not user.is_authenticated:
+        return None
+    course = _course_of(lesson)
+    structure = course_structure(course)
+    if lesson.pk not in structure.lesson_id_set:
+        return None
+    if lesson.free_preview:  # open to everyone; recording still needs the open enrollment
+        return StudentOpenTerms(course_id=course.pk)
+    enrolled_before = None
+    if lesson.unlock_after_days:  # the policy's clock, not a beat's
+        enrolled_before = drip_open_for_enrolled_before(
+            days=lesson.unlock_after_days, tzinfo=user.tzinfo, now=timezone.now()
+        )
+    return StudentOpenTerms(
+        course_id=course.pk,
+        prerequisite_ids=tuple(pk for pk, _title in structure.prerequisites.get(lesson.pk, ())),
+        enrolled_before=enrolled_before,
     )
 
 

@@ -4,6 +4,7 @@ complete a lesson, complete a course."""
 import logging
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -204,11 +205,7 @@ def progress_heartbeat(
     conditional on the clock the beat read; the loser re-reads it).
 
     Refused unless the access policy lets the student into the lesson."""
-    if seconds < 0:
-        raise LearningError("Time spent cannot be negative.", "invalid")
-    for name, value in (("video_position", video_position), ("video_duration", video_duration)):
-        if value is not None and (value < 0 or value != value):  # value != value: NaN
-            raise LearningError(f"{name.replace('_', ' ').capitalize()} cannot be negative.", "invalid")
+    _heartbeat_check(seconds=seconds, video_position=video_position, video_duration=video_duration)
     enrollment, lesson = context.learner(), context.lesson
     now = now or timezone.now()
     fields = {"last_accessed_at": now, "last_heartbeat_at": now}
@@ -266,6 +263,166 @@ def progress_heartbeat(
         Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=now)
         enrollment.last_accessed_at = now
     return written if written is not None else rows.get()
+
+
+def _heartbeat_check(*, seconds: int, video_position: float | None, video_duration: float | None) -> None:
+    if seconds < 0:
+        raise LearningError("Time spent cannot be negative.", "invalid")
+    for name, value in (("video_position", video_position), ("video_duration", video_duration)):
+        if value is not None and (value < 0 or value != value):  # value != value: NaN
+            raise LearningError(f"{name.replace('_', ' ').capitalize()} cannot be negative.", "invalid")
+
+
+def lesson_heartbeat(
+    *,
+    user,
+    lesson: LessonPage,
+    seconds: int,
+    visible: bool = True,
+    video_position: float | None = None,
+    video_duration: float | None = None,
+    now=None,
+) -> LessonProgress:
+    """The lesson player's beat (progress_heartbeat's rules) for `user` in the live `lesson`.
+
+    The common beat — a student whose clock in the lesson is running, on an open enrollment,
+    in a lesson the policy opens to them — is one conditional UPDATE (`_beat_in_one_statement`).
+    Any other (the first beat of a lesson, a locked lesson, no enrollment, a subscription's
+    enrollment, course staff) takes progress_heartbeat's path with the one-lesson learning
+    context, which refuses with the policy's reason."""
+    from learners.access import lesson_learning_context_for, student_open_terms
+
+    _heartbeat_check(seconds=seconds, video_position=video_position, video_duration=video_duration)
+    now = now or timezone.now()
+    terms = student_open_terms(user=user, lesson=lesson)
+    if terms is not None:
+        progress = _beat_in_one_statement(
+            user=user,
+            lesson=lesson,
+            terms=terms,
+            seconds=seconds,
+            visible=visible,
+            video_position=video_position,
+            video_duration=video_duration,
+            now=now,
+        )
+        if progress is not None:
+            return progress
+    return progress_heartbeat(
+        context=lesson_learning_context_for(user=user, lesson=lesson),
+        seconds=seconds,
+        visible=visible,
+        video_position=video_position,
+        video_duration=video_duration,
+        now=now,
+    )
+
+
+def _beat_in_one_statement(
+    *, user, lesson: LessonPage, terms, seconds, visible, video_position, video_duration, now
+) -> LessonProgress | None:
+    """progress_heartbeat's write as one statement, or None (nothing written) unless every
+    condition of the common beat holds.
+
+    Why the access verdict stays the policy's: the progress row existing proves nothing about
+    access now (it may have been made while the lesson was a free preview, before a
+    prerequisite was added or a drip delay raised, before a refund; a completion can be
+    undone by an instructor's reset). So the statement does not trust it: it writes only
+    where the policy's own terms hold at this moment (learners.access.student_open_terms):
+    the enrollment is this user's in this lesson's course and open (not revoked), not a
+    subscription's (whose standing the payments provider answers), every prerequisite's row
+    completed, a drip lesson's enrollment made before its opening moment; the lesson is live
+    (live_lesson) and one of the course's (terms is None otherwise). A drip date, once passed,
+    cannot close again; anything else that closes the lesson changes one of those rows, which
+    the statement reads as it writes.
+
+    The clock is today's: it counts min(claimed, seconds since the last beat (else the visit),
+    MAX_HEARTBEAT_SECONDS), nothing from a hidden page, and moves the clock to `now`. Beats
+    racing each other are serialised by the row lock the UPDATE takes; the second one's
+    elapsed time is computed from the row as the first wrote it (PostgreSQL re-evaluates an
+    UPDATE on the newest row version), so an interval counts once. A row without a clock
+    (made, not visited) is left to progress_heartbeat."""
+    from django.db import connection
+
+    enrollments, progress = Enrollment._meta.db_table, LessonProgress._meta.db_table
+    vendor = connection.vendor
+    least, greatest = ("MIN", "MAX") if vendor == "sqlite" else ("LEAST", "GREATEST")
+    at = connection.ops.adapt_datetimefield_value
+    clock = "COALESCE(last_heartbeat_at, last_accessed_at)"
+    if vendor == "sqlite":  # julianday reads milliseconds; rounding keeps whole seconds whole
+        elapsed = f"ROUND((julianday(%s) - julianday({clock})) * 86400.0, 3)"
+        counted = f"{greatest}(0, CAST({least}(%s, {elapsed}) AS INTEGER))"
+    else:
+        elapsed = f"EXTRACT(EPOCH FROM (CAST(%s AS timestamp with time zone) - {clock}))"
+        counted = f"CAST({greatest}(0, FLOOR({least}(%s, {elapsed}))) AS integer)"
+    sets, set_params = ["time_spent_seconds = time_spent_seconds + " + (counted if visible else "0")], []
+    if visible:
+        set_params += [float(min(seconds, MAX_HEARTBEAT_SECONDS)), at(now)]
+    sets += ["last_accessed_at = %s", "last_heartbeat_at = %s"]
+    set_params += [at(now), at(now)]
+    if video_duration is not None:
+        sets.append("video_duration = %s")
+        set_params.append(video_duration)
+        if video_position is not None:
+            sets.append("video_position = %s")
+            set_params.append(min(video_position, video_duration) if video_duration else video_position)
+    elif video_position is not None:  # clamp to the duration already stored, if any
+        sets.append(f"video_position = CASE WHEN video_duration > 0 THEN {least}(%s, video_duration) ELSE %s END")
+        set_params += [video_position, video_position]
+    enrollment_where = ["user_id = %s", "course_id = %s", "status IN (%s, %s)", "source <> %s"]
+    where_params = [
+        user.pk,
+        terms.course_id,
+        Enrollment.Status.ACTIVE,
+        Enrollment.Status.COMPLETED,
+        Enrollment.Source.SUBSCRIPTION,
+    ]
+    if terms.enrolled_before is not None:
+        enrollment_where.append("enrolled_at < %s")
+        where_params.append(at(terms.enrolled_before))
+    where = [
+        "lesson_id = %s",
+        f"enrollment_id = (SELECT id FROM {enrollments} WHERE {' AND '.join(enrollment_where)})",
+        f"{clock} IS NOT NULL",
+    ]
+    where_params.insert(0, lesson.pk)
+    if terms.prerequisite_ids:
+        marks = ", ".join(["%s"] * len(terms.prerequisite_ids))
+        where.append(
+            f"(SELECT COUNT(*) FROM {progress} AS done WHERE done.enrollment_id = {progress}.enrollment_id"
+            f" AND done.lesson_id IN ({marks}) AND done.status = %s) = %s"
+        )
+        where_params += [*terms.prerequisite_ids, LessonProgress.Status.COMPLETED, len(terms.prerequisite_ids)]
+    recent = (
+        f"(SELECT CASE WHEN last_accessed_at > %s THEN 1 ELSE 0 END FROM {enrollments}"
+        f" WHERE id = {progress}.enrollment_id)"
+    )
+    sql = (
+        f"UPDATE {progress} SET {', '.join(sets)} WHERE {' AND '.join(where)} RETURNING id, enrollment_id, status,"
+        f" time_spent_seconds, video_position, video_duration, watched_percent, {recent}"
+    )
+    params = [*set_params, *where_params, at(now - timedelta(seconds=VISIT_RECORD_SECONDS))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, enrollment_id, status, time_spent, position, duration, watched, enrollment_recent = row
+    if not enrollment_recent:  # as progress_heartbeat: the enrollment's last access, once a minute
+        Enrollment.objects.filter(pk=enrollment_id).update(last_accessed_at=now)
+    # The row as written: the fields the beat's reply reads.
+    return LessonProgress(
+        pk=pk,
+        enrollment_id=enrollment_id,
+        lesson_id=lesson.pk,
+        status=status,
+        time_spent_seconds=time_spent,
+        video_position=position,
+        video_duration=duration,
+        watched_percent=watched,
+        last_accessed_at=now,
+        last_heartbeat_at=now,
+    )
 
 
 def learning_time_add(*, enrollment: Enrollment, seconds: int, now) -> None:

@@ -12,19 +12,22 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from coursepages.models import LessonPage
 from learners.access import learning_context_for
 from learners.assessments.quiz import quiz_attempt_start
 from learners.enrollment.services import (
     LearningError,
     activity_complete,
     enrollment_create,
+    enrollment_revoke,
     lesson_complete,
+    lesson_heartbeat,
     lesson_visit,
     progress_heartbeat,
 )
 from learners.interactive.media import video_progress_report
 from learners.lesson_blocks import lesson_block_states
-from learners.models import BlockCompletion, LessonProgress, QuizAttempt
+from learners.models import BlockCompletion, Enrollment, LessonProgress, QuizAttempt
 from tests.factories import lessons_of, make_course, text_lesson
 from tests.learners.assessments.assessment_helpers import course_with, quiz_value
 
@@ -73,6 +76,78 @@ def test_every_recording_service_refuses_what_the_policy_refuses(student):
         lesson_complete(context=learning_context_for(user=student, lesson=later))
     assert refused.value.code == "not_yet_available"
     assert not LessonProgress.objects.exists() and not BlockCompletion.objects.exists()
+
+
+def test_the_heartbeats_one_statement_refuses_what_the_policy_refuses_though_the_row_exists(student):
+    """lesson_heartbeat writes the common beat in one UPDATE on the student's progress row. A
+    row with a running clock proves nothing about access now (made when the lesson was open,
+    or before a prerequisite was reset, or before a refund), so each beat here has one: every
+    refusal is still the policy's, with its reason, and counts nothing; every allowed beat
+    counts."""
+    course, basics, advanced, later = _locked_course(student)
+    enrollment = Enrollment.objects.get(user=student, course=course)
+    opened = timezone.now() - timedelta(seconds=60)
+    for lesson in (basics, advanced, later):
+        LessonProgress.objects.create(
+            enrollment=enrollment, lesson=lesson, status=LessonProgress.Status.IN_PROGRESS, last_accessed_at=opened
+        )
+
+    def beat(lesson):
+        return lesson_heartbeat(user=student, lesson=LessonPage.objects.get(pk=lesson.pk), seconds=30)
+
+    def refused(lesson) -> str:
+        with pytest.raises(LearningError) as refusal:
+            beat(lesson)
+        verdict = learning_context_for(user=student, lesson=lesson)
+        assert not verdict.may_record and refusal.value.code == (verdict.verdict.reason or "not_enrolled")
+        return refusal.value.code
+
+    def counted(lesson) -> int:
+        return LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).time_spent_seconds
+
+    assert refused(advanced) == "prerequisite_missing"
+    assert refused(later) == "not_yet_available"
+    assert counted(advanced) == counted(later) == 0
+    lesson_complete(context=learning_context_for(user=student, lesson=basics))
+    assert beat(advanced).time_spent_seconds == 30 == counted(advanced)
+    # An instructor resets the prerequisite: closed again, though the row ran a moment ago.
+    LessonProgress.objects.filter(enrollment=enrollment, lesson=basics).update(status=LessonProgress.Status.IN_PROGRESS)
+    assert refused(advanced) == "prerequisite_missing"
+    # The drip date passes (enrolled 30 local days ago): open from then on.
+    Enrollment.objects.filter(pk=enrollment.pk).update(enrolled_at=timezone.now() - timedelta(days=31))
+    LessonProgress.objects.filter(enrollment=enrollment, lesson=later).update(last_accessed_at=opened)
+    assert beat(later).time_spent_seconds == 30 == counted(later)
+    # A refund closes everything: no beat counts, the reason is the policy's.
+    enrollment_revoke(user=student, course=course)
+    LessonProgress.objects.filter(enrollment=enrollment).update(last_heartbeat_at=opened)
+    assert refused(basics) == "not_enrolled"
+    assert counted(basics) == 0
+
+
+def test_the_heartbeat_refuses_a_withdrawn_lesson_and_counts_a_free_preview_past_its_prerequisite(student):
+    course = make_course(
+        sections=[
+            ("S", [text_lesson("Basics"), text_lesson("Preview", free_preview=True)]),
+            ("Draft", [text_lesson("Hidden")]),
+        ]
+    )
+    basics, preview, hidden = lessons_of(course)
+    preview.prerequisites.set([basics])
+    preview.save_revision().publish()
+    enrollment, _ = enrollment_create(user=student, course=course)
+    opened = timezone.now() - timedelta(seconds=60)
+    for lesson in (preview, hidden):
+        LessonProgress.objects.create(enrollment=enrollment, lesson=lesson, last_accessed_at=opened)
+    hidden.get_parent().unpublish()  # the lesson stays live, but is no longer the course's
+    with pytest.raises(LearningError) as refusal:
+        lesson_heartbeat(user=student, lesson=LessonPage.objects.get(pk=hidden.pk), seconds=30)
+    assert refusal.value.code == learning_context_for(user=student, lesson=hidden).verdict.reason == "not_found"
+    assert LessonProgress.objects.get(lesson=hidden).time_spent_seconds == 0
+    # A free preview is open whatever its prerequisites say (the policy's rule), to the enrolled.
+    assert (
+        lesson_heartbeat(user=student, lesson=LessonPage.objects.get(pk=preview.pk), seconds=30).time_spent_seconds
+        == 30
+    )
 
 
 def test_refusal_for_someone_not_enrolled(student, other_student):

@@ -1,12 +1,16 @@
 """Enrollment, completion rules, progress maths, heartbeats and course completion."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from learners.access import course_access_for, learning_context_for
+from coursepages.models import LessonPage
+from learners.access import course_access_for, drip_available_at, drip_open_for_enrolled_before, learning_context_for
 from learners.enrollment.services import (
     VISIT_RECORD_SECONDS,
     LearningError,
@@ -15,6 +19,7 @@ from learners.enrollment.services import (
     enrollment_request,
     lesson_complete,
     lesson_completion_rule,
+    lesson_heartbeat,
     lesson_visit,
     progress_heartbeat,
 )
@@ -296,3 +301,96 @@ def test_one_lesson_context_decides_as_the_course_context_and_answers_the_row_as
         for name in ("status", "time_spent_seconds", "video_position", "video_duration", "last_heartbeat_at"):
             assert getattr(answered, name) == getattr(stored, name), name
     assert stored.time_spent_seconds == 50 and stored.video_position == 40.0
+
+
+@pytest.mark.parametrize("zone", ["Africa/Johannesburg", "America/New_York", "Pacific/Kiritimati", "UTC"])
+def test_the_drip_rule_as_a_query_condition_agrees_with_the_policy(zone):
+    """lesson_heartbeat's statement checks a drip lesson as `enrolled_at < drip_open_for_enrolled_before`:
+    for enrollments around every local midnight of a week, the same answer as the policy's
+    `drip_available_at(...) <= now`."""
+    tzinfo = ZoneInfo(zone)
+    now = timezone.now()
+    for days in (1, 3, 30):
+        before = drip_open_for_enrolled_before(days=days, tzinfo=tzinfo, now=now)
+        for hours in range(0, 24 * (days + 3)):
+            for offset in (timedelta(0), timedelta(microseconds=-1), timedelta(microseconds=1), timedelta(minutes=17)):
+                enrolled_at = now - timedelta(hours=hours) + offset
+                opens = drip_available_at(enrolled_at=enrolled_at, days=days, tzinfo=tzinfo)
+                assert (opens <= now) == (enrolled_at < before), (days, enrolled_at)
+        exactly = before - timedelta(microseconds=1)  # the last moment of the last open day
+        assert drip_available_at(enrolled_at=exactly, days=days, tzinfo=tzinfo) <= now
+        assert drip_available_at(enrolled_at=before, days=days, tzinfo=tzinfo) > now
+
+
+def test_lesson_heartbeat_keeps_the_clock_rules_in_one_statement(student):
+    """The common beat (clock running, open lesson, open enrollment) is one UPDATE, answered from
+    what it wrote; the clock's rules are progress_heartbeat's: a cap per beat, the wall clock
+    between beats, nothing from a hidden page, a video position clamped to the duration."""
+    course = make_course(lessons=2)
+    lesson = LessonPage.objects.get(pk=lessons_of(course)[0].pk)
+    enrollment = enrollment_create_for(student, course)
+    lesson_visit(context=learning_context_for(user=student, lesson=lesson))
+    start = timezone.now() - timedelta(hours=2)  # every beat below is before the enrollment's last access
+    LessonProgress.objects.filter(lesson=lesson).update(last_accessed_at=start, video_duration=100.0)
+    beats = [
+        (dict(seconds=30, video_position=250.0, now=start + timedelta(seconds=31)), 30),  # clamped to 100
+        (dict(seconds=10_000, now=start + timedelta(seconds=31 + 3600)), 120),  # one beat's cap
+        (dict(seconds=120, now=start + timedelta(seconds=3631, milliseconds=16)), 0),  # a burst: the wall clock
+        (dict(seconds=30, video_position=40.0, video_duration=60.0, now=start + timedelta(seconds=3661.5)), 30),
+        (dict(seconds=120, now=start + timedelta(seconds=3671.5)), 10),
+        (dict(seconds=30, visible=False, now=start + timedelta(seconds=3771.5)), 0),  # hidden: restarts the clock
+        (dict(seconds=120, now=start + timedelta(seconds=3791.5)), 20),
+        (dict(seconds=30, now=start + timedelta(seconds=3700)), 0),  # a clock behind the last beat counts nothing
+    ]
+    total = 0
+    for beat, adds in beats:
+        with CaptureQueriesContext(connection) as queries:
+            answered = lesson_heartbeat(user=student, lesson=lesson, **beat)
+        assert len(queries) == 1, [query["sql"] for query in queries.captured_queries]
+        total += adds
+        stored = LessonProgress.objects.get(pk=answered.pk)
+        assert stored.time_spent_seconds == answered.time_spent_seconds == total, beat
+        for name in ("status", "video_position", "video_duration", "watched_percent", "last_heartbeat_at"):
+            assert getattr(answered, name) == getattr(stored, name), name
+        assert stored.last_accessed_at == beat["now"]
+    assert (stored.video_position, stored.video_duration) == (40.0, 60.0)
+    # The enrollment's last access is written once a minute, as by a visit: a second statement.
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_accessed_at=timezone.now() - timedelta(minutes=2))
+    with CaptureQueriesContext(connection) as queries:
+        lesson_heartbeat(user=student, lesson=lesson, seconds=5)
+    assert len(queries) == 2
+    enrollment.refresh_from_db()
+    assert timezone.now() - enrollment.last_accessed_at < timedelta(seconds=5)
+    # The first beat of a lesson (no row yet) takes the full path: the clock starts, nothing counts.
+    other = LessonPage.objects.get(pk=lessons_of(course)[1].pk)
+    first = lesson_heartbeat(user=student, lesson=other, seconds=30, video_position=12)
+    assert (first.time_spent_seconds, first.video_position) == (0, 12)
+    with pytest.raises(LearningError) as refused:
+        lesson_heartbeat(user=student, lesson=lesson, seconds=-1)
+    assert refused.value.code == "invalid"
+
+
+def test_a_subscription_enrollment_beats_on_the_full_path_and_stops_with_the_subscription(student):
+    """A subscription's standing is the payments provider's answer, not a record the statement can
+    join: such an enrollment's beats take progress_heartbeat's path (which also counts the
+    learning day) and are refused once the subscription ends."""
+    from learners.models import LearningTimeDay
+
+    included = make_course(pricing="subscription", lessons=1)
+    plan = Plan.objects.create(name="Monthly", slug="monthly", price_cents=19900)
+    subscription = Subscription.objects.create(
+        user=student, plan=plan, status="active", current_period_end=timezone.now() + timedelta(days=30)
+    )
+    enrollment, _ = enrollment_request(user=student, course=included)
+    lesson = LessonPage.objects.get(pk=lessons_of(included)[0].pk)
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=lesson, last_accessed_at=timezone.now() - timedelta(seconds=60)
+    )
+    assert lesson_heartbeat(user=student, lesson=lesson, seconds=30).time_spent_seconds == 30
+    assert LearningTimeDay.objects.get(enrollment=enrollment).seconds == 30
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status="canceled", current_period_end=timezone.now() - timedelta(days=1)
+    )
+    with pytest.raises(LearningError) as refused:
+        lesson_heartbeat(user=student, lesson=lesson, seconds=30)
+    assert refused.value.code == "subscription_inactive"

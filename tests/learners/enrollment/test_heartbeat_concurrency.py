@@ -1,0 +1,46 @@
+"""Heartbeats racing each other on one progress row count the interval once (PostgreSQL row
+locks: the one-statement beat of lesson_heartbeat is re-evaluated on the row as the winner
+wrote it)."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from coursepages.models import LessonPage
+from learners.enrollment.services import enrollment_create, lesson_heartbeat
+from learners.models import LessonProgress
+from tests.factories import lessons_of, make_course
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_racing_beats_count_the_interval_once(postgres, student):
+    course = make_course(lessons=1)
+    lesson = LessonPage.objects.get(pk=lessons_of(course)[0].pk)
+    enrollment, _ = enrollment_create(user=student, course=course)
+    opened = timezone.now() - timedelta(seconds=60)
+    LessonProgress.objects.create(enrollment=enrollment, lesson=lesson, last_accessed_at=opened)
+    now = opened + timedelta(seconds=30)
+    barrier = threading.Barrier(6)
+    answers, errors = [], []
+
+    def beat():
+        try:
+            barrier.wait()
+            answers.append(lesson_heartbeat(user=student, lesson=lesson, seconds=30, now=now).time_spent_seconds)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).time_spent_seconds == 30
+    assert sorted(answers) == [30] * 6  # each answers the row as written: the interval counted once
