@@ -122,3 +122,41 @@ def test_the_lesson_rows_students_open_random_lessons_as_themselves(client, tmp_
     assert client.get("/bench/bare-signed-in/").content.decode() == f"ok {client.session['_auth_user_id']}"
     client.cookies.clear()
     assert client.get("/bench/bare-signed-in/").content.decode() == "ok "
+
+
+def test_a_run_past_the_end_of_its_pool_is_run_again_with_a_larger_pool(monkeypatch):
+    """A run that sent a request the pool could not supply (a 404) is not a clean number: it is
+    run again with the pool sized from the rate it reached, and says how often it was."""
+    import bench.load as load
+
+    runs = []
+
+    def fake_wrk(url, *, duration, connections, think=False, pool=None, **_):
+        taken = pool.take(pool.needed(duration=duration, connections=connections, think=think))
+        runs.append(len(taken))
+        exhausted = 500 if len(runs) == 1 else 0
+        return {"exhausted": exhausted, "rps": (len(taken) + exhausted) / duration, "requests": len(taken)}
+
+    monkeypatch.setattr(load, "wrk", fake_wrk)
+    pool = Pool(
+        lambda count, first: [{"path": "/x/", "body": str(first + i), "headers": {}} for i in range(count)], "t"
+    )
+    pool.rate = 10
+    result = load.pool_run("http://127.0.0.1:1/x/", pool, duration=10, connections=4, think=False)
+    assert result["reruns"] == 1 and result["exhausted"] == 0
+    assert runs[1] > runs[0] and pool.rate > 10
+
+
+def test_a_pool_that_keeps_running_out_is_reported_as_such(monkeypatch):
+    import bench.load as load
+
+    calls = []
+
+    def fake_wrk(url, **kwargs):
+        calls.append(kwargs)
+        return {"exhausted": 7, "rps": 100.0, "requests": 100}
+
+    monkeypatch.setattr(load, "wrk", fake_wrk)
+    pool = Pool(lambda count, first: [], "t")
+    result = load.pool_run("http://127.0.0.1:1/x/", pool, duration=10, connections=4, think=True)
+    assert len(calls) == 1 + load.RERUNS and result["exhausted"] == 7 and result["reruns"] == load.RERUNS

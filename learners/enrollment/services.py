@@ -55,13 +55,9 @@ def enrollment_create(*, user, course: CoursePage, source: str = Enrollment.Sour
     """Enroll `user` in `course`; enrolling twice is a no-op that returns the existing row.
 
     A revoked enrollment (after a refund) is reopened by a new grant."""
-    try:
-        with transaction.atomic():
-            enrollment, created = Enrollment.objects.get_or_create(
-                user=user, course=course, defaults={"source": source}
-            )
-    except IntegrityError:  # a concurrent twin won the race: same result
-        enrollment, created = Enrollment.objects.get(user=user, course=course), False
+    # get_or_create inserts in a savepoint of its own and, when a concurrent twin won the race
+    # (IntegrityError on the unique user and course), reads the twin's row: same result.
+    enrollment, created = Enrollment.objects.get_or_create(user=user, course=course, defaults={"source": source})
     if not created and enrollment.status == Enrollment.Status.REVOKED:
         enrollment.status = Enrollment.Status.ACTIVE
         enrollment.source = source

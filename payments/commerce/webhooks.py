@@ -6,6 +6,11 @@
 3. The event is applied in one transaction with the event row and the order (or
    subscription, or payment) row locked; a row already applied, ignored or refused is not
    applied again. Duplicates, replays and concurrent twins therefore change nothing.
+   For a gateway that needs no server-to-server confirmation (all but PayFast), storing and
+   applying are one transaction: the event row's INSERT is its lock (a concurrent twin's
+   INSERT waits on the unique key until the first commits, then finds the row applied), and a
+   failure rolls the row back with the rest, so the gateway's retry starts afresh. PayFast's
+   event is stored and committed first, confirmed over the network, then applied.
 Unknown event types are stored, acknowledged (200) and ignored."""
 
 import logging
@@ -72,6 +77,11 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers, remote_addr: str
 
 
 def event_record_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes) -> WebhookResult:
+    if event.kind != EventKind.IGNORED and not gateway.confirms_events:
+        applied = _store_and_apply(gateway=gateway, event=event, body=body)
+        if applied is not None:
+            return applied
+        # The event was stored before: a duplicate, or a delivery whose apply never finished.
     stored = _store(gateway=gateway.name, event=event, body=body)
     if stored.status != WebhookEvent.Status.RECEIVED:
         return _reply_for(stored, duplicate=True)
@@ -102,6 +112,33 @@ def event_record_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes
             return WebhookResult(400, f"Refused: {exc}.", locked)
         _finish(locked.pk, WebhookEvent.Status.APPLIED, outcome.message, order=outcome.order)
     return WebhookResult(200, outcome.message, locked)
+
+
+def _store_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes) -> WebhookResult | None:
+    """Store a new event and apply it in one transaction; None (nothing written) when a row of
+    that (gateway, event id) exists, which the caller then handles as a stored event."""
+    stored = None
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(
+                gateway=gateway.name,
+                event_id=event.event_id[:255],
+                event_type=event.event_type[:100],
+                body=body.decode("utf-8", errors="replace"),
+            )
+            try:
+                with transaction.atomic():  # a refusal undoes the apply; the event row stays
+                    outcome = _apply(gateway=gateway.name, event=event)
+            except Refused as exc:
+                logger.error("%s event %s refused: %s", gateway.name, event.event_id, exc)
+                _finish(stored.pk, WebhookEvent.Status.REFUSED, str(exc))
+                return WebhookResult(400, f"Refused: {exc}.", stored)
+            _finish(stored.pk, WebhookEvent.Status.APPLIED, outcome.message, order=outcome.order)
+            return WebhookResult(200, outcome.message, stored)
+    except IntegrityError:
+        if stored is not None:  # not the event's unique key: an error of the apply
+            raise
+        return None
 
 
 def _store(*, gateway: str, event: GatewayEvent, body: bytes) -> WebhookEvent:

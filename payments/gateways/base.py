@@ -87,6 +87,9 @@ class Gateway(ABC):
     label = ""
     supports_subscriptions = True
     checkout_posts_form = False  # True: the checkout is a form our order_pay page posts (PayFast, Razorpay)
+    # True: confirm_event asks the gateway's server (a network call), so the event is stored and
+    # committed before, and applied after, never with a transaction open across the call.
+    confirms_events = False
 
     @abstractmethod
     def is_configured(self) -> bool: ...

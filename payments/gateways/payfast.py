@@ -131,6 +131,7 @@ class PayfastGateway(Gateway):
     label = "PayFast (card, Instant EFT, SnapScan)"
 
     checkout_posts_form = True
+    confirms_events = True  # confirm_event posts the ITN back to PayFast's validate endpoint
 
     def is_configured(self) -> bool:
         return bool(settings.PAYFAST_MERCHANT_ID and settings.PAYFAST_MERCHANT_KEY)

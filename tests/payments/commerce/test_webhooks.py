@@ -429,10 +429,12 @@ class TestSettleDefersTheLedger:
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
         body = paystack_body(order)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            # event stored; event locked; order found and locked (with its buyer; no other look-up); payment; items;
-            # enrollment (get_or_create); invoice counter locked and counted; order paid; event
-            # applied; with the savepoints of the nested transactions.
-            with django_assert_num_queries(23):
+            # One transaction: event stored (its INSERT is the lock against twins); savepoint for
+            # the apply and order_settle's own; order found and locked (with its buyer; no other
+            # look-up); payment; items; enrollment (get_or_create: read, savepoint, insert,
+            # release); invoice counter locked and counted; order paid; releases; event applied.
+            # In production the outer savepoint and its release are the BEGIN and the one COMMIT.
+            with django_assert_num_queries(18):
                 response = post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)})
         assert response.status_code == 200, response.json()
         assert not LedgerEntry.objects.exists()
@@ -446,6 +448,49 @@ class TestSettleDefersTheLedger:
         from payments.commerce.settlement import order_ledger_record
 
         assert order_ledger_record(order_id=order.pk) == 0 and rows.count() == 2  # idempotent
+
+    def test_a_delivery_whose_apply_fails_leaves_nothing_and_its_retry_settles_once(
+        self, client, student, paid_course, gateways_on, monkeypatch
+    ):
+        """Stored and applied in one transaction: an unexpected failure of the apply rolls the
+        event row back with the rest, so the gateway's retry is a first delivery."""
+        import payments.commerce.webhooks as webhooks
+
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
+        body = paystack_body(order)
+        real_apply = webhooks._apply
+
+        def broken(**kwargs):
+            real_apply(**kwargs)
+            raise RuntimeError("the worker died mid-apply")
+
+        monkeypatch.setattr(webhooks, "_apply", broken)
+        client.raise_request_exception = False
+        assert post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)}).status_code == 500
+        assert not WebhookEvent.objects.exists() and not Payment.objects.exists()
+        order.refresh_from_db()
+        assert order.status == Order.Status.PENDING and order.invoice_number is None
+        monkeypatch.setattr(webhooks, "_apply", real_apply)
+        for _ in range(2):
+            assert post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)}).status_code == 200
+        event = WebhookEvent.objects.get()
+        assert (event.status, event.deliveries) == (WebhookEvent.Status.APPLIED, 2)
+        assert Payment.objects.count() == 1 and Order.objects.get().invoice_number == 1
+
+    def test_an_event_stored_but_never_applied_is_applied_by_its_next_delivery(
+        self, client, student, paid_course, gateways_on
+    ):
+        """A row left RECEIVED (stored by the two-step path, e.g. a confirmation the gateway
+        could not answer) is applied when the event comes again, once."""
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
+        body = paystack_body(order)
+        event_id = str(json.loads(body)["data"]["id"])
+        WebhookEvent.objects.create(gateway="paystack", event_id=event_id, event_type="charge.success", body="{}")
+        response = post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)})
+        assert response.status_code == 200 and response.json()["detail"] != "Already received."
+        event = WebhookEvent.objects.get()
+        assert (event.status, event.deliveries, event.order_id) == (WebhookEvent.Status.APPLIED, 2, order.pk)
+        assert Payment.objects.count() == 1
 
     def test_a_refund_before_the_task_writes_the_sale_rows_first(self, student, paid_course, gateways_on):
         from payments.commerce.settlement import order_ledger_record, order_settle, refund_apply
