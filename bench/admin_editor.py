@@ -213,7 +213,10 @@ def main():
                 )
             )
             token = csrf(session, edit)
-            form = [(key, token if key == "csrfmiddlewaretoken" else value) for key, value in facts["forms"][who]]
+            # The in-process form carries no usable token: this session's, as the browser sends it.
+            form = [(k, v) for k, v in facts["forms"][who] if k != "csrfmiddlewaretoken"] + [
+                ("csrfmiddlewaretoken", token)
+            ]
             for action in ACTIONS[who]:
                 rows.append(
                     measure(
