@@ -31,11 +31,20 @@ pytestmark = pytest.mark.django_db
 # rebuild from the body, the revision is written and logged, a submission starts the
 # workflow and notifies the reviewers. Publishing was 178 while the activity-block index
 # wrote its rows one update_or_create at a time (4 queries per activity block).
+# PostgreSQL runs one to two fewer (SQLite's extra savepoint and existence checks).
 QUERIES = {
-    ("admin", None): 76,
-    ("admin", "action-publish"): 136,
-    ("instructor", None): 80,
-    ("instructor", "action-submit"): 135,
+    "sqlite": {
+        ("admin", None): 76,
+        ("admin", "action-publish"): 136,
+        ("instructor", None): 80,
+        ("instructor", "action-submit"): 135,
+    },
+    "postgresql": {
+        ("admin", None): 75,
+        ("admin", "action-publish"): 134,
+        ("instructor", None): 79,
+        ("instructor", "action-submit"): 134,
+    },
 }
 CAPTURED: list[str] = []
 
@@ -90,7 +99,7 @@ def test_saving_a_lesson_costs_the_same_queries_in_a_course_of_10_or_200_lessons
     user = admin_user if who == "admin" else None
     small = _save_queries(client, user, 10, action)
     large = _save_queries(client, user, 200, action)
-    assert (small, large) == (QUERIES[who, action],) * 2, "\n".join(CAPTURED)
+    assert (small, large) == (QUERIES[connection.vendor][who, action],) * 2, "\n".join(CAPTURED)
 
 
 def test_the_browser_form_posts_every_block_back_unchanged(client, admin_user):
