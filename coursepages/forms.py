@@ -21,10 +21,11 @@ class LessonPageForm(WagtailAdminPageForm):
             return
         # Offer only this course's other lessons. The field still validates against every
         # lesson, so a foreign lesson posted anyway gets the clear message from clean().
+        # Ids and titles only: the lessons' bodies (a course may have hundreds) are not needed.
         lessons = LessonPage.objects.descendant_of(course).order_by("path")
         if self.instance.pk:
             lessons = lessons.exclude(pk=self.instance.pk)
-        field.widget.choices = [(lesson.pk, lesson.title) for lesson in lessons]
+        field.widget.choices = list(lessons.values_list("pk", "title"))
 
     def _section(self):
         if self.instance.pk is None:

@@ -31,31 +31,38 @@ class Activity:
     value: object  # the block's StructValue
 
 
+INDEXED_FIELDS = ("block_type", "lesson", "course", "title", "position")
+
+
 @transaction.atomic
 def activity_blocks_index(*, lesson: LessonPage) -> list[ActivityBlock]:
-    """Bring the index rows of `lesson` in line with its body (idempotent)."""
+    """Bring the index rows of `lesson` in line with its body (idempotent). One upsert for the
+    lesson's activity blocks and one delete for the blocks that left it, whatever their number;
+    the body is read raw (type, id, title), so publishing loads no chosen document or image."""
     course = CoursePage.objects.ancestor_of(lesson).first()
     rows = []
-    seen = []
-    for position, child in enumerate(lesson.body):
-        if child.block_type not in ACTIVITY_BLOCK_TYPES:
+    for position, child in enumerate(lesson.body.raw_data):
+        if child["type"] not in ACTIVITY_BLOCK_TYPES or not child.get("id"):
             continue
-        title = ""
-        if hasattr(child.value, "get"):
-            title = str(child.value.get("title") or "")[:255]
-        row, _ = ActivityBlock.objects.update_or_create(
-            block_id=child.id,
-            defaults={
-                "block_type": child.block_type,
-                "lesson": lesson,
-                "course": course,
-                "title": title,
-                "position": position,
-            },
+        value = child.get("value")
+        title = str((value.get("title") if isinstance(value, dict) else "") or "")[:255]
+        rows.append(
+            ActivityBlock(
+                block_id=child["id"],
+                block_type=child["type"],
+                lesson=lesson,
+                course=course,
+                title=title,
+                position=position,
+            )
         )
-        rows.append(row)
-        seen.append(child.id)
-    ActivityBlock.objects.filter(lesson=lesson).exclude(block_id__in=seen).delete()
+    if rows:
+        # An upsert on the unique block id: concurrent publishes of the lesson cannot collide,
+        # and a block moved here from another lesson is re-pointed.
+        ActivityBlock.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["block_id"], update_fields=list(INDEXED_FIELDS)
+        )
+    ActivityBlock.objects.filter(lesson=lesson).exclude(block_id__in=[row.block_id for row in rows]).delete()
     return rows
 
 
