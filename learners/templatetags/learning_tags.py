@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core.money import format_money
+from coursepages.body_cache import lesson_body_html
 from coursepages.models import CoursePage
 from learners.outline_html import outline_html
 
@@ -58,3 +59,10 @@ def outline_list(outline, enrolled=False, show_minutes=False):
     """The course outline with the viewer's marks: done, locked (and why), current
     (learners.outline_html: rendered once per course structure, the viewer's marks spliced in)."""
     return mark_safe(outline_html(outline, enrolled=enrolled, show_minutes=show_minutes))  # noqa: S308 — escaped there
+
+
+@register.simple_tag(takes_context=True)
+def lesson_body(context, page):
+    """The lesson's blocks, each after its anchor, as `{% include_block %}` renders them; the
+    blocks shown the same to everyone come from coursepages.body_cache."""
+    return lesson_body_html(page=page, context=context)
