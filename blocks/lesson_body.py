@@ -13,6 +13,11 @@ from .video import VideoBlock
 
 # Block types whose completion the learner must earn (see learners.progress).
 ACTIVITY_BLOCK_TYPES = ("video", "quiz", "assignment", "h5p", "ai_tool")
+# Block types whose HTML is the same for every viewer and request: their templates read only
+# the block's value (no request, user, per-user state or CSRF token), so the lesson player
+# renders them once per published revision (coursepages.body_cache). A block type joins this
+# list only if that stays true of its template.
+SHARED_BLOCK_TYPES = ("rich_text", "markdown", "callout", "image")
 
 
 class LessonBodyBlock(blocks.StreamBlock):

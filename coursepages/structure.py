@@ -68,6 +68,17 @@ class CourseStructure:
         built once per structure rather than per request."""
         return frozenset(self.lesson_ids)
 
+    @cached_property
+    def derived(self) -> dict:
+        """Values derived from this structure by the layers above (the outline's positions and
+        rendered HTML), built once per structure in this process: a new structure (any page
+        change) starts empty, so nothing derived outlives what it was derived from."""
+        return {}
+
+    def __getstate__(self) -> dict:
+        # What is derived stays in the process that derived it (never pickled into the cache).
+        return {name: value for name, value in self.__dict__.items() if name != "derived"}
+
     @property
     def minutes(self) -> int:
         """The lessons' estimated minutes, together."""

@@ -151,7 +151,7 @@ def lesson_context(request, lesson) -> dict:
         continue_to = following
     shown = {
         "course": course,
-        "section": next((s.section for s in outline.sections if any(i.is_current for i in s.lessons)), None),
+        "section": outline.section_of(lesson),
         "access": lesson_access,
         "course_access": access,
         "course_lock": course_lock,
@@ -167,9 +167,7 @@ def lesson_context(request, lesson) -> dict:
         "block_states": blocks,
         "completion_rule": lesson_completion_rule(lesson),
         "can_track": lesson_access.allowed and access.is_enrolled,
-        "prerequisite_lessons": [
-            item for item in outline.lessons if item.lesson.pk in lesson_access.missing_prerequisite_ids
-        ],
+        "prerequisite_lessons": outline.items_in_order(lesson_access.missing_prerequisite_ids),
         "is_preview": lesson_access.allowed and lesson.free_preview and not access.is_enrolled and not access.is_staff,
     }
     if lesson_access.allowed:

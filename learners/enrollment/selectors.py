@@ -12,7 +12,7 @@ from coursepages.models import CourseInstructor, CoursePage, LessonPage
 from coursepages.page_cache import cached_until_pages_change
 from coursepages.permissions import courses_staffed_by
 from coursepages.selectors import _subquery_aggregate
-from coursepages.structure import OutlinePage, course_structure, course_structures
+from coursepages.structure import CourseStructure, OutlinePage, course_structure, course_structures
 from learners.access import CourseAccess, LearningContext, LessonAccess, LockReason
 from learners.catalog import with_course_stats
 from learners.enrollment.services import CourseProgress
@@ -45,23 +45,112 @@ class OutlineSection:
     lessons: list[OutlineLesson] = field(default_factory=list)
 
 
-@dataclass
 class Outline:
-    sections: list[OutlineSection]
-    lessons: list[OutlineLesson]
+    """A course's outline as one viewer sees it: sections and lessons in tree order, each lesson
+    with the viewer's access and completion.
+
+    Made by `course_outline` from the course's structure, it builds those per-lesson items only
+    when asked for all of them (`lessons`, `sections`): the lesson player needs a handful
+    (`item`, `neighbours`, `section_of`, `progress`) and its outline HTML is the structure's,
+    rendered once, with only this viewer's exceptions filled in (learners.outline_html)."""
+
+    def __init__(
+        self,
+        sections: list[OutlineSection] | None = None,
+        lessons: list[OutlineLesson] | None = None,
+        *,
+        access: CourseAccess | None = None,
+        structure: CourseStructure | None = None,
+        current_pk: int | None = None,
+        live: bool = False,
+    ):
+        if structure is None and sections is None:
+            raise ValueError("An outline is made of sections or of a course structure.")
+        self.access, self.structure, self.current_pk = access, structure, current_pk
+        # True: `structure` is the course's live structure that `access` was loaded with, so a
+        # lesson of it is never "withdrawn" and its HTML may be rendered from the structure's.
+        self.live = live
+        self._sections = sections
+        self._lessons = lessons
+        self._items: dict[int, OutlineLesson] = {}
+
+    def item(self, pk: int) -> OutlineLesson | None:
+        """The outline entry of one lesson of the course (None if it is not one of them)."""
+        if self.structure is None:
+            return next((item for item in self.lessons if item.lesson.pk == pk), None)
+        found = self._items.get(pk)
+        if found is None:
+            position = outline_positions(self.structure).get(pk)
+            if position is None:
+                return None
+            lesson = position[1]
+            found = self._items[pk] = OutlineLesson(
+                lesson=lesson,
+                access=self.access.lesson(lesson),
+                is_completed=pk in self.access.completed_lesson_ids,
+                is_current=pk == self.current_pk,
+            )
+        return found
+
+    @property
+    def sections(self) -> list[OutlineSection]:
+        if self._sections is None:
+            self._sections = [
+                OutlineSection(section=section, lessons=[self.item(lesson.pk) for lesson in lessons])
+                for section, lessons in self.structure.sections
+            ]
+        return self._sections
+
+    @property
+    def lessons(self) -> list[OutlineLesson]:
+        if self._lessons is None:
+            self._lessons = [item for section in self.sections for item in section.lessons]
+        return self._lessons
 
     @property
     def progress(self) -> CourseProgress:
-        return CourseProgress(completed=sum(1 for item in self.lessons if item.is_completed), total=len(self.lessons))
+        if self.structure is None or self._lessons is not None:
+            completed = sum(1 for item in self.lessons if item.is_completed)
+            return CourseProgress(completed=completed, total=len(self.lessons))
+        lesson_ids = self.structure.lesson_id_set
+        return CourseProgress(
+            completed=sum(1 for pk in self.access.completed_lesson_ids if pk in lesson_ids), total=len(lesson_ids)
+        )
 
     def neighbours(self, lesson) -> tuple[OutlineLesson | None, OutlineLesson | None]:
-        ids = [item.lesson.pk for item in self.lessons]
-        if lesson.pk not in ids:
+        if self.structure is None:
+            ids = [item.lesson.pk for item in self.lessons]
+            if lesson.pk not in ids:
+                return None, None
+            index = ids.index(lesson.pk)
+            previous = self.lessons[index - 1] if index > 0 else None
+            following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+            return previous, following
+        position = outline_positions(self.structure).get(lesson.pk)
+        if position is None:
             return None, None
-        index = ids.index(lesson.pk)
-        previous = self.lessons[index - 1] if index > 0 else None
-        following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        lessons = outline_lessons(self.structure)
+        index = position[0]
+        previous = self.item(lessons[index - 1].pk) if index > 0 else None
+        following = self.item(lessons[index + 1].pk) if index + 1 < len(lessons) else None
         return previous, following
+
+    def section_of(self, lesson) -> OutlinePage | None:
+        """The section (as the outline has it) that holds `lesson`, None if it is not in it."""
+        if self.structure is None:
+            return next((s.section for s in self.sections if any(i.lesson.pk == lesson.pk for i in s.lessons)), None)
+        position = outline_positions(self.structure).get(lesson.pk)
+        return position[2] if position else None
+
+    def items_in_order(self, pks) -> list[OutlineLesson]:
+        """The entries of these lessons (those in the course), in the outline's order."""
+        if self.structure is None:
+            wanted = set(pks)
+            return [item for item in self.lessons if item.lesson.pk in wanted]
+        positions = outline_positions(self.structure)
+        return [
+            self.item(pk) for pk in sorted((pk for pk in set(pks) if pk in positions), key=lambda pk: positions[pk][0])
+        ]
 
     def first_open(self) -> OutlineLesson | None:
         return next((item for item in self.lessons if item.access.allowed and not item.is_completed), None) or next(
@@ -69,28 +158,44 @@ class Outline:
         )
 
 
+def outline_lessons(structure: CourseStructure) -> tuple[OutlinePage, ...]:
+    """The structure's lessons in tree order, built once per structure."""
+    lessons = structure.derived.get("outline-lessons")
+    if lessons is None:
+        lessons = structure.derived["outline-lessons"] = structure.lessons
+    return lessons
+
+
+def outline_positions(structure: CourseStructure) -> dict[int, tuple[int, OutlinePage, OutlinePage]]:
+    """{lesson id: (index in the course, the lesson, its section)}, built once per structure."""
+    positions = structure.derived.get("outline-positions")
+    if positions is None:
+        positions = structure.derived["outline-positions"] = {
+            lesson.pk: (index, lesson, section)
+            for index, (section, lesson) in enumerate(
+                (section, lesson) for section, lessons in structure.sections for lesson in lessons
+            )
+        }
+    return positions
+
+
 def course_outline(*, access: CourseAccess, current=None, structure=None) -> Outline:
     """Sections and their live lessons in tree order, each lesson with the viewer's access and
     completion: no query once the course's structure is cached, whatever the number of lessons.
     `structure` replaces the course's live structure (an editor's preview of the drafts)."""
-    completed = access.completed_lesson_ids
-    current_pk = current.pk if current is not None else None
-    sections: list[OutlineSection] = []
-    flat: list[OutlineLesson] = []
+    live = structure is None
     structure = course_structure(access.course) if structure is None else structure
-    for section, lessons in structure.sections:
-        items = [
-            OutlineLesson(
-                lesson=lesson,
-                access=access.lesson(lesson),
-                is_completed=lesson.pk in completed,
-                is_current=lesson.pk == current_pk,
-            )
-            for lesson in lessons
-        ]
-        sections.append(OutlineSection(section=section, lessons=items))
-        flat.extend(items)
-    return Outline(sections=sections, lessons=flat)
+    # The access was loaded with the course's live structure; should the cache have moved on
+    # in between, the outline still decides each lesson through the access (never from HTML
+    # rendered for another structure).
+    live = (
+        live
+        and access.lesson_ids is not None
+        and (access.lesson_ids is structure.lesson_id_set or access.lesson_ids == structure.lesson_id_set)
+    )
+    return Outline(
+        access=access, structure=structure, current_pk=current.pk if current is not None else None, live=live
+    )
 
 
 def course_of(lesson: LessonPage) -> CoursePage:
