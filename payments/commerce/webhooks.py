@@ -103,15 +103,21 @@ def event_record_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes
         locked = WebhookEvent.objects.select_for_update().get(pk=stored.pk)
         if locked.status != WebhookEvent.Status.RECEIVED:  # a concurrent twin got here first
             return _reply_for(locked, duplicate=True)
-        try:
-            with transaction.atomic():
-                outcome = _apply(gateway=gateway.name, event=event)
-        except Refused as exc:
-            logger.error("%s event %s refused: %s", gateway.name, event.event_id, exc)
-            _finish(locked.pk, WebhookEvent.Status.REFUSED, str(exc))
-            return WebhookResult(400, f"Refused: {exc}.", locked)
-        _finish(locked.pk, WebhookEvent.Status.APPLIED, outcome.message, order=outcome.order)
-    return WebhookResult(200, outcome.message, locked)
+        return _apply_and_finish(gateway=gateway, event=event, row=locked)
+
+
+def _apply_and_finish(*, gateway: Gateway, event: GatewayEvent, row: WebhookEvent) -> WebhookResult:
+    """Apply a stored event inside the caller's transaction and mark its row: a refusal undoes
+    the apply (savepoint) and the row records why; otherwise the row is marked applied."""
+    try:
+        with transaction.atomic():
+            outcome = _apply(gateway=gateway.name, event=event)
+    except Refused as exc:
+        logger.error("%s event %s refused: %s", gateway.name, event.event_id, exc)
+        _finish(row.pk, WebhookEvent.Status.REFUSED, str(exc))
+        return WebhookResult(400, f"Refused: {exc}.", row)
+    _finish(row.pk, WebhookEvent.Status.APPLIED, outcome.message, order=outcome.order)
+    return WebhookResult(200, outcome.message, row)
 
 
 def _store_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes) -> WebhookResult | None:
@@ -126,15 +132,7 @@ def _store_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes) -> W
                 event_type=event.event_type[:100],
                 body=body.decode("utf-8", errors="replace"),
             )
-            try:
-                with transaction.atomic():  # a refusal undoes the apply; the event row stays
-                    outcome = _apply(gateway=gateway.name, event=event)
-            except Refused as exc:
-                logger.error("%s event %s refused: %s", gateway.name, event.event_id, exc)
-                _finish(stored.pk, WebhookEvent.Status.REFUSED, str(exc))
-                return WebhookResult(400, f"Refused: {exc}.", stored)
-            _finish(stored.pk, WebhookEvent.Status.APPLIED, outcome.message, order=outcome.order)
-            return WebhookResult(200, outcome.message, stored)
+            return _apply_and_finish(gateway=gateway, event=event, row=stored)
     except IntegrityError:
         if stored is not None:  # not the event's unique key: an error of the apply
             raise
