@@ -6,7 +6,9 @@ wall and CPU time per request, the SQL queries and cache reads of one request, a
 functions by own and cumulative CPU time (`time.process_time`: on a shared machine wall time
 is mostly waiting for a core).
 
-    .venv/bin/python bench/profile_lesson.py [--requests 1000] [--only lesson|heartbeat]
+    .venv/bin/python bench/profile_lesson.py [--requests 1000] [--only lesson|heartbeat] [--stats FILE]
+
+--stats writes each target's profile to FILE.<target> for pstats (callers, callees).
 """
 
 import argparse
@@ -80,6 +82,8 @@ for name, request in targets.items():
     for _ in range(__N__):
         request()
     profile.disable()
+    if "__STATS__":
+        profile.dump_stats(f"__STATS__.{name}")
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(order).print_stats(30)
@@ -91,6 +95,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--only", choices=("lesson", "heartbeat"), default="")
+    parser.add_argument("--stats", default="", help="also write each profile to STATS.<target> (pstats)")
     options = parser.parse_args()
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="lectern-profile-")))
     cluster.env.pop("AWS_STORAGE_BUCKET_NAME")
@@ -101,7 +106,7 @@ def main():
         cluster.manage("migrate", "--noinput")
         cluster.manage("collectstatic", "--noinput")  # production settings serve from the manifest
         log(f"profiling {options.requests} requests per target")
-        code = PROFILE.replace("__N__", str(options.requests)).replace("__ONLY__", options.only)
+        code = PROFILE.replace("__N__", str(options.requests)).replace("__ONLY__", options.only).replace("__STATS__", options.stats)
         print(cluster.manage("shell", "-c", code, timeout=1800))
     finally:
         cluster.stop()

@@ -26,14 +26,7 @@ def on_lesson_published_or_unpublished(sender, instance, **kwargs):
 
 
 def connect():
-    from django.db.models.signals import post_delete, post_save
-    from wagtail.models import PageViewRestriction
-
     from . import page_cache
-    from .view_restrictions import forget
-
-    post_save.connect(forget, sender=PageViewRestriction, dispatch_uid="coursepages.restrictions_saved")
-    post_delete.connect(forget, sender=PageViewRestriction, dispatch_uid="coursepages.restrictions_deleted")
     workflow_approved.connect(on_workflow_approved, dispatch_uid="coursepages.review_approved")
     workflow_rejected.connect(on_workflow_rejected, dispatch_uid="coursepages.review_rejected")
     page_cache.connect()

@@ -1,23 +1,21 @@
 """Wagtail checks page view restrictions (passwords, groups) on every page served, at two
 queries a request. Lectern's access rules live in learners.access, so restrictions are rare:
-a cached "any restriction at all?" flag skips those queries until an admin adds one."""
+a cached "any restriction at all?" flag skips those queries until an admin adds one. The flag
+is kept with the page cache's generation (in the process, read with the generation the request
+has already read: no round trip of its own); adding, changing or removing a restriction starts a
+new generation (`page_cache.SHOWN_ON_CACHED_PAGES`), which also drops anonymous copies of a page
+that is now restricted."""
 
-from django.core.cache import cache
 from wagtail.models import PageViewRestriction
 
-FLAG = "lectern:page-view-restrictions-exist"
+FLAG = "lectern:page-view-restrictions-exist:v2"
 
 
 def view_restrictions_exist() -> bool:
-    exists = cache.get(FLAG)
-    if exists is None:
-        exists = PageViewRestriction.objects.exists()
-        cache.set(FLAG, exists, 600)
-    return exists
+    from .page_cache import cached_until_pages_change  # page_cache reads the page models: not at import
 
-
-def forget(**kwargs):
-    cache.delete(FLAG)
+    # "no" is stored as False, not None (None is never stored: it would be built every time)
+    return cached_until_pages_change(FLAG, PageViewRestriction.objects.exists, timeout=600)
 
 
 class ViewRestrictionShortcutMixin:

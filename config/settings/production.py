@@ -31,6 +31,6 @@ CSP_ENABLED = env.bool("CSP_ENABLED", default=True)
 # The sandbox gateway hands out courses without money: off unless a test deployment asks for it
 # (and then `check --deploy` says so, lectern.E010).
 PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=False)
-STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "core.static_storage.CachedURLManifestStaticFilesStorage"}  # noqa: F405
 if not env("EARNINGS_ENCRYPTION_KEY", default=""):
     raise ImproperlyConfigured("EARNINGS_ENCRYPTION_KEY must be set in production (encrypts bank details).")

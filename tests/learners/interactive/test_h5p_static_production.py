@@ -1,6 +1,6 @@
 """H5P's own styles and fonts under production static serving: collectstatic with
-production's CompressedManifestStaticFilesStorage (hashed names, CSS url()s rewritten), served
-by WhiteNoise with DEBUG off. The player runs in a sandboxed iframe, an opaque origin, so its
+production's static storage (core.static_storage: the compressed manifest storage, hashed
+names, CSS url()s rewritten), served by WhiteNoise with DEBUG off. The player runs in a sandboxed iframe, an opaque origin, so its
 fonts are cross-origin CORS loads (`Origin: null`): each must answer with
 `Access-Control-Allow-Origin: *`, as must the fonts inside a package's library folders."""
 
@@ -24,7 +24,7 @@ def production_static(settings, tmp_path):
     settings.STATIC_ROOT = str(tmp_path)
     settings.STORAGES = {
         **settings.STORAGES,
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        "staticfiles": {"BACKEND": "core.static_storage.CachedURLManifestStaticFilesStorage"},
     }
     call_command("collectstatic", interactive=False, verbosity=0)
     return tmp_path
