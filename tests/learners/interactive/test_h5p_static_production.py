@@ -1,7 +1,7 @@
 """H5P's own styles and fonts under production static serving: collectstatic with
 production's static storage (core.static_storage: the compressed manifest storage, hashed
-names, CSS url()s rewritten), served by WhiteNoise with DEBUG off. The player runs in a sandboxed iframe, an opaque origin, so its
-fonts are cross-origin CORS loads (`Origin: null`): each must answer with
+names, CSS url()s rewritten), served by WhiteNoise with DEBUG off. The player runs in a
+sandboxed iframe, an opaque origin, so its fonts are cross-origin CORS loads (`Origin: null`): each must answer with
 `Access-Control-Allow-Origin: *`, as must the fonts inside a package's library folders."""
 
 import posixpath
