@@ -106,7 +106,11 @@ def main():
         cluster.manage("migrate", "--noinput")
         cluster.manage("collectstatic", "--noinput")  # production settings serve from the manifest
         log(f"profiling {options.requests} requests per target")
-        code = PROFILE.replace("__N__", str(options.requests)).replace("__ONLY__", options.only).replace("__STATS__", options.stats)
+        code = (
+            PROFILE.replace("__N__", str(options.requests))
+            .replace("__ONLY__", options.only)
+            .replace("__STATS__", options.stats)
+        )
         print(cluster.manage("shell", "-c", code, timeout=1800))
     finally:
         cluster.stop()

@@ -27,6 +27,7 @@ def on_lesson_published_or_unpublished(sender, instance, **kwargs):
 
 def connect():
     from . import page_cache
+
     workflow_approved.connect(on_workflow_approved, dispatch_uid="coursepages.review_approved")
     workflow_rejected.connect(on_workflow_rejected, dispatch_uid="coursepages.review_rejected")
     page_cache.connect()
