@@ -96,6 +96,14 @@ def generation_bump(generation_key: str, *, timeout: int | None = None) -> None:
     transaction.on_commit(lambda: _set_new(generation_key, timeout))
 
 
+def generation_read_in_request(generation_key: str) -> str | None:
+    """The generation this request has already read (None outside a request, or before the
+    first use in it): what a per-process value keyed on it may be served under without a round
+    trip of its own."""
+    snapshot = _snapshot.get()
+    return snapshot.get(generation_key) if snapshot is not None else None
+
+
 def generation_current(found: dict, generation_key: str, *, timeout: int | None = None) -> str | None:
     """The current generation from a get_many result that asked for `generation_key`; a new one
     if there is none yet (first use, or the cache lost it); None if the cache keeps nothing."""

@@ -31,3 +31,5 @@ SECRET_KEY = env("SECRET_KEY", default=SECRET_KEY)
 # Tasks run in-process unless this is the worker started by the `celery_worker` fixture
 # (the fixture switches the test process to the broker for its own test only).
 CELERY_TASK_ALWAYS_EAGER = not env.bool("CELERY_WORKER_PROCESS", default=False)
+# Every cached page fragment is compared with its full render (coursepages/templatetags/fragments.py).
+FRAGMENT_CACHE_VERIFY = True
