@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
+from core.prepared import Prepared, concrete_attnames
 from core.providers import Provider
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
@@ -144,6 +145,27 @@ class CourseAccess:
         return OPEN
 
 
+# Read on every lesson page and heartbeat: compiled once per process (core/prepared.py).
+_enrollment_read = Prepared(
+    Enrollment,
+    lambda user_id, course_id: (
+        Enrollment.objects.filter(user_id=user_id, course_id=course_id)
+        .order_by()
+        .values_list(*concrete_attnames(Enrollment))[:1]
+    ),  # at most one: unique (user, course)
+    arity=2,
+)
+_progress_read = Prepared(
+    LessonProgress,
+    lambda enrollment_id: (
+        LessonProgress.objects.filter(enrollment_id=enrollment_id)
+        .order_by()
+        .values_list("lesson_id", "status", "last_accessed_at")
+    ),
+    arity=1,
+)
+
+
 def course_access_for(*, user, course: CoursePage, enrollment: Enrollment | None = None) -> CourseAccess:
     """Everything needed to decide access to each lesson of `course`: the enrollment, its progress
     rows and (for a user who is not a student) the staff check, a query each; prerequisites come
@@ -154,14 +176,10 @@ def course_access_for(*, user, course: CoursePage, enrollment: Enrollment | None
         raise ValueError("The enrollment is not this user's in this course.")
     if user.is_authenticated:
         if enrollment is None:
-            enrollment = Enrollment.objects.filter(user=user, course_id=course.pk).first()
+            found = _enrollment_read.instances(user.pk, course.pk)
+            enrollment = found[0] if found else None
         if enrollment:
-            progress = {
-                lesson_id: (status, last)
-                for lesson_id, status, last in LessonProgress.objects.filter(enrollment=enrollment).values_list(
-                    "lesson_id", "status", "last_accessed_at"
-                )
-            }
+            progress = {lesson_id: (status, last) for lesson_id, status, last in _progress_read.rows(enrollment.pk)}
     return _course_access(
         user=user, course=course, enrollment=enrollment, progress=progress, structure=course_structure(course)
     )

@@ -1,0 +1,85 @@
+"""Hot reads compiled once per process. Django compiles a queryset to SQL each time it runs;
+for the two reads every lesson page makes (the viewer's enrollment and progress rows) that
+compiling cost more CPU than running the query (bench/README.md "Lesson page, round four").
+A `Prepared` read builds its queryset once per database alias with marker values for its
+parameters, keeps the SQL, where each parameter goes and the column converters, and runs it
+with the caller's values through the connection's cursor (query logging, execute wrappers and
+the database router apply as for any query).
+
+Only `values_list()` querysets, and only parameters that reach the SQL as themselves (ids,
+strings compared as they are): the values are passed as query parameters, never into the
+text."""
+
+import threading
+
+from django.db import connections, router
+from django.db.models import QuerySet
+
+# Marker parameter values: ints no id column ever holds.
+_MARKER_BASE = -7_654_321_000_000
+
+
+class Prepared:
+    def __init__(self, model, build, arity: int):
+        """`build(*params) -> QuerySet` (a values_list of `model`) with `arity` parameters."""
+        self.model, self.build, self.arity = model, build, arity
+        self._compiled: dict = {}
+        self._lock = threading.Lock()
+
+    def _compile(self, alias: str):
+        markers = tuple(_MARKER_BASE - index for index in range(self.arity))
+        queryset: QuerySet = self.build(*markers).using(alias)
+        compiler = queryset.query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        slots = tuple(markers.index(param) if param in markers else None for param in params)
+        if sorted({slot for slot in slots if slot is not None}) != list(range(self.arity)):
+            raise ValueError(f"every parameter of a prepared {self.model.__name__} read must reach its SQL")
+        converters = compiler.get_converters([column for column, _alias in _select(compiler)])
+        return sql, slots, tuple(params), tuple(converters.items())
+
+    def rows(self, *values) -> list[tuple]:
+        """The rows of the read, converted as the ORM converts them."""
+        return self._run(values)[1]
+
+    def instances(self, *values) -> list:
+        """The rows as `model` instances, for a read whose values_list names every concrete
+        field's attname in order (`concrete_attnames(model)`)."""
+        alias, rows = self._run(values)
+        names = concrete_attnames(self.model)
+        return [self.model.from_db(alias, names, row) for row in rows]
+
+    def _run(self, values) -> tuple[str, list[tuple]]:
+        if len(values) != self.arity:
+            raise TypeError(f"expected {self.arity} parameters, got {len(values)}")
+        alias = router.db_for_read(self.model)
+        compiled = self._compiled.get(alias)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(alias) or self._compile(alias)
+                self._compiled[alias] = compiled
+        sql, slots, constants, converters = compiled
+        params = [constant if slot is None else values[slot] for slot, constant in zip(slots, constants, strict=True)]
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if not converters:
+            return alias, [tuple(row) for row in rows]
+        converted = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+            converted.append(tuple(row))
+        return alias, converted
+
+
+def concrete_attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
+
+
+def _select(compiler):
+    return [(column, alias) for column, _sql, alias in compiler.select]

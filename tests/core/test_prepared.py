@@ -1,0 +1,67 @@
+"""A read compiled once per process (core/prepared.py) must give what the ORM gives: the same
+rows with the same Python types (aware datetimes on SQLite too), for each call's own parameter
+values, counted and logged as a query."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.prepared import Prepared, concrete_attnames
+from learners.access import learning_context_for
+from learners.enrollment.services import enrollment_create, lesson_complete
+from learners.models import Enrollment, LessonProgress
+from tests.factories import lessons_of, make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+ENROLLMENT = Prepared(
+    Enrollment,
+    lambda user_id, course_id: Enrollment.objects.filter(user_id=user_id, course_id=course_id).values_list(
+        *concrete_attnames(Enrollment)
+    ),
+    arity=2,
+)
+PROGRESS = Prepared(
+    LessonProgress,
+    lambda enrollment_id: (
+        LessonProgress.objects.filter(enrollment_id=enrollment_id)
+        .order_by("lesson_id")
+        .values_list("lesson_id", "status", "last_accessed_at")
+    ),
+    arity=1,
+)
+
+
+def test_rows_and_instances_are_the_orms(instructor):
+    course = make_course(instructor=instructor, lessons=3)
+    lessons = lessons_of(course)
+    students = [make_user(), make_user()]
+    for student in students:
+        enrollment_create(user=student, course=course)
+    lesson_complete(context=learning_context_for(user=students[0], lesson=lessons[1]))
+    LessonProgress.objects.update(last_accessed_at=timezone.now())
+    for student in students:  # each call runs with its own values
+        orm = Enrollment.objects.get(user=student, course_id=course.pk)
+        with CaptureQueriesContext(connection) as queries:
+            [prepared] = ENROLLMENT.instances(student.pk, course.pk)
+        assert len(queries) == 1
+        assert prepared.pk == orm.pk and prepared.user_id == student.pk
+        assert prepared.enrolled_at == orm.enrolled_at and prepared.enrolled_at.tzinfo is not None
+        assert not prepared._state.adding and prepared._state.db == orm._state.db
+        expected = list(
+            LessonProgress.objects.filter(enrollment=orm)
+            .order_by("lesson_id")
+            .values_list("lesson_id", "status", "last_accessed_at")
+        )
+        assert PROGRESS.rows(orm.pk) == expected
+    assert PROGRESS.rows(Enrollment.objects.get(user=students[0]).pk)[0][2].tzinfo is not None
+    assert ENROLLMENT.instances(students[0].pk, course.pk + 1000) == []
+
+
+def test_wrong_calls_are_refused():
+    with pytest.raises(TypeError):
+        PROGRESS.rows()
+    ignored = Prepared(LessonProgress, lambda enrollment_id: LessonProgress.objects.values_list("pk"), arity=1)
+    with pytest.raises(ValueError, match="must reach its SQL"):
+        ignored.rows(1)
