@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from core.prepared import Prepared, concrete_attnames
+
 
 def timezone_choices():
     zones = sorted(tz for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith(("Etc/", "SystemV/")))
@@ -21,6 +23,17 @@ def validate_timezone(value):
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
+
+    def get(self, *args, **kwargs):
+        """`User.objects.get(pk=<int>)`, which every signed-in request makes (Django's auth loads
+        the session's user so), through a read compiled once per process (core/prepared.py);
+        any other lookup as Django does it."""
+        if not args and len(kwargs) == 1 and type(kwargs.get("pk")) is int and self._db is None:
+            found = _user_by_pk.instances(kwargs["pk"])
+            if not found:
+                raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
+            return found[0]
+        return super().get(*args, **kwargs)
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
@@ -111,3 +124,8 @@ class RefreshToken(models.Model):
 
     def __str__(self):
         return f"refresh {self.jti[:8]}… for {self.user_id}"
+
+
+_user_by_pk = Prepared(
+    User, lambda pk: User._base_manager.filter(pk=pk).order_by().values_list(*concrete_attnames(User)), arity=1
+)

@@ -24,6 +24,7 @@ class Prepared:
         """`build(*params) -> QuerySet` (a values_list of `model`) with `arity` parameters."""
         self.model, self.build, self.arity = model, build, arity
         self._compiled: dict = {}
+        self._names: list[str] | None = None
         self._lock = threading.Lock()
 
     def _compile(self, alias: str):
@@ -45,7 +46,8 @@ class Prepared:
         """The rows as `model` instances, for a read whose values_list names every concrete
         field's attname in order (`concrete_attnames(model)`)."""
         alias, rows = self._run(values)
-        names = concrete_attnames(self.model)
+        names = self._names or concrete_attnames(self.model)
+        self._names = names
         return [self.model.from_db(alias, names, row) for row in rows]
 
     def _run(self, values) -> tuple[str, list[tuple]]:

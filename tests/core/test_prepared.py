@@ -65,3 +65,20 @@ def test_wrong_calls_are_refused():
     ignored = Prepared(LessonProgress, lambda enrollment_id: LessonProgress.objects.values_list("pk"), arity=1)
     with pytest.raises(ValueError, match="must reach its SQL"):
         ignored.rows(1)
+
+
+def test_the_session_users_read_is_the_orms():
+    from accounts.models import User
+
+    user = make_user(email="prepared@example.test")
+    with CaptureQueriesContext(connection) as queries:
+        fast = User.objects.get(pk=user.pk)
+    assert len(queries) == 1 and "LIMIT" not in queries[0]["sql"].upper()  # the prepared read, not Django's get()
+    slow = User.objects.filter(email="prepared@example.test").get()
+    assert {f.attname: getattr(fast, f.attname) for f in User._meta.concrete_fields} == {
+        f.attname: getattr(slow, f.attname) for f in User._meta.concrete_fields
+    }
+    assert fast.last_login == slow.last_login and fast.date_joined.tzinfo is not None
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=user.pk + 10_000)
+    assert User.objects.get(pk=str(user.pk)) == user  # other lookups: Django's own get()
