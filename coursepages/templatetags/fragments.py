@@ -9,6 +9,9 @@ str, bool or None (the tag refuses anything else: a model would be keyed by iden
 differs per viewer and is not a key (the CSRF token, unread counts, progress numbers, the
 outline, the lesson body) goes in a `{% hole %}`, rendered per request in the live context.
 A hole is never inside a `{% for %}` of the fragment (each hole renders once per place).
+The CSRF token needs no hole, in the fragment or in a template it includes: the kept text holds
+a marker wherever `{% csrf_token %}` (or `{{ csrf_token }}`) put the token, and each request's
+token replaces it.
 
 Not cached: previews (a draft's title under the live page's key), requests that have not read
 the page generation (e.g. the cache is down), and entries older than `MAX_AGE` seconds (a bump
@@ -37,6 +40,8 @@ _entries: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 _MARK = f"\x00hole-{secrets.token_hex(8)}:"  # never in a rendered page (NUL bytes are refused at the edge)
 _KEY_TYPES = (int, str, bool, type(None))
+# Stands for the CSRF token in kept text: letters and digits only, so no escaping changes it.
+_CSRF_MARK = f"csrfmark{secrets.token_hex(16)}"
 
 
 class FragmentKeyError(template.TemplateSyntaxError):
@@ -84,13 +89,17 @@ class FragmentNode(template.Node):
                     "not an int, str, bool or None"
                 )
             values.append(value)
-        return (id(self), generation, *values)
+        return (id(self), generation, "csrf_token" in context, *values)
 
     def _capture(self, context):
         """The fragment's text with a marker where each hole goes: (texts, hole order)."""
         context.render_context[self.CAPTURING] = True
         try:
-            text = self.nodelist.render(context)
+            if "csrf_token" in context:
+                with context.push(csrf_token=_CSRF_MARK):
+                    text = self.nodelist.render(context)
+            else:
+                text = self.nodelist.render(context)
         finally:
             context.render_context[self.CAPTURING] = False
         parts = text.split(_MARK)
@@ -127,6 +136,8 @@ class FragmentNode(template.Node):
             pieces.append(self.holes[index].nodelist.render(context))
             pieces.append(text)
         shown = "".join(pieces)
+        if _CSRF_MARK in shown:
+            shown = shown.replace(_CSRF_MARK, str(context.get("csrf_token")))
         if getattr(settings, "FRAGMENT_CACHE_VERIFY", False):
             full = self.nodelist.render(context)
             if full != shown:

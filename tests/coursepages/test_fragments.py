@@ -132,3 +132,39 @@ def test_a_publish_shows_in_the_next_page(client, instructor):
     lesson.title = "Renamed lesson"
     lesson.save_revision(user=instructor).publish()
     assert '<h1 id="lesson-title">Renamed lesson' in client.get(lesson.url).content.decode()
+
+
+def test_each_request_gets_its_own_csrf_token_without_a_hole(generation):
+    from django.template import engines
+
+    engine = engines["django"].engine
+    included = engine.from_string("<form>{% csrf_token %}</form>")
+    outer = engine.from_string(
+        '{% load fragments %}{% fragment "t" %}<i>{% csrf_token %}</i>{% include inner %}{% endfragment %}'
+    )
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    pages = [outer.render(RequestContext(RequestFactory().get("/"), {"inner": included})) for _ in range(2)]
+    assert len(fragments._entries) == 1  # the second page came from the kept text
+    first, second = token.findall(pages[0]), token.findall(pages[1])
+    assert len(first) == len(second) == 2  # the fragment's own and the included template's
+    assert first[0] != second[0] and "csrfmark" not in pages[0] + pages[1]  # each request's own token
+
+
+def test_the_lesson_discussion_panel_is_kept_and_shows_new_threads(client, instructor):
+    from discussions.models import Thread
+
+    course = make_course(instructor=instructor, lessons=2)
+    lesson = lessons_of(course)[1]
+    student = make_user()
+    enrollment_create(user=student, course=course)
+    client.force_login(student)
+    for _ in range(2):
+        page = client.get(lesson.url).content.decode()
+        assert "No threads on this lesson yet." in page and f'name="lesson" value="{lesson.pk}"' in page
+    assert any(key[3:] == ("testserver", lesson.url, lesson.pk, course.pk) for key in fragments._entries)
+    Thread.objects.create(course=course, lesson=lesson, author=student, title="Why does step two fail?")
+    from discussions.pages import lesson_threads_changed
+
+    lesson_threads_changed(lesson_id=lesson.pk)
+    page = client.get(lesson.url).content.decode()
+    assert "Why does step two fail?" in page and "No threads on this lesson yet." not in page
