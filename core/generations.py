@@ -10,6 +10,11 @@ A bump happens at once and again after the current transaction commits: a reader
 the old rows before the commit stores its value under the generation of the first bump,
 which the second makes stale. A cache outage degrades to building the value every time.
 
+Round trips are shared: the generations registered in READ_WITH_SESSION (the pages') come with
+the session's own read (core.sessions), and a value a request is known to need later (the
+header's unread counts, `generation_hint`) comes with the next round trip any generation read
+makes, so a signed-in lesson page reads Redis twice, not four times.
+
 Used by the anonymous page cache and the course structure (coursepages.page_cache), and the
 header's unread counts (messaging.selectors)."""
 
@@ -39,6 +44,12 @@ LOCAL_ENTRIES = 512
 # write) must not keep a process serving the old value until the next change.
 LOCAL_SECONDS = 60
 _local: OrderedDict = OrderedDict()
+# Generations read with the session on every request (registered by the apps that need them
+# on most pages, in AppConfig.ready()).
+READ_WITH_SESSION: list[str] = []
+# Snapshot entries that are not generations: what was hinted, and what was fetched ahead.
+_HINTS = ("hints",)
+_FETCHED = ("fetched",)
 _local_lock = threading.Lock()
 _MISSING = object()
 
@@ -78,6 +89,49 @@ class GenerationSnapshotMiddleware:
             return self.get_response(request)
         finally:
             _snapshot.reset(token)
+
+
+def generation_hint(key: str, generation_key: str) -> None:
+    """This request will ask for `key`, cached under `generation_key` (generation_cached): fetch
+    both with the next round trip a generation read makes rather than in one of their own."""
+    snapshot = _snapshot.get()
+    if snapshot is not None:
+        snapshot.setdefault(_HINTS, {})[key] = generation_key
+
+
+def generation_fetch(keys: list[str]) -> dict:
+    """`cache.get_many(keys)`, in one round trip with the generations of READ_WITH_SESSION and
+    what this request has hinted (`generation_hint`) but not read yet: those are recorded for the
+    request (a generation the cache does not have is left to its first use, which starts one)."""
+    snapshot = _snapshot.get()
+    if snapshot is None:
+        return cache.get_many(keys)
+    hints = snapshot.pop(_HINTS, None) or {}
+    wanted = dict.fromkeys(keys)
+    for generation_key in READ_WITH_SESSION:
+        if generation_key not in snapshot:
+            wanted[generation_key] = None
+    for key, generation_key in hints.items():
+        if generation_key not in snapshot:
+            wanted[generation_key] = None
+        wanted[key] = None
+    found = cache.get_many(list(wanted))
+    for generation_key in [*READ_WITH_SESSION, *hints.values()]:
+        if generation_key not in snapshot and found.get(generation_key) is not None:
+            snapshot[generation_key] = found[generation_key]
+    if hints:
+        fetched = snapshot.setdefault(_FETCHED, {})
+        for key in hints:
+            fetched[key] = found.get(key)
+    return found
+
+
+def _entry(snapshot, key: str):
+    """The stored entry of `key`: fetched ahead for this request (hinted), else from the cache."""
+    fetched = snapshot.get(_FETCHED) if snapshot is not None else None
+    if fetched and key in fetched:
+        return fetched.pop(key)
+    return cache.get(key)
 
 
 def _set_new(generation_key: str, timeout: int | None) -> None:
@@ -133,15 +187,15 @@ def generation_cached(
     try:
         generation = snapshot.get(generation_key) if snapshot is not None else None
         if generation is None:
-            found = cache.get_many([generation_key] if local else [generation_key, key])
+            found = generation_fetch([generation_key] if local else [generation_key, key])
             generation = generation_current(found, generation_key, timeout=generation_timeout)
             entry = found.get(key)
         else:
-            entry = None if local else cache.get(key)
+            entry = None if local else _entry(snapshot, key)
         if local and generation is not None:
             value = _local_get(key, generation)
             if value is _MISSING:
-                entry = cache.get(key)
+                entry = _entry(snapshot, key)
     except Exception:
         logger.exception("cache lookup failed for %s", key)
         generation = None
@@ -188,7 +242,7 @@ def generation_cached_many(
         generation = snapshot.get(generation_key) if snapshot is not None else None
         fetched = False
         if generation is None:
-            found = cache.get_many([generation_key] if local else [generation_key, *items])
+            found = generation_fetch([generation_key] if local else [generation_key, *items])
             generation = generation_current(found, generation_key, timeout=generation_timeout)
             entries, fetched = found, not local
         if local and generation is not None:

@@ -4,7 +4,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from core.generations import generation_bump, generation_cached
+from core.generations import generation_bump, generation_cached, generation_hint
 from core.moderation import Moderation
 
 from .models import Conversation, Message, Notification
@@ -60,6 +60,10 @@ def unread_message_count(*, user) -> int:
 UNREAD_COUNTS_SECONDS = 600
 
 
+def _unread_key(user_id: int) -> str:
+    return f"messaging:unread:v1:{user_id}"
+
+
 def _unread_generation_key(user_id: int) -> str:
     return f"messaging:unread-generation:{user_id}"
 
@@ -68,12 +72,18 @@ def unread_counts(*, user) -> dict:
     """Unread notifications and messages (for the header on every page): from the cache, else
     one query."""
     return generation_cached(
-        f"messaging:unread:v1:{user.pk}",
+        _unread_key(user.pk),
         lambda: _unread_counts_query(user),
         generation_key=_unread_generation_key(user.pk),
         timeout=UNREAD_COUNTS_SECONDS,
         generation_timeout=UNREAD_COUNTS_SECONDS * 2,
     )
+
+
+def unread_counts_hint(user_id: int) -> None:
+    """This request's page will show the user's unread counts: fetch them with the page's next
+    cache round trip rather than in one of their own (core.generations.generation_hint)."""
+    generation_hint(_unread_key(user_id), _unread_generation_key(user_id))
 
 
 def unread_counts_changed(*user_ids: int) -> None:

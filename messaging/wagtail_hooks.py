@@ -18,9 +18,18 @@ from core.moderation import Moderation
 
 from .models import Conversation, MessageReport
 from .permissions import user_may_moderate_conversations, user_may_moderate_messages
+from .selectors import unread_counts_hint
 from .services import message_moderate, report_resolve
 
 KEEP = "keep"
+
+
+@hooks.register("before_serve_page")
+def fetch_unread_counts_with_the_page(page, request, serve_args, serve_kwargs):
+    """A site page shows the signed-in viewer's unread counts in its header."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        unread_counts_hint(user.pk)
 
 
 class ReportPolicy(BasePermissionPolicy):

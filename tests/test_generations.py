@@ -143,3 +143,89 @@ def test_many_values_kept_in_the_process_are_checked_against_the_cache():
     assert generation_cached_many(items, build, generation_key=GEN, local=True) == {"test:many:x": "x@1"}
     cache.delete(GEN)  # the cache lost the generation: nothing may be vouched for
     assert generation_cached_many(items, build, generation_key=GEN, local=True) == {"test:many:x": "x@2"}
+
+
+class CacheReads:
+    """The default cache's reads (get and get_many), each a round trip to Redis in production."""
+
+    def __init__(self, monkeypatch):
+        from django.core.cache import caches
+
+        self.calls: list[list[str]] = []
+        self.depth = 0  # the local-memory cache's get_many calls its get: one read, not many
+        backend = caches["default"]
+        for name in ("get", "get_many"):
+            original = getattr(backend, name)
+
+            def spy(keys, *args, _original=original, _name=name, **kwargs):
+                if not self.depth:
+                    self.calls.append([keys] if _name == "get" else list(keys))
+                self.depth += 1
+                try:
+                    return _original(keys, *args, **kwargs)
+                finally:
+                    self.depth -= 1
+
+            monkeypatch.setattr(backend, name, spy)
+
+
+def test_a_hinted_value_comes_with_the_next_round_trip(monkeypatch):
+    from core.generations import generation_hint
+
+    monkeypatch.setattr("core.generations.READ_WITH_SESSION", [])
+    hinted_build, other_build = Builder(), Builder()
+    generation_cached("test:hinted", hinted_build, generation_key="test:hinted-generation")  # stored
+    generation_cached("test:value", other_build, generation_key=GEN)
+    reads = CacheReads(monkeypatch)
+
+    def request():
+        generation_hint("test:hinted", "test:hinted-generation")
+        generation_cached("test:value", other_build, generation_key=GEN)
+        return generation_cached("test:hinted", hinted_build, generation_key="test:hinted-generation")
+
+    assert in_request(request) == {"built": 1}  # the stored value, not built again
+    assert other_build.calls == 1
+    assert reads.calls == [[GEN, "test:value", "test:hinted-generation", "test:hinted"]]  # one round trip
+    assert hinted_build.calls == 1
+
+
+def test_a_hinted_value_that_is_not_stored_is_built_without_another_read(monkeypatch):
+    from core.generations import generation_hint
+
+    monkeypatch.setattr("core.generations.READ_WITH_SESSION", [])
+    build = Builder()
+    generation_cached("test:other", Builder(), generation_key=GEN)
+    generation_cached("test:warm", Builder(), generation_key="test:hinted-generation")  # the generation exists
+    reads = CacheReads(monkeypatch)
+
+    def request():
+        generation_hint("test:hinted", "test:hinted-generation")
+        generation_cached("test:other", Builder(), generation_key=GEN)
+        return generation_cached("test:hinted", build, generation_key="test:hinted-generation")
+
+    assert in_request(request) == {"built": 1}
+    assert len(reads.calls) == 1 and build.calls == 1
+    assert generation_cached("test:hinted", build, generation_key="test:hinted-generation") == {"built": 1}  # stored
+
+
+def test_a_signed_in_lesson_page_reads_the_cache_twice(client, monkeypatch):
+    """The session with the pages' generation; the lesson's discussion flag with the header's
+    unread counts. Nothing else: the course structure, site, body and fragments are kept in the
+    process under the generation read with the session."""
+    from learners.enrollment.services import enrollment_create
+    from tests.factories import lessons_of, make_course, make_user
+
+    course = make_course(lessons=3)
+    lesson = lessons_of(course)[1]
+    student = make_user()
+    enrollment_create(user=student, course=course)
+    client.force_login(student)
+    assert client.get(lesson.url).status_code == 200  # warms the process's copies
+    reads = CacheReads(monkeypatch)
+    assert client.get(lesson.url).status_code == 200
+    session = [key for key in reads.calls[0] if key.startswith("django.contrib.sessions.cached_db")]
+    assert len(session) == 1
+    assert [sorted(key.split(":")[0] for key in keys if key not in session) for keys in reads.calls] == [
+        ["page-cache"],
+        ["discussions", "discussions", "messaging", "messaging"],
+    ], reads.calls
