@@ -7,8 +7,8 @@ with the caller's values through the connection's cursor (query logging, execute
 the database router apply as for any query).
 
 Only `values_list()` querysets, and only parameters that reach the SQL as themselves (ids,
-strings compared as they are): the values are passed as query parameters, never into the
-text."""
+strings compared as they are: a string column's marker reaches the SQL as the marker's
+text): the values are passed as query parameters, never into the text."""
 
 import threading
 
@@ -32,7 +32,10 @@ class Prepared:
         queryset: QuerySet = self.build(*markers).using(alias)
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        slots = tuple(markers.index(param) if param in markers else None for param in params)
+        # An int column's marker reaches the SQL as itself, a string column's as its text.
+        where = {marker: index for index, marker in enumerate(markers)}
+        where |= {str(marker): index for index, marker in enumerate(markers)}
+        slots = tuple(where.get(param) if isinstance(param, int | str) else None for param in params)
         if sorted({slot for slot in slots if slot is not None}) != list(range(self.arity)):
             raise ValueError(f"every parameter of a prepared {self.model.__name__} read must reach its SQL")
         converters = compiler.get_converters([column for column, _alias in _select(compiler)])

@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from core.errors import DomainError
 from core.moderation import Moderation, content_moderate
+from core.prepared import Prepared, concrete_attnames
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
@@ -519,6 +520,19 @@ def activity_block_ids(lesson: LessonPage) -> dict[str, str]:
     return {block.id: block.block_type for block in lesson.body if block.block_type in ACTIVITY_BLOCK_TYPES}
 
 
+# The student's completed activities in one lesson: read on every completion (a passing quiz
+# submit), compiled once per process (core/prepared.py).
+_completions_read = Prepared(
+    BlockCompletion,
+    lambda enrollment_id, lesson_id: (
+        BlockCompletion.objects.filter(enrollment_id=enrollment_id, lesson_id=lesson_id)
+        .order_by()
+        .values_list(*concrete_attnames(BlockCompletion))
+    ),
+    arity=2,
+)
+
+
 def activity_complete(
     *,
     context: "LearningContext",
@@ -544,7 +558,7 @@ def activity_complete(
             Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
         # Every completion is written under that lock, so what is read here stays true until
         # the commit: one read, then the insert (or the better score) without a savepoint.
-        done = {row.block_id: row for row in BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson)}
+        done = {row.block_id: row for row in _completions_read.instances(enrollment.pk, lesson.pk)}
         completion = done.get(block_id)
         if completion is None:
             completion = done[block_id] = BlockCompletion.objects.create(

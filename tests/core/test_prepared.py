@@ -82,3 +82,24 @@ def test_the_session_users_read_is_the_orms():
     with pytest.raises(User.DoesNotExist):
         User.objects.get(pk=user.pk + 10_000)
     assert User.objects.get(pk=str(user.pk)) == user  # other lookups: Django's own get()
+
+
+def test_a_string_parameter_reaches_the_sql_as_the_callers_value(instructor):
+    """A string column's marker reaches the SQL as its text; each call's own string is used."""
+    from learners.models import BlockCompletion
+
+    by_block = Prepared(
+        BlockCompletion,
+        lambda enrollment_id, block_id: BlockCompletion.objects.filter(
+            enrollment_id=enrollment_id, block_id=block_id
+        ).values_list("block_type", flat=True),
+        arity=2,
+    )
+    course = make_course(instructor=instructor, lessons=1)
+    enrollment, _ = enrollment_create(user=make_user(), course=course)
+    lesson = lessons_of(course)[0]
+    for block_id, block_type in (("b-1", "quiz"), ("b-2", "video")):
+        BlockCompletion.objects.create(enrollment=enrollment, lesson=lesson, block_id=block_id, block_type=block_type)
+    assert by_block.rows(enrollment.pk, "b-2") == [("video",)]
+    assert by_block.rows(enrollment.pk, "b-1") == [("quiz",)]
+    assert by_block.rows(enrollment.pk, "b-3") == []
