@@ -430,12 +430,12 @@ class TestSettleDefersTheLedger:
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
         body = paystack_body(order)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            # One transaction: event stored (its INSERT is the lock against twins); savepoint for
-            # the apply (order_settle opens none of its own); order found and locked; payment;
-            # the items' courses; enrollment (one INSERT … ON CONFLICT DO NOTHING RETURNING);
-            # invoice counter counted (one UPDATE … RETURNING); order paid; release; event
-            # applied. In production the outer savepoint and its release are BEGIN and COMMIT.
-            with django_assert_num_queries(12):
+            # One transaction: event stored (its INSERT is the lock against twins; no savepoint
+            # for the apply, a refusal rolls all back); order found and locked; payment; the
+            # items' courses; enrollment (one INSERT … ON CONFLICT DO NOTHING RETURNING);
+            # invoice counter counted (one UPDATE … RETURNING); order paid; event applied. In
+            # production the outer savepoint and its release are BEGIN and COMMIT.
+            with django_assert_num_queries(10):
                 response = post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)})
         assert response.status_code == 200, response.json()
         assert not LedgerEntry.objects.exists() and not Notification.objects.exists()
