@@ -389,24 +389,50 @@ _LOCKED_ONLY = (
 )
 
 
-def _locked_attempts(*, user=None):
+def _locked_attempts(*, user: bool = False):
     """One query finds the attempt and locks its row and its enrollment's (which serialises
     this student's starts, submits and completions), with what grading and completing read.
-    Given `user` (the attempt's own, as the caller filters), the enrollment's user is that
-    object rather than a join."""
+    `user`: the caller has the attempt's user (it filters on it), so the enrollment's user is
+    not joined."""
     queryset = QuizAttempt.objects.select_for_update(of=("self", "enrollment")).select_related(
         "enrollment__course", "lesson"
     )
-    if user is None:
+    if not user:
         user_columns = _columns("enrollment__user__", Enrollment._meta.get_field("user").related_model)
         return queryset.select_related("enrollment__user").only(*_LOCKED_ONLY, *user_columns)
     return queryset.only(*_LOCKED_ONLY)
 
 
-def _own_locked_attempt(queryset, *, user, attempt_id) -> QuizAttempt | None:
-    """The user's attempt `attempt_id` from `_locked_attempts(user=user)`: by primary key, so
-    no ORDER BY or LIMIT (at most one row)."""
-    attempt = next(iter(queryset.filter(pk=attempt_id, enrollment__user_id=user.pk).order_by()), None)
+# The submit's locking read of the user's attempt (of quiz `block_id`, or any), compiled once
+# per process (core/prepared.py): by primary key, so no ORDER BY or LIMIT (at most one row).
+_own_attempt_of_quiz = Prepared(
+    QuizAttempt,
+    lambda attempt_id, user_id, block_id: (
+        _locked_attempts(user=True).filter(pk=attempt_id, enrollment__user_id=user_id, block_id=block_id).order_by()
+    ),
+    arity=3,
+)
+_own_attempt_of_any_quiz = Prepared(
+    QuizAttempt,
+    lambda attempt_id, user_id: (
+        _locked_attempts(user=True).filter(pk=attempt_id, enrollment__user_id=user_id).order_by()
+    ),
+    arity=2,
+)
+
+
+def _own_locked_attempt(*, user, attempt_id, block_id: str | None) -> QuizAttempt | None:
+    """The user's attempt `attempt_id` (of quiz `block_id` when given), its row and its
+    enrollment's locked; the enrollment's user is `user` itself."""
+    try:
+        attempt_id = int(attempt_id)
+    except (TypeError, ValueError):
+        return None
+    if block_id is None:
+        found = _own_attempt_of_any_quiz.objects(attempt_id, user.pk)
+    else:
+        found = _own_attempt_of_quiz.objects(attempt_id, user.pk, str(block_id))
+    attempt = found[0] if found else None
     if attempt is not None:
         attempt.enrollment.user = user
     return attempt
@@ -430,10 +456,9 @@ def quiz_submit(*, user, attempt_id, answers: dict | None = None, block_id: str 
     its lock: the access policy refuses (after the grade is saved) a student no longer let
     into the lesson, and the settings are those of the quiz block as published now."""
     with transaction.atomic():
-        mine = _locked_attempts(user=user)
-        if block_id is not None:
-            mine = mine.filter(block_id=block_id)
-        attempt = _own_locked_attempt(mine, user=user, attempt_id=attempt_id) if getattr(user, "pk", None) else None
+        attempt = None
+        if getattr(user, "pk", None) is not None:
+            attempt = _own_locked_attempt(user=user, attempt_id=attempt_id, block_id=block_id)
         if attempt is None:
             raise LearningError("There is no such attempt.", "not_found")
         if not attempt.is_open:
