@@ -88,8 +88,13 @@ def token_pair_issue(*, user: User) -> TokenPair:
 
 def access_token_user(token: str) -> User:
     claims = _decode(token, "access")
-    user = User.objects.filter(pk=claims["sub"], is_active=True).first()
-    if user is None:
+    # By primary key through the read compiled once per process (UserManager.get); the active
+    # check in Python: every JWT request makes it.
+    try:
+        user = User.objects.get(pk=int(claims["sub"]))
+    except (User.DoesNotExist, KeyError, TypeError, ValueError):
+        user = None
+    if user is None or not user.is_active:
         raise TokenError("The token's user no longer exists or is inactive.")
     return user
 

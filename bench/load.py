@@ -362,8 +362,8 @@ def webhook_pool(cluster) -> tuple[str, Pool]:
     return path, Pool(
         build,
         "PayStack webhook: each delivery settles one pending order (webhook event stored, "
-        "payment, invoice number, enrollment and its notice, ledger rows; receipt and "
-        "enrollment email tasks queued)",
+        "payment, invoice number, enrollment; the task that writes the ledger rows and the "
+        "enrollment notice and queues the receipt is queued, no worker runs it here)",
     )
 
 

@@ -6,14 +6,16 @@ parameters, keeps the SQL, where each parameter goes and the column converters, 
 with the caller's values through the connection's cursor (query logging, execute wrappers and
 the database router apply as for any query).
 
-Only `values_list()` querysets, and only parameters that reach the SQL as themselves (ids,
-strings compared as they are): the values are passed as query parameters, never into the
-text."""
+Mostly `values_list()` querysets (`rows`, `instances`); a model queryset, select_related and
+only() included, gives its instances through `objects`. Only parameters that reach the SQL as
+themselves (ids, strings compared as they are: a string column's marker reaches the SQL as
+the marker's text): the values are passed as query parameters, never into the text."""
 
 import threading
 
 from django.db import connections, router
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 
 # Marker parameter values: ints no id column ever holds.
 _MARKER_BASE = -7_654_321_000_000
@@ -32,11 +34,14 @@ class Prepared:
         queryset: QuerySet = self.build(*markers).using(alias)
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        slots = tuple(markers.index(param) if param in markers else None for param in params)
+        # An int column's marker reaches the SQL as itself, a string column's as its text.
+        where = {marker: index for index, marker in enumerate(markers)}
+        where |= {str(marker): index for index, marker in enumerate(markers)}
+        slots = tuple(where.get(param) if isinstance(param, int | str) else None for param in params)
         if sorted({slot for slot in slots if slot is not None}) != list(range(self.arity)):
             raise ValueError(f"every parameter of a prepared {self.model.__name__} read must reach its SQL")
         converters = compiler.get_converters([column for column, _alias in _select(compiler)])
-        return sql, slots, tuple(params), tuple(converters.items())
+        return sql, slots, tuple(params), tuple(converters.items()), _model_plan(compiler, alias)
 
     def rows(self, *values) -> list[tuple]:
         """The rows of the read, converted as the ORM converts them."""
@@ -50,6 +55,21 @@ class Prepared:
         self._names = names
         return [self.model.from_db(alias, names, row) for row in rows]
 
+    def objects(self, *values) -> list:
+        """The rows as `model` instances with their `select_related` objects, built as Django's
+        ModelIterable builds them (deferred columns of `only()` stay deferred), for a model
+        queryset rather than a values_list. A `select_for_update()` read is compiled on its
+        first call, which must be inside a transaction (as any locking read)."""
+        alias, rows = self._run(values)
+        init_list, start, end, populators = self._compiled[alias][4]
+        found = []
+        for row in rows:
+            instance = self.model.from_db(alias, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            found.append(instance)
+        return found
+
     def _run(self, values) -> tuple[str, list[tuple]]:
         if len(values) != self.arity:
             raise TypeError(f"expected {self.arity} parameters, got {len(values)}")
@@ -59,7 +79,7 @@ class Prepared:
             with self._lock:
                 compiled = self._compiled.get(alias) or self._compile(alias)
                 self._compiled[alias] = compiled
-        sql, slots, constants, converters = compiled
+        sql, slots, constants, converters, _plan = compiled
         params = [constant if slot is None else values[slot] for slot, constant in zip(slots, constants, strict=True)]
         connection = connections[alias]
         with connection.cursor() as cursor:
@@ -77,6 +97,18 @@ class Prepared:
                 row[position] = value
             converted.append(tuple(row))
         return alias, converted
+
+
+def _model_plan(compiler, alias: str):
+    """For a model queryset: the main model's columns (attnames, slice of the row) and the
+    populators of its select_related objects; None for a values_list."""
+    klass_info = compiler.klass_info
+    if klass_info is None:
+        return None
+    fields = klass_info["select_fields"]
+    start, end = fields[0], fields[-1] + 1
+    init_list = [column[0].target.attname for column in compiler.select[start:end]]
+    return init_list, start, end, tuple(get_related_populators(klass_info, compiler.select, alias))
 
 
 def concrete_attnames(model) -> list[str]:

@@ -534,8 +534,8 @@ PAYMENTS_SANDBOX_ENABLED = env.bool("PAYMENTS_SANDBOX_ENABLED", default=True)
 SANDBOX_WEBHOOK_SECRET = env("SANDBOX_WEBHOOK_SECRET", default="")
 PAYMENT_HTTP_TIMEOUT = env.float("PAYMENT_HTTP_TIMEOUT", default=15.0)
 # Dotted paths called once per order item, under the order's row lock: settled hooks by the task
-# order_ledger_record_task after the settle commits (or by a refund, or the sweep below, when
-# still missing; they must be idempotent on source_key), refunded hooks inside the refund.
+# order_settled_task after the settle commits (or by a refund, or the sweep below, when still
+# missing; they must be idempotent on source_key), refunded hooks inside the refund.
 # settled: hook(source_key=, course=, gross_cents=, currency=, occurred_at=)
 # refunded: hook(source_key=, occurred_at=)
 PAYMENT_SETTLED_HOOKS: list[str] = ["payments.earnings.ledger.ledger_record_sale"]

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.prepared import Prepared, concrete_attnames
 from learners.access import LearningContext, learning_context_for
 from learners.activity_blocks import Activity, activity_for_student, activity_in_lesson
 from learners.enrollment.services import LearningError, activity_complete
@@ -310,6 +311,19 @@ def quiz_answer_save(*, user, attempt_id, question_id: str, option_ids: list[str
     return attempt
 
 
+# The student's attempts at one quiz, oldest first: read on every submit, compiled once per
+# process (core/prepared.py).
+_attempts_read = Prepared(
+    QuizAttempt,
+    lambda enrollment_id, block_id: (
+        QuizAttempt.objects.filter(enrollment_id=enrollment_id, block_id=block_id)
+        .order_by("number")
+        .values_list(*concrete_attnames(QuizAttempt))
+    ),
+    arity=2,
+)
+
+
 def _finish(attempt: QuizAttempt, *, auto: bool) -> tuple[list, "LearningContext"]:
     """Grade and submit `attempt`, whose row and enrollment's the caller has locked (with the
     enrollment, its user and course, and the lesson loaded), and complete the quiz activity
@@ -338,7 +352,7 @@ def _finish(attempt: QuizAttempt, *, auto: bool) -> tuple[list, "LearningContext
     enrollment = attempt.enrollment
     attempts = [
         attempt if other.pk == attempt.pk else other
-        for other in QuizAttempt.objects.filter(enrollment_id=enrollment.pk, block_id=attempt.block_id)
+        for other in _attempts_read.instances(enrollment.pk, attempt.block_id)
     ]
     context = learning_context_for(
         user=enrollment.user, lesson=attempt.lesson, course=enrollment.course, enrollment=enrollment
@@ -356,12 +370,72 @@ def _finish(attempt: QuizAttempt, *, auto: bool) -> tuple[list, "LearningContext
     return attempts, context
 
 
-def _locked_attempts():
-    # One query finds the attempt and locks its row and its enrollment's (which serialises
-    # this student's starts, submits and completions), with what grading and completing read.
-    return QuizAttempt.objects.select_for_update(of=("self", "enrollment")).select_related(
-        "enrollment__user", "enrollment__course", "lesson"
+# The columns of the course and lesson pages that grading, completing and the reply read
+# (access policy, course structure, the quiz block in the lesson body): the lock query loads
+# these, not the ~45 of each page (a column left out would be read on first use, one query).
+_COURSE_COLUMNS = ("path", "depth", "live", "title", "url_path", "owner", "pricing", "archived")
+_LESSON_COLUMNS = ("path", "depth", "live", "title", "url_path", "body", "free_preview", "unlock_after_days")
+
+
+def _columns(prefix: str, model) -> list[str]:
+    return [f"{prefix}{field.name}" for field in model._meta.concrete_fields]
+
+
+_LOCKED_ONLY = (
+    _columns("", QuizAttempt)
+    + _columns("enrollment__", Enrollment)
+    + [f"enrollment__course__{name}" for name in _COURSE_COLUMNS]
+    + [f"lesson__{name}" for name in _LESSON_COLUMNS]
+)
+
+
+def _locked_attempts(*, user: bool = False):
+    """One query finds the attempt and locks its row and its enrollment's (which serialises
+    this student's starts, submits and completions), with what grading and completing read.
+    `user`: the caller has the attempt's user (it filters on it), so the enrollment's user is
+    not joined."""
+    queryset = QuizAttempt.objects.select_for_update(of=("self", "enrollment")).select_related(
+        "enrollment__course", "lesson"
     )
+    if not user:
+        user_columns = _columns("enrollment__user__", Enrollment._meta.get_field("user").related_model)
+        return queryset.select_related("enrollment__user").only(*_LOCKED_ONLY, *user_columns)
+    return queryset.only(*_LOCKED_ONLY)
+
+
+# The submit's locking read of the user's attempt (of quiz `block_id`, or any), compiled once
+# per process (core/prepared.py): by primary key, so no ORDER BY or LIMIT (at most one row).
+_own_attempt_of_quiz = Prepared(
+    QuizAttempt,
+    lambda attempt_id, user_id, block_id: (
+        _locked_attempts(user=True).filter(pk=attempt_id, enrollment__user_id=user_id, block_id=block_id).order_by()
+    ),
+    arity=3,
+)
+_own_attempt_of_any_quiz = Prepared(
+    QuizAttempt,
+    lambda attempt_id, user_id: (
+        _locked_attempts(user=True).filter(pk=attempt_id, enrollment__user_id=user_id).order_by()
+    ),
+    arity=2,
+)
+
+
+def _own_locked_attempt(*, user, attempt_id, block_id: str | None) -> QuizAttempt | None:
+    """The user's attempt `attempt_id` (of quiz `block_id` when given), its row and its
+    enrollment's locked; the enrollment's user is `user` itself."""
+    try:
+        attempt_id = int(attempt_id)
+    except (TypeError, ValueError):
+        return None
+    if block_id is None:
+        found = _own_attempt_of_any_quiz.objects(attempt_id, user.pk)
+    else:
+        found = _own_attempt_of_quiz.objects(attempt_id, user.pk, str(block_id))
+    attempt = found[0] if found else None
+    if attempt is not None:
+        attempt.enrollment.user = user
+    return attempt
 
 
 @dataclass
@@ -382,10 +456,9 @@ def quiz_submit(*, user, attempt_id, answers: dict | None = None, block_id: str 
     its lock: the access policy refuses (after the grade is saved) a student no longer let
     into the lesson, and the settings are those of the quiz block as published now."""
     with transaction.atomic():
-        mine = _locked_attempts()
-        if block_id is not None:
-            mine = mine.filter(block_id=block_id)
-        attempt = mine.filter(pk=attempt_id, enrollment__user_id=getattr(user, "pk", None)).first()
+        attempt = None
+        if getattr(user, "pk", None) is not None:
+            attempt = _own_locked_attempt(user=user, attempt_id=attempt_id, block_id=block_id)
         if attempt is None:
             raise LearningError("There is no such attempt.", "not_found")
         if not attempt.is_open:

@@ -31,6 +31,12 @@ class Enrollment(models.Model):
         "coursepages.LessonPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_accessed_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When ENROLLMENT_CREATED_HOOKS (the enrollment notice) ran or were sent for; empty while a "
+        "paid order's after-commit task has yet to run them (payments.commerce.settlement.order_settled).",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "course"], name="unique_enrollment")]

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, FloatField, Value, When
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from core.errors import DomainError
 from core.moderation import Moderation, content_moderate
+from core.prepared import Prepared, concrete_attnames
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
@@ -57,7 +58,10 @@ def enrollment_create(*, user, course: CoursePage, source: str = Enrollment.Sour
     A revoked enrollment (after a refund) is reopened by a new grant."""
     # get_or_create inserts in a savepoint of its own and, when a concurrent twin won the race
     # (IntegrityError on the unique user and course), reads the twin's row: same result.
-    enrollment, created = Enrollment.objects.get_or_create(user=user, course=course, defaults={"source": source})
+    # notified_at: its ENROLLMENT_CREATED_HOOKS are sent for now, on commit (below).
+    enrollment, created = Enrollment.objects.get_or_create(
+        user=user, course=course, defaults={"source": source, "notified_at": timezone.now()}
+    )
     if not created and enrollment.status == Enrollment.Status.REVOKED:
         enrollment.status = Enrollment.Status.ACTIVE
         enrollment.source = source
@@ -70,6 +74,81 @@ def enrollment_create(*, user, course: CoursePage, source: str = Enrollment.Sour
     if created:
         _run_hooks("ENROLLMENT_CREATED_HOOKS", enrollment)
     return enrollment, created
+
+
+def enrollments_create_paid(*, user_id: int, course_ids: list[int]) -> list[int]:
+    """Enroll a buyer in the courses of a paid order; returns the courses newly enrolled.
+
+    New enrollments are inserted in one statement (INSERT … ON CONFLICT DO NOTHING RETURNING)
+    with their ENROLLMENT_CREATED_HOOKS left to `enrollment_notices_send` (notified_at empty):
+    the caller runs it after its commit, in a task. An existing enrollment is treated as
+    `enrollment_create(source=PAYMENT)` treats it: a revoked one is reopened, another source
+    becomes the purchase (one UPDATE, only when there is such a row)."""
+    if not course_ids:
+        return []
+    created = _enrollments_insert_new(user_id=user_id, course_ids=course_ids, source=Enrollment.Source.PAYMENT)
+    existing = [course_id for course_id in course_ids if course_id not in created]
+    if existing:
+        revoked = Q(status=Enrollment.Status.REVOKED)
+        Enrollment.objects.filter(user_id=user_id, course_id__in=existing).exclude(
+            ~revoked, source=Enrollment.Source.PAYMENT
+        ).update(
+            source=Enrollment.Source.PAYMENT,
+            status=Case(When(revoked, then=Value(Enrollment.Status.ACTIVE)), default=F("status")),
+            revoked_at=Case(When(revoked, then=Value(None)), default=F("revoked_at")),
+        )
+    return [course_id for course_id in course_ids if course_id in created]
+
+
+def _enrollments_insert_new(*, user_id: int, course_ids: list[int], source: str) -> set[int]:
+    """Insert the enrollments that do not exist yet; the course ids of those inserted. A
+    concurrent twin's row (same user and course) is left as it is: ON CONFLICT waits for it."""
+    alias = router.db_for_write(Enrollment)
+    connection = connections[alias]
+    now = timezone.now()
+    if not connection.features.can_return_rows_from_bulk_insert:  # no INSERT … RETURNING here
+        return {
+            course_id
+            for course_id in course_ids
+            if Enrollment.objects.get_or_create(user_id=user_id, course_id=course_id, defaults={"source": source})[1]
+        }
+    fields = [Enrollment._meta.get_field(name) for name in ("user", "course", "status", "source", "enrolled_at")]
+    quote = connection.ops.quote_name
+    row = f"({', '.join(['%s'] * len(fields))})"
+    sql = (
+        f"INSERT INTO {quote(Enrollment._meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES {', '.join([row] * len(course_ids))} "
+        f"ON CONFLICT ({quote(fields[0].column)}, {quote(fields[1].column)}) DO NOTHING "
+        f"RETURNING {quote(fields[1].column)}"
+    )
+    params = []
+    for course_id in course_ids:
+        values = (user_id, course_id, Enrollment.Status.ACTIVE, source, now)
+        params += [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
+def enrollment_notices_send(*, user_id: int, course_ids: list[int]) -> int:
+    """Run ENROLLMENT_CREATED_HOOKS (the enrollment notice) for the user's enrollments in
+    these courses that have not had them (notified_at empty). The rows are locked, marked and
+    their hooks run in one transaction (the caller's, if any): a task run twice or two runs at
+    once write no notice twice, and a failed hook undoes the mark. Returns how many."""
+    with transaction.atomic(savepoint=False):
+        pending = list(
+            Enrollment.objects.select_for_update()
+            .filter(user_id=user_id, course_id__in=course_ids, notified_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not pending:
+            return 0
+        Enrollment.objects.filter(pk__in=pending).update(notified_at=timezone.now())
+        for enrollment_id in pending:
+            for path in getattr(settings, "ENROLLMENT_CREATED_HOOKS", []):
+                import_string(path)(enrollment_id=enrollment_id)
+    return len(pending)
 
 
 def enrollment_request(*, user, course: CoursePage) -> tuple[Enrollment, bool]:
@@ -441,6 +520,19 @@ def activity_block_ids(lesson: LessonPage) -> dict[str, str]:
     return {block.id: block.block_type for block in lesson.body if block.block_type in ACTIVITY_BLOCK_TYPES}
 
 
+# The student's completed activities in one lesson: read on every completion (a passing quiz
+# submit), compiled once per process (core/prepared.py).
+_completions_read = Prepared(
+    BlockCompletion,
+    lambda enrollment_id, lesson_id: (
+        BlockCompletion.objects.filter(enrollment_id=enrollment_id, lesson_id=lesson_id)
+        .order_by()
+        .values_list(*concrete_attnames(BlockCompletion))
+    ),
+    arity=2,
+)
+
+
 def activity_complete(
     *,
     context: "LearningContext",
@@ -466,7 +558,7 @@ def activity_complete(
             Enrollment.objects.select_for_update().filter(pk=enrollment.pk).first()
         # Every completion is written under that lock, so what is read here stays true until
         # the commit: one read, then the insert (or the better score) without a savepoint.
-        done = {row.block_id: row for row in BlockCompletion.objects.filter(enrollment=enrollment, lesson=lesson)}
+        done = {row.block_id: row for row in _completions_read.instances(enrollment.pk, lesson.pk)}
         completion = done.get(block_id)
         if completion is None:
             completion = done[block_id] = BlockCompletion.objects.create(

@@ -5,6 +5,7 @@ Every function here runs inside one transaction with the order (or subscription,
 payment) row locked, and checks the current state first, so a duplicate, a replay or a
 concurrent twin finds the work done and changes nothing."""
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.errors import DomainError
-from learners.enrollment.services import enrollment_create, enrollment_revoke
+from learners.enrollment.services import enrollment_notices_send, enrollment_revoke, enrollments_create_paid
 from learners.models import Enrollment
 from payments.commerce.checkout import plan_order_fields
 from payments.commerce.coupons import coupon_redeem_for_order
@@ -70,12 +71,11 @@ def _receipt_after_commit(order: Order) -> None:
     task_send_on_commit(task=send_receipt_task, kwargs={"order_id": order.pk})
 
 
-def _ledger_after_commit(order: Order) -> None:
+def _settled_after_commit(order: Order) -> None:
     from outbox.services import task_send_on_commit
-    from payments.commerce.tasks import order_ledger_record_task
+    from payments.commerce.tasks import order_settled_task
 
-    if getattr(settings, "PAYMENT_SETTLED_HOOKS", []):
-        task_send_on_commit(task=order_ledger_record_task, kwargs={"order_id": order.pk})
+    task_send_on_commit(task=order_settled_task, kwargs={"order_id": order.pk})
 
 
 def _sale_hooks_missing(*, order: Order, items: list, payment: Payment | None = None) -> int:
@@ -110,48 +110,104 @@ def order_ledger_record(*, order_id: int) -> int:
     written under the order lock. Idempotent: items whose rows exist are skipped, and the
     ledger's own hook is idempotent on its source key. An order no longer paid (refunded:
     the refund wrote them first) is left alone. Returns how many items it wrote."""
+    return order_settled(order_id=order_id, notices=False, receipt=False).ledger_items
+
+
+@dataclass
+class Settled:
+    ledger_items: int = 0
+    notices: int = 0
+    receipt: bool = False
+
+
+def order_settled(*, order_id: int, notices: bool = True, receipt: bool = True) -> Settled:
+    """What follows a settle's commit, in one transaction under the order lock (the task
+    `order_settled_task`): a paid course order's ledger rows (items without them) and the
+    buyer's enrollment notices (enrollments not yet notified: learners'
+    `enrollment_notices_send`), then its receipt queued (`send_receipt_task`, itself once per
+    order) unless sent. Safe to run twice or at once: a second run finds all done."""
+    done = Settled()
     with transaction.atomic():
         order = (
             Order.objects.select_for_update()
-            .filter(pk=order_id, kind=Order.Kind.COURSES, status=Order.Status.PAID)
+            .filter(pk=order_id, status__in=(Order.Status.PAID, Order.Status.REFUNDED))
             .first()
         )
         if order is None:
-            return 0
-        return _sale_hooks_missing(order=order, items=list(order.items.select_related("course").order_by("pk")))
+            return done
+        if order.kind == Order.Kind.COURSES and order.status == Order.Status.PAID:
+            items = list(order.items.select_related("course").order_by("pk"))
+            if getattr(settings, "PAYMENT_SETTLED_HOOKS", []):
+                done.ledger_items = _sale_hooks_missing(order=order, items=items)
+            if notices:
+                done.notices = enrollment_notices_send(
+                    user_id=order.user_id, course_ids=[item.course_id for item in items]
+                )
+        if receipt and order.receipt_sent_at is None:
+            _receipt_after_commit(order)
+            done.receipt = True
+    return done
 
 
-# A paid order whose ledger task has not run within this long is written by the sweep.
+# A paid order whose after-commit task has not run within this long is finished by the sweep.
 LEDGER_SWEEP_AFTER = timedelta(minutes=2)
+# Enrollment notices are swept for orders paid within this long; an older one is not sent late.
+NOTICE_SWEEP_WITHIN = timedelta(days=2)
 
 
 def orders_ledger_sweep(*, limit: int = 500, paid_before: timedelta = LEDGER_SWEEP_AFTER) -> int:
-    """Beat (every 10 minutes): paid course orders with an item without sale ledger rows (its
-    task lost or failed), paid at least `paid_before` ago, get them. Returns how many items
-    were written."""
-    if not getattr(settings, "PAYMENT_SETTLED_HOOKS", []):
-        return 0
-    key = Concat(Value("order-item:"), Cast("pk", CharField()))
-    written = LedgerEntry.objects.filter(source_key=OuterRef("key"), kind=LedgerEntry.Kind.SALE)
-    order_ids = list(
-        OrderItem.objects.filter(
-            order__kind=Order.Kind.COURSES,
-            order__status=Order.Status.PAID,
-            order__paid_at__lte=timezone.now() - paid_before,
+    """Beat (every 10 minutes): paid course orders whose after-commit task was lost or failed,
+    paid at least `paid_before` ago, are finished: an item without sale ledger rows gets them,
+    and (for orders paid within NOTICE_SWEEP_WITHIN) an enrollment without its notice gets it.
+    Returns how many items' ledger rows were written."""
+    now = timezone.now()
+    paid = OrderItem.objects.filter(
+        order__kind=Order.Kind.COURSES, order__status=Order.Status.PAID, order__paid_at__lte=now - paid_before
+    )
+    order_ids = set()
+    if getattr(settings, "PAYMENT_SETTLED_HOOKS", []):
+        key = Concat(Value("order-item:"), Cast("pk", CharField()))
+        written = LedgerEntry.objects.filter(source_key=OuterRef("key"), kind=LedgerEntry.Kind.SALE)
+        order_ids |= set(
+            paid.annotate(key=key)
+            .filter(~Exists(written))
+            .values_list("order_id", flat=True)
+            .distinct()
+            .order_by("order_id")[:limit]
         )
-        .annotate(key=key)
-        .filter(~Exists(written))
+    unnoticed = Enrollment.objects.filter(
+        user_id=OuterRef("order__user_id"), course_id=OuterRef("course_id"), notified_at__isnull=True
+    )
+    order_ids |= set(
+        paid.filter(order__paid_at__gte=now - NOTICE_SWEEP_WITHIN)
+        .filter(Exists(unnoticed))
         .values_list("order_id", flat=True)
         .distinct()
         .order_by("order_id")[:limit]
     )
-    written_items = sum(order_ledger_record(order_id=order_id) for order_id in order_ids)
-    if written_items:
-        logger.warning("ledger sweep wrote the rows of %s order items", written_items)
+    results = [order_settled(order_id=order_id, receipt=False) for order_id in sorted(order_ids)]
+    written_items = sum(result.ledger_items for result in results)
+    notices = sum(result.notices for result in results)
+    if written_items or notices:
+        logger.warning("sweep: ledger rows of %s order items, %s enrollment notices", written_items, notices)
     return written_items
 
 
-@transaction.atomic
+def _atomic_unless_nested(function):
+    """Run `function` in the caller's transaction when there is one (no savepoint: the caller
+    decides what a raised error undoes), else in a transaction of its own."""
+
+    @functools.wraps(function)
+    def in_a_transaction(**kwargs):
+        if transaction.get_connection().in_atomic_block:
+            return function(**kwargs)
+        with transaction.atomic():
+            return function(**kwargs)
+
+    return in_a_transaction
+
+
+@_atomic_unless_nested
 def order_settle(
     *,
     order_reference: str,
@@ -165,13 +221,15 @@ def order_settle(
     """The gateway says the order is paid. Grants access once, whatever arrives twice.
 
     What the reply needs happens here: the payment, the order paid, the coupon counted, access
-    granted, the invoice number. The instructors' ledger rows of a course order are written by
-    `order_ledger_record_task` after the commit (under the order lock, idempotent; a refund and
-    the beat sweep `orders_ledger_sweep` write any still missing first)."""
-    # The buyer comes with the order (enrollment needs it); only the order row is locked.
-    order = (
-        Order.objects.select_for_update(of=("self",)).select_related("user").filter(reference=order_reference).first()
-    )
+    granted, the invoice number. The rest is one task after the commit, `order_settled_task`
+    (under the order lock, idempotent): a course order's instructors' ledger rows, the
+    enrollment notices, the receipt; a refund writes ledger rows still missing first, and the
+    beat sweep `orders_ledger_sweep` finishes an order whose task was lost.
+
+    No savepoint of its own inside a caller's transaction: a refusal (no such order, money
+    that does not match) comes before any write, and the webhook applies an event inside a
+    savepoint of its own (webhooks._apply_and_finish), which any other error rolls back."""
+    order = Order.objects.select_for_update().filter(reference=order_reference).first()
     if order is None:
         raise NoSuchOrder(f"no order with reference {order_reference!r}")
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
@@ -207,9 +265,8 @@ def order_settle(
     order.failure_reason = ""
     coupon_redeem_for_order(order=order)
     if order.kind == Order.Kind.COURSES:
-        for item in order.items.select_related("course"):
-            enrollment_create(user=order.user, course=item.course, source=Enrollment.Source.PAYMENT)
-        _ledger_after_commit(order)
+        course_ids = list(OrderItem.objects.filter(order_id=order.pk).order_by().values_list("course_id", flat=True))
+        enrollments_create_paid(user_id=order.user_id, course_ids=course_ids)
     elif order.subscription_id:
         subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
         subscription_activate(subscription=subscription, gateway_subscription_id=subscription_reference, paid_at=now)
@@ -224,7 +281,7 @@ def order_settle(
     # the rest of the transaction after it, the less settlements wait for each other.
     order.invoice_number = invoice_number_allocate()
     order.save(update_fields=["status", "paid_at", "failure_reason", "invoice_number"])
-    _receipt_after_commit(order)
+    _settled_after_commit(order)
     logger.info("order %s settled by %s %s", order.pk, gateway, transaction_reference)
     return Outcome(True, f"order {order.pk} paid", order)
 

@@ -1,8 +1,9 @@
-"""Background work for payments: receipts with the PDF tax invoice, the instructors' ledger
-rows of a settled course order (and their sweep), and the daily expiry of subscriptions whose
-paid period is over. All are safe to run twice."""
+"""Background work for payments: receipts with the PDF tax invoice, what follows a settle
+(the instructors' ledger rows, the enrollment notices, the receipt; and their sweep), and the
+daily expiry of subscriptions whose paid period is over. All are safe to run twice."""
 
 import logging
+from dataclasses import asdict
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
@@ -13,7 +14,7 @@ from django.utils import timezone
 from core.site_url import site_root_url
 from payments.commerce.dunning import subscriptions_dunning
 from payments.commerce.invoices import invoice_pdf
-from payments.commerce.settlement import order_ledger_record, orders_ledger_sweep
+from payments.commerce.settlement import order_ledger_record, order_settled, orders_ledger_sweep
 from payments.commerce.subscriptions import subscriptions_expire
 from payments.models import Order
 
@@ -41,9 +42,16 @@ def send_receipt_task(self, *, order_id: int) -> bool:
 
 
 @shared_task(bind=True, autoretry_for=(OSError, DatabaseError), retry_backoff=True, max_retries=5)
+def order_settled_task(self, *, order_id: int) -> dict:
+    """After a settle commits: the ledger rows of a course order, the buyer's enrollment
+    notices, the receipt queued (settlement.order_settled). Idempotent under the order lock."""
+    return asdict(order_settled(order_id=order_id))
+
+
+@shared_task(bind=True, autoretry_for=(OSError, DatabaseError), retry_backoff=True, max_retries=5)
 def order_ledger_record_task(self, *, order_id: int) -> int:
-    """The instructors' ledger rows of a paid course order, after its settle commits.
-    Idempotent (under the order lock, items already written are skipped)."""
+    """The instructors' ledger rows of a paid course order. No longer sent (order_settled_task
+    writes them); kept registered for messages sent before that change."""
     return order_ledger_record(order_id=order_id)
 
 

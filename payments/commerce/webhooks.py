@@ -9,7 +9,8 @@
    For a gateway that needs no server-to-server confirmation (all but PayFast), storing and
    applying are one transaction: the event row's INSERT is its lock (a concurrent twin's
    INSERT waits on the unique key until the first commits, then finds the row applied), and a
-   failure rolls the row back with the rest, so the gateway's retry starts afresh. PayFast's
+   failure rolls the row back with the rest, so the gateway's retry starts afresh; a refusal
+   rolls it back too, and the row is then stored as refused on its own. PayFast's
    event is stored and committed first, confirmed over the network, then applied.
 Unknown event types are stored, acknowledged (200) and ignored."""
 
@@ -122,7 +123,9 @@ def _apply_and_finish(*, gateway: Gateway, event: GatewayEvent, row: WebhookEven
 
 def _store_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes) -> WebhookResult | None:
     """Store a new event and apply it in one transaction; None (nothing written) when a row of
-    that (gateway, event id) exists, which the caller then handles as a stored event."""
+    that (gateway, event id) exists, which the caller then handles as a stored event. No
+    savepoint around the apply: a refusal rolls the whole transaction back, event row included,
+    and the row is then stored as refused in a transaction of its own."""
     stored = None
     try:
         with transaction.atomic():
@@ -132,11 +135,20 @@ def _store_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes) -> W
                 event_type=event.event_type[:100],
                 body=body.decode("utf-8", errors="replace"),
             )
-            return _apply_and_finish(gateway=gateway, event=event, row=stored)
+            outcome = _apply(gateway=gateway.name, event=event)
+            _finish(stored.pk, WebhookEvent.Status.APPLIED, outcome.message, order=outcome.order)
+            return WebhookResult(200, outcome.message, stored)
     except IntegrityError:
         if stored is not None:  # not the event's unique key: an error of the apply
             raise
         return None
+    except Refused as exc:
+        logger.error("%s event %s refused: %s", gateway.name, event.event_id, exc)
+        row = _store(gateway=gateway.name, event=event, body=body)
+        if row.status != WebhookEvent.Status.RECEIVED:  # a twin stored it meanwhile
+            return _reply_for(row, duplicate=True)
+        _finish(row.pk, WebhookEvent.Status.REFUSED, str(exc))
+        return WebhookResult(400, f"Refused: {exc}.", row)
 
 
 def _store(*, gateway: str, event: GatewayEvent, body: bytes) -> WebhookEvent:

@@ -101,6 +101,19 @@ def test_unauthenticated_and_bad_tokens_get_401_with_the_error_shape(client):
 
 
 @pytest.mark.django_db
+def test_an_access_token_of_an_inactive_or_deleted_user_is_refused(client, verified, django_assert_num_queries):
+    from accounts.tokens import token_pair_issue
+
+    access = token_pair_issue(user=verified).access
+    with django_assert_num_queries(1):  # the user, by primary key
+        assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
+    User.objects.filter(pk=verified.pk).update(is_active=False)
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 401
+    User.objects.filter(pk=verified.pk).delete()
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 401
+
+
+@pytest.mark.django_db
 def test_session_cookie_works_for_the_sites_own_pages(client, verified):
     client.force_login(verified)
     assert client.get("/api/v1/me/").json()["email"] == verified.email

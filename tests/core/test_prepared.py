@@ -82,3 +82,52 @@ def test_the_session_users_read_is_the_orms():
     with pytest.raises(User.DoesNotExist):
         User.objects.get(pk=user.pk + 10_000)
     assert User.objects.get(pk=str(user.pk)) == user  # other lookups: Django's own get()
+
+
+def test_a_string_parameter_reaches_the_sql_as_the_callers_value(instructor):
+    """A string column's marker reaches the SQL as its text; each call's own string is used."""
+    from learners.models import BlockCompletion
+
+    by_block = Prepared(
+        BlockCompletion,
+        lambda enrollment_id, block_id: BlockCompletion.objects.filter(
+            enrollment_id=enrollment_id, block_id=block_id
+        ).values_list("block_type", flat=True),
+        arity=2,
+    )
+    course = make_course(instructor=instructor, lessons=1)
+    enrollment, _ = enrollment_create(user=make_user(), course=course)
+    lesson = lessons_of(course)[0]
+    for block_id, block_type in (("b-1", "quiz"), ("b-2", "video")):
+        BlockCompletion.objects.create(enrollment=enrollment, lesson=lesson, block_id=block_id, block_type=block_type)
+    assert by_block.rows(enrollment.pk, "b-2") == [("video",)]
+    assert by_block.rows(enrollment.pk, "b-1") == [("quiz",)]
+    assert by_block.rows(enrollment.pk, "b-3") == []
+
+
+def test_objects_with_their_related_objects_are_the_orms(instructor):
+    """A model queryset (select_related, only()) gives the instances Django's iterator gives."""
+    course = make_course(instructor=instructor, lessons=1)
+    student = make_user()
+    enrollment_create(user=student, course=course)
+    lesson_complete(context=learning_context_for(user=student, lesson=lessons_of(course)[0]))
+
+    def build(enrollment_id):
+        return (
+            LessonProgress.objects.select_related("enrollment__course", "lesson")
+            .only("status", "completed_at", "enrollment__user", "enrollment__course__title", "lesson__title")
+            .filter(enrollment_id=enrollment_id)
+            .order_by()
+        )
+
+    progress = Prepared(LessonProgress, build, arity=1)
+    enrollment = Enrollment.objects.get(user=student)
+    [orm] = build(enrollment.pk)
+    with CaptureQueriesContext(connection) as queries:
+        [fast] = progress.objects(enrollment.pk)
+        assert (fast.pk, fast.status, fast.completed_at) == (orm.pk, orm.status, orm.completed_at)
+        assert fast.completed_at.tzinfo is not None
+        assert fast.enrollment.user_id == student.pk and fast.enrollment.course.title == course.title
+        assert fast.lesson.title == orm.lesson.title and fast.get_deferred_fields() == orm.get_deferred_fields()
+    assert len(queries) == 1
+    assert progress.objects(enrollment.pk + 1000) == []

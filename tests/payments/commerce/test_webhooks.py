@@ -424,30 +424,83 @@ class TestSettleDefersTheLedger:
     def test_charge_success_in_a_fixed_number_of_queries_then_the_ledger_task(
         self, client, student, paid_course, gateways_on, django_assert_num_queries, django_capture_on_commit_callbacks
     ):
+        from messaging.models import Notification
         from payments.models import LedgerEntry
 
         order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
         body = paystack_body(order)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            # One transaction: event stored (its INSERT is the lock against twins); savepoint for
-            # the apply and order_settle's own; order found and locked (with its buyer; no other
-            # look-up); payment; items; enrollment (get_or_create: read, savepoint, insert,
-            # release); invoice counter locked and counted; order paid; releases; event applied.
-            # In production the outer savepoint and its release are the BEGIN and the one COMMIT.
-            with django_assert_num_queries(18):
+            # One transaction: event stored (its INSERT is the lock against twins; no savepoint
+            # for the apply, a refusal rolls all back); order found and locked; payment; the
+            # items' courses; enrollment (one INSERT … ON CONFLICT DO NOTHING RETURNING);
+            # invoice counter counted (one UPDATE … RETURNING); order paid; event applied. In
+            # production the outer savepoint and its release are BEGIN and COMMIT.
+            with django_assert_num_queries(10):
                 response = post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)})
         assert response.status_code == 200, response.json()
-        assert not LedgerEntry.objects.exists()
+        assert not LedgerEntry.objects.exists() and not Notification.objects.exists()
         order.refresh_from_db()
         assert (order.status, order.invoice_number) == (Order.Status.PAID, 1)
-        for callback in callbacks:  # enrollment notice, ledger task, receipt task (eager here)
-            callback()
+        enrollment = Enrollment.objects.get(user=student, course=paid_course)
+        assert (enrollment.source, enrollment.notified_at) == (Enrollment.Source.PAYMENT, None)
+        assert len(callbacks) == 1  # one task after the commit: order_settled_task (eager here)
+        with django_capture_on_commit_callbacks(execute=True):  # the task's own: the receipt
+            callbacks[0]()
         item = order.items.get()
         rows = LedgerEntry.objects.filter(source_key=f"order-item:{item.pk}", kind=LedgerEntry.Kind.SALE)
         assert rows.count() == 2 and sum(row.amount_cents for row in rows) == rows[0].net_cents
-        from payments.commerce.settlement import order_ledger_record
+        assert Notification.objects.filter(user=student, kind="enrollment").count() == 1
+        enrollment.refresh_from_db()
+        assert enrollment.notified_at is not None
+        order.refresh_from_db()
+        assert order.receipt_sent_at is not None
+        from payments.commerce.settlement import Settled, order_ledger_record, order_settled
 
-        assert order_ledger_record(order_id=order.pk) == 0 and rows.count() == 2  # idempotent
+        # The task delivered again (at least once): nothing new, no second notice or receipt.
+        assert order_settled(order_id=order.pk) == Settled(ledger_items=0, notices=0, receipt=False)
+        assert order_ledger_record(order_id=order.pk) == 0 and rows.count() == 2
+        assert Notification.objects.filter(user=student, kind="enrollment").count() == 1
+
+    def test_the_sweep_finishes_an_order_whose_task_was_lost(
+        self, client, student, paid_course, gateways_on, django_capture_on_commit_callbacks
+    ):
+        from datetime import timedelta
+
+        from messaging.models import Notification
+        from payments.commerce.settlement import orders_ledger_sweep
+        from payments.models import LedgerEntry
+
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
+        body = paystack_body(order)
+        with django_capture_on_commit_callbacks(execute=False):  # the task is lost
+            assert post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)}).status_code == 200
+        assert orders_ledger_sweep() == 0  # paid under two minutes ago: the task may still come
+        assert orders_ledger_sweep(paid_before=timedelta(0)) == 1
+        assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.SALE).count() == 2
+        assert Notification.objects.filter(user=student, kind="enrollment").count() == 1
+        assert orders_ledger_sweep(paid_before=timedelta(0)) == 0
+        assert Notification.objects.filter(user=student, kind="enrollment").count() == 1
+
+    def test_buying_a_course_enrolled_before_reopens_it_without_a_second_notice(
+        self, client, student, paid_course, gateways_on, django_capture_on_commit_callbacks
+    ):
+        from learners.enrollment.services import enrollment_create, enrollment_revoke
+        from messaging.models import Notification
+
+        with django_capture_on_commit_callbacks(execute=True):
+            enrollment_create(user=student, course=paid_course, source=Enrollment.Source.SUBSCRIPTION)
+        enrollment_revoke(user=student, course=paid_course)
+        order = order_create_for_courses(user=student, course_ids=[paid_course.pk], gateway="paystack")
+        body = paystack_body(order)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post(client, "paystack", body, **{"x-paystack-signature": paystack_sign(body)}).status_code == 200
+        enrollment = Enrollment.objects.get(user=student, course=paid_course)
+        assert (enrollment.status, enrollment.source, enrollment.revoked_at) == (
+            Enrollment.Status.ACTIVE,
+            Enrollment.Source.PAYMENT,
+            None,
+        )
+        assert Notification.objects.filter(user=student, kind="enrollment").count() == 1
 
     def test_a_delivery_whose_apply_fails_leaves_nothing_and_its_retry_settles_once(
         self, client, student, paid_course, gateways_on, monkeypatch
