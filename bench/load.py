@@ -17,7 +17,9 @@ Targets: the bare view; the anonymous catalog and a course page; a lesson page (
 student, course of 200 lessons); the progress heartbeat (PUT with the session cookie and CSRF
 token, as the lesson player sends it) for one student on one lesson, and for N students on
 random lessons of the 200 (mostly first heartbeats of a lesson); a quiz submit (API, Bearer JWT); a PayStack webhook.
-Each warm-up sends the row's own request, and its last status is shown in the row.
+Each warm-up sends the row's own request, and its last status is shown in the row; a row of
+students moving (random paths) also sends each of its paths WORKERS times first
+(warm_up_rotation), so its saturated run does not measure 4 processes meeting 200 lessons.
 
 The last two change state with every request, so no request may be sent twice: each quiz
 submit consumes an open attempt, each webhook delivery settles a pending order. For those a
@@ -449,6 +451,33 @@ def warm_up(url, *, method="GET", body=None, headers=()) -> tuple[str, bool]:
     return answer[-3:], re.search(r"^x-page-cache: *hit", answer, re.I | re.M) is not None
 
 
+# gunicorn's workers: a rotating row's warm-up sends each path this many times, so that every
+# process has likely met each lesson once (its caches of the live lesson and the course).
+WORKERS = 4
+
+
+def warm_up_rotation(url, rotate: dict, *, method="GET", body=None, headers=(), rounds=WORKERS) -> int:
+    """Each path of `rotate` `rounds` times (a random cookie of the rotation each, the other
+    headers kept), so a rotating row measures a warm server as the one-path rows do (their
+    warm-up meets their one path) rather than the caches filling with 200 lessons in each of
+    its processes. Returns how many answers were not 2xx."""
+    base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    fixed = dict(header.split(": ", 1) for header in headers)
+    refused = 0
+    with requests.Session() as session:
+        for _ in range(rounds):
+            for path in rotate["paths"]:
+                answer = session.request(
+                    method,
+                    base + path,
+                    data=body,
+                    headers={**fixed, "Cookie": random.choice(rotate["cookies"])},
+                    timeout=30,
+                )
+                refused += not answer.ok
+    return refused
+
+
 def redis_forget(env: dict):
     """Drop this run's keys (cache, sessions, the Celery queue of tasks no worker ran)."""
     client = redis.Redis.from_url(env["REDIS_URL"])
@@ -676,7 +705,7 @@ def main():
                 "--bind",
                 f"127.0.0.1:{PORT}",
                 "--workers",
-                "4",
+                str(WORKERS),
                 "--threads",
                 "4",
                 "config.wsgi",
@@ -750,6 +779,15 @@ def main():
                 )
             else:
                 status, cached = warm_up(url, **{key: value for key, value in extra.items() if key != "rotate"})
+                if "rotate" in extra:
+                    refused = warm_up_rotation(
+                        url,
+                        extra["rotate"],
+                        **{key: extra[key] for key in ("method", "body", "headers") if key in extra},
+                    )
+                    status += f", {len(extra['rotate']['paths']) * WORKERS} warm-up requests" + (
+                        f" ({refused} not 2xx)" if refused else ""
+                    )
             if "pool" in extra:
                 runs = {"duration": options.duration, "connections": options.connections, "pool": extra["pool"]}
                 saturated = pool_run(url, think=False, **runs)

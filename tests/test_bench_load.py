@@ -23,6 +23,7 @@ from bench.load import (
     pool_script,
     rotate_script,
     think_run,
+    warm_up_rotation,
 )
 from coursepages.models import CoursePage
 from learners.models import Enrollment, QuizAttempt
@@ -293,3 +294,18 @@ def test_percentile_is_the_nearest_rank():
     samples = [float(n) for n in range(1, 101)]
     assert (percentile(samples, 0.5), percentile(samples, 0.95), percentile([], 0.95)) == (50.0, 95.0, 0.0)
     assert percentile([3.0], 0.95) == 3.0
+
+
+def test_a_rotating_rows_warm_up_sends_each_path_once_per_worker(db):
+    rotate = {"paths": ["/a/", "/b/", "/c/teapot/"], "cookies": ["sessionid=s1", "sessionid=s2"]}
+    with recording_server() as (base, seen):
+        refused = warm_up_rotation(
+            f"{base}/a/", rotate, method="PUT", body="{}", headers=["X-CSRFToken: t", "Cookie: sessionid=x"], rounds=4
+        )
+    assert refused == 4  # the teapot path, each round
+    assert sorted(request["path"] for request in seen) == sorted(rotate["paths"] * 4)
+    assert all(
+        request["method"] == "PUT" and request["body"] == "{}" and request["headers"]["X-CSRFToken"] == "t"
+        for request in seen
+    )
+    assert {request["headers"]["Cookie"] for request in seen} <= set(rotate["cookies"])
