@@ -1,12 +1,15 @@
 """Where a lesson page's and a heartbeat's time goes: cProfile of one enrolled student
 reloading one lesson of a 200-lesson course (the lesson row of bench/load.py), and of the
-progress heartbeat (PUT, session and CSRF token), run in-process through Django's handler (no
+progress heartbeat (PUT, session and CSRF token), and of first beats of a lesson, run in-process through Django's handler (no
 gunicorn, no HTTP parsing), with the production settings on PostgreSQL and Redis. Prints the
 wall and CPU time per request, the SQL queries and cache reads of one request, and the top
 functions by own and cumulative CPU time (`time.process_time`: on a shared machine wall time
 is mostly waiting for a core).
 
-    .venv/bin/python bench/profile_lesson.py [--requests 1000] [--only lesson|heartbeat] [--stats FILE]
+    .venv/bin/python bench/profile_lesson.py [--requests 1000] [--only lesson|heartbeat|first-beat] [--stats FILE]
+
+first-beat: each request a student's first beat of a lesson (8 students, the 199 lessons they
+have not opened: at most about 1,590 requests in all, warm-up and timing runs included).
 
 --stats writes each target's profile to FILE.<target> for pstats (callers, callees).
 """
@@ -44,11 +47,30 @@ lesson = lessons[100]
 assert client.get(lesson.url).status_code == 200
 csrf = client.cookies["csrftoken"].value
 body = json.dumps({"time_spent_delta": 15})
+# First beats: each request a student of 8's first beat in a lesson of the 200 (no progress row
+# yet), in order, so none repeats (1,600 pairs; the row "heartbeats, 50 students moving" of
+# bench/load.py is mostly these).
+movers = []
+for n in range(8 if "__ONLY__" in ("", "first-beat") else 0):
+    mover = make_user(email=f"profile-mover-{n}@example.test")
+    enrollment_create(user=mover, course=course)
+    mover_client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    mover_client.force_login(mover)
+    assert mover_client.get(lessons[0].url).status_code == 200  # its CSRF cookie, as the player has
+    movers.append(mover_client)
+first_beats = iter([(mover, page) for page in lessons[1:] for mover in movers])
+def first_beat():
+    mover, page = next(first_beats)
+    return mover.put(
+        f"/api/v1/lessons/{page.pk}/progress/", body, content_type="application/json",
+        HTTP_X_CSRFTOKEN=mover.cookies["csrftoken"].value,
+    )
 targets = {
     "lesson": lambda: client.get(lesson.url),
     "heartbeat": lambda: client.put(
         f"/api/v1/lessons/{lesson.pk}/progress/", body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
     ),
+    "first-beat": first_beat,
 }
 for name, request in targets.items():
     if "__ONLY__" and name != "__ONLY__":
@@ -94,7 +116,7 @@ for name, request in targets.items():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--only", choices=("lesson", "heartbeat"), default="")
+    parser.add_argument("--only", choices=("lesson", "heartbeat", "first-beat"), default="")
     parser.add_argument("--stats", default="", help="also write each profile to STATS.<target> (pstats)")
     options = parser.parse_args()
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="lectern-profile-")))

@@ -6,11 +6,25 @@ import contextlib
 import io
 import json
 import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
 
-from bench.load import QUIZ_SETUP, SETUP, THREADS, WEBHOOK_SETUP, Pool, pool_script, rotate_script
+from bench.load import (
+    QUIZ_SETUP,
+    SETUP,
+    THREADS,
+    WEBHOOK_SETUP,
+    Pool,
+    percentile,
+    pool_script,
+    rotate_script,
+    think_run,
+    warm_up_rotation,
+)
 from coursepages.models import CoursePage
 from learners.models import Enrollment, QuizAttempt
 from payments.models import LedgerEntry, Order, Payment, WebhookEvent
@@ -156,7 +170,142 @@ def test_a_pool_that_keeps_running_out_is_reported_as_such(monkeypatch):
         calls.append(kwargs)
         return {"exhausted": 7, "rps": 100.0, "requests": 100}
 
-    monkeypatch.setattr(load, "wrk", fake_wrk)
+    monkeypatch.setattr(load, "think_run", fake_wrk)  # the users run (think) goes through think_run
     pool = Pool(lambda count, first: [], "t")
     result = load.pool_run("http://127.0.0.1:1/x/", pool, duration=10, connections=4, think=True)
     assert len(calls) == 1 + load.RERUNS and result["exhausted"] == 7 and result["reruns"] == load.RERUNS
+
+
+@contextlib.contextmanager
+def recording_server(first_request_seconds: float = 0.0):
+    """A keep-alive HTTP server on a free port recording each request (connection, method, path,
+    headers, body); the first request of each connection takes `first_request_seconds`, and a
+    path ending in /teapot/ is answered 418."""
+    seen: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def handle_one_request(self):
+            self.served = getattr(self, "served", 0)
+            super().handle_one_request()
+
+        def _answer(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            seen.append(
+                {
+                    "connection": id(self),
+                    "first": self.served == 0,
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": body,
+                }
+            )
+            if self.served == 0:
+                time.sleep(first_request_seconds)
+            self.served += 1
+            status = 418 if self.path.endswith("/teapot/") else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        do_GET = do_PUT = do_POST = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_users_run_warms_each_connection_before_measuring(db):
+    """think_run: every connection's first request is sent before measuring starts and is not
+    measured (here it takes 0.4 s; the measured ones take none); then each user pauses between
+    requests, each request a random path and cookie of `rotate`, with the method, body and the
+    other headers as given."""
+    with recording_server(first_request_seconds=0.4) as (base, seen):
+        result = think_run(
+            f"{base}/api/v1/lessons/1/progress/",
+            duration=1.5,
+            connections=4,
+            method="PUT",
+            body='{"time_spent_delta": 15}',
+            headers=["Cookie: sessionid=x", "X-CSRFToken: t", "Content-Type: application/json"],
+            rotate={"paths": ["/a/", "/b/"], "cookies": ["sessionid=s1; csrftoken=c", "sessionid=s2; csrftoken=c"]},
+            think=(0.05, 0.1),
+        )
+    connections = {request["connection"] for request in seen}
+    assert len(connections) == 4 and sum(request["first"] for request in seen) == 4
+    assert result["requests"] == len(seen) - 4 > 4 and result["errors"] == result["non2xx"] == 0
+    assert result["p95"] < 300  # the 0.4 s warm-ups are not among the measured
+    # Each connection thinks at least 0.05 s between requests: at most duration / 0.05 each.
+    assert result["requests"] <= 4 * (1.5 / 0.05)
+    assert {request["path"] for request in seen} == {"/a/", "/b/"}
+    assert {request["headers"]["Cookie"] for request in seen} == {
+        "sessionid=s1; csrftoken=c",
+        "sessionid=s2; csrftoken=c",
+    }
+    assert all(
+        request["method"] == "PUT"
+        and request["body"] == '{"time_spent_delta": 15}'
+        and request["headers"]["X-CSRFToken"] == "t"
+        for request in seen
+    )
+
+
+def test_a_users_run_counts_refusals_and_sends_each_pool_entry_once(db):
+    """A pool's entries in a users run: each sent once (the warm-ups too, unmeasured), what
+    was not sent goes back to the pool; a non-2xx answer counts; past the end of the pool
+    nothing is sent and the run says how often it ran out."""
+    made = []
+
+    def build(count, first):
+        entries = [{"path": f"/one-shot/{first + i}/", "body": f"{first + i}", "headers": {}} for i in range(count)]
+        made.extend(entries)
+        return entries
+
+    pool = Pool(build, "t")
+    with recording_server() as (base, seen):
+        result = think_run(f"{base}/one-shot/", duration=1, connections=3, pool=pool, think=(0.4, 0.5))
+        # Taken: what a users run needs (a request per connection per 0.5 s) and the warm-ups.
+        assert result["requests"] > 0 and len(made) == pool.needed(duration=1, connections=3, think=True) + 3
+        paths = [request["path"] for request in seen]
+        assert len(paths) == len(set(paths)) == result["requests"] + 3
+        assert {entry["path"] for entry in pool.entries} == {entry["path"] for entry in made} - set(paths)
+        assert result["exhausted"] == 0 and result["sent"] == [result["requests"]]
+        short = Pool(lambda count, first: [], "t")
+        short.entries = [{"path": f"/x/{n}/teapot/", "body": "b", "headers": {}} for n in range(5)]
+        short.needed = lambda **_: 2  # what the pool holds: 3 warm-ups and 2 measured
+        ran_out = think_run(f"{base}/x/", duration=1, connections=3, pool=short, think=(0.05, 0.1))
+    assert ran_out["requests"] == 2 and ran_out["non2xx"] == 2 and ran_out["exhausted"] > 0
+    assert ran_out["sent"] == [2 + ran_out["exhausted"]] and short.entries == []
+
+
+def test_percentile_is_the_nearest_rank():
+    samples = [float(n) for n in range(1, 101)]
+    assert (percentile(samples, 0.5), percentile(samples, 0.95), percentile([], 0.95)) == (50.0, 95.0, 0.0)
+    assert percentile([3.0], 0.95) == 3.0
+
+
+def test_a_rotating_rows_warm_up_sends_each_path_once_per_worker(db):
+    rotate = {"paths": ["/a/", "/b/", "/c/teapot/"], "cookies": ["sessionid=s1", "sessionid=s2"]}
+    with recording_server() as (base, seen):
+        refused = warm_up_rotation(
+            f"{base}/a/", rotate, method="PUT", body="{}", headers=["X-CSRFToken: t", "Cookie: sessionid=x"], rounds=4
+        )
+    assert refused == 4  # the teapot path, each round
+    assert sorted(request["path"] for request in seen) == sorted(rotate["paths"] * 4)
+    assert all(
+        request["method"] == "PUT" and request["body"] == "{}" and request["headers"]["X-CSRFToken"] == "t"
+        for request in seen
+    )
+    assert {request["headers"]["Cookie"] for request in seen} <= set(rotate["cookies"])

@@ -360,11 +360,11 @@ def lesson_heartbeat(
 ) -> LessonProgress:
     """The lesson player's beat (progress_heartbeat's rules) for `user` in the live `lesson`.
 
-    The common beat — a student whose clock in the lesson is running, on an open enrollment,
-    in a lesson the policy opens to them — is one conditional UPDATE (`_beat_in_one_statement`).
-    Any other (the first beat of a lesson, a locked lesson, no enrollment, a subscription's
-    enrollment, course staff) takes progress_heartbeat's path with the one-lesson learning
-    context, which refuses with the policy's reason."""
+    A student's beat — on an open enrollment, in a lesson the policy opens to them, the first
+    of the lesson or not — is one statement (`_beat_in_one_statement`). Any other (a locked
+    lesson, no enrollment, a subscription's enrollment, course staff without one) takes
+    progress_heartbeat's path with the one-lesson learning context, which refuses with the
+    policy's reason."""
     from learners.access import lesson_learning_context_for, student_open_terms
 
     _heartbeat_check(seconds=seconds, video_position=video_position, video_duration=video_duration)
@@ -396,8 +396,11 @@ def lesson_heartbeat(
 def _beat_in_one_statement(
     *, user, lesson: LessonPage, terms, seconds, visible, video_position, video_duration, now
 ) -> LessonProgress | None:
-    """progress_heartbeat's write as one statement, or None (nothing written) unless every
-    condition of the common beat holds.
+    """progress_heartbeat's write as one statement, or None (nothing written) unless the
+    student's records meet the policy's terms: `INSERT … SELECT … ON CONFLICT (enrollment,
+    lesson) DO UPDATE … RETURNING`. The SELECT yields the enrollment only where the terms
+    hold; the first beat of a lesson inserts the row with its clock started (nothing counted,
+    as progress_heartbeat's first beat), any later one updates it.
 
     Why the access verdict stays the policy's: the progress row existing proves nothing about
     access now (it may have been made while the lesson was a free preview, before a
@@ -412,39 +415,46 @@ def _beat_in_one_statement(
     the statement reads as it writes.
 
     The clock is today's: it counts min(claimed, seconds since the last beat (else the visit),
-    MAX_HEARTBEAT_SECONDS), nothing from a hidden page, and moves the clock to `now`. Beats
-    racing each other are serialised by the row lock the UPDATE takes; the second one's
-    elapsed time is computed from the row as the first wrote it (PostgreSQL re-evaluates an
-    UPDATE on the newest row version), so an interval counts once. A row without a clock
-    (made, not visited) is left to progress_heartbeat."""
+    MAX_HEARTBEAT_SECONDS), nothing from a hidden page or a row without a clock (the first
+    beat, a row made and not visited), and moves the clock to `now`. Beats racing each other
+    are serialised by the row lock the upsert takes (twin first beats by the unique
+    constraint: the loser's insert becomes the update); the second one's elapsed time is
+    computed from the row as the first wrote it (PostgreSQL evaluates ON CONFLICT DO UPDATE on
+    the newest row version), so an interval counts once."""
     from django.db import connection
 
     enrollments, progress = Enrollment._meta.db_table, LessonProgress._meta.db_table
+    quote = connection.ops.quote_name
+    table = quote(progress)
     vendor = connection.vendor
     least, greatest = ("MIN", "MAX") if vendor == "sqlite" else ("LEAST", "GREATEST")
     at = connection.ops.adapt_datetimefield_value
-    clock = "COALESCE(last_heartbeat_at, last_accessed_at)"
+    clock = f"COALESCE({table}.last_heartbeat_at, {table}.last_accessed_at)"
     if vendor == "sqlite":  # julianday reads milliseconds; rounding keeps whole seconds whole
         elapsed = f"ROUND((julianday(%s) - julianday({clock})) * 86400.0, 3)"
         counted = f"{greatest}(0, CAST({least}(%s, {elapsed}) AS INTEGER))"
     else:
         elapsed = f"EXTRACT(EPOCH FROM (CAST(%s AS timestamp with time zone) - {clock}))"
         counted = f"CAST({greatest}(0, FLOOR({least}(%s, {elapsed}))) AS integer)"
-    sets, set_params = ["time_spent_seconds = time_spent_seconds + " + (counted if visible else "0")], []
-    if visible:
-        set_params += [float(min(seconds, MAX_HEARTBEAT_SECONDS)), at(now)]
-    sets += ["last_accessed_at = %s", "last_heartbeat_at = %s"]
-    set_params += [at(now), at(now)]
+    # PostgreSQL's LEAST ignores a NULL: without a clock nothing counts, explicitly.
+    counted = f"CASE WHEN {clock} IS NULL THEN 0 ELSE {counted} END"
+
+    # The row a first beat inserts: progress_heartbeat's first beat (a new row, its clock started).
+    first = LessonProgress(lesson_id=lesson.pk, last_accessed_at=now, last_heartbeat_at=now)
     if video_duration is not None:
-        sets.append("video_duration = %s")
-        set_params.append(video_duration)
-        if video_position is not None:
-            sets.append("video_position = %s")
-            set_params.append(min(video_position, video_duration) if video_duration else video_position)
-    elif video_position is not None:  # clamp to the duration already stored, if any
-        sets.append(f"video_position = CASE WHEN video_duration > 0 THEN {least}(%s, video_duration) ELSE %s END")
-        set_params += [video_position, video_position]
-    enrollment_where = ["user_id = %s", "course_id = %s", "status IN (%s, %s)", "source <> %s"]
+        first.video_duration = video_duration
+    if video_position is not None:
+        first.video_position = min(video_position, video_duration) if video_duration else video_position
+    columns, values, insert_params = ["enrollment_id"], ["enrolled.id"], []
+    for field in LessonProgress._meta.concrete_fields:
+        if field.primary_key or field.attname == "enrollment_id":
+            continue
+        columns.append(quote(field.column))
+        values.append("%s")
+        insert_params.append(field.get_db_prep_save(getattr(first, field.attname), connection))
+
+    enrollment_where = ["enrolled.user_id = %s", "enrolled.course_id = %s", "enrolled.status IN (%s, %s)"]
+    enrollment_where.append("enrolled.source <> %s")
     where_params = [
         user.pk,
         terms.course_id,
@@ -453,30 +463,46 @@ def _beat_in_one_statement(
         Enrollment.Source.SUBSCRIPTION,
     ]
     if terms.enrolled_before is not None:
-        enrollment_where.append("enrolled_at < %s")
+        enrollment_where.append("enrolled.enrolled_at < %s")
         where_params.append(at(terms.enrolled_before))
-    where = [
-        "lesson_id = %s",
-        f"enrollment_id = (SELECT id FROM {enrollments} WHERE {' AND '.join(enrollment_where)})",
-        f"{clock} IS NOT NULL",
-    ]
-    where_params.insert(0, lesson.pk)
     if terms.prerequisite_ids:
         marks = ", ".join(["%s"] * len(terms.prerequisite_ids))
-        where.append(
-            f"(SELECT COUNT(*) FROM {progress} AS done WHERE done.enrollment_id = {progress}.enrollment_id"
+        enrollment_where.append(
+            f"(SELECT COUNT(*) FROM {progress} AS done WHERE done.enrollment_id = enrolled.id"
             f" AND done.lesson_id IN ({marks}) AND done.status = %s) = %s"
         )
         where_params += [*terms.prerequisite_ids, LessonProgress.Status.COMPLETED, len(terms.prerequisite_ids)]
+
+    sets, set_params = [], []
+    if visible:
+        sets.append(f"time_spent_seconds = {table}.time_spent_seconds + {counted}")
+        set_params += [float(min(seconds, MAX_HEARTBEAT_SECONDS)), at(now)]
+    sets += ["last_accessed_at = %s", "last_heartbeat_at = %s"]
+    set_params += [at(now), at(now)]
+    if video_duration is not None:
+        sets.append("video_duration = %s")
+        set_params.append(video_duration)
+        if video_position is not None:
+            sets.append("video_position = %s")
+            set_params.append(first.video_position)
+    elif video_position is not None:  # clamp to the duration already stored, if any
+        sets.append(
+            f"video_position = CASE WHEN {table}.video_duration > 0"
+            f" THEN {least}(%s, {table}.video_duration) ELSE %s END"
+        )
+        set_params += [video_position, video_position]
     recent = (
         f"(SELECT CASE WHEN last_accessed_at > %s THEN 1 ELSE 0 END FROM {enrollments}"
-        f" WHERE id = {progress}.enrollment_id)"
+        f" WHERE id = {table}.enrollment_id)"
     )
     sql = (
-        f"UPDATE {progress} SET {', '.join(sets)} WHERE {' AND '.join(where)} RETURNING id, enrollment_id, status,"
-        f" time_spent_seconds, video_position, video_duration, watched_percent, {recent}"
+        f"INSERT INTO {table} ({', '.join(columns)})"
+        f" SELECT {', '.join(values)} FROM {enrollments} AS enrolled WHERE {' AND '.join(enrollment_where)}"
+        f" ON CONFLICT (enrollment_id, lesson_id) DO UPDATE SET {', '.join(sets)}"
+        f" RETURNING id, enrollment_id, status, time_spent_seconds, video_position, video_duration,"
+        f" watched_percent, {recent}"
     )
-    params = [*set_params, *where_params, at(now - timedelta(seconds=VISIT_RECORD_SECONDS))]
+    params = [*insert_params, *where_params, *set_params, at(now - timedelta(seconds=VISIT_RECORD_SECONDS))]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

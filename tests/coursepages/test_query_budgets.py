@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from coursepages.models import Category
 from coursepages.page_cache import page_cache_invalidate
 from learners.access import learning_context_for
+from learners.enrollment.selectors import live_lesson
 from learners.enrollment.services import enrollment_create, lesson_complete
 from learners.models import Review
 from tests.factories import lessons_of, make_course, make_user
@@ -121,3 +122,25 @@ def test_heartbeat_costs_two_queries_whatever_the_course(client, student, settin
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     assert _heartbeat_queries(client, student, 10) == 2, "\n".join(QUERIES)
     assert _heartbeat_queries(client, student, 200) == 2, "\n".join(QUERIES)
+
+
+def test_a_first_beat_of_a_lesson_costs_two_queries(client, student, settings):
+    """The first beat of a lesson (no progress row yet, as when the player beats before or
+    without the visit) is the same statement: an INSERT … SELECT … ON CONFLICT DO UPDATE that
+    checks the policy's terms and starts the clock (it was 11 on the full path: the UPDATE that found no row, the
+    one-lesson context's two reads, a get-or-create in savepoints, the UPDATE, the enrollment's
+    last access)."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    course = make_course(lessons=200)
+    all_lessons = lessons_of(course)
+    enrollment_create(user=student, course=course)
+    client.force_login(student)
+    client.put(
+        f"/api/v1/lessons/{all_lessons[0].pk}/progress/", {"time_spent_delta": 15}, content_type="application/json"
+    )
+    url = f"/api/v1/lessons/{all_lessons[100].pk}/progress/"
+    live_lesson(all_lessons[100].pk)  # cached as for any lesson a student has open (the page read it)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.put(url, {"time_spent_delta": 15}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["time_spent_seconds"] == 0
+    assert len(captured.captured_queries) == 2, "\n".join(query["sql"][:160] for query in captured.captured_queries)

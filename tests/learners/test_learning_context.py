@@ -124,6 +124,32 @@ def test_the_heartbeats_one_statement_refuses_what_the_policy_refuses_though_the
     assert counted(basics) == 0
 
 
+def test_a_first_beat_the_policy_refuses_makes_no_row(student, other_student):
+    """The first beat of a lesson inserts the progress row in the same statement that checks the
+    policy's terms: where they do not hold (a prerequisite missing, a drip lesson not yet open,
+    not enrolled, refunded) nothing is inserted and the refusal is the policy's."""
+    course, basics, advanced, later = _locked_course(student)
+
+    def refused(user, lesson) -> str:
+        with pytest.raises(LearningError) as refusal:
+            lesson_heartbeat(user=user, lesson=LessonPage.objects.get(pk=lesson.pk), seconds=30)
+        verdict = learning_context_for(user=user, lesson=lesson)
+        assert not verdict.may_record and refusal.value.code == (verdict.verdict.reason or "not_enrolled")
+        return refusal.value.code
+
+    assert refused(student, advanced) == "prerequisite_missing"
+    assert refused(student, later) == "not_yet_available"
+    assert refused(other_student, basics) == "not_enrolled"
+    assert not LessonProgress.objects.exists()
+    lesson_complete(context=learning_context_for(user=student, lesson=basics))
+    first = lesson_heartbeat(user=student, lesson=LessonPage.objects.get(pk=advanced.pk), seconds=30)
+    assert first.time_spent_seconds == 0 and LessonProgress.objects.get(pk=first.pk).last_heartbeat_at is not None
+    enrollment_revoke(user=student, course=course)
+    Enrollment.objects.filter(user=student, course=course).update(enrolled_at=timezone.now() - timedelta(days=31))
+    assert refused(student, later) == "not_enrolled"
+    assert not LessonProgress.objects.filter(lesson=later).exists()
+
+
 def test_the_heartbeat_refuses_a_withdrawn_lesson_and_counts_a_free_preview_past_its_prerequisite(student):
     course = make_course(
         sections=[

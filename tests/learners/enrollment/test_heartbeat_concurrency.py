@@ -1,6 +1,7 @@
 """Heartbeats racing each other on one progress row count the interval once (PostgreSQL row
 locks: the one-statement beat of lesson_heartbeat is re-evaluated on the row as the winner
-wrote it)."""
+wrote it); first beats racing each other make one row (the unique constraint turns the
+losers' inserts into updates of the winner's row)."""
 
 import threading
 from datetime import timedelta
@@ -44,3 +45,32 @@ def test_racing_beats_count_the_interval_once(postgres, student):
     assert errors == []
     assert LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).time_spent_seconds == 30
     assert sorted(answers) == [30] * 6  # each answers the row as written: the interval counted once
+
+
+def test_racing_first_beats_make_one_row_and_count_nothing_twice(postgres, student):
+    course = make_course(lessons=1)
+    lesson = LessonPage.objects.get(pk=lessons_of(course)[0].pk)
+    enrollment, _ = enrollment_create(user=student, course=course)
+    started = timezone.now()
+    barrier = threading.Barrier(6)
+    answers, errors = [], []
+
+    def beat():
+        try:
+            barrier.wait()
+            answers.append(lesson_heartbeat(user=student, lesson=lesson, seconds=30, now=started).time_spent_seconds)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # One row (get() would raise otherwise), its clock started by the first: nothing counted.
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson)
+    assert (row.time_spent_seconds, row.last_heartbeat_at) == (0, started)
+    assert answers == [0] * 6

@@ -361,10 +361,34 @@ def test_lesson_heartbeat_keeps_the_clock_rules_in_one_statement(student):
     assert len(queries) == 2
     enrollment.refresh_from_db()
     assert timezone.now() - enrollment.last_accessed_at < timedelta(seconds=5)
-    # The first beat of a lesson (no row yet) takes the full path: the clock starts, nothing counts.
+    # The first beat of a lesson (no row yet) is the same one statement: it inserts the row with
+    # the clock started and counts nothing (progress_heartbeat's first beat); the next counts.
     other = LessonPage.objects.get(pk=lessons_of(course)[1].pk)
-    first = lesson_heartbeat(user=student, lesson=other, seconds=30, video_position=12)
+    started = timezone.now()
+    with CaptureQueriesContext(connection) as queries:
+        first = lesson_heartbeat(user=student, lesson=other, seconds=30, video_position=12, now=started)
+    assert len(queries) == 1, [query["sql"] for query in queries.captured_queries]
     assert (first.time_spent_seconds, first.video_position) == (0, 12)
+    made = LessonProgress.objects.get(pk=first.pk)
+    assert (made.enrollment_id, made.lesson_id, made.status) == (enrollment.pk, other.pk, "not_started")
+    assert (made.last_accessed_at, made.last_heartbeat_at, made.first_accessed_at) == (started, started, None)
+    assert (made.time_spent_seconds, made.video_position, made.video_duration, made.video_watched_ranges) == (
+        0,
+        12,
+        0,
+        [],
+    )
+    later = lesson_heartbeat(user=student, lesson=other, seconds=30, now=started + timedelta(seconds=20))
+    assert (
+        later.pk == first.pk
+        and later.time_spent_seconds == 20 == LessonProgress.objects.get(pk=first.pk).time_spent_seconds
+    )
+    # A row made and never visited (no clock): the beat starts the clock and counts nothing.
+    LessonProgress.objects.filter(pk=first.pk).update(last_accessed_at=None, last_heartbeat_at=None)
+    with CaptureQueriesContext(connection) as queries:
+        unclocked = lesson_heartbeat(user=student, lesson=other, seconds=30, video_duration=8, video_position=12)
+    assert len(queries) == 1 and (unclocked.time_spent_seconds, unclocked.video_position) == (20, 8)
+    assert LessonProgress.objects.get(pk=first.pk).last_heartbeat_at is not None
     with pytest.raises(LearningError) as refused:
         lesson_heartbeat(user=student, lesson=lesson, seconds=-1)
     assert refused.value.code == "invalid"
