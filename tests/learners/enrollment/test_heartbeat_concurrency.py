@@ -18,14 +18,10 @@ from tests.factories import lessons_of, make_course
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_racing_beats_count_the_interval_once(postgres, student):
-    course = make_course(lessons=1)
-    lesson = LessonPage.objects.get(pk=lessons_of(course)[0].pk)
-    enrollment, _ = enrollment_create(user=student, course=course)
-    opened = timezone.now() - timedelta(seconds=60)
-    LessonProgress.objects.create(enrollment=enrollment, lesson=lesson, last_accessed_at=opened)
-    now = opened + timedelta(seconds=30)
-    barrier = threading.Barrier(6)
+def _race_beats(student, lesson, now, racers: int = 6) -> list[int]:
+    """`racers` beats of 30 s at `now`, released together from their own connections; each
+    one's answered time spent (any exception fails the test)."""
+    barrier = threading.Barrier(racers)
     answers, errors = [], []
 
     def beat():
@@ -37,12 +33,23 @@ def test_racing_beats_count_the_interval_once(postgres, student):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=beat) for _ in range(6)]
+    threads = [threading.Thread(target=beat) for _ in range(racers)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
+    return answers
+
+
+def test_racing_beats_count_the_interval_once(postgres, student):
+    course = make_course(lessons=1)
+    lesson = LessonPage.objects.get(pk=lessons_of(course)[0].pk)
+    enrollment, _ = enrollment_create(user=student, course=course)
+    opened = timezone.now() - timedelta(seconds=60)
+    LessonProgress.objects.create(enrollment=enrollment, lesson=lesson, last_accessed_at=opened)
+    now = opened + timedelta(seconds=30)
+    answers = _race_beats(student, lesson, now)
     assert LessonProgress.objects.get(enrollment=enrollment, lesson=lesson).time_spent_seconds == 30
     assert sorted(answers) == [30] * 6  # each answers the row as written: the interval counted once
 
@@ -52,24 +59,7 @@ def test_racing_first_beats_make_one_row_and_count_nothing_twice(postgres, stude
     lesson = LessonPage.objects.get(pk=lessons_of(course)[0].pk)
     enrollment, _ = enrollment_create(user=student, course=course)
     started = timezone.now()
-    barrier = threading.Barrier(6)
-    answers, errors = [], []
-
-    def beat():
-        try:
-            barrier.wait()
-            answers.append(lesson_heartbeat(user=student, lesson=lesson, seconds=30, now=started).time_spent_seconds)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=beat) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    answers = _race_beats(student, lesson, started)
     # One row (get() would raise otherwise), its clock started by the first: nothing counted.
     row = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson)
     assert (row.time_spent_seconds, row.last_heartbeat_at) == (0, started)
