@@ -59,10 +59,14 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import cpu  # noqa: E402
 from bench.cluster import Cluster, log, wait_for  # noqa: E402
 
 # BENCH_PORT: another port when 8311 is taken (several runs on one machine).
 PORT = int(os.environ.get("BENCH_PORT", "8311"))
+# The app server's session (gunicorn's pid, started in its own session) and database: wrk runs
+# report the CPU per request of its processes, PostgreSQL, Redis and wrk (bench/cpu.py).
+APP_SESSION, APP_DATABASE = 0, ""
 LUA_REPORT = """
 {setup}
 done = function(summary, latency, requests)
@@ -511,7 +515,9 @@ def wrk(url, *, duration, connections, think=False, method="GET", body=None, hea
         args = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script)]
         for header in headers:
             args += ["-H", header]
+        before = cpu.snapshot(APP_SESSION, database=APP_DATABASE) if APP_SESSION else None
         output = subprocess.run([*args, url], capture_output=True, text=True, timeout=duration + 60).stdout
+        after = cpu.snapshot(APP_SESSION, database=APP_DATABASE) if APP_SESSION else None
     match = re.search(r"^JSON (.*)$", output, re.M)
     if not match:
         raise RuntimeError(f"wrk gave no result for {url}:\n{output}")
@@ -519,6 +525,7 @@ def wrk(url, *, duration, connections, think=False, method="GET", body=None, hea
     if pool is not None:
         pool.give_back(entries, result["sent"])
     result["rps"] = result["requests"] / result["seconds"] if result["seconds"] else 0
+    result["cpu"] = cpu.per_request(before, after, result["requests"])
     return result
 
 
@@ -644,6 +651,30 @@ def think_run(
     }
 
 
+def cpu_table(rows: list[dict]) -> list[str]:
+    """Where each saturated run's machine time went, per request (bench/cpu.py)."""
+    measured = [row for row in rows if row["saturated"].get("cpu")]
+    if not measured:
+        return []
+    lines = [
+        "",
+        "Machine time per request in the saturated runs, ms of CPU (bench/cpu.py: the app server's "
+        "processes, PostgreSQL's, Redis's and wrk's from /proc; other = the machine's busy time "
+        "outside them):",
+        "",
+        "| target | app (gunicorn) | PostgreSQL | Redis | wrk | other | machine |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in measured:
+        used = row["saturated"]["cpu"]
+        lines.append(
+            f"| {row['name']} | "
+            + " | ".join(f"{used[group]:.2f}" for group in ("app", "postgres", "redis", "wrk", "other", "total"))
+            + " |"
+        )
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=15)
@@ -694,7 +725,7 @@ def main():
         cluster.manage("seed_demo")
         setup = SETUP.replace("__PARAMS__", json.dumps({"lessons": 200, "learners": options.connections}))
         facts = json.loads(re.search(r"^BENCH (.*)$", cluster.manage("shell", "-c", setup), re.M).group(1))
-        cluster.start(
+        server = cluster.start(
             "gunicorn",
             [
                 sys.executable,
@@ -713,6 +744,8 @@ def main():
         )
         base = f"http://127.0.0.1:{PORT}"
         wait_for(f"{base}/healthz")
+        global APP_SESSION, APP_DATABASE
+        APP_SESSION, APP_DATABASE = server.pid, cluster.env["DATABASE_URL"].rsplit("/", 1)[1]
         cookie = f"Cookie: sessionid={facts['session']}"
         only = [word.strip().lower() for word in options.only.split(",") if word.strip()]
 
@@ -847,6 +880,7 @@ def main():
             )
     if notes:
         lines += ["", "Each request of these rows changes state once, as in production:", *notes]
+    lines += cpu_table(rows)
     table = "\n".join(lines)
     print(table)
     if options.write_readme:

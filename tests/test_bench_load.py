@@ -309,3 +309,30 @@ def test_a_rotating_rows_warm_up_sends_each_path_once_per_worker(db):
         for request in seen
     )
     assert {request["headers"]["Cookie"] for request in seen} <= set(rotate["cookies"])
+
+
+def test_cpu_snapshots_count_a_sessions_processes_as_the_app(tmp_path):
+    """bench/cpu.py: the CPU a process of the app server's session burns is the app's, read
+    from /proc; the command in /proc/<pid>/stat may hold spaces and parentheses."""
+    import subprocess
+    import sys
+
+    from bench import cpu
+
+    assert cpu.stat_fields("12 (a (b) c) S 1 2 3 4")[0] == "a (b) c"
+    assert cpu.stat_fields("12 (a (b) c) S 1 2 3 4")[1][:2] == ["S", "1"]
+    burn = "import sys, time\nt = time.process_time()\nwhile time.process_time() - t < 1: pass\nsys.stdin.read()"
+    burner = subprocess.Popen([sys.executable, "-c", burn], stdin=subprocess.PIPE, start_new_session=True)
+    try:
+        before = cpu.snapshot(burner.pid)
+        deadline = time.monotonic() + 30
+        while cpu.snapshot(burner.pid).seconds["app"] - before.seconds["app"] < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = cpu.snapshot(burner.pid)
+    finally:
+        burner.communicate(b"")
+    used = cpu.per_request(before, after, requests=100)
+    assert used["app"] >= 3.0  # 0.3 s over 100 requests, at least
+    assert used["total"] >= used["app"] * 0.9  # the machine's busy time holds the app's
+    assert set(used) == {"app", "postgres", "redis", "wrk", "other", "total"}
+    assert cpu.per_request(before, after, requests=0) is None
