@@ -18,8 +18,17 @@ def view_restrictions_exist() -> bool:
     return cached_until_pages_change(FLAG, PageViewRestriction.objects.exists, timeout=600)
 
 
+def _none():
+    """An empty queryset that is already evaluated: Wagtail's serve hook iterates the page's
+    restrictions on every page served, and iterating `.none()` still builds the ORM's query
+    machinery each time. Anything chained from it (`order_by`, `exists`) is `.none()` again."""
+    restrictions = PageViewRestriction.objects.none()
+    restrictions._result_cache = []  # noqa: SLF001 — what evaluating it would have stored
+    return restrictions
+
+
 class ViewRestrictionShortcutMixin:
     def get_view_restrictions(self):
         if not view_restrictions_exist():
-            return PageViewRestriction.objects.none()
+            return _none()
         return super().get_view_restrictions()

@@ -57,7 +57,19 @@ def forget_all() -> None:
         _entries.clear()
 
 
-class HoleNode(template.Node):
+class _WalkedOnce(template.Node):
+    """`get_nodes_by_type` remembered: Django's `{% extends %}` walks the whole parent template
+    for its blocks on every render, and a fragment holds most of base.html. A parsed node list
+    never changes, so the walk's answer does not either."""
+
+    def get_nodes_by_type(self, nodetype):
+        walked = self.__dict__.setdefault("_walked", {})
+        if nodetype not in walked:
+            walked[nodetype] = super().get_nodes_by_type(nodetype)
+        return list(walked[nodetype])
+
+
+class HoleNode(_WalkedOnce):
     def __init__(self, index: int, nodelist):
         self.index, self.nodelist = index, nodelist
 
@@ -67,7 +79,7 @@ class HoleNode(template.Node):
         return self.nodelist.render(context)
 
 
-class FragmentNode(template.Node):
+class FragmentNode(_WalkedOnce):
     CAPTURING = "fragments.capturing"
 
     def __init__(self, name: str, keys, nodelist, holes: list[HoleNode]):

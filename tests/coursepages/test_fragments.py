@@ -168,3 +168,20 @@ def test_the_lesson_discussion_panel_is_kept_and_shows_new_threads(client, instr
     lesson_threads_changed(lesson_id=lesson.pk)
     page = client.get(lesson.url).content.decode()
     assert "Why does step two fail?" in page and "No threads on this lesson yet." not in page
+
+
+def test_the_block_walk_of_a_fragment_is_remembered_and_given_as_a_copy():
+    """`{% extends %}` asks the parent for its blocks on every render: a fragment answers from
+    its first walk (its nodes never change), each caller getting its own list."""
+    from django.template.loader_tags import BlockNode
+
+    template = Template(
+        '{% load fragments %}{% fragment "t" %}{% block a %}A{% endblock %}'
+        "{% hole %}{% block b %}B{% endblock %}{% endhole %}{% endfragment %}"
+    )
+    node = next(node for node in template.nodelist if isinstance(node, fragments.FragmentNode))
+    first = node.get_nodes_by_type(BlockNode)
+    assert [block.name for block in first] == ["a", "b"]
+    first.clear()
+    assert [block.name for block in node.get_nodes_by_type(BlockNode)] == ["a", "b"]
+    assert node.get_nodes_by_type(fragments.HoleNode) == node.holes
