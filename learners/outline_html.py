@@ -99,9 +99,10 @@ def outline_html_uncached(outline, *, enrolled: bool = False, show_minutes: bool
 def _base(structure, *, locked: bool, enrolled: bool, show_minutes: bool):
     """The outline of `structure` as a viewer sees it whose only locks are the course-wide one
     (`locked`: every lesson but the free previews), nothing done, no current lesson: the list of
-    pieces, each lesson's index in it, the joined HTML, and the lessons whose entry depends on
-    the student (their own prerequisites or drip)."""
-    pieces, index = ['<ol class="outline">'], {}
+    pieces, each lesson's index in it, the joined HTML, the lessons whose entry depends on
+    the student (their own prerequisites or drip), and, in an open course, each lesson's entry
+    once done (what a completed lesson without locks of its own looks like to every viewer)."""
+    pieces, index, done = ['<ol class="outline">'], {}, {}
     for section, lessons in structure.sections:
         pieces.append(_section_open(section))
         for lesson in lessons:
@@ -116,6 +117,15 @@ def _base(structure, *, locked: bool, enrolled: bool, show_minutes: bool):
                     show_minutes=show_minutes,
                 )
             )
+            if not locked:
+                done[lesson.pk] = _entry(
+                    lesson,
+                    done=True,
+                    locked=False,
+                    current=False,
+                    badge=lesson.free_preview and not enrolled,
+                    show_minutes=show_minutes,
+                )
         pieces.append(_SECTION_CLOSE)
     pieces.append("</ol>")
     own_locks = frozenset(
@@ -124,7 +134,7 @@ def _base(structure, *, locked: bool, enrolled: bool, show_minutes: bool):
         for lesson in lessons
         if lesson.unlock_after_days or structure.prerequisites.get(lesson.pk)
     )
-    return tuple(pieces), index, "".join(pieces), own_locks
+    return tuple(pieces), index, "".join(pieces), own_locks, done
 
 
 def outline_html(outline, *, enrolled: bool = False, show_minutes: bool = False) -> str:
@@ -140,8 +150,9 @@ def outline_html(outline, *, enrolled: bool = False, show_minutes: bool = False)
         base = structure.derived[key] = _base(
             structure, locked=course_locked, enrolled=bool(enrolled), show_minutes=bool(show_minutes)
         )
-    pieces, index, joined, own_locks = base
-    exceptions = {pk for pk in access.completed_lesson_ids if pk in index}
+    pieces, index, joined, own_locks, done = base
+    completed = {pk for pk in access.completed_lesson_ids if pk in index}
+    exceptions = set(completed)
     if outline.current_pk in index:
         exceptions.add(outline.current_pk)
     if not access.is_staff and not course_locked:
@@ -150,5 +161,10 @@ def outline_html(outline, *, enrolled: bool = False, show_minutes: bool = False)
         return joined
     pieces = list(pieces)
     for pk in exceptions:
-        pieces[index[pk]] = _item_entry(outline.item(pk), enrolled=enrolled, show_minutes=show_minutes)
+        # A completed lesson, not the current one, with no lock of its own (or a staff viewer,
+        # whom nothing locks) in an open course is open: its done entry is everyone's.
+        if pk in completed and pk != outline.current_pk and (access.is_staff or pk not in own_locks) and pk in done:
+            pieces[index[pk]] = done[pk]
+        else:
+            pieces[index[pk]] = _item_entry(outline.item(pk), enrolled=enrolled, show_minutes=show_minutes)
     return "".join(pieces)

@@ -140,3 +140,20 @@ def test_a_publish_unpublish_move_or_rename_shows_in_the_next_page(client, stude
     LessonPage.objects.get(pk=lessons[0].pk).move(second_section, pos="last-child")
     outline = _outline_of(client, viewed)
     assert outline.rindex(f'data-lesson-id="{lessons[0].pk}"') > outline.index(f'data-lesson-id="{lessons[11].pk}"')
+
+
+def test_a_done_lesson_that_a_new_prerequisite_locks_shows_its_lock_not_the_done_entry(student, instructor):
+    """Completed lessons take the entry every viewer's done lesson has, unless a lock of their
+    own applies: a prerequisite added after the completion locks the lesson again."""
+    course, lessons = _course(instructor=instructor)
+    enrollment_create(user=student, course=course)
+    lesson_complete(context=learning_context_for(user=student, lesson=lessons[2]))
+    fast, slow = _both(student, course, lessons[0], enrolled=True)
+    assert fast == slow
+    assert f'class="outline-lesson is-done" data-lesson-id="{lessons[2].pk}" data-state="done"' in fast
+    lessons[2].prerequisites.set([lessons[1]])
+    lessons[2].save_revision().publish()
+    fast, slow = _both(student, course, lessons[0], enrolled=True)
+    assert fast == slow
+    assert f'class="outline-lesson is-done is-locked" data-lesson-id="{lessons[2].pk}" data-state="done"' in fast
+    assert 'data-lock-reason="prerequisite_missing">Complete “Second &lt;b&gt;” first.</span>' in fast
