@@ -9,7 +9,9 @@ and WEBHOOK_SETUP). Prints the wall and CPU time per request, the SQL queries of
 cumulative CPU time (`time.process_time`: on a shared machine wall time is mostly waiting for a
 core).
 
-    .venv/bin/python bench/profile_writes.py [--requests 400] [--only quiz|webhook]
+    .venv/bin/python bench/profile_writes.py [--requests 400] [--only quiz|webhook] [--stats FILE]
+
+--stats writes each target's profile to FILE.<target> for pstats (callers, callees).
 """
 
 import argparse
@@ -102,6 +104,8 @@ for name, make in targets.items():
     for _ in range(N):
         request()
     profile.disable()
+    if "__STATS__":
+        profile.dump_stats(f"__STATS__.{name}")
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(order).print_stats(40)
@@ -113,6 +117,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--only", choices=("quiz", "webhook"), default="")
+    parser.add_argument("--stats", default="", help="also write each profile to STATS.<target> (pstats)")
     options = parser.parse_args()
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="lectern-profile-")))
     cluster.env.pop("AWS_STORAGE_BUCKET_NAME")
@@ -128,6 +133,7 @@ def main():
         code = (
             PROFILE.replace("__N__", str(options.requests))
             .replace("__ONLY__", options.only)
+            .replace("__STATS__", options.stats)
             .replace("__QUIZ_SETUP__", repr(QUIZ_SETUP))
             .replace("__WEBHOOK_SETUP__", repr(WEBHOOK_SETUP))
         )

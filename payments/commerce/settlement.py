@@ -7,6 +7,7 @@ concurrent twin finds the work done and changes nothing."""
 
 import functools
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.errors import DomainError
+from core.prepared import Prepared
 from learners.enrollment.services import enrollment_notices_send, enrollment_revoke, enrollments_create_paid
 from learners.models import Enrollment
 from payments.commerce.checkout import plan_order_fields
@@ -193,6 +195,21 @@ def orders_ledger_sweep(*, limit: int = 500, paid_before: timedelta = LEDGER_SWE
     return written_items
 
 
+# The settle's locking read of the order by its reference, and the order's courses: compiled
+# once per process (core/prepared.py). The reference is unique: no ORDER BY or LIMIT.
+_order_locked_by_reference = Prepared(
+    Order,
+    lambda reference: Order.objects.select_for_update().filter(reference=reference).order_by(),
+    arity=1,
+    kinds=(uuid.UUID,),
+)
+_order_course_ids = Prepared(
+    OrderItem,
+    lambda order_id: OrderItem.objects.filter(order_id=order_id).order_by().values_list("course_id"),
+    arity=1,
+)
+
+
 def _atomic_unless_nested(function):
     """Run `function` in the caller's transaction when there is one (no savepoint: the caller
     decides what a raised error undoes), else in a transaction of its own."""
@@ -229,9 +246,13 @@ def order_settle(
     No savepoint of its own inside a caller's transaction: a refusal (no such order, money
     that does not match) comes before any write, and the webhook applies an event inside a
     savepoint of its own (webhooks._apply_and_finish), which any other error rolls back."""
-    order = Order.objects.select_for_update().filter(reference=order_reference).first()
-    if order is None:
+    try:
+        found = _order_locked_by_reference.objects(order_reference)
+    except ValueError:  # not a UUID: no order has it
+        found = []
+    if not found:
         raise NoSuchOrder(f"no order with reference {order_reference!r}")
+    order = found[0]
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         first = Payment.objects.filter(order=order).values_list("gateway_reference", flat=True).first()
         if (
@@ -265,7 +286,7 @@ def order_settle(
     order.failure_reason = ""
     coupon_redeem_for_order(order=order)
     if order.kind == Order.Kind.COURSES:
-        course_ids = list(OrderItem.objects.filter(order_id=order.pk).order_by().values_list("course_id", flat=True))
+        course_ids = [course_id for (course_id,) in _order_course_ids.rows(order.pk)]
         enrollments_create_paid(user_id=order.user_id, course_ids=course_ids)
     elif order.subscription_id:
         subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
