@@ -18,6 +18,11 @@ from django.db.models import Model, signals
 from django.db.models.constants import OnConflict
 
 
+def row_fields(model) -> list[str]:
+    """Every concrete field of `model` but its primary key: what `create()` inserts."""
+    return [field.name for field in model._meta.concrete_fields if not field.primary_key and not field.generated]
+
+
 def _fields(model, names: Sequence[str]) -> tuple:
     fields = tuple(model._meta.get_field(name) for name in names)
     for field in fields:

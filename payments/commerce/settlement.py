@@ -20,11 +20,12 @@ from django.utils.module_loading import import_string
 
 from core.errors import DomainError
 from core.prepared import Prepared
+from core.prepared_writes import PreparedInsert, row_fields
 from learners.enrollment.services import enrollment_notices_send, enrollment_revoke, enrollments_create_paid
 from learners.models import Enrollment
 from payments.commerce.checkout import plan_order_fields
 from payments.commerce.coupons import coupon_redeem_for_order
-from payments.commerce.invoices import invoice_number_allocate
+from payments.commerce.invoices import invoice_number_allocate, order_invoice_number_save
 from payments.commerce.subscriptions import subscription_activate, subscription_extend
 from payments.earnings.ledger import split_by_weights
 from payments.models import LedgerEntry, Order, OrderItem, Payment, PaymentRefund, Subscription
@@ -203,6 +204,7 @@ _order_locked_by_reference = Prepared(
     arity=1,
     kinds=(uuid.UUID,),
 )
+_payment_insert = PreparedInsert(Payment, row_fields(Payment))
 _order_course_ids = Prepared(
     OrderItem,
     lambda order_id: OrderItem.objects.filter(order_id=order_id).order_by().values_list("course_id"),
@@ -273,13 +275,15 @@ def order_settle(
         return Outcome(False, f"order {order.pk} is already {order.status}", order)
     _check_money(order=order, gateway=gateway, amount_cents=amount_cents, currency=currency)
     now = timezone.now()
-    payment = Payment.objects.create(
-        order=order,
-        gateway=gateway,
-        gateway_reference=transaction_reference or f"{gateway}:{order.reference}",
-        amount_cents=int(amount_cents),
-        currency=order.currency,
-        settled_at=now,
+    payment = _payment_insert.insert(
+        Payment(
+            order=order,
+            gateway=gateway,
+            gateway_reference=transaction_reference or f"{gateway}:{order.reference}",
+            amount_cents=int(amount_cents),
+            currency=order.currency,
+            settled_at=now,
+        )
     )
     order.status = Order.Status.PAID
     order.paid_at = now
@@ -300,8 +304,7 @@ def order_settle(
         )
     # The invoice number last: the counter row stays locked until the commit, so the shorter
     # the rest of the transaction after it, the less settlements wait for each other.
-    order.invoice_number = invoice_number_allocate()
-    order.save(update_fields=["status", "paid_at", "failure_reason", "invoice_number"])
+    order_invoice_number_save(order=order, fields=("status", "paid_at", "failure_reason"))
     _settled_after_commit(order)
     logger.info("order %s settled by %s %s", order.pk, gateway, transaction_reference)
     return Outcome(True, f"order {order.pk} paid", order)

@@ -8,7 +8,7 @@ from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.prepared_writes import PreparedInsert, PreparedUpdate
+from core.prepared_writes import PreparedInsert, PreparedUpdate, row_fields
 from learners.enrollment.services import enrollment_create
 from learners.models import BlockCompletion, LessonProgress
 from tests.factories import lessons_of, make_course, make_user
@@ -20,7 +20,7 @@ COMPLETION = PreparedInsert(
 )
 PROGRESS_UPSERT = PreparedInsert(
     LessonProgress,
-    [field.name for field in LessonProgress._meta.concrete_fields if not field.primary_key],
+    row_fields(LessonProgress),
     unique_fields=("enrollment", "lesson"),
     update_fields=("status", "completed_at"),
 )
