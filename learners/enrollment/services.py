@@ -18,7 +18,7 @@ from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from core.errors import DomainError
 from core.moderation import Moderation, content_moderate
 from core.prepared import Prepared, concrete_attnames
-from core.prepared_writes import PreparedInsert
+from core.prepared_writes import PreparedInsert, row_fields
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
@@ -611,12 +611,10 @@ def activity_complete(
 # The two rows a completion under the enrollment lock writes, built once per process
 # (core/prepared_writes.py): the block's completion, and the lesson's progress row inserted
 # completed or, when a visit wrote it meanwhile, completed in place (ON CONFLICT DO UPDATE).
-_completion_insert = PreparedInsert(
-    BlockCompletion, [field.name for field in BlockCompletion._meta.concrete_fields if not field.primary_key]
-)
+_completion_insert = PreparedInsert(BlockCompletion, row_fields(BlockCompletion))
 _progress_completed_upsert = PreparedInsert(
     LessonProgress,
-    [field.name for field in LessonProgress._meta.concrete_fields if not field.primary_key],
+    row_fields(LessonProgress),
     unique_fields=("enrollment", "lesson"),
     update_fields=("status", "completed_at"),
 )
