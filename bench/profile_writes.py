@@ -41,6 +41,21 @@ def built(setup, **params):
         exec(setup.replace("__PARAMS__", json.dumps(params)), {"__name__": "bench_setup"})
     return json.loads(out.getvalue().split("BENCH ", 1)[1])["entries"]
 
+def backend_cpu():
+    # (pid, CPU seconds user + system) of this connection's PostgreSQL backend process, from
+    # /proc (same machine): clock ticks of 10 ms, so read over many requests. The connection
+    # is kept (CONN_MAX_AGE), so a run's requests share one backend (else the run reads nan).
+    import os
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def backend_ms(before, after, count):
+    return (after[1] - before[1]) / count * 1000 if before[0] == after[0] else float("nan")
+
 N = __N__
 COUNT = 20 + 3 * (N // 4) + 1 + N  # warm-up, 3 unprofiled runs, one counted, the profiled run
 client = Client(HTTP_HOST="127.0.0.1")
@@ -76,29 +91,36 @@ for name, make in targets.items():
         response = request()
         assert response.status_code == 200, (name, response.status_code, response.content[:300])
     calls = []
-    original = (cache.get, cache.get_many, cache.set, cache.incr, cache.delete)
+    original = (cache.get, cache.get_many, cache.set, cache.incr, cache.delete, cache.count_in_window)
     def counted(method, label):
         def call(*args, **kwargs):
             calls.append(label)
             return method(*args, **kwargs)
         return call
-    cache.get, cache.get_many, cache.set, cache.incr, cache.delete = (
-        counted(method, label) for method, label in zip(original, ("get", "get_many", "set", "incr", "delete"))
+    labels = ("get", "get_many", "set", "incr", "delete", "count_in_window")
+    cache.get, cache.get_many, cache.set, cache.incr, cache.delete, cache.count_in_window = (
+        counted(method, label) for method, label in zip(original, labels)
     )
     with CaptureQueriesContext(connection) as queries:
         response = request()
-    cache.get, cache.get_many, cache.set, cache.incr, cache.delete = original
+    cache.get, cache.get_many, cache.set, cache.incr, cache.delete, cache.count_in_window = original
     print(f"== {name.upper()}: ONE REQUEST (HTTP {response.status_code}): {len(queries)} queries; cache calls: {calls}")
     for query in queries.captured_queries:
         print("   ", query["sql"][:160])
     runs = []
     for _ in range(3):
+        db = backend_cpu()
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(N // 4):
             request()
-        runs.append(((time.perf_counter() - wall) / (N // 4) * 1000, (time.process_time() - cpu) / (N // 4) * 1000))
+        runs.append((
+            (time.perf_counter() - wall) / (N // 4) * 1000,
+            (time.process_time() - cpu) / (N // 4) * 1000,
+            backend_ms(db, backend_cpu(), N // 4),
+        ))
     print(f"UNPROFILED {name}: median of 3 runs {sorted(r[0] for r in runs)[1]:.2f} ms wall, "
-          f"{sorted(r[1] for r in runs)[1]:.2f} ms CPU per request")
+          f"{sorted(r[1] for r in runs)[1]:.2f} ms CPU per request; "
+          f"PostgreSQL backend {sorted(r[2] for r in runs)[1]:.2f} ms CPU per request")
     profile = cProfile.Profile(time.process_time)
     profile.enable()
     for _ in range(N):
