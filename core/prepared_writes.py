@@ -4,8 +4,8 @@ the query compiler on every call, which for the rows a quiz submit and a payment
 cost more CPU than running the statements (bench/README.md, "Writes: quiz submit and PayStack
 webhook", round four). A prepared write keeps its statement's text per database alias and
 passes each call's values as the ORM's save() does (`field.pre_save`, so auto_now(_add) fields
-are set, then `get_db_prep_save`), through the connection's cursor: query logging, execute wrappers and the
-wrapping of database errors (IntegrityError) apply as for any query.
+are set, then `get_db_prep_save`), through the connection's cursor: query logging, execute
+wrappers and the wrapping of database errors (IntegrityError) apply as for any query.
 
 The model signals are sent as the ORM sends them: pre_save and post_save around an insert
 (as `create()`) and a `save()`, none around an upsert (as `bulk_create()`) nor an `update()`.
