@@ -9,7 +9,9 @@ and WEBHOOK_SETUP). Prints the wall and CPU time per request, the SQL queries of
 cumulative CPU time (`time.process_time`: on a shared machine wall time is mostly waiting for a
 core).
 
-    .venv/bin/python bench/profile_writes.py [--requests 400] [--only quiz|webhook]
+    .venv/bin/python bench/profile_writes.py [--requests 400] [--only quiz|webhook] [--stats FILE]
+
+--stats writes each target's profile to FILE.<target> for pstats (callers, callees).
 """
 
 import argparse
@@ -38,6 +40,21 @@ def built(setup, **params):
     with contextlib.redirect_stdout(out):
         exec(setup.replace("__PARAMS__", json.dumps(params)), {"__name__": "bench_setup"})
     return json.loads(out.getvalue().split("BENCH ", 1)[1])["entries"]
+
+def backend_cpu():
+    # (pid, CPU seconds user + system) of this connection's PostgreSQL backend process, from
+    # /proc (same machine): clock ticks of 10 ms, so read over many requests. The connection
+    # is kept (CONN_MAX_AGE), so a run's requests share one backend (else the run reads nan).
+    import os
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+def backend_ms(before, after, count):
+    return (after[1] - before[1]) / count * 1000 if before[0] == after[0] else float("nan")
 
 N = __N__
 COUNT = 20 + 3 * (N // 4) + 1 + N  # warm-up, 3 unprofiled runs, one counted, the profiled run
@@ -74,34 +91,43 @@ for name, make in targets.items():
         response = request()
         assert response.status_code == 200, (name, response.status_code, response.content[:300])
     calls = []
-    original = (cache.get, cache.get_many, cache.set, cache.incr, cache.delete)
+    original = (cache.get, cache.get_many, cache.set, cache.incr, cache.delete, cache.count_in_window)
     def counted(method, label):
         def call(*args, **kwargs):
             calls.append(label)
             return method(*args, **kwargs)
         return call
-    cache.get, cache.get_many, cache.set, cache.incr, cache.delete = (
-        counted(method, label) for method, label in zip(original, ("get", "get_many", "set", "incr", "delete"))
+    labels = ("get", "get_many", "set", "incr", "delete", "count_in_window")
+    cache.get, cache.get_many, cache.set, cache.incr, cache.delete, cache.count_in_window = (
+        counted(method, label) for method, label in zip(original, labels)
     )
     with CaptureQueriesContext(connection) as queries:
         response = request()
-    cache.get, cache.get_many, cache.set, cache.incr, cache.delete = original
+    cache.get, cache.get_many, cache.set, cache.incr, cache.delete, cache.count_in_window = original
     print(f"== {name.upper()}: ONE REQUEST (HTTP {response.status_code}): {len(queries)} queries; cache calls: {calls}")
     for query in queries.captured_queries:
         print("   ", query["sql"][:160])
     runs = []
     for _ in range(3):
+        db = backend_cpu()
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(N // 4):
             request()
-        runs.append(((time.perf_counter() - wall) / (N // 4) * 1000, (time.process_time() - cpu) / (N // 4) * 1000))
+        runs.append((
+            (time.perf_counter() - wall) / (N // 4) * 1000,
+            (time.process_time() - cpu) / (N // 4) * 1000,
+            backend_ms(db, backend_cpu(), N // 4),
+        ))
     print(f"UNPROFILED {name}: median of 3 runs {sorted(r[0] for r in runs)[1]:.2f} ms wall, "
-          f"{sorted(r[1] for r in runs)[1]:.2f} ms CPU per request")
+          f"{sorted(r[1] for r in runs)[1]:.2f} ms CPU per request; "
+          f"PostgreSQL backend {sorted(r[2] for r in runs)[1]:.2f} ms CPU per request")
     profile = cProfile.Profile(time.process_time)
     profile.enable()
     for _ in range(N):
         request()
     profile.disable()
+    if "__STATS__":
+        profile.dump_stats(f"__STATS__.{name}")
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(order).print_stats(40)
@@ -113,6 +139,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--only", choices=("quiz", "webhook"), default="")
+    parser.add_argument("--stats", default="", help="also write each profile to STATS.<target> (pstats)")
     options = parser.parse_args()
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="lectern-profile-")))
     cluster.env.pop("AWS_STORAGE_BUCKET_NAME")
@@ -128,6 +155,7 @@ def main():
         code = (
             PROFILE.replace("__N__", str(options.requests))
             .replace("__ONLY__", options.only)
+            .replace("__STATS__", options.stats)
             .replace("__QUIZ_SETUP__", repr(QUIZ_SETUP))
             .replace("__WEBHOOK_SETUP__", repr(WEBHOOK_SETUP))
         )

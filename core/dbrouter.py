@@ -256,7 +256,11 @@ def _note_writes(execute, sql, params, many, context):
     head = sql.lstrip()[:7].upper()
     if head == "INSERT " and sql.lstrip().startswith(CACHE_ROW_INSERTS):
         return execute(sql, params, many, context)
-    if head.startswith(WRITE_VERBS) or " FOR UPDATE" in sql or (head.startswith("WITH") and "INSERT" in sql.upper()):
+    if (
+        head.startswith(WRITE_VERBS)
+        or " FOR UPDATE" in sql
+        or (head.startswith("WITH") and any(verb in sql.upper() for verb in WRITE_VERBS))
+    ):
         _wrote.set(True)
     return execute(sql, params, many, context)
 

@@ -9,36 +9,61 @@ the database router apply as for any query).
 Mostly `values_list()` querysets (`rows`, `instances`); a model queryset, select_related and
 only() included, gives its instances through `objects`. Only parameters that reach the SQL as
 themselves (ids, strings compared as they are: a string column's marker reaches the SQL as
-the marker's text): the values are passed as query parameters, never into the text."""
+the marker's text) or as a UUID (a UUID column: the UUID itself where the database has a
+uuid type, its 32 hex digits on SQLite, as Django passes it): the values are passed as query
+parameters, never into the text."""
 
 import threading
+import uuid
 
 from django.db import connections, router
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
-# Marker parameter values: ints no id column ever holds.
+# Marker parameter values: ints no id column ever holds, UUIDs no uuid4 ever is (version 0).
 _MARKER_BASE = -7_654_321_000_000
+_UUID_MARKER_BASE = 0x7654_3210_0000_0000
+
+
+def _marker(kind: type, index: int):
+    if kind is uuid.UUID:
+        return uuid.UUID(int=_UUID_MARKER_BASE + index)
+    return _MARKER_BASE - index
+
+
+def _as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _as_uuid_hex(value) -> str:
+    return _as_uuid(value).hex
 
 
 class Prepared:
-    def __init__(self, model, build, arity: int):
-        """`build(*params) -> QuerySet` (a values_list of `model`) with `arity` parameters."""
+    def __init__(self, model, build, arity: int, kinds: tuple[type, ...] = ()):
+        """`build(*params) -> QuerySet` (a values_list of `model`) with `arity` parameters;
+        `kinds` names a parameter's type when it is not an int or str (`uuid.UUID`)."""
         self.model, self.build, self.arity = model, build, arity
+        self.kinds = tuple(kinds) + (int,) * (arity - len(kinds))
         self._compiled: dict = {}
         self._names: list[str] | None = None
         self._lock = threading.Lock()
 
     def _compile(self, alias: str):
-        markers = tuple(_MARKER_BASE - index for index in range(self.arity))
+        markers = tuple(_marker(kind, index) for index, kind in enumerate(self.kinds))
         queryset: QuerySet = self.build(*markers).using(alias)
         compiler = queryset.query.get_compiler(alias)
         sql, params = compiler.as_sql()
-        # An int column's marker reaches the SQL as itself, a string column's as its text.
-        where = {marker: index for index, marker in enumerate(markers)}
-        where |= {str(marker): index for index, marker in enumerate(markers)}
-        slots = tuple(where.get(param) if isinstance(param, int | str) else None for param in params)
-        if sorted({slot for slot in slots if slot is not None}) != list(range(self.arity)):
+        # Where each marker reached the SQL, and how the caller's value is passed there: an int
+        # column's marker as itself, a string column's as its text, a UUID as itself or its hex.
+        where = {}
+        for index, marker in enumerate(markers):
+            if isinstance(marker, uuid.UUID):
+                where |= {marker: (index, _as_uuid), marker.hex: (index, _as_uuid_hex)}
+            else:
+                where |= {marker: (index, None), str(marker): (index, None)}
+        slots = tuple(where.get(param) if isinstance(param, int | str | uuid.UUID) else None for param in params)
+        if sorted({slot[0] for slot in slots if slot is not None}) != list(range(self.arity)):
             raise ValueError(f"every parameter of a prepared {self.model.__name__} read must reach its SQL")
         converters = compiler.get_converters([column for column, _alias in _select(compiler)])
         return sql, slots, tuple(params), tuple(converters.items()), _model_plan(compiler, alias)
@@ -80,7 +105,10 @@ class Prepared:
                 compiled = self._compiled.get(alias) or self._compile(alias)
                 self._compiled[alias] = compiled
         sql, slots, constants, converters, _plan = compiled
-        params = [constant if slot is None else values[slot] for slot, constant in zip(slots, constants, strict=True)]
+        params = [
+            constant if slot is None else values[slot[0]] if slot[1] is None else slot[1](values[slot[0]])
+            for slot, constant in zip(slots, constants, strict=True)
+        ]
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

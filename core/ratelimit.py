@@ -26,12 +26,15 @@ def rate_hit(*, scope: str, key: str, rate: str) -> int:
     now = int(time.time())
     bucket = now // window
     cache_key = f"rl:{scope}:{key}:{bucket}"
-    cache.add(cache_key, 0, timeout=window + 1)
-    try:
-        hits = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window + 1)
-        hits = 1
+    if hasattr(cache, "count_in_window"):  # Redis (core/cache.py): one round trip
+        hits = cache.count_in_window(cache_key, timeout=window + 1)
+    else:
+        cache.add(cache_key, 0, timeout=window + 1)
+        try:
+            hits = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=window + 1)
+            hits = 1
     if hits > limit:
         return max(1, (bucket + 1) * window - now)
     return 0

@@ -131,3 +131,29 @@ def test_the_kept_client_serves_many_threads(tmp_path):
     assert failures == []
     assert len({id(cache._cache.get_client())}) == 1
     cache.delete_many([f"k{n}-{i}" for n in range(8) for i in range(50)])
+
+
+def test_a_window_counter_counts_in_one_round_trip_and_expires_with_its_window(monkeypatch):
+    """count_in_window: add(key, 0, timeout) then incr(key), in one pipeline; counts from 1
+    while Redis is away."""
+    import os
+    import uuid
+
+    assert unreachable_cache().count_in_window("hits", timeout=60) == 1
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis: run with REDIS_URL=redis://…")
+    cache = FailSoftRedisCache(url, {"KEY_PREFIX": f"test-window-{uuid.uuid4().hex}"})
+    round_trips = []
+    real_get_client = cache._cache.get_client
+    monkeypatch.setattr(
+        cache._cache, "get_client", lambda *args, **kwargs: round_trips.append(args) or real_get_client(*args, **kwargs)
+    )
+    try:
+        assert [cache.count_in_window("hits", timeout=60) for _ in range(3)] == [1, 2, 3]
+        assert len(round_trips) == 3
+        assert cache.get("hits") == 3
+        key = cache.make_and_validate_key("hits")
+        assert 0 < real_get_client(key).ttl(key) <= 60
+    finally:
+        cache.delete("hits")

@@ -198,6 +198,8 @@ SESSION_ENGINE = "core.sessions"  # cached_db, reading the pages' generation wit
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if (CELERY_BROKER_URL or "").startswith("redis://"):  # kombu's, one Redis client per pool (config/celery_broker.py)
+    CELERY_BROKER_TRANSPORT = "config.celery_broker:Transport"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

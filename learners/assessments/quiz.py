@@ -26,6 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.prepared import Prepared, concrete_attnames
+from core.prepared_writes import PreparedUpdate
 from learners.access import LearningContext, learning_context_for
 from learners.activity_blocks import Activity, activity_for_student, activity_in_lesson
 from learners.enrollment.services import LearningError, activity_complete
@@ -324,6 +325,13 @@ _attempts_read = Prepared(
 )
 
 
+# What submitting writes to the attempt's row: `save(update_fields=…)` built once per process.
+_attempt_submitted_save = PreparedUpdate(
+    QuizAttempt,
+    ("answers", "status", "submitted_at", "auto_submitted", "score_points", "max_points", "score_percent", "passed"),
+)
+
+
 def _finish(attempt: QuizAttempt, *, auto: bool) -> tuple[list, "LearningContext"]:
     """Grade and submit `attempt`, whose row and enrollment's the caller has locked (with the
     enrollment, its user and course, and the lesson loaded), and complete the quiz activity
@@ -337,18 +345,7 @@ def _finish(attempt: QuizAttempt, *, auto: bool) -> tuple[list, "LearningContext
     attempt.max_points = total
     attempt.score_percent = round(score * 100 / total, 1) if total else 0.0
     attempt.passed = attempt.score_percent >= attempt.snapshot["passing_score"]
-    attempt.save(
-        update_fields=[
-            "answers",
-            "status",
-            "submitted_at",
-            "auto_submitted",
-            "score_points",
-            "max_points",
-            "score_percent",
-            "passed",
-        ]
-    )
+    _attempt_submitted_save.save(attempt)
     enrollment = attempt.enrollment
     attempts = [
         attempt if other.pk == attempt.pk else other

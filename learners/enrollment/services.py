@@ -18,6 +18,7 @@ from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from core.errors import DomainError
 from core.moderation import Moderation, content_moderate
 from core.prepared import Prepared, concrete_attnames
+from core.prepared_writes import PreparedInsert, row_fields
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
@@ -587,12 +588,14 @@ def activity_complete(
         done = {row.block_id: row for row in _completions_read.instances(enrollment.pk, lesson.pk)}
         completion = done.get(block_id)
         if completion is None:
-            completion = done[block_id] = BlockCompletion.objects.create(
-                enrollment=enrollment,
-                lesson=lesson,
-                block_id=block_id,
-                block_type=blocks[block_id],
-                score_percent=score_percent,
+            completion = done[block_id] = _completion_insert.insert(
+                BlockCompletion(
+                    enrollment=enrollment,
+                    lesson=lesson,
+                    block_id=block_id,
+                    block_type=blocks[block_id],
+                    score_percent=score_percent,
+                )
             )
         elif score_percent is not None and (completion.score_percent or 0) < score_percent:
             completion.score_percent = score_percent
@@ -603,6 +606,18 @@ def activity_complete(
             else:
                 _lesson_mark_complete(enrollment=enrollment, lesson=lesson)
     return completion
+
+
+# The two rows a completion under the enrollment lock writes, built once per process
+# (core/prepared_writes.py): the block's completion, and the lesson's progress row inserted
+# completed or, when a visit wrote it meanwhile, completed in place (ON CONFLICT DO UPDATE).
+_completion_insert = PreparedInsert(BlockCompletion, row_fields(BlockCompletion))
+_progress_completed_upsert = PreparedInsert(
+    LessonProgress,
+    row_fields(LessonProgress),
+    unique_fields=("enrollment", "lesson"),
+    update_fields=("status", "completed_at"),
+)
 
 
 def _lesson_mark_complete_locked(*, context: "LearningContext") -> None:
@@ -616,19 +631,14 @@ def _lesson_mark_complete_locked(*, context: "LearningContext") -> None:
         now = timezone.now()
         if known is None:
             # A visit may write the row without the enrollment lock: insert, or complete the row it wrote.
-            LessonProgress.objects.bulk_create(
-                [
-                    LessonProgress(
-                        enrollment=enrollment,
-                        lesson=lesson,
-                        status=LessonProgress.Status.COMPLETED,
-                        completed_at=now,
-                        first_accessed_at=now,
-                    )
-                ],
-                update_conflicts=True,
-                unique_fields=["enrollment", "lesson"],
-                update_fields=["status", "completed_at"],
+            _progress_completed_upsert.insert(
+                LessonProgress(
+                    enrollment=enrollment,
+                    lesson=lesson,
+                    status=LessonProgress.Status.COMPLETED,
+                    completed_at=now,
+                    first_accessed_at=now,
+                )
             )
         else:
             LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(

@@ -26,6 +26,56 @@ def invoice_number_allocate() -> int:
     return number
 
 
+def order_invoice_number_save(*, order: Order, fields: tuple[str, ...]) -> None:
+    """Give `order` the next invoice number and save it with its `fields`, under the rules of
+    `invoice_number_allocate` (the caller holds the order's lock, inside the settle's
+    transaction). On PostgreSQL one statement, built once per process: `WITH n AS (UPDATE
+    counter … RETURNING last_number) UPDATE order SET …, invoice_number = n.last_number FROM
+    n`, so the counter row's lock is taken and the order written in one round trip; elsewhere
+    the number, then the order's save."""
+    connection = connections[router.db_for_write(Order)]
+    if connection.vendor != "postgresql":
+        order.invoice_number = invoice_number_allocate()
+        order.save(update_fields=[*fields, "invoice_number"])
+        return
+    for _ in range(2):
+        number = _counter_increment_into_order(connection, order=order, fields=fields)
+        if number is not None:
+            order.invoice_number = number
+            return
+        InvoiceCounter.objects.get_or_create(name=COUNTER)  # the first invoice of the site
+    raise Order.DoesNotExist(f"order {order.pk} is gone")
+
+
+_numbered_order_sql: dict[tuple, str] = {}
+
+
+def _counter_increment_into_order(connection, *, order: Order, fields: tuple[str, ...]) -> int | None:
+    """The numbered order's invoice number, None when no counter row was there to count."""
+    order_fields = [Order._meta.get_field(name) for name in fields]
+    key = (connection.alias, tuple(fields))
+    sql = _numbered_order_sql.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        counter, number, name = (
+            quote(InvoiceCounter._meta.db_table),
+            quote(InvoiceCounter._meta.get_field("last_number").column),
+            quote(InvoiceCounter._meta.get_field("name").column),
+        )
+        table, invoice = quote(Order._meta.db_table), quote(Order._meta.get_field("invoice_number").column)
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in order_fields)
+        sql = _numbered_order_sql[key] = (
+            f"WITH n AS (UPDATE {counter} SET {number} = {number} + 1 WHERE {name} = %s RETURNING {number}) "
+            f"UPDATE {table} SET {assignments}, {invoice} = n.{number} FROM n "
+            f"WHERE {table}.{quote(Order._meta.pk.column)} = %s RETURNING {table}.{invoice}"
+        )
+    values = [field.get_db_prep_save(getattr(order, field.attname), connection) for field in order_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [COUNTER, *values, order.pk])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _counter_increment() -> int | None:
     connection = connections[router.db_for_write(InvoiceCounter)]
     if not connection.features.can_return_rows_from_bulk_insert:  # no RETURNING: lock, then count

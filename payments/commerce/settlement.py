@@ -7,6 +7,7 @@ concurrent twin finds the work done and changes nothing."""
 
 import functools
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,11 +19,13 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.errors import DomainError
+from core.prepared import Prepared
+from core.prepared_writes import PreparedInsert, row_fields
 from learners.enrollment.services import enrollment_notices_send, enrollment_revoke, enrollments_create_paid
 from learners.models import Enrollment
 from payments.commerce.checkout import plan_order_fields
 from payments.commerce.coupons import coupon_redeem_for_order
-from payments.commerce.invoices import invoice_number_allocate
+from payments.commerce.invoices import invoice_number_allocate, order_invoice_number_save
 from payments.commerce.subscriptions import subscription_activate, subscription_extend
 from payments.earnings.ledger import split_by_weights
 from payments.models import LedgerEntry, Order, OrderItem, Payment, PaymentRefund, Subscription
@@ -193,6 +196,22 @@ def orders_ledger_sweep(*, limit: int = 500, paid_before: timedelta = LEDGER_SWE
     return written_items
 
 
+# The settle's locking read of the order by its reference, and the order's courses: compiled
+# once per process (core/prepared.py). The reference is unique: no ORDER BY or LIMIT.
+_order_locked_by_reference = Prepared(
+    Order,
+    lambda reference: Order.objects.select_for_update().filter(reference=reference).order_by(),
+    arity=1,
+    kinds=(uuid.UUID,),
+)
+_payment_insert = PreparedInsert(Payment, row_fields(Payment))
+_order_course_ids = Prepared(
+    OrderItem,
+    lambda order_id: OrderItem.objects.filter(order_id=order_id).order_by().values_list("course_id"),
+    arity=1,
+)
+
+
 def _atomic_unless_nested(function):
     """Run `function` in the caller's transaction when there is one (no savepoint: the caller
     decides what a raised error undoes), else in a transaction of its own."""
@@ -229,9 +248,13 @@ def order_settle(
     No savepoint of its own inside a caller's transaction: a refusal (no such order, money
     that does not match) comes before any write, and the webhook applies an event inside a
     savepoint of its own (webhooks._apply_and_finish), which any other error rolls back."""
-    order = Order.objects.select_for_update().filter(reference=order_reference).first()
-    if order is None:
+    try:
+        found = _order_locked_by_reference.objects(order_reference)
+    except ValueError:  # not a UUID: no order has it
+        found = []
+    if not found:
         raise NoSuchOrder(f"no order with reference {order_reference!r}")
+    order = found[0]
     if order.status in (Order.Status.PAID, Order.Status.REFUNDED):
         first = Payment.objects.filter(order=order).values_list("gateway_reference", flat=True).first()
         if (
@@ -252,20 +275,22 @@ def order_settle(
         return Outcome(False, f"order {order.pk} is already {order.status}", order)
     _check_money(order=order, gateway=gateway, amount_cents=amount_cents, currency=currency)
     now = timezone.now()
-    payment = Payment.objects.create(
-        order=order,
-        gateway=gateway,
-        gateway_reference=transaction_reference or f"{gateway}:{order.reference}",
-        amount_cents=int(amount_cents),
-        currency=order.currency,
-        settled_at=now,
+    payment = _payment_insert.insert(
+        Payment(
+            order=order,
+            gateway=gateway,
+            gateway_reference=transaction_reference or f"{gateway}:{order.reference}",
+            amount_cents=int(amount_cents),
+            currency=order.currency,
+            settled_at=now,
+        )
     )
     order.status = Order.Status.PAID
     order.paid_at = now
     order.failure_reason = ""
     coupon_redeem_for_order(order=order)
     if order.kind == Order.Kind.COURSES:
-        course_ids = list(OrderItem.objects.filter(order_id=order.pk).order_by().values_list("course_id", flat=True))
+        course_ids = [course_id for (course_id,) in _order_course_ids.rows(order.pk)]
         enrollments_create_paid(user_id=order.user_id, course_ids=course_ids)
     elif order.subscription_id:
         subscription = Subscription.objects.select_for_update().get(pk=order.subscription_id)
@@ -279,8 +304,7 @@ def order_settle(
         )
     # The invoice number last: the counter row stays locked until the commit, so the shorter
     # the rest of the transaction after it, the less settlements wait for each other.
-    order.invoice_number = invoice_number_allocate()
-    order.save(update_fields=["status", "paid_at", "failure_reason", "invoice_number"])
+    order_invoice_number_save(order=order, fields=("status", "paid_at", "failure_reason"))
     _settled_after_commit(order)
     logger.info("order %s settled by %s %s", order.pk, gateway, transaction_reference)
     return Outcome(True, f"order {order.pk} paid", order)

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.prepared_writes import PreparedInsert, PreparedUpdate, row_fields
 from payments.commerce.dunning import subscription_mark_past_due
 from payments.commerce.settlement import (
     NoSuchOrder,
@@ -129,11 +130,13 @@ def _store_and_apply(*, gateway: Gateway, event: GatewayEvent, body: bytes) -> W
     stored = None
     try:
         with transaction.atomic():
-            stored = WebhookEvent.objects.create(
-                gateway=gateway.name,
-                event_id=event.event_id[:255],
-                event_type=event.event_type[:100],
-                body=body.decode("utf-8", errors="replace"),
+            stored = _event_insert.insert(
+                WebhookEvent(
+                    gateway=gateway.name,
+                    event_id=event.event_id[:255],
+                    event_type=event.event_type[:100],
+                    body=body.decode("utf-8", errors="replace"),
+                )
             )
             outcome = _apply(gateway=gateway.name, event=event)
             _finish(stored.pk, WebhookEvent.Status.APPLIED, outcome.message, order=outcome.order)
@@ -167,11 +170,18 @@ def _store(*, gateway: str, event: GatewayEvent, body: bytes) -> WebhookEvent:
         return WebhookEvent.objects.get(gateway=gateway, event_id=event.event_id[:255])
 
 
+# The writes of every delivery, built once per process (core/prepared_writes.py): the event's
+# row, and its outcome (with the order it applied to, when there is one).
+_event_insert = PreparedInsert(WebhookEvent, row_fields(WebhookEvent))
+_event_finish = PreparedUpdate(WebhookEvent, ("status", "message", "processed_at"))
+_event_finish_with_order = PreparedUpdate(WebhookEvent, ("status", "message", "processed_at", "order"))
+
+
 def _finish(pk: int, status: str, message: str, order=None) -> None:
-    fields = {"status": status, "message": message[:500], "processed_at": timezone.now()}
-    if order is not None:
-        fields["order"] = order
-    WebhookEvent.objects.filter(pk=pk).update(**fields)
+    if order is None:
+        _event_finish.update(pk, status, message[:500], timezone.now())
+    else:
+        _event_finish_with_order.update(pk, status, message[:500], timezone.now(), order.pk)
 
 
 def _reply_for(stored: WebhookEvent, *, duplicate: bool) -> WebhookResult:

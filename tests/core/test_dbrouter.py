@@ -284,6 +284,9 @@ def test_the_analytics_dashboard_and_its_csv_read_the_replica_template_included(
         ('DELETE FROM "learners_enrollment" WHERE "id" = %s', True),
         ('SELECT "learners_enrollment"."id" FROM "learners_enrollment" WHERE "id" = %s FOR UPDATE', True),
         ('WITH moved AS (SELECT 1) INSERT INTO "x" SELECT * FROM moved', True),
+        # The settle's invoice number and paid order (payments/commerce/invoices.py).
+        ('WITH n AS (UPDATE "c" SET "n" = "n" + 1 RETURNING "n") UPDATE "o" SET "i" = n."n" FROM n', True),
+        ("WITH n AS (SELECT 1) SELECT * FROM n", False),
         # A course card's first image rendition is a cache row for everyone, not the visitor's write.
         ('INSERT INTO "wagtailimages_rendition" ("filter_spec", "file") VALUES (%s, %s)', False),
     ],

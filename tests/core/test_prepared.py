@@ -131,3 +131,30 @@ def test_objects_with_their_related_objects_are_the_orms(instructor):
         assert fast.lesson.title == orm.lesson.title and fast.get_deferred_fields() == orm.get_deferred_fields()
     assert len(queries) == 1
     assert progress.objects(enrollment.pk + 1000) == []
+
+
+def test_a_uuid_parameter_is_passed_as_the_orm_passes_it():
+    """A UUID column (native on PostgreSQL, 32 hex digits on SQLite): the caller's UUID, or its
+    text, finds the row the ORM finds; a model with a DecimalField converts as the ORM does."""
+    import uuid
+    from decimal import Decimal
+
+    from payments.models import Order
+
+    by_reference = Prepared(
+        Order, lambda reference: Order.objects.filter(reference=reference).order_by(), arity=1, kinds=(uuid.UUID,)
+    )
+    buyer = make_user()
+    orders = [Order.objects.create(user=buyer, gateway="paystack", vat_rate=Decimal("0.15")) for _ in range(2)]
+    for order in orders:
+        orm = Order.objects.get(reference=order.reference)
+        with CaptureQueriesContext(connection) as queries:
+            [fast] = by_reference.objects(order.reference)
+        assert len(queries) == 1
+        assert {f.attname: getattr(fast, f.attname) for f in Order._meta.concrete_fields} == {
+            f.attname: getattr(orm, f.attname) for f in Order._meta.concrete_fields
+        }
+        assert [found.pk for found in by_reference.objects(str(order.reference))] == [order.pk]
+    assert by_reference.objects(uuid.uuid4()) == []
+    with pytest.raises(ValueError):
+        by_reference.objects("not a uuid")

@@ -140,3 +140,60 @@ def test_broker_and_database_both_down_is_logged_not_raised(broker, monkeypatch,
     with caplog.at_level(logging.ERROR, logger="outbox.services"):
         assert task_send(task=send_receipt_task, kwargs={"order_id": 7}) is False
     assert "task lost: payments.commerce.tasks.send_receipt_task({'order_id': 7})" in caplog.text
+
+
+def _site_transport_app(broker_url: str) -> Celery:
+    probe_app = Celery("probe-transport", broker=broker_url, set_as_current=False)
+    probe_app.conf.broker_transport = "config.celery_broker:Transport"
+    probe_app.conf.broker_connection_timeout = 1
+    return probe_app
+
+
+def test_the_site_transport_publishes_every_task_through_one_client(monkeypatch):
+    """config/celery_broker.py: each publish reaches the queue, and the channel builds one
+    Redis client for all of them (kombu's own builds one per publish)."""
+    import os
+    import uuid
+
+    import redis as redis_py
+    from kombu.transport import redis as kombu_redis
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs Redis: run with REDIS_URL=redis://…")
+    probe_app = _site_transport_app(url)
+    queue = f"tests-transport-{uuid.uuid4().hex}"
+    probe_app.conf.task_default_queue = queue
+    built = []
+    original = kombu_redis.Channel._create_client
+
+    def counted(channel, asynchronous=False):
+        built.append(asynchronous)
+        return original(channel, asynchronous)
+
+    monkeypatch.setattr(kombu_redis.Channel, "_create_client", counted)
+
+    @probe_app.task(name="tests.outbox.transport_probe")
+    def probe(**kwargs):
+        return kwargs
+
+    for n in range(3):
+        assert task_send(task=probe, kwargs={"n": n}) is True
+    assert built.count(False) == 1  # (the channel's own asynchronous client aside)
+    client = redis_py.Redis.from_url(url)
+    try:
+        assert client.llen(queue) == 3
+    finally:
+        client.delete(queue)
+
+
+def test_the_site_transport_reports_an_unreachable_broker_as_kombu_does(monkeypatch):
+    monkeypatch.setattr(services, "_broker_unavailable_until", 0.0)
+    probe_app = _site_transport_app(f"redis://127.0.0.1:{closed_port()}/0")
+
+    @probe_app.task(name="tests.outbox.transport_probe_down")
+    def probe(**kwargs):
+        return kwargs
+
+    assert task_send(task=probe, kwargs={"n": 1}) is False
+    assert "OperationalError" in PendingTask.objects.get().last_error

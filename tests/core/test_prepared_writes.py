@@ -1,0 +1,102 @@
+"""A write built once per process (core/prepared_writes.py) must write what the ORM writes:
+the same row for create(), save(update_fields=…), update() and a bulk_create upsert, with each
+call's own values, one query each, and the save signals the ORM sends."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.models import signals
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from core.prepared_writes import PreparedInsert, PreparedUpdate, row_fields
+from learners.enrollment.services import enrollment_create
+from learners.models import BlockCompletion, LessonProgress
+from tests.factories import lessons_of, make_course, make_user
+
+pytestmark = pytest.mark.django_db
+
+COMPLETION = PreparedInsert(
+    BlockCompletion, ["enrollment", "lesson", "block_id", "block_type", "score_percent", "completed_at"]
+)
+PROGRESS_UPSERT = PreparedInsert(
+    LessonProgress,
+    row_fields(LessonProgress),
+    unique_fields=("enrollment", "lesson"),
+    update_fields=("status", "completed_at"),
+)
+COMPLETION_SCORE = PreparedUpdate(BlockCompletion, ["score_percent", "block_type"])
+
+
+@pytest.fixture
+def enrolled(instructor):
+    course = make_course(instructor=instructor, lessons=1)
+    enrollment, _ = enrollment_create(user=make_user(), course=course)
+    return enrollment, lessons_of(course)[0]
+
+
+def test_an_insert_writes_the_row_create_writes_and_sends_the_signals(enrolled):
+    enrollment, lesson = enrolled
+    sent = []
+
+    def receiver(sender, instance, **kwargs):
+        sent.append((kwargs.get("created"), instance.pk))
+
+    signals.pre_save.connect(receiver, sender=BlockCompletion)
+    signals.post_save.connect(receiver, sender=BlockCompletion)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            fast = COMPLETION.insert(
+                BlockCompletion(
+                    enrollment=enrollment, lesson=lesson, block_id="b-1", block_type="quiz", score_percent=75
+                )
+            )
+    finally:
+        signals.pre_save.disconnect(receiver, sender=BlockCompletion)
+        signals.post_save.disconnect(receiver, sender=BlockCompletion)
+    assert len(queries) == 1
+    assert sent == [(None, None), (True, fast.pk)]
+    slow = BlockCompletion.objects.create(enrollment=enrollment, lesson=lesson, block_id="b-2", block_type="quiz")
+    stored = BlockCompletion.objects.get(pk=fast.pk)
+    assert not fast._state.adding and fast._state.db == slow._state.db
+    assert (stored.block_id, stored.score_percent, stored.enrollment_id) == ("b-1", 75, enrollment.pk)
+    assert stored.completed_at == fast.completed_at and stored.completed_at.tzinfo is not None
+    with pytest.raises(IntegrityError), transaction.atomic():  # the unique key holds as for create()
+        COMPLETION.insert(BlockCompletion(enrollment=enrollment, lesson=lesson, block_id="b-1", block_type="quiz"))
+
+
+def test_an_upsert_inserts_then_updates_only_its_update_fields(enrolled):
+    enrollment, lesson = enrolled
+    first = timezone.now()
+    inserted = PROGRESS_UPSERT.insert(
+        LessonProgress(enrollment=enrollment, lesson=lesson, status="in_progress", first_accessed_at=first)
+    )
+    assert LessonProgress.objects.get().pk == inserted.pk
+    later = timezone.now()
+    again = PROGRESS_UPSERT.insert(
+        LessonProgress(
+            enrollment=enrollment, lesson=lesson, status="completed", completed_at=later, first_accessed_at=later
+        )
+    )
+    row = LessonProgress.objects.get()
+    assert again.pk == row.pk == inserted.pk
+    assert (row.status, row.completed_at, row.first_accessed_at) == ("completed", later, first)
+
+
+def test_an_update_saves_its_fields_of_the_row_by_primary_key(enrolled):
+    enrollment, lesson = enrolled
+    rows = [
+        BlockCompletion.objects.create(enrollment=enrollment, lesson=lesson, block_id=f"b-{n}", block_type="video")
+        for n in range(2)
+    ]
+    rows[0].score_percent, rows[0].block_type, rows[0].block_id = 50.0, "quiz", "not saved"
+    with CaptureQueriesContext(connection) as queries:
+        assert COMPLETION_SCORE.save(rows[0]) == 1
+    assert len(queries) == 1
+    assert COMPLETION_SCORE.update(rows[1].pk, 20.5, "h5p") == 1
+    assert list(BlockCompletion.objects.order_by("pk").values_list("block_id", "block_type", "score_percent")) == [
+        ("b-0", "quiz", 50.0),
+        ("b-1", "h5p", 20.5),
+    ]
+    assert COMPLETION_SCORE.update(rows[1].pk + 1000, 1.0, "quiz") == 0
+    with pytest.raises(TypeError):
+        COMPLETION_SCORE.update(rows[1].pk, 1.0)
