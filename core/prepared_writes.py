@@ -74,10 +74,10 @@ class PreparedInsert:
         with its primary key set and marked as saved to this database."""
         alias = router.db_for_write(self.model, instance=instance)
         connection = connections[alias]
+        if not connection.features.can_return_rows_from_bulk_insert:  # no INSERT … RETURNING
+            return self._insert_by_the_orm(instance, alias)
         sql = self._sql.get(alias)
         if sql is None:
-            if not connection.features.can_return_rows_from_bulk_insert:  # no INSERT … RETURNING
-                raise NotImplementedError(f"{connection.vendor} cannot return the inserted row's key")
             sql = self._sql[alias] = self._build(connection)
         upsert = bool(self.unique_fields)
         if not upsert:
@@ -92,6 +92,23 @@ class PreparedInsert:
             signals.post_save.send(
                 sender=self.model, instance=instance, created=True, update_fields=None, raw=False, using=alias
             )
+        return instance
+
+    def _insert_by_the_orm(self, instance: Model, alias: str) -> Model:
+        """The same write through the ORM, where the database cannot return the new row's key
+        with the INSERT (neither PostgreSQL nor SQLite ≥ 3.35: another backend)."""
+        if not self.unique_fields:
+            instance.save(force_insert=True, using=alias)
+            return instance
+        self.model._default_manager.using(alias).bulk_create(
+            [instance],
+            update_conflicts=True,
+            unique_fields=[field.name for field in self.unique_fields],
+            update_fields=[field.name for field in self.update_fields],
+        )
+        key = {field.attname: getattr(instance, field.attname) for field in self.unique_fields}
+        instance.pk = self.model._default_manager.using(alias).filter(**key).values_list("pk", flat=True).get()
+        instance._state.adding, instance._state.db = False, alias
         return instance
 
 

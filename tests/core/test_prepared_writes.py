@@ -100,3 +100,25 @@ def test_an_update_saves_its_fields_of_the_row_by_primary_key(enrolled):
     assert COMPLETION_SCORE.update(rows[1].pk + 1000, 1.0, "quiz") == 0
     with pytest.raises(TypeError):
         COMPLETION_SCORE.update(rows[1].pk, 1.0)
+
+
+def test_a_database_without_insert_returning_gets_the_same_rows_through_the_orm(enrolled, monkeypatch):
+    """Where INSERT … RETURNING is not available, the write is the ORM's: the same row, the
+    key set on the instance, an upsert updating only its update fields."""
+    enrollment, lesson = enrolled
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    done = COMPLETION.insert(BlockCompletion(enrollment=enrollment, lesson=lesson, block_id="b-1", block_type="quiz"))
+    assert BlockCompletion.objects.get(pk=done.pk).block_id == "b-1" and not done._state.adding
+    first = timezone.now()
+    inserted = PROGRESS_UPSERT.insert(
+        LessonProgress(enrollment=enrollment, lesson=lesson, status="in_progress", first_accessed_at=first)
+    )
+    later = timezone.now()
+    again = PROGRESS_UPSERT.insert(
+        LessonProgress(
+            enrollment=enrollment, lesson=lesson, status="completed", completed_at=later, first_accessed_at=later
+        )
+    )
+    row = LessonProgress.objects.get()
+    assert again.pk == row.pk == inserted.pk
+    assert (row.status, row.completed_at, row.first_accessed_at) == ("completed", later, first)
