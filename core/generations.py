@@ -18,7 +18,6 @@ makes, so a signed-in lesson page reads Redis twice, not four times.
 Used by the anonymous page cache and the course structure (coursepages.page_cache), and the
 header's unread counts (messaging.selectors)."""
 
-import copy
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import models, transaction
+from django.db.models.base import ModelState
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +65,21 @@ def _local_get(key: str, generation: str):
 
 def _own_copy(value):
     """A model instance kept in the process is copied for each use, so what one request sets
-    on it is not seen by another; other values kept there are never changed."""
-    return copy.copy(value) if isinstance(value, models.Model) else value
+    on it is not seen by another; other values kept there are never changed.
+
+    The copy is what `copy.copy` makes of a model (its attributes, its own state and related
+    objects cache), built directly: `copy.copy` goes through pickling's protocol (the model
+    looked up in the app registry, the state dict copied twice), a tenth of a millisecond for
+    the three instances a lesson page takes from here."""
+    if not isinstance(value, models.Model):
+        return value
+    state = object.__new__(ModelState)
+    state.__dict__.update(value._state.__dict__)
+    state.fields_cache = dict(value._state.fields_cache)
+    clone = object.__new__(type(value))
+    clone.__dict__.update(value.__dict__)
+    clone._state = state
+    return clone
 
 
 def _local_put(key: str, generation: str, value) -> None:

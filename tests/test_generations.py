@@ -55,8 +55,13 @@ def test_model_instances_kept_in_the_process_are_copied_for_each_use():
     load = lambda: User.objects.get(email="copy@example.test")  # noqa: E731
     first = generation_cached("test:user", load, generation_key=GEN, local=True)
     first.first_name = "Changed by one request"
+    first._state.fields_cache["set_by_one_request"] = first
     again = generation_cached("test:user", load, generation_key=GEN, local=True)
     assert again.first_name == "Original" and again is not first
+    # Its own state and related objects cache, as copy.copy gives a model instance.
+    assert again._state is not first._state and "set_by_one_request" not in again._state.fields_cache
+    assert (again._state.db, again._state.adding, again.pk) == ("default", False, first.pk)
+    assert type(again) is User and again.email == "copy@example.test"
 
 
 def test_a_request_reads_the_generation_once_and_sees_its_own_bump():

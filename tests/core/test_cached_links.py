@@ -53,6 +53,20 @@ def test_production_static_urls_are_the_manifest_urls(settings, tmp_path):
             storage.url("css/no-such-file.css")
 
 
+def test_asset_equals_static_and_follows_a_change_of_storage(settings, tmp_path):
+    both = "{% load static %}{% asset 'css/learning.css' %}|{% static 'css/learning.css' %}"
+    asset, static = _render(both).split("|")
+    assert asset == static == "/static/css/learning.css"
+    settings.STATIC_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "core.static_storage.CachedURLManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    asset, static = _render(both).split("|")
+    assert asset == static != "/static/css/learning.css"  # the manifest's hashed name, not the kept one
+
+
 @pytest.mark.django_db
 def test_cached_site_root_paths_follow_a_change_of_site():
     make_course(title="Root paths course", lessons=1)
