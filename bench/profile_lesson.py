@@ -6,10 +6,13 @@ wall and CPU time per request, the SQL queries and cache reads of one request, a
 functions by own and cumulative CPU time (`time.process_time`: on a shared machine wall time
 is mostly waiting for a core).
 
-    .venv/bin/python bench/profile_lesson.py [--requests 1000] [--only lesson|heartbeat|first-beat] [--stats FILE]
+    .venv/bin/python bench/profile_lesson.py [--requests 1000] [--only lesson|heartbeat|first-beat|moving] [--stats FILE]
 
 first-beat: each request a student's first beat of a lesson (8 students, the 199 lessons they
 have not opened: at most about 1,590 requests in all, warm-up and timing runs included).
+
+moving (only with --only moving): each request a random student of 50 and a random lesson of
+the 200, as the row "lesson pages, 50 students moving" of bench/load.py.
 
 --stats writes each target's profile to FILE.<target> for pstats (callers, callees).
 """
@@ -59,6 +62,20 @@ for n in range(8 if "__ONLY__" in ("", "first-beat") else 0):
     assert mover_client.get(lessons[0].url).status_code == 200  # its CSRF cookie, as the player has
     movers.append(mover_client)
 first_beats = iter([(mover, page) for page in lessons[1:] for mover in movers])
+# Moving: each request a random student of 50 and a random lesson of the 200 (the row "lesson
+# pages, 50 students moving" of bench/load.py: mostly first visits, each student's outline with
+# the lessons they have opened).
+import random
+walkers = []
+for n in range(50 if "__ONLY__" == "moving" else 0):
+    walker = make_user(email=f"profile-walker-{n}@example.test")
+    enrollment_create(user=walker, course=course)
+    walker_client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    walker_client.force_login(walker)
+    walkers.append(walker_client)
+walk = random.Random(7)
+def moving():
+    return walk.choice(walkers).get(walk.choice(lessons).url)
 def first_beat():
     mover, page = next(first_beats)
     return mover.put(
@@ -71,9 +88,10 @@ targets = {
         f"/api/v1/lessons/{lesson.pk}/progress/", body, content_type="application/json", HTTP_X_CSRFTOKEN=csrf
     ),
     "first-beat": first_beat,
+    "moving": moving,
 }
 for name, request in targets.items():
-    if "__ONLY__" and name != "__ONLY__":
+    if ("__ONLY__" and name != "__ONLY__") or (name == "moving" and not walkers):
         continue
     for _ in range(50):  # warm: connections, templates, URL resolver, caches
         assert request().status_code == 200, name
@@ -98,7 +116,8 @@ for name, request in targets.items():
             request()
         runs.append(((time.perf_counter() - wall) / (__N__ // 4) * 1000, (time.process_time() - cpu) / (__N__ // 4) * 1000))
     wall, cpu = sorted(runs)[1]
-    print(f"UNPROFILED {name}: median of 3 runs {wall:.2f} ms wall, {sorted(r[1] for r in runs)[1]:.2f} ms CPU per request")
+    print(f"UNPROFILED {name}: median of 3 runs {wall:.2f} ms wall, {sorted(r[1] for r in runs)[1]:.2f} ms CPU per request"
+          f" (runs in order: {', '.join(f'{r[1]:.2f}' for r in runs)} ms)")
     profile = cProfile.Profile(time.process_time)
     profile.enable()
     for _ in range(__N__):
@@ -116,7 +135,7 @@ for name, request in targets.items():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--only", choices=("lesson", "heartbeat", "first-beat"), default="")
+    parser.add_argument("--only", choices=("lesson", "heartbeat", "first-beat", "moving"), default="")
     parser.add_argument("--stats", default="", help="also write each profile to STATS.<target> (pstats)")
     options = parser.parse_args()
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="lectern-profile-")))

@@ -80,6 +80,16 @@ class Prepared:
         self._names = names
         return [self.model.from_db(alias, names, row) for row in rows]
 
+    def instances_and_extras(self, *values) -> list[tuple]:
+        """(instance, further columns) for each row of a read whose values_list names every
+        concrete field's attname in order and then further columns (e.g. an array of a related
+        table's rows, read in the same query)."""
+        alias, rows = self._run(values)
+        names = self._names or concrete_attnames(self.model)
+        self._names = names
+        width = len(names)
+        return [(self.model.from_db(alias, names, row[:width]), row[width:]) for row in rows]
+
     def objects(self, *values) -> list:
         """The rows as `model` instances with their `select_related` objects, built as Django's
         ModelIterable builds them (deferred columns of `only()` stay deferred), for a model

@@ -4,6 +4,7 @@ values, counted and logged as a query."""
 
 import pytest
 from django.db import connection
+from django.db.models import Count, F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -57,6 +58,31 @@ def test_rows_and_instances_are_the_orms(instructor):
         assert PROGRESS.rows(orm.pk) == expected
     assert PROGRESS.rows(Enrollment.objects.get(user=students[0]).pk)[0][2].tzinfo is not None
     assert ENROLLMENT.instances(students[0].pk, course.pk + 1000) == []
+
+
+WITH_COUNT = Prepared(
+    Enrollment,
+    lambda user_id: (
+        Enrollment.objects.filter(user_id=user_id)
+        .order_by("pk")
+        .values_list(*concrete_attnames(Enrollment), Count("lesson_progress"), F("course__title"))
+    ),
+    arity=1,
+)
+
+
+def test_instances_with_further_columns_are_the_orms(instructor):
+    student = make_user()
+    courses = [make_course(instructor=instructor, lessons=2, title=f"Extra {n}") for n in range(2)]
+    for course in courses:
+        enrollment_create(user=student, course=course)
+    lesson_complete(context=learning_context_for(user=student, lesson=lessons_of(courses[1])[0]))
+    found = WITH_COUNT.instances_and_extras(student.pk)
+    orm = list(Enrollment.objects.filter(user=student).order_by("pk"))
+    assert [instance for instance, _extras in found] == orm
+    assert [extras for _instance, extras in found] == [(0, "Extra 0"), (1, "Extra 1")]
+    assert all(instance.enrolled_at == row.enrolled_at for (instance, _), row in zip(found, orm, strict=True))
+    assert WITH_COUNT.instances_and_extras(student.pk + 1000) == []
 
 
 def test_wrong_calls_are_refused():
