@@ -145,7 +145,8 @@ class PreparedInsert:
             raise ValueError("an insert that ignores conflicts names its unique fields and updates nothing")
         if not ignore_conflicts and bool(self.unique_fields) != bool(self.update_fields):
             raise ValueError("an upsert names both its unique fields and the fields it updates")
-        self._sql: dict[str, str] = {}
+        self._sql: dict[str, str] = {}  # per database alias, without and with RETURNING
+        self._returning: dict[str, str] = {}
 
     def _build(self, connection) -> str:
         """The statement without its RETURNING clause."""
@@ -179,7 +180,10 @@ class PreparedInsert:
         connection = connections[alias]
         if not connection.features.can_return_rows_from_bulk_insert:  # no INSERT … RETURNING
             return self._insert_by_the_orm(instance, alias)
-        sql = f"{self._statement(alias, connection)} RETURNING {connection.ops.quote_name(self.model._meta.pk.column)}"
+        sql = self._returning.get(alias)
+        if sql is None:
+            pk = connection.ops.quote_name(self.model._meta.pk.column)
+            sql = self._returning[alias] = f"{self._statement(alias, connection)} RETURNING {pk}"
         upsert = bool(self.unique_fields)
         if not upsert:
             signals.pre_save.send(sender=self.model, instance=instance, raw=False, using=alias, update_fields=None)
