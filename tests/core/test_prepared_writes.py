@@ -124,6 +124,12 @@ def test_a_database_without_insert_returning_gets_the_same_rows_through_the_orm(
     row = LessonProgress.objects.get()
     assert again.pk == row.pk == inserted.pk
     assert (row.status, row.completed_at, row.first_accessed_at) == ("completed", later, first)
+    # An insert ignoring conflicts: the row there is left, and answered as not inserted.
+    LessonProgress.objects.all().delete()
+    started = PROGRESS_START.insert(LessonProgress(enrollment=enrollment, lesson=lesson, status="in_progress"))
+    assert started is not None and LessonProgress.objects.get().pk == started.pk
+    assert PROGRESS_START.insert(LessonProgress(enrollment=enrollment, lesson=lesson, status="completed")) is None
+    assert LessonProgress.objects.get().status == "in_progress"
 
 
 PROGRESS_START = PreparedInsert(
