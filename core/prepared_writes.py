@@ -9,13 +9,92 @@ wrappers and the wrapping of database errors (IntegrityError) apply as for any q
 
 The model signals are sent as the ORM sends them: pre_save and post_save around an insert
 (as `create()`) and a `save()`, none around an upsert (as `bulk_create()`) nor an `update()`.
-Not handled: multi-table inheritance, expressions as values."""
+Not handled: multi-table inheritance, expressions as values (but for an update's two fixed
+forms: set only while empty, set only from a given value).
 
-from collections.abc import Sequence
+Several writes that send no signals (upserts, updates) may go to PostgreSQL as one statement,
+one round trip and one commit (`write_together`: data-modifying WITH clauses), and a write
+whose loss in a crash is harmless may commit asynchronously there (`relaxed_commit_possible`)."""
 
-from django.db import connections, router
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db import NotSupportedError, connections, router
 from django.db.models import Model, signals
 from django.db.models.constants import OnConflict
+
+# Sent before a statement in the same execute, it makes that statement's implicit transaction
+# commit without waiting for its WAL to reach the disk (`relaxed_commit_possible`).
+RELAXED_COMMIT_SQL = "SET LOCAL synchronous_commit = off; "
+
+
+def relaxed_commit_possible(connection) -> bool:
+    """May a statement sent now on `connection` commit asynchronously (`RELAXED_COMMIT_SQL`
+    sent with it, in the same round trip)? Only on PostgreSQL, outside a transaction (the
+    statement is then its own implicit transaction and the setting ends with it: inside a
+    caller's transaction it would reach that transaction's other writes), and with Django's
+    client-side parameter binding (a server-side bound execute carries one statement only).
+
+    What an asynchronous commit risks: a crash of the database server can lose the last
+    fraction of a second of such commits, never a half-written row; every other commit stays
+    synchronous. Only for low-value, frequent writes (the lesson heartbeat, the lesson visit),
+    where it saves about a third of PostgreSQL's machine time per commit (bench/README.md
+    "Heartbeat, round five")."""
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    )
+
+
+def can_write_together(connection) -> bool:
+    """Does `connection`'s database run data-modifying WITH clauses (`write_together`)?
+    PostgreSQL does; SQLite allows only SELECTs there."""
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class Write:
+    """One prepared write with its values, not yet run (`PreparedInsert.write`,
+    `PreparedUpdate.write`)."""
+
+    alias: str
+    sql: str
+    params: tuple
+
+
+# The text of several writes sent together, per (relaxed commit, their texts): a few shapes.
+_together: dict[tuple, str] = {}
+
+
+def write_together(writes: Sequence[Write], *, relaxed_commit: bool = False) -> int:
+    """Run `writes` (at least one, all for one database) as one statement: each but the last
+    as a data-modifying WITH clause of the last, so one round trip and one commit (PostgreSQL
+    runs the clauses and the main statement on one snapshot, in no defined order: the writes
+    must not touch the same rows). A single write is sent as it is. `relaxed_commit`: the
+    caller accepts an asynchronous commit (`relaxed_commit_possible` decides whether it is
+    sent). Returns the number of rows the last write wrote."""
+    if not writes:
+        raise ValueError("nothing to write")
+    alias = writes[0].alias
+    if any(write.alias != alias for write in writes):
+        raise ValueError("writes sent together go to one database")
+    connection = connections[alias]
+    if len(writes) > 1 and not can_write_together(connection):
+        raise NotSupportedError(f"{connection.vendor} cannot run writes in WITH clauses")
+    relaxed = relaxed_commit and relaxed_commit_possible(connection)
+    key = (relaxed, tuple(write.sql for write in writes))
+    sql = _together.get(key)
+    if sql is None:
+        clauses = ", ".join(f"w{index} AS ({write.sql})" for index, write in enumerate(writes[:-1]))
+        sql = f"WITH {clauses} {writes[-1].sql}" if clauses else writes[-1].sql
+        sql = _together[key] = f"{RELAXED_COMMIT_SQL}{sql}" if relaxed else sql
+    params = [param for write in writes for param in write.params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if relaxed:  # the SET's result comes first
+            cursor.nextset()
+        return cursor.rowcount
 
 
 def row_fields(model) -> list[str]:
@@ -42,24 +121,42 @@ def _prepared_values(instance: Model, fields, connection, *, add: bool) -> list:
 
 
 class PreparedInsert:
-    def __init__(self, model, fields: Sequence[str], *, unique_fields: Sequence[str] = (), update_fields=()):
+    def __init__(
+        self,
+        model,
+        fields: Sequence[str],
+        *,
+        unique_fields: Sequence[str] = (),
+        update_fields=(),
+        ignore_conflicts: bool = False,
+    ):
         """INSERT of one `model` instance's `fields` (not its auto primary key), which sets the
         instance's primary key from `RETURNING`. With `unique_fields` and `update_fields`: `ON
         CONFLICT (unique_fields) DO UPDATE SET` each update field to the new row's value, as
-        `bulk_create(update_conflicts=True)` writes it (the row that existed is then updated)."""
+        `bulk_create(update_conflicts=True)` writes it (the row that existed is then updated).
+        With `unique_fields` and `ignore_conflicts`: `ON CONFLICT (unique_fields) DO NOTHING`,
+        as `bulk_create(ignore_conflicts=True)` (the row that existed is left as it is)."""
         self.model = model
         self.fields = _fields(model, fields)
         self.unique_fields = _fields(model, unique_fields)
         self.update_fields = _fields(model, update_fields)
-        if bool(self.unique_fields) != bool(self.update_fields):
+        self.ignore_conflicts = ignore_conflicts
+        if ignore_conflicts and (self.update_fields or not self.unique_fields):
+            raise ValueError("an insert that ignores conflicts names its unique fields and updates nothing")
+        if not ignore_conflicts and bool(self.unique_fields) != bool(self.update_fields):
             raise ValueError("an upsert names both its unique fields and the fields it updates")
-        self._sql: dict[str, str] = {}
+        self._sql: dict[str, str] = {}  # per database alias, without and with RETURNING
+        self._returning: dict[str, str] = {}
 
     def _build(self, connection) -> str:
+        """The statement without its RETURNING clause."""
         quote, opts = connection.ops.quote_name, self.model._meta
         columns = ", ".join(quote(field.column) for field in self.fields)
         sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(self.fields))})"
-        if self.unique_fields:
+        if self.ignore_conflicts:
+            unique = ", ".join(quote(field.column) for field in self.unique_fields)
+            sql = f"{sql} ON CONFLICT ({unique}) DO NOTHING"
+        elif self.unique_fields:
             conflict = connection.ops.on_conflict_suffix_sql(
                 self.fields,
                 OnConflict.UPDATE,
@@ -67,26 +164,36 @@ class PreparedInsert:
                 [field.column for field in self.unique_fields],
             )
             sql = f"{sql} {conflict}"
-        return f"{sql} RETURNING {quote(opts.pk.column)}"
+        return sql
 
-    def insert(self, instance: Model) -> Model:
+    def _statement(self, alias: str, connection) -> str:
+        sql = self._sql.get(alias)
+        if sql is None:
+            sql = self._sql[alias] = self._build(connection)
+        return sql
+
+    def insert(self, instance: Model) -> Model | None:
         """Write `instance` (the model's row, as `Model.objects.create` would) and return it
-        with its primary key set and marked as saved to this database."""
+        with its primary key set and marked as saved to this database; None when the insert
+        ignores conflicts and the row was there already (that row is left as it is)."""
         alias = router.db_for_write(self.model, instance=instance)
         connection = connections[alias]
         if not connection.features.can_return_rows_from_bulk_insert:  # no INSERT … RETURNING
             return self._insert_by_the_orm(instance, alias)
-        sql = self._sql.get(alias)
+        sql = self._returning.get(alias)
         if sql is None:
-            sql = self._sql[alias] = self._build(connection)
+            pk = connection.ops.quote_name(self.model._meta.pk.column)
+            sql = self._returning[alias] = f"{self._statement(alias, connection)} RETURNING {pk}"
         upsert = bool(self.unique_fields)
         if not upsert:
             signals.pre_save.send(sender=self.model, instance=instance, raw=False, using=alias, update_fields=None)
         values = _prepared_values(instance, self.fields, connection, add=True)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
-            (pk,) = cursor.fetchone()
-        instance.pk = self.model._meta.pk.to_python(pk)
+            row = cursor.fetchone()
+        if row is None:  # ON CONFLICT DO NOTHING: the row was there
+            return None
+        instance.pk = self.model._meta.pk.to_python(row[0])
         instance._state.adding, instance._state.db = False, alias
         if not upsert:
             signals.post_save.send(
@@ -94,41 +201,96 @@ class PreparedInsert:
             )
         return instance
 
-    def _insert_by_the_orm(self, instance: Model, alias: str) -> Model:
+    def write(self, instance: Model) -> Write:
+        """The upsert (or insert ignoring conflicts) of `instance`, to send with other writes
+        (`write_together`). Not for a plain insert: it sends the save signals and sets the key."""
+        if not self.unique_fields:
+            raise TypeError("only an upsert is written together with others")
+        alias = router.db_for_write(self.model, instance=instance)
+        connection = connections[alias]
+        values = _prepared_values(instance, self.fields, connection, add=True)
+        return Write(alias, self._statement(alias, connection), tuple(values))
+
+    def _insert_by_the_orm(self, instance: Model, alias: str) -> Model | None:
         """The same write through the ORM, where the database cannot return the new row's key
         with the INSERT (neither PostgreSQL nor SQLite ≥ 3.35: another backend)."""
         if not self.unique_fields:
             instance.save(force_insert=True, using=alias)
             return instance
-        self.model._default_manager.using(alias).bulk_create(
+        key = {field.attname: getattr(instance, field.attname) for field in self.unique_fields}
+        manager = self.model._default_manager.using(alias)
+        if self.ignore_conflicts:
+            # Without RETURNING the ORM cannot tell whose row it is: a row there before is not ours.
+            if manager.filter(**key).exists():
+                return None
+            manager.bulk_create([instance], ignore_conflicts=True)
+            instance.pk = manager.filter(**key).values_list("pk", flat=True).get()
+            instance._state.adding, instance._state.db = False, alias
+            return instance
+        manager.bulk_create(
             [instance],
             update_conflicts=True,
             unique_fields=[field.name for field in self.unique_fields],
             update_fields=[field.name for field in self.update_fields],
         )
-        key = {field.attname: getattr(instance, field.attname) for field in self.unique_fields}
-        instance.pk = self.model._default_manager.using(alias).filter(**key).values_list("pk", flat=True).get()
+        instance.pk = manager.filter(**key).values_list("pk", flat=True).get()
         instance._state.adding, instance._state.db = False, alias
         return instance
 
 
 class PreparedUpdate:
-    def __init__(self, model, fields: Sequence[str]):
-        """UPDATE of `fields` of one `model` row chosen by its primary key."""
+    def __init__(
+        self,
+        model,
+        fields: Sequence[str],
+        *,
+        key: Sequence[str] = (),
+        if_null: Sequence[str] = (),
+        if_equal: Mapping[str, object] | None = None,
+    ):
+        """UPDATE of `fields` of one `model` row chosen by its primary key, or by the fields of
+        `key` (a unique constraint's). Two fixed forms instead of a plain assignment, so that a
+        write decided on a row read earlier cannot undo what another wrote meanwhile: a field of
+        `if_null` is set only while empty (`COALESCE(column, value)`: a first time), a field of
+        `if_equal` only from the value given for it there (`CASE WHEN column = from THEN value
+        ELSE column END`: a state moving on, never back)."""
         self.model = model
         self.fields = _fields(model, fields)
+        self.key = _fields(model, key) if key else (model._meta.pk,)
+        self.if_null = frozenset(if_null)
+        self.if_equal = dict(if_equal or {})
         self._names = frozenset(field.name for field in self.fields)
+        if not (self.if_null | set(self.if_equal)) <= self._names:
+            raise ValueError("a conditional assignment names one of the updated fields")
         self._sql: dict[str, str] = {}
 
     def _statement(self, alias: str, connection) -> str:
         sql = self._sql.get(alias)
         if sql is None:
             quote, opts = connection.ops.quote_name, self.model._meta
-            assignments = ", ".join(f"{quote(field.column)} = %s" for field in self.fields)
-            sql = self._sql[alias] = (
-                f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {quote(opts.pk.column)} = %s"
-            )
+            assignments = []
+            for field in self.fields:
+                column = quote(field.column)
+                if field.name in self.if_null:
+                    assignments.append(f"{column} = COALESCE({column}, %s)")
+                elif field.name in self.if_equal:
+                    assignments.append(f"{column} = CASE WHEN {column} = %s THEN %s ELSE {column} END")
+                else:
+                    assignments.append(f"{column} = %s")
+            where = " AND ".join(f"{quote(field.column)} = %s" for field in self.key)
+            sql = self._sql[alias] = f"UPDATE {quote(opts.db_table)} SET {', '.join(assignments)} WHERE {where}"
         return sql
+
+    def _params(self, values: list, keys: Sequence, connection) -> list:
+        """The statement's parameters: the fields' values ready for the database (the `from`
+        value before an `if_equal` field's), then the key's."""
+        params = []
+        for field, value in zip(self.fields, values, strict=True):
+            if field.name in self.if_equal:
+                params.append(field.get_db_prep_save(self.if_equal[field.name], connection))
+            params.append(value)
+        params += [field.get_db_prep_value(value, connection) for field, value in zip(self.key, keys, strict=True)]
+        return params
 
     def save(self, instance: Model) -> int:
         """`instance.save(update_fields=fields)` (auto_now fields among them are set): the
@@ -139,9 +301,9 @@ class PreparedUpdate:
         names = self._names
         signals.pre_save.send(sender=self.model, instance=instance, raw=False, using=alias, update_fields=names)
         values = _prepared_values(instance, self.fields, connection, add=False)
-        pk = self.model._meta.pk.get_db_prep_value(instance.pk, connection)
+        keys = [getattr(instance, field.attname) for field in self.key]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*values, pk])
+            cursor.execute(sql, self._params(values, keys, connection))
             updated = cursor.rowcount
         instance._state.adding, instance._state.db = False, alias
         signals.post_save.send(
@@ -149,17 +311,26 @@ class PreparedUpdate:
         )
         return updated
 
-    def update(self, pk, *values) -> int:
-        """`Model.objects.filter(pk=pk).update(**dict(zip(fields, values)))`: rows updated."""
+    def write(self, key, *values) -> Write:
+        """The update of the row `key` (its primary key, or a tuple of the `key` fields' values)
+        to `values` (one per field, in order), to run (`update`) or to send with other writes
+        (`write_together`)."""
         alias = router.db_for_write(self.model)
         connection = connections[alias]
-        sql = self._statement(alias, connection)
         if len(values) != len(self.fields):
             raise TypeError(f"expected {len(self.fields)} values, got {len(values)}")
         for value in values:
             if hasattr(value, "resolve_expression"):
                 raise TypeError("an expression cannot be written by a prepared statement")
-        params = [field.get_db_prep_save(value, connection) for field, value in zip(self.fields, values, strict=True)]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, self.model._meta.pk.get_db_prep_value(pk, connection)])
+        prepared = [field.get_db_prep_save(value, connection) for field, value in zip(self.fields, values, strict=True)]
+        keys = key if len(self.key) > 1 else (key,)
+        return Write(alias, self._statement(alias, connection), tuple(self._params(prepared, keys, connection)))
+
+    def update(self, key, *values) -> int:
+        """`Model.objects.filter(pk=key).update(**dict(zip(fields, values)))` (by the `key`
+        fields: `key` is a tuple of their values), the forms of `if_null` and `if_equal`
+        applied: rows updated."""
+        write = self.write(key, *values)
+        with connections[write.alias].cursor() as cursor:
+            cursor.execute(write.sql, write.params)
             return cursor.rowcount

@@ -18,7 +18,15 @@ from blocks.lesson_body import ACTIVITY_BLOCK_TYPES
 from core.errors import DomainError
 from core.moderation import Moderation, content_moderate
 from core.prepared import Prepared, concrete_attnames
-from core.prepared_writes import PreparedInsert, row_fields
+from core.prepared_writes import (
+    RELAXED_COMMIT_SQL,
+    PreparedInsert,
+    PreparedUpdate,
+    can_write_together,
+    relaxed_commit_possible,
+    row_fields,
+    write_together,
+)
 from coursepages.models import CoursePage, LessonPage
 from coursepages.permissions import user_is_course_staff
 from coursepages.structure import course_lesson_ids
@@ -223,13 +231,78 @@ def lesson_visit(*, context: "LearningContext") -> bool:
     The lesson's progress row as the access check loaded it decides what to write: a first
     visit inserts the row already in progress; a later one touches it; the resume point
     moves. Whatever was written within VISIT_RECORD_SECONDS is not written again (a reload;
-    the lesson player's heartbeat keeps last access current while the page is open). At most
-    two statements, none on a reload. Returns whether anything was written."""
+    the lesson player's heartbeat keeps last access current while the page is open). On
+    PostgreSQL one statement (`_visit_in_one_statement`), elsewhere at most two; none on a
+    reload. Returns whether anything was written."""
     enrollment, lesson = context.learner(), context.lesson
     progress = context.lesson_progress
     now = timezone.now()
-    wrote = False
-    if progress is None:
+    start = progress is None
+    touch = not start and (progress[0] == LessonProgress.Status.NOT_STARTED or not _written_recently(progress[1], now))
+    resume = enrollment.last_lesson_id != lesson.pk or not _written_recently(enrollment.last_accessed_at, now)
+    if not (start or touch or resume):
+        return False
+    if can_write_together(connections[router.db_for_write(LessonProgress)]):
+        _visit_in_one_statement(enrollment, lesson, now, start=start, touch=touch, resume=resume)
+    else:
+        _visit_by_the_orm(enrollment, lesson, now, start=start, touch=touch, resume=resume)
+    if resume:
+        enrollment.last_lesson_id, enrollment.last_accessed_at = lesson.pk, now
+    return True
+
+
+# The visit's writes on PostgreSQL, built once per process (core/prepared_writes.py): the new
+# progress row (a row made meanwhile, by another tab or a heartbeat, is left as it is), the
+# touch of an existing one (first access set only while empty, a row not started is started,
+# never a completed one undone) and the resume point.
+_visit_progress_insert = PreparedInsert(
+    LessonProgress, row_fields(LessonProgress), unique_fields=("enrollment", "lesson"), ignore_conflicts=True
+)
+_visit_progress_touch = PreparedUpdate(
+    LessonProgress,
+    ("last_accessed_at", "first_accessed_at", "status"),
+    key=("enrollment", "lesson"),
+    if_null=("first_accessed_at",),
+    if_equal={"status": LessonProgress.Status.NOT_STARTED},
+)
+_visit_resume_point = PreparedUpdate(Enrollment, ("last_lesson", "last_accessed_at"))
+
+
+def _visit_in_one_statement(enrollment: Enrollment, lesson: LessonPage, now, *, start, touch, resume) -> None:
+    """lesson_visit's writes as one statement (the progress row's in a WITH clause of the
+    resume point's UPDATE): one round trip and one commit instead of two on a first visit,
+    the common case of a student moving through a course (bench/README.md "Lesson visit, one
+    statement").
+
+    Committed asynchronously when it is its own transaction (the page view's case), as the
+    heartbeat's beat and for its reason: a resume point and the first and last access times
+    are low-value, frequent writes, and a crash of the database server can lose only the
+    last fraction of a second of them (core.prepared_writes.relaxed_commit_possible)."""
+    writes = []
+    if start:
+        writes.append(
+            _visit_progress_insert.write(
+                LessonProgress(
+                    enrollment=enrollment,
+                    lesson=lesson,
+                    status=LessonProgress.Status.IN_PROGRESS,
+                    first_accessed_at=now,
+                    last_accessed_at=now,
+                )
+            )
+        )
+    elif touch:
+        writes.append(
+            _visit_progress_touch.write((enrollment.pk, lesson.pk), now, now, LessonProgress.Status.IN_PROGRESS)
+        )
+    if resume:
+        writes.append(_visit_resume_point.write(enrollment.pk, lesson.pk, now))
+    write_together(writes, relaxed_commit=True)
+
+
+def _visit_by_the_orm(enrollment: Enrollment, lesson: LessonPage, now, *, start, touch, resume) -> None:
+    """lesson_visit's writes where a statement cannot carry several (SQLite): one each."""
+    if start:
         # ON CONFLICT DO NOTHING: a row made meanwhile (another tab, a heartbeat) is left as it is.
         LessonProgress.objects.bulk_create(
             [
@@ -243,8 +316,7 @@ def lesson_visit(*, context: "LearningContext") -> bool:
             ],
             ignore_conflicts=True,
         )
-        wrote = True
-    elif progress[0] == LessonProgress.Status.NOT_STARTED or not _written_recently(progress[1], now):
+    elif touch:
         LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
             last_accessed_at=now,
             first_accessed_at=Coalesce(F("first_accessed_at"), Value(now)),
@@ -253,12 +325,8 @@ def lesson_visit(*, context: "LearningContext") -> bool:
                 default=F("status"),
             ),
         )
-        wrote = True
-    if enrollment.last_lesson_id != lesson.pk or not _written_recently(enrollment.last_accessed_at, now):
+    if resume:
         Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=lesson, last_accessed_at=now)
-        enrollment.last_lesson_id, enrollment.last_accessed_at = lesson.pk, now
-        wrote = True
-    return wrote
 
 
 def progress_heartbeat(
@@ -522,12 +590,9 @@ def _beat_statement(
     PostgreSQL's machine time per commit here; what a crash of the database server can lose is
     the last fraction of a second of beats (their few seconds of time-on-task), never a
     half-written row, and every other write stays synchronous. Inside a caller's transaction
-    the setting would reach that transaction's other writes, so there it is not sent."""
-    relaxed_commit = (
-        connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-        and not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
-    )
+    the setting would reach that transaction's other writes, so there it is not sent
+    (core.prepared_writes.relaxed_commit_possible decides)."""
+    relaxed_commit = relaxed_commit_possible(connection)
     key = (connection.vendor, relaxed_commit, visible, video_duration_given, video_position_given, drip, prerequisites)
     statement = _beat_statements.get(key)
     if statement is None:
@@ -596,7 +661,7 @@ def _beat_statement_build(
         f" watched_percent, {recent}"
     )
     if relaxed_commit:
-        sql = f"SET LOCAL synchronous_commit = off; {sql}"
+        sql = f"{RELAXED_COMMIT_SQL}{sql}"
     return _BeatStatement(sql=sql, insert_defaults=tuple(insert_defaults), relaxed_commit=relaxed_commit)
 
 

@@ -2,15 +2,17 @@
 the same row for create(), save(update_fields=…), update() and a bulk_create upsert, with each
 call's own values, one query each, and the save signals the ORM sends."""
 
+from datetime import timedelta
+
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, NotSupportedError, connection, transaction
 from django.db.models import signals
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.prepared_writes import PreparedInsert, PreparedUpdate, row_fields
+from core.prepared_writes import PreparedInsert, PreparedUpdate, can_write_together, row_fields, write_together
 from learners.enrollment.services import enrollment_create
-from learners.models import BlockCompletion, LessonProgress
+from learners.models import BlockCompletion, Enrollment, LessonProgress
 from tests.factories import lessons_of, make_course, make_user
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +124,85 @@ def test_a_database_without_insert_returning_gets_the_same_rows_through_the_orm(
     row = LessonProgress.objects.get()
     assert again.pk == row.pk == inserted.pk
     assert (row.status, row.completed_at, row.first_accessed_at) == ("completed", later, first)
+    # An insert ignoring conflicts: the row there is left, and answered as not inserted.
+    LessonProgress.objects.all().delete()
+    started = PROGRESS_START.insert(LessonProgress(enrollment=enrollment, lesson=lesson, status="in_progress"))
+    assert started is not None and LessonProgress.objects.get().pk == started.pk
+    assert PROGRESS_START.insert(LessonProgress(enrollment=enrollment, lesson=lesson, status="completed")) is None
+    assert LessonProgress.objects.get().status == "in_progress"
+
+
+PROGRESS_START = PreparedInsert(
+    LessonProgress, row_fields(LessonProgress), unique_fields=("enrollment", "lesson"), ignore_conflicts=True
+)
+PROGRESS_TOUCH = PreparedUpdate(
+    LessonProgress,
+    ("last_accessed_at", "first_accessed_at", "status"),
+    key=("enrollment", "lesson"),
+    if_null=("first_accessed_at",),
+    if_equal={"status": LessonProgress.Status.NOT_STARTED},
+)
+RESUME_POINT = PreparedUpdate(Enrollment, ("last_lesson", "last_accessed_at"))
+
+
+def test_an_insert_ignoring_conflicts_leaves_the_row_there(enrolled):
+    enrollment, lesson = enrolled
+    first = timezone.now()
+    inserted = PROGRESS_START.insert(
+        LessonProgress(enrollment=enrollment, lesson=lesson, status="in_progress", first_accessed_at=first)
+    )
+    assert inserted is not None and LessonProgress.objects.get().pk == inserted.pk
+    again = LessonProgress(enrollment=enrollment, lesson=lesson, status="completed", first_accessed_at=timezone.now())
+    assert PROGRESS_START.insert(again) is None and again.pk is None
+    row = LessonProgress.objects.get()
+    assert (row.pk, row.status, row.first_accessed_at) == (inserted.pk, "in_progress", first)
+    with pytest.raises(ValueError):
+        PreparedInsert(
+            LessonProgress,
+            ["status"],
+            unique_fields=("enrollment", "lesson"),
+            update_fields=("status",),
+            ignore_conflicts=True,
+        )
+
+
+def test_an_update_by_a_unique_key_sets_a_field_only_while_empty_and_a_state_only_from_its_value(enrolled):
+    enrollment, lesson = enrolled
+    row = LessonProgress.objects.create(enrollment=enrollment, lesson=lesson)
+    first, later = timezone.now(), timezone.now() + timedelta(seconds=5)
+    with CaptureQueriesContext(connection) as queries:
+        assert PROGRESS_TOUCH.update((enrollment.pk, lesson.pk), first, first, "in_progress") == 1
+    assert len(queries) == 1
+    row.refresh_from_db()
+    assert (row.status, row.first_accessed_at, row.last_accessed_at) == ("in_progress", first, first)
+    LessonProgress.objects.filter(pk=row.pk).update(status="completed")
+    assert PROGRESS_TOUCH.update((enrollment.pk, lesson.pk), later, later, "in_progress") == 1
+    row.refresh_from_db()
+    assert (row.status, row.first_accessed_at, row.last_accessed_at) == ("completed", first, later)
+    assert PROGRESS_TOUCH.update((enrollment.pk, lesson.pk + 1000), later, later, "in_progress") == 0
+    with pytest.raises(ValueError):
+        PreparedUpdate(LessonProgress, ("status",), if_null=("first_accessed_at",))
+
+
+def test_writes_together_are_one_statement_where_the_database_runs_them(enrolled):
+    """PostgreSQL: the writes in WITH clauses of the last, one query, each row written;
+    elsewhere refused (NotSupportedError), but a single write runs as it is."""
+    enrollment, lesson = enrolled
+    now = timezone.now()
+    start = PROGRESS_START.write(
+        LessonProgress(enrollment=enrollment, lesson=lesson, status="in_progress", first_accessed_at=now)
+    )
+    resume = RESUME_POINT.write(enrollment.pk, lesson.pk, now)
+    if can_write_together(connection):
+        with CaptureQueriesContext(connection) as queries:
+            assert write_together([start, resume]) == 1
+        assert len(queries) == 1 and queries[0]["sql"].startswith("WITH w0 AS (INSERT INTO")
+        assert LessonProgress.objects.get().first_accessed_at == now
+    else:
+        with pytest.raises(NotSupportedError):
+            write_together([start, resume])
+        assert write_together([resume]) == 1
+    enrollment.refresh_from_db()
+    assert (enrollment.last_lesson_id, enrollment.last_accessed_at) == (lesson.pk, now)
+    with pytest.raises(TypeError):  # a plain insert sends signals and sets the key: not together
+        COMPLETION.write(BlockCompletion(enrollment=enrollment, lesson=lesson, block_id="b", block_type="quiz"))

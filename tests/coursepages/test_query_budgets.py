@@ -148,3 +148,28 @@ def test_a_first_beat_of_a_lesson_costs_two_queries(client, student, settings):
         response = client.put(url, {"time_spent_delta": 15}, content_type="application/json")
     assert response.status_code == 200 and response.json()["time_spent_seconds"] == 0
     assert len(captured.captured_queries) == 2, "\n".join(query["sql"][:160] for query in captured.captured_queries)
+
+
+def test_a_first_visit_of_a_lesson_writes_in_one_statement_on_postgresql(client, student, settings):
+    """A student moving to a lesson never opened (most requests of a student moving through a
+    course): the reload's 3 queries and the visit's writes (the new progress row and the
+    resume point) as one statement on PostgreSQL (learners.enrollment.services.lesson_visit),
+    two elsewhere."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    course = make_course(lessons=200)
+    all_lessons = lessons_of(course)
+    target = all_lessons[100]
+    # Another student opens the lesson first: the per-process caches (the page, whether it
+    # has discussion threads) are warm, as on a running server.
+    other = make_user()
+    enrollment_create(user=other, course=course)
+    client.force_login(other)
+    client.get(target.url)
+    enrollment_create(user=student, course=course)
+    client.force_login(student)
+    client.get(all_lessons[0].url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(target.url)
+    assert response.status_code == 200 and response.context["can_track"] is True
+    queries = [query["sql"][:160] for query in captured.captured_queries]
+    assert len(queries) == (4 if connection.vendor == "postgresql" else 5), "\n".join(queries)

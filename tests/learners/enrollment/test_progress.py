@@ -418,3 +418,84 @@ def test_a_subscription_enrollment_beats_on_the_full_path_and_stops_with_the_sub
     with pytest.raises(LearningError) as refused:
         lesson_heartbeat(user=student, lesson=lesson, seconds=30)
     assert refused.value.code == "subscription_inactive"
+
+
+def _visit_queries(context) -> tuple[bool, list[str]]:
+    with CaptureQueriesContext(connection) as queries:
+        wrote = lesson_visit(context=context)
+    return wrote, [query["sql"] for query in queries]
+
+
+# A visit's writes: one statement on PostgreSQL (the progress row's write in a WITH clause of
+# the resume point's UPDATE), one each through the ORM elsewhere.
+ONE_STATEMENT = connection.vendor == "postgresql"
+
+
+def test_a_first_visit_starts_the_lesson_and_moves_the_resume_point_in_one_statement(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    lesson = lessons_of(free_course)[1]
+    context = learning_context_for(user=student, lesson=lesson)
+    wrote, queries = _visit_queries(context)
+    assert wrote is True
+    assert len(queries) == (1 if ONE_STATEMENT else 2), queries
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson)
+    enrollment.refresh_from_db()
+    assert row.status == LessonProgress.Status.IN_PROGRESS
+    assert row.first_accessed_at == row.last_accessed_at == enrollment.last_accessed_at is not None
+    assert (row.time_spent_seconds, row.video_watched_ranges, row.last_heartbeat_at) == (0, [], None)
+    assert enrollment.last_lesson_id == lesson.pk
+    # The context's enrollment is the one written: a reload with it writes nothing.
+    assert context.learner().last_lesson_id == lesson.pk
+    assert _visit_queries(learning_context_for(user=student, lesson=lesson)) == (False, [])
+
+
+def test_a_visit_racing_a_first_beat_leaves_its_row_and_moves_the_resume_point(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    lesson = lessons_of(free_course)[2]
+    stale = learning_context_for(user=student, lesson=lesson)  # read before the beat: no row
+    beat_at = timezone.now() - timedelta(seconds=5)
+    beaten = lesson_heartbeat(user=student, lesson=lesson, seconds=5, now=beat_at)
+    wrote, queries = _visit_queries(stale)
+    assert wrote is True and len(queries) == (1 if ONE_STATEMENT else 2), queries
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson)  # one row: get() would raise
+    assert row.pk == beaten.pk
+    assert (row.status, row.first_accessed_at, row.last_accessed_at, row.last_heartbeat_at) == (
+        LessonProgress.Status.NOT_STARTED,
+        None,
+        beat_at,
+        beat_at,
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.last_lesson_id == lesson.pk and enrollment.last_accessed_at > beat_at
+
+
+def test_a_revisit_after_the_record_interval_touches_the_last_access_and_keeps_the_rest(student, free_course):
+    enrollment = enrollment_create_for(student, free_course)
+    lesson, other = lessons_of(free_course)[:2]
+    lesson_visit(context=learning_context_for(user=student, lesson=lesson))
+    earlier = timezone.now() - timedelta(seconds=VISIT_RECORD_SECONDS + 1)
+    LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
+        last_accessed_at=earlier, first_accessed_at=earlier, status=LessonProgress.Status.COMPLETED
+    )
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_lesson=other, last_accessed_at=earlier)
+    wrote, queries = _visit_queries(learning_context_for(user=student, lesson=lesson))
+    assert wrote is True and len(queries) == (1 if ONE_STATEMENT else 2), queries
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson)
+    enrollment.refresh_from_db()
+    assert row.last_accessed_at == enrollment.last_accessed_at > earlier
+    assert (row.status, row.first_accessed_at) == (LessonProgress.Status.COMPLETED, earlier)
+    assert enrollment.last_lesson_id == lesson.pk
+    # The progress row alone is stale (the resume point is fresh): only it is written, and a
+    # row without a first access (made by a beat) gets one and is started.
+    LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
+        last_accessed_at=earlier, first_accessed_at=None, status=LessonProgress.Status.NOT_STARTED
+    )
+    before = Enrollment.objects.get(pk=enrollment.pk).last_accessed_at
+    wrote, queries = _visit_queries(learning_context_for(user=student, lesson=lesson))
+    assert wrote is True and len(queries) == 1, queries
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=lesson)
+    assert row.status == LessonProgress.Status.IN_PROGRESS
+    assert row.first_accessed_at == row.last_accessed_at > earlier
+    assert Enrollment.objects.get(pk=enrollment.pk).last_accessed_at == before
+    # Within the interval again: a reload writes nothing.
+    assert _visit_queries(learning_context_for(user=student, lesson=lesson)) == (False, [])
