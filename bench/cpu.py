@@ -38,6 +38,10 @@ def stat_fields(text: str) -> tuple[str, list[str]]:
 class Snapshot:
     seconds: dict[str, float] = field(default_factory=dict)
     machine: float = 0.0
+    # Each counted process's (group, CPU seconds so far), by pid: a run's time is what each
+    # process used between the snapshots, so one that ended meanwhile (a backend of the
+    # benchmark's own set-up, closed during the run) takes nothing away from its group.
+    processes: dict[int, tuple[str, float]] = field(default_factory=dict)
 
 
 def _serves(pid: str, database: str) -> bool:
@@ -60,6 +64,7 @@ def snapshot(app_session: int, *, database: str = "") -> Snapshot | None:
         return None
     ticks = _ticks()
     seconds = dict.fromkeys(GROUPS, 0.0)
+    processes = {}
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
             continue
@@ -72,7 +77,9 @@ def snapshot(app_session: int, *, database: str = "") -> Snapshot | None:
         if group == "postgres" and database and not _serves(entry.name, database):
             continue
         if group is not None:
-            seconds[group] += (int(fields[11]) + int(fields[12])) / ticks
+            used = (int(fields[11]) + int(fields[12])) / ticks
+            seconds[group] += used
+            processes[int(entry.name)] = (group, used)
     cpu = (PROC / "stat").read_text().split("\n", 1)[0].split()[1:]
     values = [int(value) for value in cpu]
     idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle and iowait
@@ -80,7 +87,7 @@ def snapshot(app_session: int, *, database: str = "") -> Snapshot | None:
     busy = sum(values[:8]) - idle
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     seconds["wrk"] += children.ru_utime + children.ru_stime  # the exited children: the run's wrk
-    return Snapshot(seconds=seconds, machine=busy / ticks)
+    return Snapshot(seconds=seconds, machine=busy / ticks, processes=processes)
 
 
 def per_request(before: Snapshot | None, after: Snapshot | None, requests: int) -> dict[str, float] | None:
@@ -88,7 +95,18 @@ def per_request(before: Snapshot | None, after: Snapshot | None, requests: int) 
     machine's busy time) and "other" (total minus the groups)."""
     if before is None or after is None or not requests:
         return None
-    used = {group: max(0.0, after.seconds[group] - before.seconds[group]) for group in GROUPS if group != "other"}
+    if after.processes or before.processes:
+        # Per process: what each live process used since the first snapshot (all of it if it
+        # started since). A process that ended between them is not subtracted: the group's sum
+        # would drop by all it had ever used (a set-up backend: the PostgreSQL column read 0).
+        used = dict.fromkeys((group for group in GROUPS if group != "other"), 0.0)
+        for pid, (group, seconds) in after.processes.items():
+            earlier = before.processes.get(pid)
+            used[group] += seconds - (earlier[1] if earlier and earlier[0] == group else 0.0)
+        used["wrk"] += max(0.0, after.seconds["wrk"] - before.seconds["wrk"])  # exited children
+        used = {group: max(0.0, value) for group, value in used.items()}
+    else:
+        used = {group: max(0.0, after.seconds[group] - before.seconds[group]) for group in GROUPS if group != "other"}
     total = max(0.0, after.machine - before.machine)
     used["other"] = max(0.0, total - sum(used.values()))
     used["total"] = total

@@ -336,3 +336,25 @@ def test_cpu_snapshots_count_a_sessions_processes_as_the_app(tmp_path):
     assert used["total"] >= used["app"] * 0.9  # the machine's busy time holds the app's
     assert set(used) == {"app", "postgres", "redis", "wrk", "other", "total"}
     assert cpu.per_request(before, after, requests=0) is None
+
+
+def test_cpu_per_request_counts_each_process_between_the_snapshots():
+    """A process that ended between the snapshots (a set-up backend closed during the run) takes
+    nothing away from its group; one that started meanwhile counts all it used; wrk's exited
+    children count as before."""
+    from bench import cpu
+
+    before = cpu.Snapshot(
+        seconds={"app": 1.0, "postgres": 9.0, "redis": 0.0, "wrk": 0.5, "other": 0.0},
+        machine=100.0,
+        processes={1: ("app", 1.0), 2: ("postgres", 8.0), 3: ("postgres", 1.0)},
+    )
+    after = cpu.Snapshot(  # pid 2 ended; pid 4, a new backend, started
+        seconds={"app": 3.0, "postgres": 2.5, "redis": 0.0, "wrk": 1.5, "other": 0.0},
+        machine=106.0,
+        processes={1: ("app", 3.0), 3: ("postgres", 2.0), 4: ("postgres", 0.5)},
+    )
+    used = cpu.per_request(before, after, requests=1000)
+    assert used["app"] == pytest.approx(2.0) and used["postgres"] == pytest.approx(1.5)
+    assert used["wrk"] == pytest.approx(1.0) and used["total"] == pytest.approx(6.0)
+    assert used["other"] == pytest.approx(1.5)
