@@ -18,8 +18,9 @@ student, course of 200 lessons); the progress heartbeat (PUT with the session co
 token, as the lesson player sends it) for one student on one lesson, and for N students on
 random lessons of the 200 (mostly first heartbeats of a lesson); a quiz submit (API, Bearer JWT); a PayStack webhook.
 Each warm-up sends the row's own request, and its last status is shown in the row; a row of
-students moving (random paths) also sends each of its paths WORKERS times first
-(warm_up_rotation), so its saturated run does not measure 4 processes meeting 200 lessons.
+students moving (random paths) also sends each of its paths WARM_UP_ROUNDS times first, each on
+a new connection (warm_up_rotation), so its saturated run does not measure 4 processes meeting
+200 lessons.
 
 The last two change state with every request, so no request may be sent twice: each quiz
 submit consumes an open attempt, each webhook delivery settles a pending order. For those a
@@ -50,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -455,31 +457,40 @@ def warm_up(url, *, method="GET", body=None, headers=()) -> tuple[str, bool]:
     return answer[-3:], re.search(r"^x-page-cache: *hit", answer, re.I | re.M) is not None
 
 
-# gunicorn's workers: a rotating row's warm-up sends each path this many times, so that every
-# process has likely met each lesson once (its caches of the live lesson and the course).
+# gunicorn's workers. A rotating row's warm-up sends each path WARM_UP_ROUNDS times, each on a
+# new connection from several at once, so every process has likely met each lesson (its caches of
+# the live lesson and the course, its kept fragments): a path the kernel hands to a random
+# worker each time misses a given one of 4 with probability (3/4)^12, about 3%. (Until
+# 2026-12-06 the warm-up went through one kept-alive connection, i.e. to one worker: the other
+# three met each lesson for the first time during the measured run.)
 WORKERS = 4
+WARM_UP_ROUNDS = 3 * WORKERS
+WARM_UP_CLIENTS = 8
 
 
-def warm_up_rotation(url, rotate: dict, *, method="GET", body=None, headers=(), rounds=WORKERS) -> int:
+def warm_up_rotation(url, rotate: dict, *, method="GET", body=None, headers=(), rounds=WARM_UP_ROUNDS) -> int:
     """Each path of `rotate` `rounds` times (a random cookie of the rotation each, the other
-    headers kept), so a rotating row measures a warm server as the one-path rows do (their
-    warm-up meets their one path) rather than the caches filling with 200 lessons in each of
-    its processes. Returns how many answers were not 2xx."""
+    headers kept), each request on its own connection, WARM_UP_CLIENTS at a time, so a rotating
+    row measures a warm server as the one-path rows do (their warm-up meets their one path)
+    rather than the caches filling with 200 lessons in each of its processes. Returns how many
+    answers were not 2xx."""
     base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
     fixed = dict(header.split(": ", 1) for header in headers)
-    refused = 0
-    with requests.Session() as session:
-        for _ in range(rounds):
-            for path in rotate["paths"]:
-                answer = session.request(
-                    method,
-                    base + path,
-                    data=body,
-                    headers={**fixed, "Cookie": random.choice(rotate["cookies"])},
-                    timeout=30,
-                )
-                refused += not answer.ok
-    return refused
+    sends = [path for _ in range(rounds) for path in rotate["paths"]]
+    random.shuffle(sends)
+
+    def send(path) -> bool:
+        answer = requests.request(
+            method,
+            base + path,
+            data=body,
+            headers={**fixed, "Cookie": random.choice(rotate["cookies"]), "Connection": "close"},
+            timeout=30,
+        )
+        return not answer.ok
+
+    with ThreadPoolExecutor(WARM_UP_CLIENTS) as clients:
+        return sum(clients.map(send, sends))
 
 
 def redis_forget(env: dict):
@@ -818,7 +829,7 @@ def main():
                         extra["rotate"],
                         **{key: extra[key] for key in ("method", "body", "headers") if key in extra},
                     )
-                    status += f", {len(extra['rotate']['paths']) * WORKERS} warm-up requests" + (
+                    status += f", {len(extra['rotate']['paths']) * WARM_UP_ROUNDS} warm-up requests" + (
                         f" ({refused} not 2xx)" if refused else ""
                     )
             if "pool" in extra:

@@ -296,7 +296,9 @@ def test_percentile_is_the_nearest_rank():
     assert percentile([3.0], 0.95) == 3.0
 
 
-def test_a_rotating_rows_warm_up_sends_each_path_once_per_worker(db):
+def test_a_rotating_rows_warm_up_sends_each_path_rounds_times_on_new_connections(db):
+    """Each request on its own connection: a kept-alive connection stays with one gunicorn
+    worker, and the warm-up must reach them all."""
     rotate = {"paths": ["/a/", "/b/", "/c/teapot/"], "cookies": ["sessionid=s1", "sessionid=s2"]}
     with recording_server() as (base, seen):
         refused = warm_up_rotation(
@@ -304,6 +306,8 @@ def test_a_rotating_rows_warm_up_sends_each_path_once_per_worker(db):
         )
     assert refused == 4  # the teapot path, each round
     assert sorted(request["path"] for request in seen) == sorted(rotate["paths"] * 4)
+    assert len(seen) == 12 and all(request["first"] for request in seen)  # each its connection's first
+    assert all(request["headers"]["Connection"] == "close" for request in seen)
     assert all(
         request["method"] == "PUT" and request["body"] == "{}" and request["headers"]["X-CSRFToken"] == "t"
         for request in seen
