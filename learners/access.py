@@ -9,9 +9,9 @@ for each lesson without touching the database.
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.aggregates import JSONBAgg
 from django.db import connections, router
-from django.db.models import OuterRef
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import JSONArray
 from django.utils import timezone
 
@@ -170,8 +170,8 @@ _progress_read = Prepared(
 )
 
 
-# On PostgreSQL the two in one query: the progress rows as an array of [lesson id, status, last
-# access] beside the enrollment's columns, a round trip (and a statement for the server) less on
+# On PostgreSQL the two in one query: the progress rows as one JSON array of [lesson id, status,
+# last access] beside the enrollment's columns, a round trip (and a statement for the server) less on
 # every page that decides lesson access (bench/README.md "Lesson page, round five").
 _enrollment_and_progress_read = Prepared(
     Enrollment,
@@ -180,10 +180,12 @@ _enrollment_and_progress_read = Prepared(
         .order_by()
         .values_list(
             *concrete_attnames(Enrollment),
-            ArraySubquery(
+            Subquery(  # one JSON array of the rows: decoded once, not once per row
                 LessonProgress.objects.filter(enrollment_id=OuterRef("pk"))
                 .order_by()
-                .values(row=JSONArray("lesson_id", "status", "last_accessed_at"))
+                .values("enrollment_id")
+                .annotate(rows=JSONBAgg(JSONArray("lesson_id", "status", "last_accessed_at")))
+                .values("rows")
             ),
         )[:1]
     ),
@@ -200,7 +202,8 @@ def _enrollment_and_progress(user_id: int, course_id: int) -> tuple[Enrollment |
             return None, {}
         enrollment, (rows,) = found[0]
         return enrollment, {
-            lesson_id: (status, datetime.fromisoformat(last) if last else None) for lesson_id, status, last in rows
+            lesson_id: (status, datetime.fromisoformat(last) if last else None)
+            for lesson_id, status, last in rows or ()  # no rows: NULL
         }
     found = _enrollment_read.instances(user_id, course_id)
     if not found:
