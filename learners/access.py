@@ -208,15 +208,19 @@ def _enrollment_and_progress(user_id: int, course_id: int) -> tuple[Enrollment |
     found = _enrollment_read.instances(user_id, course_id)
     if not found:
         return None, {}
-    rows = _progress_read.rows(found[0].pk)
-    return found[0], {lesson_id: (status, last) for lesson_id, status, last in rows}
+    return found[0], _progress_of(found[0].pk)
+
+
+def _progress_of(enrollment_id: int) -> dict:
+    """An enrollment's progress rows: {lesson id: (status, last accessed)}."""
+    return {lesson_id: (status, last) for lesson_id, status, last in _progress_read.rows(enrollment_id)}
 
 
 def course_access_for(*, user, course: CoursePage, enrollment: Enrollment | None = None) -> CourseAccess:
     """Everything needed to decide access to each lesson of `course`: the enrollment, its progress
     rows (one query on PostgreSQL) and (for a user who is not a student) the staff check;
-    prerequisites come with the course's cached structure. A caller that holds the user's enrollment in `course`
-    (e.g. locked) passes it, and it is not read again."""
+    prerequisites come with the course's cached structure. A caller that holds the user's
+    enrollment in `course` (e.g. locked) passes it, and it is not read again."""
     progress: dict[int, tuple[str, datetime | None]] = {}
     if enrollment is not None and (enrollment.user_id != user.pk or enrollment.course_id != course.pk):
         raise ValueError("The enrollment is not this user's in this course.")
@@ -224,7 +228,7 @@ def course_access_for(*, user, course: CoursePage, enrollment: Enrollment | None
         if enrollment is None:
             enrollment, progress = _enrollment_and_progress(user.pk, course.pk)
         else:
-            progress = {lesson_id: (status, last) for lesson_id, status, last in _progress_read.rows(enrollment.pk)}
+            progress = _progress_of(enrollment.pk)
     return _course_access(
         user=user, course=course, enrollment=enrollment, progress=progress, structure=course_structure(course)
     )

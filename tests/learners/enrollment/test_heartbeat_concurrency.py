@@ -15,6 +15,7 @@ from django.utils import timezone
 from coursepages.models import LessonPage
 from learners.enrollment.services import enrollment_create, lesson_heartbeat
 from learners.models import LessonProgress
+from tests.connections import from_another_connection
 from tests.factories import lessons_of, make_course
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,16 +107,8 @@ def test_a_beat_inside_a_transaction_leaves_its_commit_synchronous(postgres, stu
 
 
 def _row_from_another_connection(enrollment_id: int, lesson_id: int):
-    found = []
-
     def read():
-        try:
-            row = LessonProgress.objects.get(enrollment_id=enrollment_id, lesson_id=lesson_id)
-            found.append((row.pk, row.last_heartbeat_at))
-        finally:
-            connection.close()
+        row = LessonProgress.objects.get(enrollment_id=enrollment_id, lesson_id=lesson_id)
+        return (row.pk, row.last_heartbeat_at)
 
-    thread = threading.Thread(target=read)
-    thread.start()
-    thread.join()
-    return found[0] if found else None
+    return from_another_connection(read)

@@ -2,8 +2,6 @@
 asynchronously when it is its own transaction (the page view's case), and only itself;
 inside a caller's transaction it leaves the commit synchronous."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -11,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from learners.access import learning_context_for
 from learners.enrollment.services import enrollment_create, lesson_visit
 from learners.models import Enrollment, LessonProgress
+from tests.connections import from_another_connection
 from tests.factories import lessons_of, make_course
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,21 +21,13 @@ def _setting(name: str) -> str:
         return cursor.fetchone()[0]
 
 
-def _from_another_connection(enrollment_id: int, lesson_id: int):
-    found = []
-
+def _visit_as_others_see_it(enrollment_id: int, lesson_id: int):
     def read():
-        try:
-            row = LessonProgress.objects.get(enrollment_id=enrollment_id, lesson_id=lesson_id)
-            enrollment = Enrollment.objects.get(pk=enrollment_id)
-            found.append((row.status, row.last_accessed_at, enrollment.last_lesson_id, enrollment.last_accessed_at))
-        finally:
-            connection.close()
+        row = LessonProgress.objects.get(enrollment_id=enrollment_id, lesson_id=lesson_id)
+        enrollment = Enrollment.objects.get(pk=enrollment_id)
+        return (row.status, row.last_accessed_at, enrollment.last_lesson_id, enrollment.last_accessed_at)
 
-    thread = threading.Thread(target=read)
-    thread.start()
-    thread.join()
-    return found[0] if found else None
+    return from_another_connection(read)
 
 
 def test_a_visit_alone_is_one_statement_committed_asynchronously(postgres, student):
@@ -50,7 +41,7 @@ def test_a_visit_alone_is_one_statement_committed_asynchronously(postgres, stude
     assert len(sql) == 1 and sql[0].startswith("SET LOCAL synchronous_commit = off; WITH w0 AS (INSERT INTO"), sql
     assert _setting("synchronous_commit") == "on"
     at = context.learner().last_accessed_at
-    assert _from_another_connection(enrollment.pk, lesson.pk) == (LessonProgress.Status.IN_PROGRESS, at, lesson.pk, at)
+    assert _visit_as_others_see_it(enrollment.pk, lesson.pk) == (LessonProgress.Status.IN_PROGRESS, at, lesson.pk, at)
 
 
 def test_a_visit_inside_a_transaction_leaves_its_commit_synchronous(postgres, student):
