@@ -42,6 +42,8 @@ class Snapshot:
     # process used between the snapshots, so one that ended meanwhile (a backend of the
     # benchmark's own set-up, closed during the run) takes nothing away from its group.
     processes: dict[int, tuple[str, float]] = field(default_factory=dict)
+    # CPU seconds of this process's exited children (the run's wrk), part of seconds["wrk"].
+    children: float = 0.0
 
 
 def _serves(pid: str, database: str) -> bool:
@@ -86,8 +88,9 @@ def snapshot(app_session: int, *, database: str = "") -> Snapshot | None:
     # guest time is counted in user time already (the 9th and 10th columns)
     busy = sum(values[:8]) - idle
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    seconds["wrk"] += children.ru_utime + children.ru_stime  # the exited children: the run's wrk
-    return Snapshot(seconds=seconds, machine=busy / ticks, processes=processes)
+    exited = children.ru_utime + children.ru_stime  # the exited children: the run's wrk
+    seconds["wrk"] += exited
+    return Snapshot(seconds=seconds, machine=busy / ticks, processes=processes, children=exited)
 
 
 def per_request(before: Snapshot | None, after: Snapshot | None, requests: int) -> dict[str, float] | None:
@@ -95,18 +98,15 @@ def per_request(before: Snapshot | None, after: Snapshot | None, requests: int) 
     machine's busy time) and "other" (total minus the groups)."""
     if before is None or after is None or not requests:
         return None
-    if after.processes or before.processes:
-        # Per process: what each live process used since the first snapshot (all of it if it
-        # started since). A process that ended between them is not subtracted: the group's sum
-        # would drop by all it had ever used (a set-up backend: the PostgreSQL column read 0).
-        used = dict.fromkeys((group for group in GROUPS if group != "other"), 0.0)
-        for pid, (group, seconds) in after.processes.items():
-            earlier = before.processes.get(pid)
-            used[group] += seconds - (earlier[1] if earlier and earlier[0] == group else 0.0)
-        used["wrk"] += max(0.0, after.seconds["wrk"] - before.seconds["wrk"])  # exited children
-        used = {group: max(0.0, value) for group, value in used.items()}
-    else:
-        used = {group: max(0.0, after.seconds[group] - before.seconds[group]) for group in GROUPS if group != "other"}
+    # Per process: what each live process used since the first snapshot (all of it if it started
+    # since). A process that ended between them is not subtracted: the group's sum would drop by
+    # all it had ever used (a set-up backend: the PostgreSQL column read 0).
+    used = dict.fromkeys((group for group in GROUPS if group != "other"), 0.0)
+    for pid, (group, seconds) in after.processes.items():
+        earlier = before.processes.get(pid)
+        used[group] += seconds - (earlier[1] if earlier and earlier[0] == group else 0.0)
+    used["wrk"] += max(0.0, after.children - before.children)
+    used = {group: max(0.0, value) for group, value in used.items()}
     total = max(0.0, after.machine - before.machine)
     used["other"] = max(0.0, total - sum(used.values()))
     used["total"] = total

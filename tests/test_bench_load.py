@@ -352,11 +352,13 @@ def test_cpu_per_request_counts_each_process_between_the_snapshots():
         seconds={"app": 1.0, "postgres": 9.0, "redis": 0.0, "wrk": 0.5, "other": 0.0},
         machine=100.0,
         processes={1: ("app", 1.0), 2: ("postgres", 8.0), 3: ("postgres", 1.0)},
+        children=0.5,
     )
     after = cpu.Snapshot(  # pid 2 ended; pid 4, a new backend, started
         seconds={"app": 3.0, "postgres": 2.5, "redis": 0.0, "wrk": 1.5, "other": 0.0},
         machine=106.0,
         processes={1: ("app", 3.0), 3: ("postgres", 2.0), 4: ("postgres", 0.5)},
+        children=1.5,
     )
     used = cpu.per_request(before, after, requests=1000)
     assert used["app"] == pytest.approx(2.0) and used["postgres"] == pytest.approx(1.5)
