@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import NotSupportedError, connections, router
-from django.db.models import Model, signals
+from django.db.models import DateField, DateTimeField, Field, Model, TimeField, signals
 from django.db.models.constants import OnConflict
 
 # Sent before a statement in the same execute, it makes that statement's implicit transaction
@@ -56,7 +56,7 @@ def can_write_together(connection) -> bool:
 @dataclass(frozen=True)
 class Write:
     """One prepared write with its values, not yet run (`PreparedInsert.write`,
-    `PreparedUpdate.write`)."""
+    `PreparedInsert.write_values`, `PreparedUpdate.write`)."""
 
     alias: str
     sql: str
@@ -110,6 +110,26 @@ def _fields(model, names: Sequence[str]) -> tuple:
     return fields
 
 
+# The fields' pre_save methods that, on an insert, return the instance's value or (with auto_now
+# or auto_now_add) the time: any other computes the value being saved in its own way.
+_PLAIN_PRE_SAVE = frozenset({Field.pre_save, DateField.pre_save, DateTimeField.pre_save, TimeField.pre_save})
+
+
+def _computed_in_pre_save(field) -> bool:
+    """Would the ORM's insert compute `field`'s value in pre_save (auto_now, auto_now_add, or a
+    pre_save of its own, as a FileField's)?"""
+    return (
+        getattr(field, "auto_now", False)
+        or getattr(field, "auto_now_add", False)
+        or type(field).pre_save not in _PLAIN_PRE_SAVE
+    )
+
+
+# In a row's plan (`PreparedInsert._values_plan`), a field without a value prepared once.
+_CALLED = object()  # a callable default: called, and its value prepared, per write
+_REQUIRED = object()  # a value the ORM would compute or the database gives: the row must name it
+
+
 def _prepared_values(instance: Model, fields, connection, *, add: bool) -> list:
     values = []
     for field in fields:
@@ -118,6 +138,17 @@ def _prepared_values(instance: Model, fields, connection, *, add: bool) -> list:
             raise TypeError(f"{field.name}: an expression cannot be written by a prepared statement")
         values.append(field.get_db_prep_save(value, connection))
     return values
+
+
+def _related_key(field, value):
+    """The key a relation `field` given by name stores for `value`, as the model's descriptor
+    sets it: an instance of the related model, saved."""
+    if not isinstance(value, field.remote_field.model):
+        raise ValueError(f"{field.name} must be a {field.remote_field.model.__name__} instance, not {value!r}")
+    key = getattr(value, field.target_field.attname)
+    if key is None:
+        raise ValueError(f"{field.name}: an unsaved {field.remote_field.model.__name__} cannot be written")
+    return key
 
 
 class PreparedInsert:
@@ -147,6 +178,10 @@ class PreparedInsert:
             raise ValueError("an upsert names both its unique fields and the fields it updates")
         self._sql: dict[str, str] = {}  # per database alias, without and with RETURNING
         self._returning: dict[str, str] = {}
+        # write_values: each field by name and by attname; per alias, each field's prepared
+        # constant default (or _CALLED, _REQUIRED).
+        self._by_name = {name: field for field in self.fields for name in (field.name, field.attname)}
+        self._plans: dict[str, tuple] = {}
 
     def _build(self, connection) -> str:
         """The statement without its RETURNING clause."""
@@ -210,6 +245,80 @@ class PreparedInsert:
         connection = connections[alias]
         values = _prepared_values(instance, self.fields, connection, add=True)
         return Write(alias, self._statement(alias, connection), tuple(values))
+
+    def write_values(self, **values) -> Write:
+        """`write(Model(**values))` without the instance: the upsert (or insert ignoring
+        conflicts) of the row whose fields are `values`, by name or attname (a relation by name
+        takes its model's instance, as the model does; by attname, the key), to send with other
+        writes (`write_together`). The same statement and parameters as `write` for that row, at
+        less cost: the named fields' values are prepared per call (`get_db_prep_save`); a field
+        not named takes its default as the model would (`field.get_default()`: a field without
+        one gets None, or "" where the field allows empty strings and is not nullable), a constant
+        one (or none) prepared once per process and database, a callable one (`default=list`)
+        called and prepared per call.
+
+        Refused: a name not among the insert's fields (ValueError), a field named twice (by name
+        and attname, TypeError), an expression as a value (TypeError), an unsaved instance for a
+        relation (ValueError), and, not given, a field whose value the ORM computes in pre_save
+        (auto_now or auto_now_add: the time; another field's own pre_save, as a FileField's) or
+        whose default is the database's (db_default): ValueError. Given, such a field's value is
+        written as given (save() and create() would write the time over an auto_now(_add)
+        field's). Not for a plain insert (TypeError), as `write`."""
+        if not self.unique_fields:
+            raise TypeError("only an upsert is written together with others")
+        alias = router.db_for_write(self.model)
+        connection = connections[alias]
+        plan = self._plans.get(alias)
+        if plan is None:
+            plan = self._plans[alias] = self._values_plan(connection)
+        by_name, given = self._by_name, {}  # by attname: a field's hash is not cached
+        for name, value in values.items():
+            field = by_name.get(name)
+            if field is None:
+                raise ValueError(f"{self.model.__name__}.{name} is not one of this insert's fields")
+            if field.attname in given:
+                raise TypeError(f"{self.model.__name__}.{field.name} given twice (by name and attname)")
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{field.name}: an expression cannot be written by a prepared statement")
+            if name != field.attname and value is not None and field.is_relation:
+                value = _related_key(field, value)
+            given[field.attname] = value
+        params = []
+        for field, attname, default in plan:
+            if attname in given:
+                params.append(field.get_db_prep_save(given[attname], connection))
+            elif default is _CALLED:
+                value = field.get_default()
+                if hasattr(value, "resolve_expression"):
+                    raise TypeError(f"{field.name}: an expression cannot be written by a prepared statement")
+                params.append(field.get_db_prep_save(value, connection))
+            elif default is _REQUIRED:
+                raise ValueError(
+                    f"{self.model.__name__}.{field.name}: its value is computed when saved (auto_now, "
+                    "auto_now_add, its own pre_save) or given by the database (db_default): name it"
+                )
+            else:
+                params.append(default)
+        return Write(alias, self._statement(alias, connection), tuple(params))
+
+    def _values_plan(self, connection) -> tuple:
+        """For `write_values` on `connection`: each field with its default prepared (a constant
+        default's, or the model's value for a field without one), _CALLED for a callable
+        default, _REQUIRED where the row must name the field."""
+        plan = []
+        for field in self.fields:
+            if _computed_in_pre_save(field):
+                default = _REQUIRED
+            elif field.has_default() and callable(field.default):
+                default = _CALLED
+            else:
+                value = field.get_default()
+                if hasattr(value, "resolve_expression"):  # db_default: the database's value
+                    default = _REQUIRED
+                else:
+                    default = field.get_db_prep_save(value, connection)
+            plan.append((field, field.attname, default))
+        return tuple(plan)
 
     def _insert_by_the_orm(self, instance: Model, alias: str) -> Model | None:
         """The same write through the ORM, where the database cannot return the new row's key

@@ -268,15 +268,18 @@ _visit_progress_touch = PreparedUpdate(
 _visit_resume_point = PreparedUpdate(Enrollment, ("last_lesson", "last_accessed_at"))
 
 
-def _first_visit_row(enrollment: Enrollment, lesson: LessonPage, now) -> LessonProgress:
-    """The progress row a first visit writes: already in progress, first and last access now."""
-    return LessonProgress(
-        enrollment=enrollment,
-        lesson=lesson,
-        status=LessonProgress.Status.IN_PROGRESS,
-        first_accessed_at=now,
-        last_accessed_at=now,
-    )
+def _first_visit_row(enrollment: Enrollment, lesson: LessonPage, now) -> dict:
+    """The progress row a first visit writes, as field values (every other field its default):
+    already in progress, first and last access now. Written as it is on PostgreSQL
+    (`PreparedInsert.write_values`, no model instance built), as `LessonProgress(**row)` by
+    the ORM elsewhere."""
+    return {
+        "enrollment": enrollment,
+        "lesson": lesson,
+        "status": LessonProgress.Status.IN_PROGRESS,
+        "first_accessed_at": now,
+        "last_accessed_at": now,
+    }
 
 
 def _visit_in_one_statement(enrollment: Enrollment, lesson: LessonPage, now, *, start, touch, resume) -> None:
@@ -291,7 +294,7 @@ def _visit_in_one_statement(enrollment: Enrollment, lesson: LessonPage, now, *, 
     last fraction of a second of them (core.prepared_writes.relaxed_commit_possible)."""
     writes = []
     if start:
-        writes.append(_visit_progress_insert.write(_first_visit_row(enrollment, lesson, now)))
+        writes.append(_visit_progress_insert.write_values(**_first_visit_row(enrollment, lesson, now)))
     elif touch:
         writes.append(
             _visit_progress_touch.write((enrollment.pk, lesson.pk), now, now, LessonProgress.Status.IN_PROGRESS)
@@ -305,7 +308,9 @@ def _visit_by_the_orm(enrollment: Enrollment, lesson: LessonPage, now, *, start,
     """lesson_visit's writes where a statement cannot carry several (SQLite): one each."""
     if start:
         # ON CONFLICT DO NOTHING: a row made meanwhile (another tab, a heartbeat) is left as it is.
-        LessonProgress.objects.bulk_create([_first_visit_row(enrollment, lesson, now)], ignore_conflicts=True)
+        LessonProgress.objects.bulk_create(
+            [LessonProgress(**_first_visit_row(enrollment, lesson, now))], ignore_conflicts=True
+        )
     elif touch:
         LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).update(
             last_accessed_at=now,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, NotSupportedError, connection, transaction
-from django.db.models import signals
+from django.db.models import F, signals
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -206,3 +206,125 @@ def test_writes_together_are_one_statement_where_the_database_runs_them(enrolled
     assert (enrollment.last_lesson_id, enrollment.last_accessed_at) == (lesson.pk, now)
     with pytest.raises(TypeError):  # a plain insert sends signals and sets the key: not together
         COMPLETION.write(BlockCompletion(enrollment=enrollment, lesson=lesson, block_id="b", block_type="quiz"))
+
+
+def _comparable(params) -> list:
+    """A write's parameters, a JSON value (PostgreSQL's Jsonb wrapper, compared by identity) by
+    its type and what it wraps."""
+    return [(type(param), param.obj) if hasattr(param, "obj") else param for param in params]
+
+
+def test_a_row_of_field_values_is_written_as_the_instance_of_those_values(enrolled):
+    """write_values(**row) is write(Model(**row)): the same statement and parameters, defaults
+    (the constant status, integer and floats, the callable JSON list) and empty fields included,
+    a relation given by instance or by key; and the row written is the one the instance's write
+    writes."""
+    enrollment, lesson = enrolled
+    now = timezone.now()
+    rows = [
+        {"enrollment": enrollment, "lesson": lesson, "status": "in_progress", "first_accessed_at": now},
+        {"enrollment_id": enrollment.pk, "lesson_id": lesson.pk, "video_watched_ranges": [[0, 5.5]]},
+        {
+            "enrollment": enrollment,
+            "lesson": lesson,
+            "watched_percent": 12.5,
+            "completed_at": None,
+            "status": "completed",
+        },
+    ]
+    for insert in (PROGRESS_START, PROGRESS_UPSERT):
+        for row in rows:
+            by_values, by_instance = insert.write_values(**row), insert.write(LessonProgress(**row))
+            assert by_values.alias == by_instance.alias
+            assert by_values.sql == by_instance.sql
+            assert _comparable(by_values.params) == _comparable(by_instance.params)
+            assert len(by_values.params) == len(row_fields(LessonProgress))
+    # A field without a default and not given: what the model gives (a CharField's "", a
+    # nullable one's None); an auto_now_add field given: written as given.
+    completion = PreparedInsert(
+        BlockCompletion,
+        row_fields(BlockCompletion),
+        unique_fields=("enrollment", "lesson", "block_id"),
+        ignore_conflicts=True,
+    )
+    by_values = completion.write_values(enrollment=enrollment, lesson=lesson, block_id="b-1", completed_at=now)
+    by_instance = completion.write(BlockCompletion(enrollment=enrollment, lesson=lesson, block_id="b-1"))
+    assert by_values.sql == by_instance.sql
+    assert by_values.params[:-1] == by_instance.params[:-1] and by_values.params[3:5] == ("", None)
+    assert by_values.params[-1] == BlockCompletion._meta.get_field("completed_at").get_db_prep_save(now, connection)
+    if can_write_together(connection):
+        assert write_together([PROGRESS_START.write_values(**rows[1])]) == 1
+        stored = LessonProgress.objects.get()
+        assert (stored.status, stored.video_watched_ranges, stored.watched_percent, stored.time_spent_seconds) == (
+            "not_started",
+            [[0, 5.5]],
+            0,
+            0,
+        )
+        assert stored.first_accessed_at is None and stored.completed_at is None
+
+
+def test_a_row_of_values_prepares_a_constant_default_once_and_a_callable_one_each_time(enrolled, monkeypatch):
+    enrollment, lesson = enrolled
+    insert = PreparedInsert(
+        LessonProgress, row_fields(LessonProgress), unique_fields=("enrollment", "lesson"), ignore_conflicts=True
+    )
+    calls = []
+
+    def counted(field, method_name):
+        method = getattr(field, method_name)
+
+        def call(*args, **kwargs):
+            calls.append((field.name, method_name))
+            return method(*args, **kwargs)
+
+        monkeypatch.setattr(field, method_name, call)
+
+    for name in ("status", "watched_percent", "video_watched_ranges", "first_accessed_at"):
+        counted(LessonProgress._meta.get_field(name), "get_default")
+        counted(LessonProgress._meta.get_field(name), "get_db_prep_save")
+    now = timezone.now()
+    first = insert.write_values(enrollment=enrollment, lesson=lesson, last_accessed_at=now)
+    assert sorted(calls) == sorted(
+        (name, method)
+        for name in ("status", "watched_percent", "video_watched_ranges", "first_accessed_at")
+        for method in ("get_default", "get_db_prep_save")
+    )
+    calls.clear()
+    second = insert.write_values(enrollment=enrollment, lesson=lesson, first_accessed_at=None, last_accessed_at=now)
+    # The constant defaults (and a nullable field's None) as prepared by the first write; the
+    # JSON list made and prepared anew (a value of its own, as the model's); a given field prepared.
+    assert sorted(calls) == [
+        ("first_accessed_at", "get_db_prep_save"),
+        ("video_watched_ranges", "get_db_prep_save"),
+        ("video_watched_ranges", "get_default"),
+    ]
+    assert _comparable(first.params[2:]) == _comparable(second.params[2:])
+
+
+def test_a_row_of_values_refuses_what_it_cannot_write_as_the_orm(enrolled):
+    enrollment, lesson = enrolled
+    with pytest.raises(ValueError, match="not one of this insert's fields"):
+        PROGRESS_START.write_values(enrollment=enrollment, lesson=lesson, colour="red")
+    with pytest.raises(ValueError, match="not one of this insert's fields"):
+        PROGRESS_START.write_values(enrollment=enrollment, lesson=lesson, id=5)
+    with pytest.raises(TypeError, match="expression"):
+        PROGRESS_START.write_values(
+            enrollment=enrollment, lesson=lesson, time_spent_seconds=F("time_spent_seconds") + 1
+        )
+    with pytest.raises(TypeError, match="twice"):
+        PROGRESS_START.write_values(enrollment=enrollment, enrollment_id=enrollment.pk, lesson=lesson)
+    with pytest.raises(ValueError, match="must be a Enrollment instance"):
+        PROGRESS_START.write_values(enrollment=enrollment.pk, lesson=lesson)
+    with pytest.raises(ValueError, match="unsaved"):
+        PROGRESS_START.write_values(enrollment=Enrollment(), lesson=lesson)
+    completion = PreparedInsert(
+        BlockCompletion,
+        row_fields(BlockCompletion),
+        unique_fields=("enrollment", "lesson", "block_id"),
+        ignore_conflicts=True,
+    )
+    with pytest.raises(ValueError, match="computed when saved"):  # auto_now_add, not given
+        completion.write_values(enrollment=enrollment, lesson=lesson, block_id="b", block_type="quiz")
+    with pytest.raises(TypeError, match="only an upsert"):  # a plain insert: not together, as write()
+        COMPLETION.write_values(enrollment=enrollment, lesson=lesson, block_id="b", completed_at=timezone.now())
