@@ -493,6 +493,22 @@ def warm_up_rotation(url, rotate: dict, *, method="GET", body=None, headers=(), 
         return sum(clients.map(send, sends))
 
 
+LOAD_START, LOAD_END = "<!-- load:start -->", "<!-- load:end -->"
+
+
+def with_load_table(text: str, table: str) -> str:
+    """`text` (bench/README.md) with its load block, from LOAD_START to the first LOAD_END after
+    it, replaced by `table` (appended when there is none). Only that block: the README mentions
+    the end marker further on, and a run of 2026-12-06 that matched up to the last mention
+    deleted the sections in between."""
+    block = f"{LOAD_START}\n{table}\n\nCommand: `.venv/bin/python bench/load.py --write-readme`\n{LOAD_END}"
+    if LOAD_START not in text:
+        return f"{text}\n{block}\n"
+    start = text.index(LOAD_START)
+    end = text.index(LOAD_END, start) + len(LOAD_END)
+    return text[:start] + block + text[end:]
+
+
 def redis_forget(env: dict):
     """Drop this run's keys (cache, sessions, the Celery queue of tasks no worker ran)."""
     client = redis.Redis.from_url(env["REDIS_URL"])
@@ -896,11 +912,7 @@ def main():
     print(table)
     if options.write_readme:
         readme = ROOT / "bench" / "README.md"
-        text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-        start, end = "<!-- load:start -->", "<!-- load:end -->"
-        block = f"{start}\n{table}\n\nCommand: `.venv/bin/python bench/load.py --write-readme`\n{end}"
-        text = re.sub(f"{start}.*{end}", block, text, flags=re.S) if start in text else f"{text}\n{block}\n"
-        readme.write_text(text)
+        readme.write_text(with_load_table(readme.read_text() if readme.exists() else "# Benchmarks\n", table))
 
 
 if __name__ == "__main__":

@@ -364,3 +364,15 @@ def test_cpu_per_request_counts_each_process_between_the_snapshots():
     assert used["app"] == pytest.approx(2.0) and used["postgres"] == pytest.approx(1.5)
     assert used["wrk"] == pytest.approx(1.0) and used["total"] == pytest.approx(6.0)
     assert used["other"] == pytest.approx(1.5)
+
+
+def test_the_readme_load_block_is_replaced_up_to_its_own_end_marker_only():
+    from bench.load import LOAD_END, LOAD_START, with_load_table
+
+    text = f"# B\n{LOAD_START}\nold table\n{LOAD_END}\n\n## Later\nthe run under `{LOAD_END}` above, C:\\x\n"
+    written = with_load_table(text, "new table \\1")
+    assert written.startswith(f"# B\n{LOAD_START}\nnew table \\1\n")
+    assert "old table" not in written
+    assert written.endswith(f"{LOAD_END}\n\n## Later\nthe run under `{LOAD_END}` above, C:\\x\n")
+    appended = with_load_table("# B\n", "t")
+    assert appended.startswith(f"# B\n\n{LOAD_START}\nt\n") and appended.endswith(f"{LOAD_END}\n")
